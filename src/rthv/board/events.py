@@ -1,0 +1,70 @@
+"""The event queue: every device timeout and scheduler timer in virtual time goes through it."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(order=True)
+class Event:
+    """A callback due at ``when`` cycles; same-time events run by (priority, sequence)."""
+
+    when: int
+    priority: int
+    sequence: int
+    action: Callable[[], None] = field(compare=False)
+    name: str = field(default="", compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+
+class EventQueue:
+    """A heap of events ordered by (time, priority, sequence): deterministic for equal times."""
+
+    def __init__(self) -> None:
+        self._heap: list[Event] = []
+        self._sequence = itertools.count()
+        self.on_schedule: Callable[[int], None] | None = None
+
+    def schedule(
+        self, when: int, action: Callable[[], None], *, priority: int = 0, name: str = ""
+    ) -> Event:
+        """Queue ``action`` to run at ``when`` cycles; returns a handle for ``cancel``."""
+        event = Event(when, priority, next(self._sequence), action, name)
+        heapq.heappush(self._heap, event)
+        if self.on_schedule is not None:
+            self.on_schedule(when)
+        return event
+
+    def cancel(self, event: Event | None) -> None:
+        """Drop ``event`` (lazily); cancelling ``None`` or a fired event does nothing."""
+        if event is not None:
+            event.cancelled = True
+
+    def peek(self) -> int | None:
+        """Time of the next live event, or None when the queue is empty."""
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0].when if self._heap else None
+
+    def pop_due(self, now: int) -> Event | None:
+        """Remove and return the next live event due at or before ``now``."""
+        when = self.peek()
+        if when is None or when > now:
+            return None
+        event = heapq.heappop(self._heap)
+        event.cancelled = True
+        return event
+
+    def run_due(self, now: int) -> int:
+        """Run every event due at or before ``now`` in order; returns how many ran."""
+        count = 0
+        while (event := self.pop_due(now)) is not None:
+            event.action()
+            count += 1
+        return count
+
+    def __len__(self) -> int:
+        return sum(1 for e in self._heap if not e.cancelled)
