@@ -1,0 +1,207 @@
+"""ARM PL011 UART: instant transmission to a Python sink, lossless reception from ``inject``.
+
+Behaviour (deterministic; no baud-rate timing is modelled):
+
+* Transmission is instant: a DR write hands the byte to ``sink`` and appends it to ``output``
+  at once, so FR always reads TXFE=1, TXFF=0, BUSY=0. Like QEMU, the UART transmits (and
+  receives) whatever CR.UARTEN/TXE/RXE say: real guests such as boot loaders often print
+  before enabling the UART, and QEMU's model does not check those bits either.
+* TXRIS is set each time a byte has been sent (the TX FIFO has drained back to empty, which
+  is when a real PL011 raises its transmit interrupt) and stays set until ICR clears it. It is
+  not set at reset: the PL011 TX interrupt fires on the FIFO draining, not on it being empty.
+* Received bytes wait in the RX FIFO (16 entries with LCR_H.FEN, else a 1-byte holding
+  register). Bytes injected beyond that wait in a host-side backlog -- as if the sender were
+  flow-controlled -- and move up as the guest reads DR, so typed input is never lost and FR
+  reports RXFF honestly. RXRIS and RTRIS are both set whenever a byte enters the RX FIFO and
+  both clear when a DR read empties it, or through ICR.
+* ``irq`` is the combined UARTINTR line: the OR of all MIS bits (RIS & IMSC).
+* Not modelled: loopback (CR.LBE), break, modem-status inputs, DMA; errors never occur, so
+  RSR and the DR error bits read 0.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Final
+
+from rthv.board.signal import Signal
+
+# Register offsets.
+UART_DR: Final = 0x000
+UART_RSR: Final = 0x004  # RSR on read, ECR on write
+UART_FR: Final = 0x018
+UART_ILPR: Final = 0x020
+UART_IBRD: Final = 0x024
+UART_FBRD: Final = 0x028
+UART_LCR_H: Final = 0x02C
+UART_CR: Final = 0x030
+UART_IFLS: Final = 0x034
+UART_IMSC: Final = 0x038
+UART_RIS: Final = 0x03C
+UART_MIS: Final = 0x040
+UART_ICR: Final = 0x044
+UART_DMACR: Final = 0x048
+
+# PrimeCell identification: UARTPeriphID0-3 (0x00041011) then UARTPCellID0-3 (0xB105F00D).
+PERIPH_ID_BASE: Final = 0xFE0
+ID_BYTES: Final = (0x11, 0x10, 0x04, 0x00, 0x0D, 0xF0, 0x05, 0xB1)
+
+# Flag register bits.
+FR_BUSY: Final = 1 << 3
+FR_RXFE: Final = 1 << 4
+FR_TXFF: Final = 1 << 5
+FR_RXFF: Final = 1 << 6
+FR_TXFE: Final = 1 << 7
+
+# Interrupt bits shared by IMSC, RIS, MIS and ICR.
+INT_RIM: Final = 1 << 0
+INT_CTSM: Final = 1 << 1
+INT_DCDM: Final = 1 << 2
+INT_DSRM: Final = 1 << 3
+INT_RX: Final = 1 << 4
+INT_TX: Final = 1 << 5
+INT_RT: Final = 1 << 6
+INT_FE: Final = 1 << 7
+INT_PE: Final = 1 << 8
+INT_BE: Final = 1 << 9
+INT_OE: Final = 1 << 10
+INT_ALL: Final = (1 << 11) - 1
+
+LCR_H_FEN: Final = 1 << 4
+FIFO_DEPTH: Final = 16
+
+# Register widths (write masks) and reset values.
+ILPR_MASK: Final = 0xFF
+IBRD_MASK: Final = 0xFFFF
+FBRD_MASK: Final = 0x3F
+LCR_H_MASK: Final = 0xFF
+CR_MASK: Final = 0xFF87  # bits 6:3 are reserved
+IFLS_MASK: Final = 0x3F
+DMACR_MASK: Final = 0x7
+CR_RESET: Final = 0x0300  # TXE | RXE
+IFLS_RESET: Final = 0x12  # both FIFO trigger levels at half full
+
+
+class Pl011Uart:
+    """ARM PL011 UART with an instant transmitter and a lossless receive path."""
+
+    def __init__(self, name: str, sink: Callable[[bytes], None] | None = None) -> None:
+        self.name = name
+        self.sink = sink
+        self.output = bytearray()
+        self.irq = Signal(f"{name}.irq")
+        self._rx: deque[int] = deque()
+        self._ris = 0
+        self._imsc = 0
+        self._ilpr = 0
+        self._ibrd = 0
+        self._fbrd = 0
+        self._lcr_h = 0
+        self._cr = CR_RESET
+        self._ifls = IFLS_RESET
+        self._dmacr = 0
+
+    # -- host side --------------------------------------------------------------------------
+
+    def inject(self, data: bytes) -> None:
+        """Receive ``data`` from the outside world (e.g. a test typing into the console)."""
+        if not data:
+            return
+        self._rx.extend(data)
+        self._ris |= INT_RX | INT_RT
+        self._update_irq()
+
+    @property
+    def fifo_depth(self) -> int:
+        """Receive FIFO capacity under the current LCR_H.FEN setting."""
+        return FIFO_DEPTH if self._lcr_h & LCR_H_FEN else 1
+
+    @property
+    def rx_pending(self) -> int:
+        """Bytes received but not yet read by the guest (FIFO plus backlog)."""
+        return len(self._rx)
+
+    # -- guest side -------------------------------------------------------------------------
+
+    def read(self, offset: int, size: int) -> int:
+        """Read a register; a DR read pops the receive FIFO."""
+        word = self._read_word(offset & ~3)
+        return (word >> (8 * (offset & 3))) & ((1 << (8 * size)) - 1)
+
+    def _read_word(self, offset: int) -> int:
+        if offset == UART_DR:
+            return self._pop_rx()
+        if offset == UART_FR:
+            return self._flags()
+        if PERIPH_ID_BASE <= offset < PERIPH_ID_BASE + 4 * len(ID_BYTES):
+            return ID_BYTES[(offset - PERIPH_ID_BASE) // 4]
+        registers = {
+            UART_ILPR: self._ilpr,
+            UART_IBRD: self._ibrd,
+            UART_FBRD: self._fbrd,
+            UART_LCR_H: self._lcr_h,
+            UART_CR: self._cr,
+            UART_IFLS: self._ifls,
+            UART_IMSC: self._imsc,
+            UART_RIS: self._ris,
+            UART_MIS: self._ris & self._imsc,
+            UART_DMACR: self._dmacr,
+        }
+        return registers.get(offset, 0)  # RSR (no errors) and unknown offsets read 0
+
+    def _flags(self) -> int:
+        flags = FR_TXFE
+        if not self._rx:
+            flags |= FR_RXFE
+        if len(self._rx) >= self.fifo_depth:
+            flags |= FR_RXFF
+        return flags
+
+    def _pop_rx(self) -> int:
+        if not self._rx:
+            return 0
+        byte = self._rx.popleft()
+        if not self._rx:
+            self._ris &= ~(INT_RX | INT_RT)
+        elif len(self._rx) >= self.fifo_depth:
+            self._ris |= INT_RX | INT_RT  # a backlog byte moved up into the FIFO
+        self._update_irq()
+        return byte
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        """Write a register; unaligned, read-only and unknown offsets are ignored."""
+        if offset & 3:
+            return
+        value &= (1 << (8 * size)) - 1
+        if offset == UART_DR:
+            self._transmit(value & 0xFF)
+        elif offset == UART_ICR:
+            self._ris &= ~value
+        elif offset == UART_IMSC:
+            self._imsc = value & INT_ALL
+        elif offset == UART_ILPR:
+            self._ilpr = value & ILPR_MASK
+        elif offset == UART_IBRD:
+            self._ibrd = value & IBRD_MASK
+        elif offset == UART_FBRD:
+            self._fbrd = value & FBRD_MASK
+        elif offset == UART_LCR_H:
+            self._lcr_h = value & LCR_H_MASK
+        elif offset == UART_CR:
+            self._cr = value & CR_MASK
+        elif offset == UART_IFLS:
+            self._ifls = value & IFLS_MASK
+        elif offset == UART_DMACR:
+            self._dmacr = value & DMACR_MASK
+        # RSR/ECR writes clear error flags, of which there are none.
+        self._update_irq()
+
+    def _transmit(self, byte: int) -> None:
+        self.output.append(byte)
+        if self.sink is not None:
+            self.sink(bytes((byte,)))
+        self._ris |= INT_TX
+
+    def _update_irq(self) -> None:
+        self.irq.set(bool(self._ris & self._imsc))

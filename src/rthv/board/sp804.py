@@ -1,0 +1,300 @@
+"""ARM SP804 dual-input timer: two 32/16-bit down-counters in exact virtual time.
+
+Timing convention (what a guest observes)
+------------------------------------------
+Each counter decrements once per *prescaled tick* (1, 16 or 256 TIMCLK periods). A counter
+(re)started at cycle ``t0`` -- by a Load write, by setting Enable, or by a prescale change --
+makes its k-th decrement at exactly ``t0 + clock.ticks_to_cycles(k * prescale, timclk_hz)``.
+
+* The interrupt (RIS) is raised when the counter *reaches* 0, i.e. on the 1 -> 0 decrement:
+  a counter loaded with ``L`` interrupts ``L`` prescaled ticks after the load.
+* The value 0 is a real counter state held for one tick; the *next* tick reloads ("wrapping
+  past zero"). A periodic timer therefore interrupts every ``Load + 1`` ticks after the first
+  interrupt, and a free-running timer every 2**32 (2**16 in 16-bit mode) ticks.
+* One-shot counters stop at 0 (Enable stays set) until Load is written again.
+
+The fact this rests on: the SP804 TRM (ARM DDI 0271) describes periodic mode as "reloading
+the original value after wrapping past zero" and TimerXLoad as "the value used to reload the
+counter when ... the current count reaches zero"; the reload happens on the TIMCLK edge after
+zero, so 0 occupies one count and the period is Load + 1. QEMU (hw/timer/arm_timer.c) differs:
+its ptimer runs with the legacy policy, *without* ``PTIMER_POLICY_WRAP_AFTER_ONE_PERIOD``
+("counter stays with 0 for one period before wrapping"), so QEMU reloads at the instant of
+reaching 0 and its period is Load ticks. We follow the TRM; a QEMU cross-check must allow one
+tick per period of difference.
+
+Other choices, all following the TRM unless stated:
+
+* Writing Load reloads the counter at once (even in free-running mode, where QEMU loads the
+  maximum instead) and restarts the prescaler phase; Load = 0 while enabled raises the
+  interrupt immediately (TRM: "If TimerXLoad is set to 0 then an interrupt is generated").
+* BGLoad changes the reload value without touching the counter; Load and BGLoad both read back
+  the current reload value.
+* Setting Enable resumes from the held value (QEMU reloads instead); clearing it freezes it.
+* A periodic counter whose reload value is 0 stops at 0 after its interrupt instead of
+  re-interrupting every tick (QEMU also stops such a timer).
+* In 16-bit mode the counter and reload value are the low 16 bits; Value reads 16 bits.
+* Prescale 0b11 (undefined in the TRM) divides by 1, as in QEMU.
+* Only word-aligned offsets are registers; sub-word reads return the addressed bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rthv.board.clock import VirtualClock
+from rthv.board.events import Event, EventQueue
+from rthv.board.signal import Signal
+
+# Per-timer register offsets (timer 1 at 0x00, timer 2 at 0x20).
+TIMER_LOAD: Final = 0x00
+TIMER_VALUE: Final = 0x04
+TIMER_CONTROL: Final = 0x08
+TIMER_INTCLR: Final = 0x0C
+TIMER_RIS: Final = 0x10
+TIMER_MIS: Final = 0x14
+TIMER_BGLOAD: Final = 0x18
+TIMER_STRIDE: Final = 0x20
+TIMER_COUNT: Final = 2
+
+# Integration test registers (read as zero, writes ignored).
+TIMER_ITCR: Final = 0xF00
+TIMER_ITOP: Final = 0xF04
+
+# PrimeCell identification: TimerPeriphID0-3 then TimerPCellID0-3.
+PERIPH_ID_BASE: Final = 0xFE0
+ID_BYTES: Final = (0x04, 0x18, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1)
+
+# Control register bits.
+CTRL_ONESHOT: Final = 1 << 0
+CTRL_32BIT: Final = 1 << 1
+CTRL_PRESCALE_SHIFT: Final = 2
+CTRL_PRESCALE_MASK: Final = 0b11 << CTRL_PRESCALE_SHIFT
+CTRL_INTEN: Final = 1 << 5
+CTRL_PERIODIC: Final = 1 << 6
+CTRL_ENABLE: Final = 1 << 7
+CTRL_WRITABLE: Final = 0xEF  # bit 4 is reserved
+CTRL_RESET: Final = CTRL_INTEN
+VALUE_RESET: Final = 0xFFFF_FFFF
+
+PRESCALE_DIVISORS: Final = (1, 16, 256, 1)
+MASK_32: Final = 0xFFFF_FFFF
+MASK_16: Final = 0xFFFF
+
+
+class _Counter:
+    """One of the two SP804 counters; its value is derived from virtual time on demand."""
+
+    def __init__(self, clock: VirtualClock, events: EventQueue, hz: int, name: str) -> None:
+        self._clock = clock
+        self._events = events
+        self._hz = hz
+        self._name = name
+        self.irq = Signal(f"{name}.irq")
+        self.load = 0
+        self.control = CTRL_RESET
+        self.ris = False
+        # Counting state: the counter became ``_v0`` at prescaled tick ``_n0`` counted from
+        # cycle ``_anchor``. While disabled ``_v0`` is simply the held value.
+        self._anchor = 0
+        self._n0 = 0
+        self._v0 = VALUE_RESET
+        self._event: Event | None = None
+        self._due_tick = 0
+
+    # -- derived configuration -------------------------------------------------------------
+
+    @property
+    def _enabled(self) -> bool:
+        return bool(self.control & CTRL_ENABLE)
+
+    @property
+    def _mask(self) -> int:
+        return MASK_32 if self.control & CTRL_32BIT else MASK_16
+
+    @property
+    def _prescale(self) -> int:
+        return PRESCALE_DIVISORS[(self.control & CTRL_PRESCALE_MASK) >> CTRL_PRESCALE_SHIFT]
+
+    def _reload(self) -> int:
+        """Value loaded on the tick after 0 in wrapping modes."""
+        if self.control & CTRL_PERIODIC:
+            return self.load & self._mask
+        return self._mask
+
+    # -- time arithmetic --------------------------------------------------------------------
+
+    def _ticks(self, now: int) -> int:
+        """Prescaled ticks elapsed since the anchor."""
+        return self._clock.cycles_to_ticks(now - self._anchor, self._hz) // self._prescale
+
+    def _tick_cycle(self, tick: int) -> int:
+        """Exact cycle at which prescaled tick ``tick`` (from the anchor) happens."""
+        return self._anchor + self._clock.ticks_to_cycles(tick * self._prescale, self._hz)
+
+    def _value_after(self, k: int) -> int:
+        """Counter value ``k`` ticks after it held ``_v0``."""
+        if k <= self._v0:
+            return self._v0 - k
+        reload = self._reload()
+        if self.control & CTRL_ONESHOT or reload == 0:
+            return 0
+        return reload - (k - self._v0 - 1) % (reload + 1)
+
+    def value(self, now: int) -> int:
+        """Current counter value."""
+        if not self._enabled:
+            return self._v0
+        return self._value_after(self._ticks(now) - self._n0)
+
+    # -- state changes ----------------------------------------------------------------------
+
+    def catch_up(self, now: int) -> None:
+        """Run an interrupt that is due but whose event has not been dispatched yet."""
+        while self._event is not None and self._event.when <= now:
+            self._events.cancel(self._event)
+            self._reach_zero()
+
+    def _restart(self, now: int, value: int) -> None:
+        """Hold ``value`` and, if enabled, count from it with a fresh prescaler phase."""
+        self._anchor, self._n0, self._v0 = now, 0, value & self._mask
+
+    def _rebase(self, now: int) -> None:
+        """Re-express the running count from the current tick (prescaler phase kept)."""
+        current = self.value(now)
+        if self._enabled:
+            self._n0 = self._ticks(now)
+        self._v0 = current & self._mask
+
+    def _reach_zero(self) -> None:
+        self._event = None
+        self._n0, self._v0 = self._due_tick, 0
+        self.ris = True
+        self._update_irq()
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """(Re)schedule the event for the next time the counter reaches 0."""
+        self._events.cancel(self._event)
+        self._event = None
+        if not self._enabled:
+            return
+        if self._v0 > 0:
+            tick = self._n0 + self._v0
+        else:
+            reload = self._reload()
+            if self.control & CTRL_ONESHOT or reload == 0:
+                return
+            tick = self._n0 + 1 + reload
+        self._due_tick = tick
+        self._event = self._events.schedule(
+            self._tick_cycle(tick), self._reach_zero, name=f"{self._name}.zero"
+        )
+
+    def _update_irq(self) -> None:
+        self.irq.set(self.masked())
+
+    def masked(self) -> bool:
+        """Masked interrupt status (MIS)."""
+        return self.ris and bool(self.control & CTRL_INTEN)
+
+    # -- register interface -----------------------------------------------------------------
+
+    def read(self, reg: int, now: int) -> int:
+        """Read one of this counter's registers."""
+        if reg in (TIMER_LOAD, TIMER_BGLOAD):
+            return self.load
+        if reg == TIMER_VALUE:
+            return self.value(now)
+        if reg == TIMER_CONTROL:
+            return self.control
+        if reg == TIMER_RIS:
+            return int(self.ris)
+        if reg == TIMER_MIS:
+            return int(self.masked())
+        return 0
+
+    def write(self, reg: int, value: int, now: int) -> None:
+        """Write one of this counter's registers."""
+        value &= MASK_32
+        if reg == TIMER_LOAD:
+            self.load = value
+            self._restart(now, value)
+            if self._enabled and self._v0 == 0:
+                self.ris = True
+        elif reg == TIMER_BGLOAD:
+            self._rebase(now)
+            self.load = value
+        elif reg == TIMER_CONTROL:
+            self._write_control(value & CTRL_WRITABLE, now)
+        elif reg == TIMER_INTCLR:
+            self.ris = False
+        else:
+            return
+        self._schedule()
+        self._update_irq()
+
+    def _write_control(self, new: int, now: int) -> None:
+        held = self.value(now)
+        ticks = self._ticks(now) if self._enabled else 0
+        old = self.control
+        self.control = new
+        starting = bool(new & CTRL_ENABLE) and not old & CTRL_ENABLE
+        rephased = (old ^ new) & CTRL_PRESCALE_MASK
+        if starting or rephased:
+            self._restart(now, held)
+        else:
+            self._n0, self._v0 = ticks, held & self._mask
+
+
+class Sp804Timer:
+    """ARM SP804 dual timer with one interrupt per counter and their OR (``combined_irq``)."""
+
+    def __init__(
+        self,
+        clock: VirtualClock,
+        events: EventQueue,
+        timclk_hz: int = 1_000_000,
+        name: str = "sp804",
+    ) -> None:
+        if timclk_hz <= 0:
+            raise ValueError(f"TIMCLK frequency must be positive, got {timclk_hz}")
+        self.name = name
+        self.timclk_hz = timclk_hz
+        self._clock = clock
+        self._timers = tuple(
+            _Counter(clock, events, timclk_hz, f"{name}.timer{i + 1}") for i in range(TIMER_COUNT)
+        )
+        self.irq: tuple[Signal, Signal] = (self._timers[0].irq, self._timers[1].irq)
+        self.combined_irq = Signal(f"{name}.combined_irq")
+        for timer_irq in self.irq:
+            timer_irq.connect(self._combine)
+
+    def _combine(self, _level: bool) -> None:
+        self.combined_irq.set(self.irq[0].level or self.irq[1].level)
+
+    def _catch_up(self, now: int) -> None:
+        for timer in self._timers:
+            timer.catch_up(now)
+
+    def read(self, offset: int, size: int) -> int:
+        """Read a register; Value is computed from the exact current cycle."""
+        now = self._clock.now()
+        self._catch_up(now)
+        word = self._read_word(offset & ~3, now)
+        return (word >> (8 * (offset & 3))) & ((1 << (8 * size)) - 1)
+
+    def _read_word(self, offset: int, now: int) -> int:
+        if offset < TIMER_STRIDE * TIMER_COUNT:
+            return self._timers[offset // TIMER_STRIDE].read(offset % TIMER_STRIDE, now)
+        if PERIPH_ID_BASE <= offset < PERIPH_ID_BASE + 4 * len(ID_BYTES):
+            return ID_BYTES[(offset - PERIPH_ID_BASE) // 4]
+        return 0  # TimerITCR / TimerITOP and unknown offsets read as zero
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        """Write a register; unaligned, read-only and unknown offsets are ignored."""
+        if offset & 3 or offset >= TIMER_STRIDE * TIMER_COUNT:
+            return
+        now = self._clock.now()
+        self._catch_up(now)
+        value &= (1 << (8 * size)) - 1
+        self._timers[offset // TIMER_STRIDE].write(offset % TIMER_STRIDE, value, now)

@@ -1,0 +1,297 @@
+"""SP804 dual timer: exact interrupt cycles and counter values in virtual time."""
+
+from __future__ import annotations
+
+import pytest
+
+from rthv.board.clock import VirtualClock
+from rthv.board.events import EventQueue
+from rthv.board.signal import Signal
+from rthv.board.sp804 import (
+    CTRL_32BIT,
+    CTRL_ENABLE,
+    CTRL_INTEN,
+    CTRL_ONESHOT,
+    CTRL_PERIODIC,
+    TIMER_BGLOAD,
+    TIMER_CONTROL,
+    TIMER_INTCLR,
+    TIMER_ITCR,
+    TIMER_LOAD,
+    TIMER_MIS,
+    TIMER_RIS,
+    TIMER_STRIDE,
+    TIMER_VALUE,
+    Sp804Timer,
+)
+
+PRESCALE_16 = 1 << 2
+PRESCALE_256 = 2 << 2
+PERIODIC_32 = CTRL_ENABLE | CTRL_PERIODIC | CTRL_INTEN | CTRL_32BIT
+TICK = 1000  # cycles per TIMCLK period at 1 GHz CPU / 1 MHz TIMCLK
+
+
+class Board:
+    """A real clock and event queue around one SP804, with an idle-to-time helper."""
+
+    def __init__(self, timclk_hz: int = 1_000_000) -> None:
+        self.clock = VirtualClock(1_000_000_000)
+        self.events = EventQueue()
+        self.timer = Sp804Timer(self.clock, self.events, timclk_hz)
+
+    def run_to(self, cycles: int) -> None:
+        """Idle to ``cycles``, dispatching every event at its own exact time."""
+        while (due := self.events.peek()) is not None and due <= cycles:
+            self.clock.advance_to(due)
+            self.events.run_due(due)
+        self.clock.advance_to(cycles)
+
+    def record(self, signal: Signal) -> list[tuple[int, bool]]:
+        """Log (cycle, level) of every change of ``signal``."""
+        log: list[tuple[int, bool]] = []
+        signal.connect(lambda level: log.append((self.clock.now(), level)))
+        return log
+
+    def rd(self, offset: int, timer: int = 0) -> int:
+        return self.timer.read(timer * TIMER_STRIDE + offset, 4)
+
+    def wr(self, offset: int, value: int, timer: int = 0) -> None:
+        self.timer.write(timer * TIMER_STRIDE + offset, 4, value)
+
+
+@pytest.fixture
+def board() -> Board:
+    return Board()
+
+
+def test_reset_values_and_ids(board: Board) -> None:
+    """After reset Value is all ones, Control is 0x20 and the PrimeCell IDs read back."""
+    for timer in (0, 1):
+        assert board.rd(TIMER_VALUE, timer) == 0xFFFF_FFFF
+        assert board.rd(TIMER_CONTROL, timer) == 0x20
+        assert board.rd(TIMER_LOAD, timer) == 0
+        assert board.rd(TIMER_RIS, timer) == 0
+        assert board.rd(TIMER_MIS, timer) == 0
+    ids = [board.timer.read(0xFE0 + 4 * i, 4) for i in range(8)]
+    assert ids == [0x04, 0x18, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1]
+    assert board.timer.read(TIMER_ITCR, 4) == 0
+    assert board.timer.read(0x800, 4) == 0
+    assert len(board.events) == 0
+
+
+def test_periodic_load_999_fires_after_load_then_every_load_plus_one(board: Board) -> None:
+    """Load=999 periodic: first IRQ 999 ticks after enable, then every 1000 ticks."""
+    log = board.record(board.timer.irq[0])
+    board.run_to(5_000)
+    board.wr(TIMER_LOAD, 999)
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.run_to(5_000 + 10 * TICK + 500)
+    assert board.rd(TIMER_VALUE) == 989
+    board.run_to(5_000 + 999 * TICK - 1)
+    assert board.rd(TIMER_VALUE) == 1 and log == []
+    board.run_to(5_000 + 999 * TICK)
+    assert log == [(1_004_000, True)]
+    assert board.rd(TIMER_VALUE) == 0
+    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_MIS) == 1
+    board.run_to(1_005_000)
+    assert board.rd(TIMER_VALUE) == 999
+    board.wr(TIMER_INTCLR, 0)
+    board.run_to(2_010_000)
+    assert log == [(1_004_000, True), (1_005_000, False), (2_004_000, True)]
+
+
+def test_non_integer_tick_ratio_rounds_each_decrement_up() -> None:
+    """At 3 MHz TIMCLK each decrement lands on the first cycle at or after its exact time."""
+    board = Board(timclk_hz=3_000_000)
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 10)
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.run_to(333)
+    assert board.rd(TIMER_VALUE) == 10
+    board.run_to(334)
+    assert board.rd(TIMER_VALUE) == 9
+    board.run_to(10_000)
+    assert log[0] == (3_334, True)  # ceil(10 * 1e9 / 3e6)
+
+
+def test_prescale_divides_by_16_and_256(board: Board) -> None:
+    """Prescale /16 and /256 stretch every decrement by that many TIMCLK periods."""
+    log0 = board.record(board.timer.irq[0])
+    log1 = board.record(board.timer.irq[1])
+    board.wr(TIMER_LOAD, 10, timer=0)
+    board.wr(TIMER_CONTROL, PERIODIC_32 | PRESCALE_16, timer=0)
+    board.wr(TIMER_LOAD, 2, timer=1)
+    board.wr(TIMER_CONTROL, PERIODIC_32 | PRESCALE_256, timer=1)
+    board.run_to(3 * 16 * TICK + 1)
+    assert board.rd(TIMER_VALUE, 0) == 7
+    assert board.rd(TIMER_VALUE, 1) == 2
+    board.run_to(600 * TICK)
+    assert log0 == [(160 * TICK, True)]
+    assert log1 == [(512 * TICK, True)]
+
+
+def test_one_shot_stops_at_zero_until_load_is_rewritten(board: Board) -> None:
+    """A one-shot timer interrupts once, holds 0 with no pending event, and restarts on Load."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 5)
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_ONESHOT | CTRL_INTEN | CTRL_32BIT)
+    board.run_to(100 * TICK)
+    assert log == [(5 * TICK, True)]
+    assert board.rd(TIMER_VALUE) == 0
+    assert len(board.events) == 0
+    board.wr(TIMER_INTCLR, 1)
+    board.wr(TIMER_LOAD, 3)
+    board.run_to(200 * TICK)
+    assert log == [(5 * TICK, True), (100 * TICK, False), (103 * TICK, True)]
+
+
+def test_free_running_32_bit_wraps_to_all_ones_after_zero(board: Board) -> None:
+    """Free-running counts Load..0, then continues from 0xFFFFFFFF; IRQ at each zero."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 3)
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_INTEN | CTRL_32BIT)
+    board.run_to(3 * TICK)
+    assert log == [(3 * TICK, True)] and board.rd(TIMER_VALUE) == 0
+    board.run_to(4 * TICK)
+    assert board.rd(TIMER_VALUE) == 0xFFFF_FFFF
+    board.wr(TIMER_INTCLR, 1)
+    assert board.events.peek() == (3 + (1 << 32)) * TICK
+
+
+def test_free_running_16_bit_counts_from_ffff(board: Board) -> None:
+    """In 16-bit mode the reset value is seen as 0xFFFF and the counter wraps every 2**16."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_INTEN)
+    assert board.rd(TIMER_VALUE) == 0xFFFF
+    board.run_to(0xFFFF * TICK)
+    assert log == [(0xFFFF * TICK, True)]
+    board.run_to(0x10000 * TICK)
+    assert board.rd(TIMER_VALUE) == 0xFFFF
+    board.wr(TIMER_INTCLR, 1)
+    board.run_to((0xFFFF + 0x10000) * TICK)
+    assert log[-1] == ((0xFFFF + 0x10000) * TICK, True)
+
+
+def test_16_bit_periodic_uses_low_half_of_load(board: Board) -> None:
+    """A 16-bit periodic timer loads and reloads only the low 16 bits of Load."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 0x1_0004)
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_INTEN)
+    assert board.rd(TIMER_VALUE) == 4
+    board.run_to(4 * TICK)
+    board.wr(TIMER_INTCLR, 1)
+    board.run_to(9 * TICK)
+    assert log == [(4 * TICK, True), (4 * TICK, False), (9 * TICK, True)]
+
+
+def test_bgload_changes_next_period_without_restarting(board: Board) -> None:
+    """BGLoad leaves the running count alone and sets the period after the next zero."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 99)
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.run_to(40 * TICK + 7)
+    board.wr(TIMER_BGLOAD, 49)
+    assert board.rd(TIMER_VALUE) == 59
+    assert board.rd(TIMER_LOAD) == 49 and board.rd(TIMER_BGLOAD) == 49
+    board.run_to(99 * TICK)
+    board.wr(TIMER_INTCLR, 1)
+    board.run_to(100 * TICK)
+    assert board.rd(TIMER_VALUE) == 49
+    board.run_to(200 * TICK)
+    assert log == [(99 * TICK, True), (99 * TICK, False), (149 * TICK, True)]
+
+
+def test_intclr_and_mis_masking(board: Board) -> None:
+    """RIS is raw; MIS and the IRQ line follow IntEnable; IntClr drops both."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 10)
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_32BIT)
+    board.run_to(10 * TICK)
+    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_MIS) == 0 and log == []
+    board.run_to(12 * TICK)
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    assert board.rd(TIMER_MIS) == 1 and log == [(12 * TICK, True)]
+    assert board.rd(TIMER_VALUE) == 9  # enabling interrupts does not disturb the count
+    board.wr(TIMER_INTCLR, 0xDEAD)
+    assert board.rd(TIMER_RIS) == 0 and board.rd(TIMER_MIS) == 0
+    assert log == [(12 * TICK, True), (12 * TICK, False)]
+
+
+def test_reprogramming_load_cancels_the_old_event(board: Board) -> None:
+    """Writing Load mid-count restarts from the new value; the old expiry never fires."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 999)
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.run_to(500 * TICK + 123)
+    board.wr(TIMER_LOAD, 99)
+    assert board.rd(TIMER_VALUE) == 99
+    assert len(board.events) == 1
+    board.run_to(700 * TICK)
+    assert log == [(599 * TICK + 123, True)]
+
+
+def test_disable_freezes_and_enable_resumes(board: Board) -> None:
+    """Clearing Enable holds the value; setting it again resumes with a fresh tick phase."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 100)
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.run_to(30 * TICK + 400)
+    board.wr(TIMER_CONTROL, PERIODIC_32 & ~CTRL_ENABLE)
+    assert len(board.events) == 0
+    board.run_to(500 * TICK)
+    assert board.rd(TIMER_VALUE) == 70
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.run_to(1000 * TICK)
+    assert log == [(570 * TICK, True)]
+
+
+def test_load_zero_while_enabled_interrupts_immediately(board: Board) -> None:
+    """Per the TRM, writing 0 to Load of a running timer raises the interrupt at once."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.run_to(2 * TICK + 5)
+    board.wr(TIMER_LOAD, 0)
+    assert log == [(2 * TICK + 5, True)]
+    assert board.rd(TIMER_VALUE) == 0
+    assert len(board.events) == 0  # reload value 0: the timer rests at 0
+
+
+def test_combined_irq_is_or_of_both_timers(board: Board) -> None:
+    """The combined line is high while either timer's masked interrupt is pending."""
+    log = board.record(board.timer.combined_irq)
+    board.wr(TIMER_LOAD, 10, timer=0)
+    board.wr(TIMER_CONTROL, PERIODIC_32, timer=0)
+    board.wr(TIMER_LOAD, 20, timer=1)
+    board.wr(TIMER_CONTROL, PERIODIC_32, timer=1)
+    board.run_to(25 * TICK)
+    board.wr(TIMER_INTCLR, 1, timer=0)
+    assert board.timer.combined_irq.level
+    board.wr(TIMER_INTCLR, 1, timer=1)
+    assert log == [(10 * TICK, True), (25 * TICK, False)]
+
+
+def test_mid_slice_read_sees_an_undispatched_expiry(board: Board) -> None:
+    """A read inside a running slice, past the expiry cycle, already sees RIS and the IRQ."""
+    board.wr(TIMER_LOAD, 10)
+    board.wr(TIMER_CONTROL, PERIODIC_32)
+    board.clock.attach_probe(lambda: 10 * TICK + 3)  # 10003 instructions retired so far
+    assert board.rd(TIMER_RIS) == 1
+    assert board.timer.irq[0].level
+    assert board.rd(TIMER_VALUE) == 0
+    board.clock.attach_probe(None)
+    assert board.events.peek() == 21 * TICK
+
+
+def test_sub_word_reads_and_ignored_writes(board: Board) -> None:
+    """Byte reads return the addressed byte; Value, unaligned and unknown writes are ignored."""
+    board.wr(TIMER_LOAD, 0x1234_5678)
+    assert board.rd(TIMER_VALUE) == 0x5678  # reset Control selects 16-bit mode
+    board.wr(TIMER_CONTROL, CTRL_32BIT | CTRL_INTEN)
+    board.wr(TIMER_LOAD, 0x1234_5678)
+    assert board.timer.read(TIMER_VALUE + 1, 1) == 0x56
+    assert board.timer.read(TIMER_VALUE + 2, 2) == 0x1234
+    board.wr(TIMER_VALUE, 7)
+    board.timer.write(TIMER_LOAD + 1, 1, 0xFF)
+    board.timer.write(0xF00, 4, 1)
+    assert board.rd(TIMER_VALUE) == 0x1234_5678
+    assert board.rd(TIMER_LOAD) == 0x1234_5678
