@@ -1,0 +1,285 @@
+"""One ARMv7-A execution context over a Unicorn engine, with exact instruction counting.
+
+A ``CpuCore`` is the state a physical CPU executes: bare-metal, one core sees physical memory;
+under a hypervisor, each vCPU is its own core whose address space is its VM's IPA space. The
+core runs until a budget, a trap or an interrupt opportunity and reports why as a ``CpuExit``.
+It never takes exceptions itself: the machine (or the hypervisor) decides what each exit means.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import unicorn
+from unicorn import arm_const
+
+from rthv.board.counter import NO_LIMIT, InstructionCounter, StopReason, read_code
+from rthv.board.decode import CoprocessorAccess, decode_coprocessor, decode_hvc, fetch_word
+from rthv.board.device import MmioDevice
+from rthv.board.registers import CNTHCTL, Registers
+from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
+
+NEVER_REACHED = 0xFFFFFFFF
+_ARM_HINTS = {0xE320F001: "yield", 0xE320F002: "wfe"}
+_THUMB_HINTS = {0xBF10: "yield", 0xBF20: "wfe"}
+_UC_INTR_SVC = 2
+_UC_INTR_PREFETCH_ABORT = 3
+_UC_INTR_DATA_ABORT = 4
+
+
+class ExitKind(enum.Enum):
+    """Why ``CpuCore.run`` returned."""
+
+    BUDGET = "budget"
+    SLICE = "slice"
+    IRQ_UNMASKED = "irq-unmasked"
+    WFI = "wfi"
+    SVC = "svc"
+    UNDEFINED = "undefined"
+    HVC = "hvc"
+    COPROCESSOR = "coprocessor"
+    DATA_ABORT = "data-abort"
+    PREFETCH_ABORT = "prefetch-abort"
+
+
+@dataclass(frozen=True)
+class CpuExit:
+    """What stopped the core. ``pc`` is the address of the instruction concerned.
+
+    For BUDGET/SLICE/IRQ_UNMASKED/WFI it is the next instruction to execute; for SVC, UNDEFINED,
+    HVC, COPROCESSOR and aborts it is the instruction that raised the exit (not yet retired,
+    except SVC). ``unmapped`` aborts found no memory below the CPU (a bus error bare-metal, a
+    Stage-2 fault under a hypervisor); ``permission`` aborts hit a mapping without that right.
+    """
+
+    kind: ExitKind
+    pc: int
+    thumb: bool
+    address: int = 0
+    write: bool = False
+    size: int = 0
+    value: int = 0
+    unmapped: bool = False
+    permission: bool = False
+    hvc_imm: int = 0
+    coprocessor: CoprocessorAccess | None = None
+
+
+class Perm(enum.IntFlag):
+    """Access rights of a mapping in an engine."""
+
+    READ = unicorn.UC_PROT_READ
+    WRITE = unicorn.UC_PROT_WRITE
+    EXEC = unicorn.UC_PROT_EXEC
+    ALL = READ | WRITE | EXEC
+
+
+MmioObserver = Callable[[], None]
+
+
+class CpuCore:
+    """A Cortex-A15 execution context: registers, an address space and an instruction counter."""
+
+    def __init__(self, name: str = "cpu0", *, native_counter: bool | None = None) -> None:
+        self.name = name
+        self.uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+        self.uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_A15)
+        self.regs = Registers(self.uc)
+        self.counter = InstructionCounter(self.uc, native=native_counter)
+        self._pending: CpuExit | None = None
+        self._fault: CpuExit | None = None
+        self._mmio_keepalive: list[object] = []
+        self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
+        self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
+        self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
+        self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
+        self.uc.hook_add(unicorn.UC_HOOK_MEM_PROT, self._on_protection)
+
+    # -- address space -----------------------------------------------------------------------
+
+    def map_ram(self, address: int, size: int, host_pointer: int, perm: Perm = Perm.ALL) -> None:
+        """Map host memory at ``address``: every engine mapping the same pointer shares it."""
+        self.uc.mem_map_ptr(address, size, int(perm), host_pointer)
+
+    def map_device(self, address: int, size: int, device: MmioDevice, offset: int = 0) -> None:
+        """Route accesses in [address, address + size) to ``device`` at ``offset`` onwards."""
+
+        def read(_uc: unicorn.Uc, at: int, width: int, _data: object) -> int:
+            return device.read(offset + at, width)
+
+        def write(_uc: unicorn.Uc, at: int, width: int, value: int, _data: object) -> None:
+            device.write(offset + at, width, value)
+
+        self.uc.mmio_map(address, size, read, None, write, None)
+        # A no-op access hook keeps the PC exact inside the MMIO callbacks, so devices can read
+        # the exact virtual time in the middle of a block.
+        self.uc.hook_add(
+            unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE,
+            _sync_pc,
+            begin=address,
+            end=address + size - 1,
+        )
+        self._mmio_keepalive.append((read, write))
+
+    def unmap(self, address: int, size: int) -> None:
+        """Remove a mapping."""
+        self.uc.mem_unmap(address, size)
+
+    def flush_code(self) -> None:
+        """Forget translated code after memory was written from outside the guest."""
+        self.uc.ctl_flush_tb()
+        self.counter.forget_code()
+
+    # -- running -----------------------------------------------------------------------------
+
+    def retired(self) -> int:
+        """Instructions retired so far (exact, also from inside an MMIO callback)."""
+        return self.counter.retired_before(self.regs.pc)
+
+    def run(self, *, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> CpuExit:
+        """Execute until the retired count reaches ``budget`` (exactly) or something happens.
+
+        ``soft_limit`` ends the run at the first block boundary at or after that count;
+        ``watch_irq`` ends it as soon as the guest clears CPSR.I.
+        """
+        self.counter.arm(budget=budget, soft_limit=soft_limit, watch_irq=watch_irq)
+        result = self._emulate(NEVER_REACHED)
+        if result is not None:
+            return result
+        reason = self.counter.stop_reason
+        if reason is StopReason.BUDGET:
+            return self._finish_budget(budget)
+        if reason is StopReason.SOFT:
+            return self._here(ExitKind.SLICE)
+        if reason is StopReason.IRQ_UNMASKED:
+            return self._here(ExitKind.IRQ_UNMASKED)
+        return self._here(ExitKind.WFI)
+
+    def _finish_budget(self, budget: int) -> CpuExit:
+        remaining = budget - self.counter.executed
+        if remaining > 0:
+            pc, thumb = self.regs.pc, self.regs.thumb
+            if thumb:
+                code = read_code(self.uc, pc, 4 * remaining)
+                until = thumb_instruction_address(code, pc, remaining)
+            else:
+                until = pc + 4 * remaining
+            result = self._emulate(until)
+            if result is not None:
+                return result
+            if self.counter.stop_reason is not StopReason.NONE or self.regs.pc != until:
+                return self.run(budget=budget)
+        return self._here(ExitKind.BUDGET)
+
+    def _emulate(self, until: int) -> CpuExit | None:
+        self._pending = None
+        self._fault = None
+        pc = self.regs.pc | (1 if self.regs.thumb else 0)
+        try:
+            self.uc.emu_start(pc, until)
+        except unicorn.UcError as error:
+            return self._after_error(error)
+        return self._pending
+
+    def _here(self, kind: ExitKind) -> CpuExit:
+        return CpuExit(kind, self.regs.pc, self.regs.thumb)
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    def _on_interrupt(self, uc: unicorn.Uc, intno: int, _data: object) -> None:
+        pc, thumb = self.regs.pc, self.regs.thumb
+        if intno == _UC_INTR_SVC:
+            width = 2 if thumb else 4
+            self._pending = CpuExit(ExitKind.SVC, pc - width, thumb)
+        elif intno in (_UC_INTR_DATA_ABORT, _UC_INTR_PREFETCH_ABORT):
+            self.counter.correct_to(self.counter.retired_before(pc))
+            kind = ExitKind.DATA_ABORT if intno == _UC_INTR_DATA_ABORT else ExitKind.PREFETCH_ABORT
+            self._pending = CpuExit(kind, pc, thumb)
+        else:
+            self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
+        uc.emu_stop()
+
+    def _on_invalid(self, uc: unicorn.Uc, _data: object) -> bool:
+        pc, thumb = self.regs.pc, self.regs.thumb
+        if uc.reg_read(arm_const.UC_ARM_REG_ESR) == 0 and _follows_hint(uc, pc, thumb):
+            self.counter.correct_to(self.counter.retired_before(pc))
+            return True  # WFE and YIELD are hints: executing them as NOPs is architectural
+        self.counter.correct_to(self.counter.retired_before(pc))
+        word = fetch_word(read_code(uc, pc, 4), thumb)
+        hvc = decode_hvc(word, thumb)
+        access = decode_coprocessor(word, thumb)
+        if hvc is not None:
+            self._pending = CpuExit(ExitKind.HVC, pc, thumb, hvc_imm=hvc)
+        elif access is not None:
+            self._pending = CpuExit(ExitKind.COPROCESSOR, pc, thumb, coprocessor=access)
+        else:
+            self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
+        uc.emu_stop()
+        return True
+
+    def _on_unmapped(
+        self, uc: unicorn.Uc, access: int, address: int, size: int, value: int, _d: object
+    ) -> bool:
+        self._fault = self._memory_fault(access, address, size, value, unmapped=True)
+        return False
+
+    def _on_protection(
+        self, uc: unicorn.Uc, access: int, address: int, size: int, value: int, _d: object
+    ) -> bool:
+        self._fault = self._memory_fault(access, address, size, value, unmapped=False)
+        return False
+
+    def _memory_fault(
+        self, access: int, address: int, size: int, value: int, *, unmapped: bool
+    ) -> CpuExit:
+        fetch = access in (unicorn.UC_MEM_FETCH_UNMAPPED, unicorn.UC_MEM_FETCH_PROT)
+        write = access in (unicorn.UC_MEM_WRITE_UNMAPPED, unicorn.UC_MEM_WRITE_PROT)
+        kind = ExitKind.PREFETCH_ABORT if fetch else ExitKind.DATA_ABORT
+        return CpuExit(
+            kind,
+            self.regs.pc,
+            self.regs.thumb,
+            address=address,
+            write=write,
+            size=size,
+            value=value if write else 0,
+            unmapped=unmapped,
+            permission=not unmapped,
+        )
+
+    def _after_error(self, error: unicorn.UcError) -> CpuExit:
+        fault = self._fault
+        if fault is None:
+            raise error
+        pc = self.regs.pc
+        self.counter.correct_to(self.counter.retired_before(pc))
+        return CpuExit(
+            fault.kind,
+            pc,
+            fault.thumb,
+            address=fault.address,
+            write=fault.write,
+            size=fault.size,
+            value=fault.value,
+            unmapped=fault.unmapped,
+            permission=fault.permission,
+        )
+
+
+def _sync_pc(uc: unicorn.Uc, access: int, address: int, size: int, value: int, _d: object) -> None:
+    """Nothing to do: registering any access hook makes Unicorn keep the PC exact."""
+
+
+def _follows_hint(uc: unicorn.Uc, pc: int, thumb: bool) -> bool:
+    """True if the instruction just before ``pc`` is WFE or YIELD."""
+    if thumb:
+        before = read_code(uc, pc - 4, 4)
+        last16 = int.from_bytes(before[2:4], "little")
+        if last16 in _THUMB_HINTS and not is_wide_thumb(int.from_bytes(before[0:2], "little")):
+            return True
+        return int.from_bytes(before[0:2], "little") == 0xF3AF and (
+            int.from_bytes(before[2:4], "little") & 0xFF in (1, 2)
+        )
+    return int.from_bytes(read_code(uc, pc - 4, 4), "little") in _ARM_HINTS

@@ -1,0 +1,23 @@
+"""The seam between the board and PL2 software: what the hardware hands to Hyp mode."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rthv.board.cpu import CpuExit
+
+
+class Pl2Software(Protocol):
+    """Software running at PL2. The board calls it as the CPU would enter Hyp mode.
+
+    With PL2 software installed, physical IRQs go to it (HCR.IMO), guests see the virtual CPU
+    interface's interrupt line instead, and the traps below are its to handle.
+    """
+
+    def physical_irq(self) -> None:
+        """A physical interrupt is signalled to the CPU (taken regardless of the guest's CPSR.I)."""
+        ...
+
+    def trap(self, exit: CpuExit) -> None:
+        """HVC, WFI, or an abort with no mapping or right below the guest (Stage-2)."""
+        ...

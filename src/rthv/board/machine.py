@@ -1,0 +1,311 @@
+"""The board: memory, devices, GIC and one CPU, driven by an exact virtual-time run loop."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rthv.board.clock import VirtualClock
+from rthv.board.counter import NO_LIMIT
+from rthv.board.cpu import CpuCore, CpuExit, ExitKind, Perm
+from rthv.board.description import BoardDescription, DeviceDescription
+from rthv.board.device import MmioDevice
+from rthv.board.events import EventQueue
+from rthv.board.exceptions import (
+    FSR_SYNC_EXTERNAL_ABORT,
+    ExceptionKind,
+    record_data_abort,
+    record_prefetch_abort,
+    take_exception,
+)
+from rthv.board.generic_timer import GenericTimer
+from rthv.board.gic import GicCpuInterface, GicDistributor, GicHypInterface, GicVirtualCpuInterface
+from rthv.board.hyp import Pl2Software
+from rthv.board.memory import PAGE_SIZE, PhysicalMemory, RamRegion
+from rthv.board.pl011 import Pl011Uart
+from rthv.board.registers import CPSR_I, Mode, Reg
+from rthv.board.signal import Signal
+from rthv.board.sp804 import Sp804Timer
+from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
+
+RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
+ConsoleSink = Callable[[str, bytes], None]
+
+
+class StopCause(enum.Enum):
+    """Why ``Machine.run`` returned."""
+
+    UNTIL = "until"
+    IDLE = "idle"
+    HALTED = "halted"
+
+
+@dataclass
+class RunResult:
+    """What a run did: how it ended and where virtual time stands."""
+
+    cause: StopCause
+    cycles: int
+    instructions: int
+    idle_cycles: int
+
+
+@dataclass
+class InterruptRecord:
+    """An IRQ exception taken by the guest: when, after how many instructions, at which PC."""
+
+    cycle: int
+    instructions: int
+    pc: int
+
+
+@dataclass
+class Machine:
+    """One board instance: build it from a description, load an image, ``run``."""
+
+    board: BoardDescription
+    frequency_hz: int = 1_000_000_000
+    cpi: int = 1
+    native_counter: bool | None = None
+    console: ConsoleSink | None = None
+    clock: VirtualClock = field(init=False)
+    events: EventQueue = field(init=False)
+    memory: PhysicalMemory = field(init=False)
+    devices: dict[str, MmioDevice] = field(init=False, default_factory=dict)
+    interrupts: list[InterruptRecord] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.clock = VirtualClock(self.frequency_hz, self.cpi)
+        self.events = EventQueue()
+        self.events.on_schedule = self._event_scheduled
+        self.memory = PhysicalMemory()
+        self.hyp: Pl2Software | None = None
+        self.idle_cycles = 0
+        self._running: CpuCore | None = None
+        self._slice_start = 0
+        self._build_gic()
+        for block in self.board.ram:
+            self.memory.add_ram(block.name, block.base, block.size)
+        self.rom = [self.memory.add_ram(b.name, b.base, b.size) for b in self.board.rom]
+        for device in self.board.devices:
+            self._add_device(device)
+        self.core = self.new_core("cpu0")
+        self.map_physical(self.core)
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _build_gic(self) -> None:
+        layout = self.board.gic
+        self.gicd = GicDistributor(layout.num_irqs)
+        self.gicc = GicCpuInterface(self.gicd)
+        self.gich = GicHypInterface()
+        self.gicv = GicVirtualCpuInterface(self.gich, self.gicc.deactivate)
+        self.gich.maintenance_out.connect(self.gicd.input_line(layout.maintenance_irq).set)
+        self.gicc.irq_out.connect(self._interrupt_line_changed)
+        self.gicv.virq_out.connect(self._interrupt_line_changed)
+        for base, name, device in (
+            (layout.distributor, "gicd", self.gicd),
+            (layout.cpu_interface, "gicc", self.gicc),
+            (layout.hyp_interface, "gich", self.gich),
+            (layout.virtual_cpu_interface, "gicv", self.gicv),
+        ):
+            self.memory.add_device(name, base, PAGE_SIZE, device)
+        timer = self.board.generic_timer
+        self.generic_timer = GenericTimer(self.clock, self.events, timer.frequency_hz)
+        self.generic_timer.phys_irq.connect(self.gicd.input_line(timer.phys_irq).set)
+        self.generic_timer.virt_irq.connect(self.gicd.input_line(timer.virt_irq).set)
+
+    def _add_device(self, spec: DeviceDescription) -> None:
+        device: MmioDevice
+        irq: Signal
+        if spec.kind == "pl011":
+            uart = Pl011Uart(spec.name, self._console_sink(spec.name))
+            device, irq = uart, uart.irq
+        else:
+            timer = Sp804Timer(self.clock, self.events, spec.clock_hz or 1_000_000, spec.name)
+            device, irq = timer, timer.combined_irq
+        for number in spec.irqs:
+            irq.connect(self.gicd.input_line(number).set)
+        self.devices[spec.name] = device
+        self.memory.add_device(spec.name, spec.base, spec.size, device)
+
+    def _console_sink(self, name: str) -> Callable[[bytes], None]:
+        def sink(data: bytes) -> None:
+            if self.console is not None:
+                self.console(name, data)
+
+        return sink
+
+    def new_core(self, name: str) -> CpuCore:
+        """A fresh execution context in reset state (non-secure SVC, interrupts masked)."""
+        core = CpuCore(name, native_counter=self.native_counter)
+        core.regs[Reg.CPSR] = RESET_CPSR
+        return core
+
+    def map_physical(self, core: CpuCore) -> None:
+        """Give ``core`` the whole physical address map, as a CPU without Stage 2 sees it."""
+        for region in self.memory.regions:
+            if isinstance(region, RamRegion):
+                perm = Perm.READ | Perm.EXEC if region in self.rom else Perm.ALL
+                core.map_ram(region.base, region.size, region.host_pointer, perm)
+            else:
+                core.map_device(region.base, region.size, region.device)
+
+    def uart(self, name: str | None = None) -> Pl011Uart:
+        """A UART by name (the board's console by default)."""
+        device = self.devices[name or self.board.console]
+        assert isinstance(device, Pl011Uart)
+        return device
+
+    # -- the run loop --------------------------------------------------------------------------
+
+    def reset(self, entry: int) -> None:
+        """Point the CPU at ``entry`` (bit 0 set: Thumb) in reset state."""
+        self.core.regs[Reg.CPSR] = RESET_CPSR | ((entry & 1) << 5)
+        self.core.regs[Reg.PC] = entry & ~1
+        self.core.flush_code()
+
+    def switch_to(self, core: CpuCore) -> None:
+        """Make ``core`` the context the physical CPU executes (a world switch)."""
+        self.core = core
+
+    @property
+    def instructions(self) -> int:
+        """Instructions retired by every core so far."""
+        return self._retired_total
+
+    def run(self, until: int | None = None, *, max_slice: int | None = None) -> RunResult:
+        """Run until virtual time ``until`` (cycles), idleness, or a halt by PL2 software."""
+        limit = NO_LIMIT if until is None else until
+        self.halted = False
+        while True:
+            now = self.clock.now()
+            self.events.run_due(now)
+            if self.halted:
+                return self._result(StopCause.HALTED)
+            if now >= limit:
+                return self._result(StopCause.UNTIL)
+            if self._deliver_interrupts():
+                continue
+            deadline = min(self.events.peek() or NO_LIMIT, limit)
+            exit = self._run_slice(deadline, max_slice)
+            if exit.kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
+                if not self.idle_until(limit):
+                    return self._result(StopCause.IDLE)
+            else:
+                self._handle(exit)
+
+    def _run_slice(self, deadline: int, max_slice: int | None) -> CpuExit:
+        core = self.core
+        start = core.counter.executed
+        budget = NO_LIMIT if deadline == NO_LIMIT else start + self.clock.instructions_until(deadline)
+        soft = NO_LIMIT if max_slice is None else start + max_slice
+        masked = bool(core.regs.cpsr & CPSR_I)
+        self._running, self._slice_start, self._deadline = core, start, deadline
+        self.clock.attach_probe(lambda: core.retired() - start)
+        try:
+            exit = core.run(budget=budget, soft_limit=soft, watch_irq=self._guest_irq().level and masked)
+        finally:
+            self.clock.attach_probe(None)
+            self._running = None
+        done = core.counter.executed - start
+        self.clock.commit_instructions(done)
+        self._retired_total += done
+        return exit
+
+    _retired_total = 0
+    _deadline = NO_LIMIT
+
+    def idle_until(self, limit: int) -> bool:
+        """Let the CPU sleep until the next event (at most ``limit``); False if none is coming."""
+        upcoming = self.events.peek()
+        if upcoming is None:
+            return False
+        target = min(upcoming, limit)
+        self.idle_cycles += max(0, target - self.clock.now())
+        self.clock.advance_to(target)
+        return True
+
+    def retire_emulated(self, core: CpuCore) -> None:
+        """Count one instruction that the board or PL2 software emulated instead of running."""
+        core.counter.state.executed += 1
+        self.clock.commit_instructions(1)
+        self._retired_total += 1
+
+    def _guest_irq(self) -> Signal:
+        return self.gicv.virq_out if self.hyp is not None else self.gicc.irq_out
+
+    def _deliver_interrupts(self) -> bool:
+        if self.hyp is not None and self.gicc.irq_out.level:
+            self.hyp.physical_irq()
+            if self.gicc.irq_out.level and self.hyp is not None:
+                return False
+        core = self.core
+        if self._guest_irq().level and not core.regs.cpsr & CPSR_I:
+            pc = core.regs.pc
+            self.interrupts.append(InterruptRecord(self.clock.now(), self._retired_total, pc))
+            take_exception(core.regs, ExceptionKind.IRQ, pc)
+            return True
+        return False
+
+    def _interrupt_line_changed(self, level: bool) -> None:
+        if level and self._running is not None:
+            self._running.counter.request_stop()
+
+    def _event_scheduled(self, when: int) -> None:
+        core = self._running
+        if core is not None and when < self._deadline:
+            self._deadline = when
+            core.counter.state.budget = core.retired() + self.clock.instructions_until(when)
+
+    def _result(self, cause: StopCause) -> RunResult:
+        return RunResult(cause, self.clock.now(), self._retired_total, self.idle_cycles)
+
+    # -- exits ---------------------------------------------------------------------------------
+
+    def _handle(self, exit: CpuExit) -> None:
+        kind = exit.kind
+        if kind in (ExitKind.BUDGET, ExitKind.SLICE, ExitKind.IRQ_UNMASKED):
+            return
+        if self.hyp is not None and _is_hyp_trap(exit):
+            self.hyp.trap(exit)
+            return
+        self.handle_guest_exception(self.core, exit)
+
+    def handle_guest_exception(self, core: CpuCore, exit: CpuExit) -> None:
+        """What the hardware does for an exit that is the guest's own business (PL1)."""
+        regs = core.regs
+        kind = exit.kind
+        if kind is ExitKind.SVC:
+            take_exception(regs, ExceptionKind.SVC, exit.pc)
+        elif kind is ExitKind.COPROCESSOR and exit.coprocessor is not None:
+            if emulate_coprocessor(regs, exit.coprocessor, self.generic_timer):
+                skip_instruction(regs, exit)
+                self.retire_emulated(core)
+            else:
+                take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
+        elif kind in (ExitKind.UNDEFINED, ExitKind.HVC, ExitKind.COPROCESSOR):
+            take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
+        elif kind is ExitKind.DATA_ABORT and exit.permission and self._in_rom(exit.address):
+            skip_instruction(regs, exit)  # flash: writes are ignored, as by a flash in read mode
+            self.retire_emulated(core)
+        elif kind is ExitKind.DATA_ABORT:
+            record_data_abort(regs, exit.address, FSR_SYNC_EXTERNAL_ABORT, exit.write)
+            take_exception(regs, ExceptionKind.DATA_ABORT, exit.pc)
+        elif kind is ExitKind.PREFETCH_ABORT:
+            record_prefetch_abort(regs, exit.address or exit.pc, FSR_SYNC_EXTERNAL_ABORT)
+            take_exception(regs, ExceptionKind.PREFETCH_ABORT, exit.pc)
+        elif kind is ExitKind.WFI:
+            return
+
+    def _in_rom(self, address: int) -> bool:
+        return any(r.base <= address < r.base + r.size for r in self.rom)
+
+
+def _is_hyp_trap(exit: CpuExit) -> bool:
+    if exit.kind in (ExitKind.HVC, ExitKind.WFI):
+        return True
+    return exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT) and (
+        exit.unmapped or exit.permission
+    )

@@ -1,0 +1,137 @@
+"""Typed access to the ARMv7-A register file of one Unicorn engine."""
+
+from __future__ import annotations
+
+import enum
+from typing import NamedTuple
+
+import unicorn
+from unicorn import arm_const as uca
+
+
+class Reg(enum.IntEnum):
+    """Core registers, as seen in the current mode (banked SP/LR/SPSR follow CPSR.M)."""
+
+    R0 = uca.UC_ARM_REG_R0
+    R1 = uca.UC_ARM_REG_R1
+    R2 = uca.UC_ARM_REG_R2
+    R3 = uca.UC_ARM_REG_R3
+    R4 = uca.UC_ARM_REG_R4
+    R5 = uca.UC_ARM_REG_R5
+    R6 = uca.UC_ARM_REG_R6
+    R7 = uca.UC_ARM_REG_R7
+    R8 = uca.UC_ARM_REG_R8
+    R9 = uca.UC_ARM_REG_R9
+    R10 = uca.UC_ARM_REG_R10
+    R11 = uca.UC_ARM_REG_R11
+    R12 = uca.UC_ARM_REG_R12
+    SP = uca.UC_ARM_REG_SP
+    LR = uca.UC_ARM_REG_LR
+    PC = uca.UC_ARM_REG_PC
+    CPSR = uca.UC_ARM_REG_CPSR
+    SPSR = uca.UC_ARM_REG_SPSR
+
+
+GENERAL_REGISTERS: tuple[Reg, ...] = tuple(Reg)[:16]
+
+
+class SysReg(NamedTuple):
+    """A CP15 register by its MRC/MCR encoding (non-secure bank)."""
+
+    name: str
+    crn: int
+    crm: int
+    opc1: int
+    opc2: int
+
+    def key(self) -> tuple[int, int, int, int, int, int, int]:
+        """The tuple Unicorn's UC_ARM_REG_CP_REG expects: (cp, is64, sec, crn, crm, opc1, opc2)."""
+        return (15, 0, 0, self.crn, self.crm, self.opc1, self.opc2)
+
+
+SCTLR = SysReg("SCTLR", 1, 0, 0, 0)
+DFSR = SysReg("DFSR", 5, 0, 0, 0)
+IFSR = SysReg("IFSR", 5, 0, 0, 1)
+DFAR = SysReg("DFAR", 6, 0, 0, 0)
+IFAR = SysReg("IFAR", 6, 0, 0, 2)
+VBAR = SysReg("VBAR", 12, 0, 0, 0)
+CNTHCTL = SysReg("CNTHCTL", 14, 1, 4, 0)
+
+
+class Mode(enum.IntEnum):
+    """CPSR.M processor modes."""
+
+    USR = 0x10
+    FIQ = 0x11
+    IRQ = 0x12
+    SVC = 0x13
+    MON = 0x16
+    ABT = 0x17
+    HYP = 0x1A
+    UND = 0x1B
+    SYS = 0x1F
+
+
+CPSR_MODE_MASK = 0x1F
+CPSR_T = 1 << 5
+CPSR_F = 1 << 6
+CPSR_I = 1 << 7
+CPSR_A = 1 << 8
+CPSR_E = 1 << 9
+CPSR_IT_LOW = 0x3 << 25
+CPSR_J = 1 << 24
+CPSR_IT_HIGH = 0x3F << 10
+SCTLR_V = 1 << 13
+SCTLR_EE = 1 << 25
+SCTLR_TE = 1 << 30
+
+
+class Registers:
+    """Read and write the registers of one engine by name."""
+
+    def __init__(self, uc: unicorn.Uc) -> None:
+        self._uc = uc
+
+    def __getitem__(self, reg: Reg) -> int:
+        return int(self._uc.reg_read(reg))
+
+    def __setitem__(self, reg: Reg, value: int) -> None:
+        self._uc.reg_write(reg, value & 0xFFFFFFFF)
+
+    def sys(self, reg: SysReg) -> int:
+        """Value of a CP15 system register."""
+        return int(self._uc.reg_read(uca.UC_ARM_REG_CP_REG, reg.key()))
+
+    def set_sys(self, reg: SysReg, value: int) -> None:
+        """Write a CP15 system register."""
+        self._uc.reg_write(uca.UC_ARM_REG_CP_REG, (*reg.key(), value & 0xFFFFFFFF))
+
+    @property
+    def pc(self) -> int:
+        """Program counter."""
+        return self[Reg.PC]
+
+    @property
+    def cpsr(self) -> int:
+        """Current program status register."""
+        return self[Reg.CPSR]
+
+    @property
+    def thumb(self) -> bool:
+        """True while executing T32 code."""
+        return bool(self.cpsr & CPSR_T)
+
+    @property
+    def mode(self) -> int:
+        """CPSR.M of the current mode."""
+        return self.cpsr & CPSR_MODE_MASK
+
+    def read_memory(self, address: int, length: int) -> bytes:
+        """Bytes at ``address`` as the engine maps it (no guest MMU translation)."""
+        return bytes(self._uc.mem_read(address, length))
+
+    def snapshot(self) -> dict[str, int]:
+        """All general registers and CPSR of the current mode, by name."""
+        names = {reg.name: self[reg] for reg in GENERAL_REGISTERS}
+        names["CPSR"] = self.cpsr
+        return names

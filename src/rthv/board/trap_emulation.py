@@ -1,0 +1,45 @@
+"""Emulation of single trapped instructions: generic-timer coprocessor accesses, skipping."""
+
+from __future__ import annotations
+
+from rthv.board.cpu import CpuExit
+from rthv.board.decode import CoprocessorAccess
+from rthv.board.generic_timer import GenericTimer
+from rthv.board.registers import GENERAL_REGISTERS, Reg, Registers
+from rthv.board.thumb import is_wide_thumb
+
+_MASK32 = 0xFFFFFFFF
+
+
+def skip_instruction(regs: Registers, exit: CpuExit) -> None:
+    """Advance PC past the instruction at ``exit.pc``."""
+    if exit.thumb:
+        first = int.from_bytes(bytes(_read_halfword(regs, exit.pc)), "little")
+        regs[Reg.PC] = exit.pc + (4 if is_wide_thumb(first) else 2)
+    else:
+        regs[Reg.PC] = exit.pc + 4
+
+
+def _read_halfword(regs: Registers, address: int) -> bytes:
+    return regs.read_memory(address, 2)
+
+
+def emulate_coprocessor(regs: Registers, access: CoprocessorAccess, timer: GenericTimer) -> bool:
+    """Carry out an MRC/MCR/MRRC/MCRR to a generic-timer register; False if it is not one."""
+    name = GenericTimer.lookup(
+        access.coproc, access.opc1, access.crn, access.crm, access.opc2, access.is64
+    )
+    if name is None:
+        return False
+    rt = GENERAL_REGISTERS[access.rt]
+    if access.read:
+        value = timer.read_register(name)
+        regs[rt] = value & _MASK32
+        if access.is64:
+            regs[GENERAL_REGISTERS[access.rt2]] = (value >> 32) & _MASK32
+    else:
+        value = regs[rt]
+        if access.is64:
+            value |= regs[GENERAL_REGISTERS[access.rt2]] << 32
+        timer.write_register(name, value)
+    return True

@@ -1,0 +1,1 @@
+"""User-facing tools: the command line, reports and benchmarks."""

@@ -1,0 +1,62 @@
+"""Running one image bare-metal on the board: the reference for every overhead figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from rthv.board.description import load_board
+from rthv.board.loader import load_image, read_image
+from rthv.board.machine import ConsoleSink, Machine, RunResult
+
+
+@dataclass
+class BareRun:
+    """The outcome of a bare-metal run: console bytes per UART and the run's figures."""
+
+    machine: Machine
+    result: RunResult
+    consoles: dict[str, bytearray] = field(default_factory=dict)
+
+    @property
+    def output(self) -> str:
+        """Everything the board's console UART printed."""
+        return self.consoles.get(self.machine.board.console, bytearray()).decode(errors="replace")
+
+    @property
+    def ns(self) -> Fraction:
+        """Virtual time at the end of the run, in nanoseconds."""
+        return self.machine.clock.to_ns(self.result.cycles)
+
+
+def run_bare(
+    image_path: Path,
+    *,
+    board: str = "vexpress-a15",
+    until_ns: Fraction | None = None,
+    max_slice: int | None = None,
+    load_address: int | None = None,
+    frequency_hz: int = 1_000_000_000,
+    cpi: int = 1,
+    native_counter: bool | None = None,
+    echo: ConsoleSink | None = None,
+) -> BareRun:
+    """Load ``image_path`` on a fresh board and run it until ``until_ns`` or until it idles."""
+    description = load_board(board)
+    image = read_image(image_path, load_address=load_address)
+    consoles: dict[str, bytearray] = {}
+
+    def sink(name: str, data: bytes) -> None:
+        consoles.setdefault(name, bytearray()).extend(data)
+        if echo is not None:
+            echo(name, data)
+
+    machine = Machine(
+        description, frequency_hz=frequency_hz, cpi=cpi, native_counter=native_counter, console=sink
+    )
+    load_image(image, machine.memory)
+    machine.reset(image.entry)
+    until = None if until_ns is None else machine.clock.from_ns(until_ns)
+    result = machine.run(until, max_slice=max_slice)
+    return BareRun(machine, result, consoles)

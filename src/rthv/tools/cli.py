@@ -1,0 +1,82 @@
+"""The ``rthv`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rthv.board.description import BoardError, available_boards
+from rthv.board.loader import ImageError
+from rthv.board.memory import MemoryMapError
+from rthv.tools.bare import run_bare
+from rthv.tools.duration import format_ns, parse_duration
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A user error, reported on one line with exit status 2."""
+
+
+def _int(text: str) -> int:
+    return int(text, 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rthv", description="real-time hypervisor on an emulated ARMv7-A board")
+    commands = parser.add_subparsers(dest="command", required=True)
+    bare = commands.add_parser("run-bare", help="run one guest image bare-metal on the board")
+    bare.add_argument("image", type=Path, help="ELF image (or raw binary with --load-address)")
+    bare.add_argument("--board", default="vexpress-a15", help=f"one of: {', '.join(available_boards())}")
+    bare.add_argument("--until", default=None, help="stop at this virtual time, e.g. 10ms (default: when idle)")
+    bare.add_argument("--load-address", type=_int, default=None, help="load a raw binary here")
+    bare.add_argument("--slice", type=int, default=None, help="maximum instructions per run slice")
+    bare.add_argument("--cpu-hz", type=int, default=1_000_000_000, help="CPU clock (default 1 GHz)")
+    bare.add_argument("--cpi", type=int, default=1, help="cycles per instruction (default 1)")
+    return parser
+
+
+def _run_bare(args: argparse.Namespace) -> int:
+    until = parse_duration(args.until) if args.until is not None else None
+
+    def echo(_name: str, data: bytes) -> None:
+        sys.stdout.write(data.decode(errors="replace"))
+        sys.stdout.flush()
+
+    run = run_bare(
+        args.image,
+        board=args.board,
+        until_ns=until,
+        max_slice=args.slice,
+        load_address=args.load_address,
+        frequency_hz=args.cpu_hz,
+        cpi=args.cpi,
+        echo=echo,
+    )
+    result = run.result
+    print(
+        f"[rthv] {run.machine.board.name}: {result.instructions} instructions, "
+        f"{format_ns(run.ns)} virtual time ({result.cycles} cycles, "
+        f"{result.idle_cycles} idle), stopped: {result.cause.value}"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse arguments, run, and turn user errors into one line and exit 2."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run-bare":
+            return _run_bare(args)
+    except (CliError, BoardError, ImageError, MemoryMapError, ValueError, OSError) as error:
+        print(f"rthv: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    parser.error(f"unknown command {args.command}")
+    return EXIT_USAGE  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())
