@@ -1,0 +1,413 @@
+"""The GICv2 distributor (GICD): interrupt state, routing and prioritisation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import chain
+
+from rthv.board.gic import regs
+from rthv.board.gic.regs import BANKED_COUNT, BYTE_BITS, BYTE_MASK, SGI_COUNT
+from rthv.board.signal import Signal
+
+
+@dataclass(slots=True)
+class _Irq:
+    """The state of one interrupt (one CPU's copy for banked interrupts)."""
+
+    enabled: bool = False
+    latch: bool = False  # edge-detected or software-set pending flip-flop
+    line: bool = False  # current level of the input wire
+    active: bool = False
+    priority: int = 0
+    targets: int = 0
+    edge: bool = False
+    sgi_sources: int = 0  # SGIs: one pending bit per source CPU
+
+    @property
+    def pending(self) -> bool:
+        """Pending state as the architecture defines it."""
+        return self.latch or self.sgi_sources != 0 or (self.line and not self.edge)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingInterrupt:
+    """A forwardable interrupt: ID, source CPU (SGIs only, else 0) and priority."""
+
+    irq: int
+    source: int
+    priority: int
+
+
+_Getter = Callable[[int, int], int]  # (cpu, irq) -> field value
+_Putter = Callable[[int, int, int], None]  # (cpu, irq, field value)
+
+
+@dataclass(frozen=True, slots=True)
+class _RegisterGroup:
+    """One row of the register table: a bit field per interrupt over an offset range."""
+
+    start: int
+    end: int
+    bits: int
+    get: _Getter
+    put: _Putter | None  # None: read-only
+
+
+class GicDistributor:
+    """GICv2 distributor without Security Extensions: every interrupt is in Group 0.
+
+    MMIO accesses through ``read``/``write`` act as CPU 0; other CPUs use ``read_as``/``write_as``
+    or a per-CPU ``view``. IGROUPR is RAZ/WI and GICD_CTLR implements only the enable bit.
+    """
+
+    def __init__(self, num_irqs: int, num_cpus: int = 1, priority_bits: int = 5) -> None:
+        if not BANKED_COUNT <= num_irqs <= regs.MAX_IRQS:
+            raise ValueError(f"num_irqs must be in {BANKED_COUNT}..{regs.MAX_IRQS}, got {num_irqs}")
+        if not 1 <= num_cpus <= regs.MAX_CPUS:
+            raise ValueError(f"num_cpus must be in 1..{regs.MAX_CPUS}, got {num_cpus}")
+        if not 4 <= priority_bits <= BYTE_BITS:
+            raise ValueError(f"priority_bits must be in 4..8, got {priority_bits}")
+        self.num_irqs = num_irqs
+        self.num_cpus = num_cpus
+        self.priority_bits = priority_bits
+        self.priority_mask = (BYTE_MASK << (BYTE_BITS - priority_bits)) & BYTE_MASK
+        self._cpu_mask = (1 << num_cpus) - 1
+        self._enabled = False
+        self._banked = [
+            [self._fresh(i, cpu) for i in range(BANKED_COUNT)] for cpu in range(num_cpus)
+        ]
+        self._shared = [self._fresh(i, 0) for i in range(BANKED_COUNT, num_irqs)]
+        self._lines: dict[tuple[int, int], Signal] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._groups = self._build_table()
+
+    @staticmethod
+    def _fresh(irq: int, cpu: int) -> _Irq:
+        state = _Irq(edge=irq < SGI_COUNT)
+        if irq < BANKED_COUNT:
+            state.targets = 1 << cpu
+        return state
+
+    # ---------------------------------------------------------------- state helpers
+
+    def _irq(self, irq: int, cpu: int) -> _Irq:
+        if not 0 <= irq < self.num_irqs:
+            raise ValueError(f"interrupt {irq} out of range 0..{self.num_irqs - 1}")
+        if irq < BANKED_COUNT:
+            if not 0 <= cpu < self.num_cpus:
+                raise ValueError(f"cpu {cpu} out of range 0..{self.num_cpus - 1}")
+            return self._banked[cpu][irq]
+        return self._shared[irq - BANKED_COUNT]
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every state change (CPU interfaces re-evaluate outputs)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    # ---------------------------------------------------------------- programmatic API
+
+    @property
+    def enabled(self) -> bool:
+        """GICD_CTLR.Enable: whether pending interrupts are forwarded at all."""
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._enabled = value
+        self._changed()
+
+    def is_enabled(self, irq: int, cpu: int = 0) -> bool:
+        """Whether ``irq`` is enabled (``cpu`` selects the bank for IDs below 32)."""
+        return self._irq(irq, cpu).enabled
+
+    def set_enabled(self, irq: int, enabled: bool, cpu: int = 0) -> None:
+        """Enable or disable ``irq``."""
+        self._irq(irq, cpu).enabled = enabled
+        self._changed()
+
+    def priority(self, irq: int, cpu: int = 0) -> int:
+        """Priority byte of ``irq`` (unimplemented low bits read as zero)."""
+        return self._irq(irq, cpu).priority
+
+    def set_priority(self, irq: int, priority: int, cpu: int = 0) -> None:
+        """Set the priority of ``irq``; unimplemented low bits are dropped."""
+        self._irq(irq, cpu).priority = priority & self.priority_mask
+        self._changed()
+
+    def targets(self, irq: int, cpu: int = 0) -> int:
+        """CPU target mask of ``irq`` (banked interrupts target their own CPU only)."""
+        return self._irq(irq, cpu).targets
+
+    def set_targets(self, irq: int, targets: int) -> None:
+        """Set the CPU target mask of SPI ``irq``; banked interrupts ignore this."""
+        if irq >= BANKED_COUNT:
+            self._irq(irq, 0).targets = targets & self._cpu_mask
+            self._changed()
+
+    def is_edge(self, irq: int, cpu: int = 0) -> bool:
+        """Whether ``irq`` is edge-triggered (False: level-sensitive)."""
+        return self._irq(irq, cpu).edge
+
+    def set_edge(self, irq: int, edge: bool, cpu: int = 0) -> None:
+        """Configure ``irq`` as edge-triggered or level-sensitive (SGIs stay edge)."""
+        if irq >= SGI_COUNT:
+            self._irq(irq, cpu).edge = edge
+            self._changed()
+
+    def is_pending(self, irq: int, cpu: int = 0) -> bool:
+        """Whether ``irq`` is pending (from any source, for SGIs)."""
+        return self._irq(irq, cpu).pending
+
+    def set_pending(self, irq: int, pending: bool, cpu: int = 0, source: int = 0) -> None:
+        """Set or clear the pending latch (for SGIs: the bit of ``source``)."""
+        state = self._irq(irq, cpu)
+        if irq < SGI_COUNT:
+            bit = 1 << source
+            state.sgi_sources = state.sgi_sources | bit if pending else state.sgi_sources & ~bit
+        else:
+            state.latch = pending
+        self._changed()
+
+    def is_active(self, irq: int, cpu: int = 0) -> bool:
+        """Whether ``irq`` is active."""
+        return self._irq(irq, cpu).active
+
+    def set_active(self, irq: int, active: bool, cpu: int = 0) -> None:
+        """Set or clear the active state of ``irq``."""
+        self._irq(irq, cpu).active = active
+        self._changed()
+
+    def deactivate(self, irq: int, cpu: int = 0) -> None:
+        """Clear the active state of ``irq`` (EOI/DIR); out-of-range IDs are ignored."""
+        if 0 <= irq < self.num_irqs:
+            self.set_active(irq, False, cpu)
+
+    def pending_sgi_sources(self, sgi: int, cpu: int = 0) -> int:
+        """Bit mask of the CPUs that have SGI ``sgi`` pending on ``cpu``."""
+        return self._irq(sgi, cpu).sgi_sources
+
+    def send_sgi(self, sgi: int, targets: int, source: int = 0) -> None:
+        """Make SGI ``sgi`` pending from ``source`` on every CPU in the ``targets`` mask."""
+        for cpu in range(self.num_cpus):
+            if targets >> cpu & 1:
+                self._banked[cpu][sgi].sgi_sources |= 1 << source
+        self._changed()
+
+    def set_input(self, irq: int, level: bool, cpu: int = 0) -> None:
+        """Drive the input wire of PPI/SPI ``irq`` (``cpu`` selects the PPI bank)."""
+        if irq < SGI_COUNT:
+            raise ValueError(f"interrupt {irq} is an SGI and has no input line")
+        state = self._irq(irq, cpu)
+        if level and not state.line and state.edge:
+            state.latch = True
+        state.line = level
+        self._changed()
+
+    def input_line(self, irq: int, cpu: int = 0) -> Signal:
+        """The wire a device drives to raise PPI/SPI ``irq`` (one Signal per line)."""
+        if irq < SGI_COUNT:
+            raise ValueError(f"interrupt {irq} is an SGI and has no input line")
+        self._irq(irq, cpu)  # validate
+        key = (irq, cpu if irq < BANKED_COUNT else 0)
+        line = self._lines.get(key)
+        if line is None:
+            line = Signal(f"gicd.irq{irq}" + (f".cpu{key[1]}" if irq < BANKED_COUNT else ""))
+            line.connect(lambda level: self.set_input(key[0], level, key[1]))
+            self._lines[key] = line
+        return line
+
+    def highest_pending_interrupt(self, cpu: int) -> PendingInterrupt | None:
+        """The interrupt the distributor forwards to ``cpu`` (lowest ID/source wins ties)."""
+        if not self._enabled:
+            return None
+        best: PendingInterrupt | None = None
+        bit = 1 << cpu
+        for irq, state in enumerate(chain(self._banked[cpu], self._shared)):
+            if not (state.enabled and not state.active and state.targets & bit and state.pending):
+                continue
+            if best is not None and state.priority >= best.priority:
+                continue
+            source = 0
+            if irq < SGI_COUNT:
+                source = (state.sgi_sources & -state.sgi_sources).bit_length() - 1
+            best = PendingInterrupt(irq, source, state.priority)
+        return best
+
+    def highest_pending(self, cpu: int = 0) -> tuple[int, int] | None:
+        """``(irq, priority)`` of the interrupt forwarded to ``cpu``, or None."""
+        best = self.highest_pending_interrupt(cpu)
+        return None if best is None else (best.irq, best.priority)
+
+    def acknowledge(self, irq: int, cpu: int = 0, source: int = 0) -> None:
+        """Acknowledge ``irq`` for ``cpu``: clear its pending flip-flop and make it active."""
+        state = self._irq(irq, cpu)
+        if irq < SGI_COUNT:
+            state.sgi_sources &= ~(1 << source)
+        else:
+            state.latch = False
+        state.active = True
+        self._changed()
+
+    # ---------------------------------------------------------------- MMIO
+
+    def view(self, cpu: int) -> GicDistributorView:
+        """An MMIO device that accesses this distributor as CPU ``cpu``."""
+        return GicDistributorView(self, cpu)
+
+    def read(self, offset: int, size: int) -> int:
+        """MMIO read as CPU 0."""
+        return self.read_as(0, offset, size)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        """MMIO write as CPU 0."""
+        self.write_as(0, offset, size, value)
+
+    def read_as(self, cpu: int, offset: int, size: int) -> int:
+        """MMIO read of ``size`` bytes at ``offset`` performed by CPU ``cpu``."""
+        group = self._find_group(offset)
+        if group is not None:
+            return self._read_group(group, cpu, offset, size)
+        if offset == regs.GICD_CTLR:
+            return regs.GICD_CTLR_ENABLE if self._enabled else 0
+        if offset == regs.GICD_TYPER:
+            lines = -(-self.num_irqs // regs.IRQS_PER_LINE_GROUP) - 1
+            return lines | (self.num_cpus - 1) << regs.TYPER_CPU_NUMBER_SHIFT
+        if offset == regs.GICD_IIDR:
+            return regs.GICD_IIDR_VALUE
+        return regs.GICD_ID_REGISTERS.get(offset, 0)
+
+    def write_as(self, cpu: int, offset: int, size: int, value: int) -> None:
+        """MMIO write of ``size`` bytes at ``offset`` performed by CPU ``cpu``."""
+        group = self._find_group(offset)
+        if group is not None:
+            self._write_group(group, cpu, offset, size, value)
+        elif offset == regs.GICD_CTLR:
+            self._enabled = bool(value & regs.GICD_CTLR_ENABLE)
+        elif offset == regs.GICD_SGIR:
+            self._write_sgir(cpu, value)
+            return  # send_sgi already notified
+        else:
+            return
+        self._changed()
+
+    def _write_sgir(self, cpu: int, value: int) -> None:
+        sgi = value & regs.SGIR_ID_MASK
+        mode = (value >> regs.SGIR_FILTER_SHIFT) & regs.SGIR_FILTER_MASK
+        if mode == regs.SGIR_FILTER_LIST:
+            targets = (value >> regs.SGIR_TARGET_LIST_SHIFT) & BYTE_MASK
+        elif mode == regs.SGIR_FILTER_OTHERS:
+            targets = self._cpu_mask & ~(1 << cpu)
+        elif mode == regs.SGIR_FILTER_SELF:
+            targets = 1 << cpu
+        else:
+            return
+        self.send_sgi(sgi, targets & self._cpu_mask, cpu)
+
+    def _find_group(self, offset: int) -> _RegisterGroup | None:
+        for group in self._groups:
+            if group.start <= offset < group.end:
+                return group
+        return None
+
+    def _fields(self, group: _RegisterGroup, offset: int, size: int) -> range:
+        first = (offset - group.start) * BYTE_BITS // group.bits
+        count = max(1, size * BYTE_BITS // group.bits)
+        return range(first, first + count)
+
+    def _read_group(self, group: _RegisterGroup, cpu: int, offset: int, size: int) -> int:
+        value = 0
+        fields = self._fields(group, offset, size)
+        for index, irq in enumerate(fields):
+            if irq < self.num_irqs:
+                value |= group.get(cpu, irq) << (index * group.bits)
+        return value
+
+    def _write_group(
+        self, group: _RegisterGroup, cpu: int, offset: int, size: int, value: int
+    ) -> None:
+        if group.put is None:
+            return
+        mask = (1 << group.bits) - 1
+        for index, irq in enumerate(self._fields(group, offset, size)):
+            if irq < self.num_irqs:
+                group.put(cpu, irq, (value >> (index * group.bits)) & mask)
+
+    def _build_table(self) -> tuple[_RegisterGroup, ...]:
+        def field(attr: str) -> _Getter:
+            return lambda cpu, irq: int(getattr(self._irq(irq, cpu), attr))
+
+        def setter(attr: str, level: bool) -> _Putter:
+            """Write-1-to-set/clear; SGI pending bits are read-only here (GICv2)."""
+
+            def put(cpu: int, irq: int, value: int) -> None:
+                if value and not (attr == "latch" and irq < SGI_COUNT):
+                    setattr(self._irq(irq, cpu), attr, level)
+
+            return put
+
+        def put_priority(cpu: int, irq: int, value: int) -> None:
+            self._irq(irq, cpu).priority = value & self.priority_mask
+
+        def get_targets(cpu: int, irq: int) -> int:
+            return (1 << cpu) if irq < BANKED_COUNT else self._irq(irq, cpu).targets
+
+        def put_targets(cpu: int, irq: int, value: int) -> None:
+            if irq >= BANKED_COUNT:
+                self._irq(irq, cpu).targets = value & self._cpu_mask
+
+        def get_config(cpu: int, irq: int) -> int:
+            return regs.ICFGR_EDGE if self._irq(irq, cpu).edge else 0
+
+        def put_config(cpu: int, irq: int, value: int) -> None:
+            if irq >= SGI_COUNT:
+                self._irq(irq, cpu).edge = bool(value & regs.ICFGR_EDGE)
+
+        def sgis(level: bool) -> _Putter:
+            def put(cpu: int, irq: int, value: int) -> None:
+                state = self._irq(irq, cpu)
+                mask = value & self._cpu_mask
+                state.sgi_sources = state.sgi_sources | mask if level else state.sgi_sources & ~mask
+
+            return put
+
+        bits, bytes_, cfg, sgi = (
+            regs.GICD_BIT_BLOCK,
+            regs.GICD_BYTE_BLOCK,
+            regs.GICD_CFG_BLOCK,
+            regs.GICD_SGI_BLOCK,
+        )
+        rows: list[tuple[int, int, int, _Getter, _Putter | None]] = [
+            (regs.GICD_IGROUPR, bits, 1, lambda cpu, irq: 0, None),
+            (regs.GICD_ISENABLER, bits, 1, field("enabled"), setter("enabled", True)),
+            (regs.GICD_ICENABLER, bits, 1, field("enabled"), setter("enabled", False)),
+            (regs.GICD_ISPENDR, bits, 1, field("pending"), setter("latch", True)),
+            (regs.GICD_ICPENDR, bits, 1, field("pending"), setter("latch", False)),
+            (regs.GICD_ISACTIVER, bits, 1, field("active"), setter("active", True)),
+            (regs.GICD_ICACTIVER, bits, 1, field("active"), setter("active", False)),
+            (regs.GICD_IPRIORITYR, bytes_, BYTE_BITS, field("priority"), put_priority),
+            (regs.GICD_ITARGETSR, bytes_, BYTE_BITS, get_targets, put_targets),
+            (regs.GICD_ICFGR, cfg, regs.ICFGR_BITS, get_config, put_config),
+            (regs.GICD_CPENDSGIR, sgi, BYTE_BITS, field("sgi_sources"), sgis(False)),
+            (regs.GICD_SPENDSGIR, sgi, BYTE_BITS, field("sgi_sources"), sgis(True)),
+        ]
+        return tuple(_RegisterGroup(o, o + n, w, get, put) for o, n, w, get, put in rows)
+
+
+class GicDistributorView:
+    """The distributor as seen by one CPU: banked registers resolve to that CPU's copy."""
+
+    def __init__(self, distributor: GicDistributor, cpu: int) -> None:
+        self.distributor = distributor
+        self.cpu = cpu
+
+    def read(self, offset: int, size: int) -> int:
+        """MMIO read as this view's CPU."""
+        return self.distributor.read_as(self.cpu, offset, size)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        """MMIO write as this view's CPU."""
+        self.distributor.write_as(self.cpu, offset, size, value)

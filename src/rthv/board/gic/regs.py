@@ -1,0 +1,157 @@
+"""GICv2 register map: offsets, field layouts and identification values of every block."""
+
+from __future__ import annotations
+
+# ------------------------------------------------------------------ interrupt ID space
+SGI_COUNT = 16
+BANKED_COUNT = 32  # SGIs + PPIs, banked per CPU
+MAX_IRQS = 1020  # IDs 1020..1023 are special
+MAX_CPUS = 8
+SPURIOUS_ID = 1023
+IRQS_PER_LINE_GROUP = 32
+BYTE_BITS = 8
+BYTE_MASK = 0xFF
+REGISTER_BYTES = 4
+IDLE_PRIORITY = 0xFF  # running priority when nothing is active
+
+# ------------------------------------------------------------------ distributor (GICD)
+GICD_CTLR = 0x000
+GICD_TYPER = 0x004
+GICD_IIDR = 0x008
+GICD_IGROUPR = 0x080
+GICD_ISENABLER = 0x100
+GICD_ICENABLER = 0x180
+GICD_ISPENDR = 0x200
+GICD_ICPENDR = 0x280
+GICD_ISACTIVER = 0x300
+GICD_ICACTIVER = 0x380
+GICD_IPRIORITYR = 0x400
+GICD_ITARGETSR = 0x800
+GICD_ICFGR = 0xC00
+GICD_SGIR = 0xF00
+GICD_CPENDSGIR = 0xF10
+GICD_SPENDSGIR = 0xF20
+GICD_BIT_BLOCK = 0x80  # size of a one-bit-per-interrupt register group
+GICD_BYTE_BLOCK = 0x400  # size of a one-byte-per-interrupt register group
+GICD_CFG_BLOCK = 0x100  # size of the two-bits-per-interrupt ICFGR group
+GICD_SGI_BLOCK = 0x10  # size of CPENDSGIR/SPENDSGIR (one byte per SGI)
+
+GICD_CTLR_ENABLE = 1 << 0
+TYPER_CPU_NUMBER_SHIFT = 5
+SGIR_ID_MASK = 0xF
+SGIR_TARGET_LIST_SHIFT = 16
+SGIR_FILTER_SHIFT = 24
+SGIR_FILTER_MASK = 0x3
+SGIR_FILTER_LIST = 0
+SGIR_FILTER_OTHERS = 1
+SGIR_FILTER_SELF = 2
+ICFGR_EDGE = 0b10
+ICFGR_BITS = 2
+
+GICD_IIDR_VALUE = 0x0200043B  # implementer ARM (0x43B), product 0x02
+GICD_ID_REGISTERS = {  # CoreSight peripheral/component IDs of an ARM GICv2
+    0xFD0: 0x04,  # PIDR4
+    0xFE0: 0x90,  # PIDR0: part number [7:0]
+    0xFE4: 0xB4,  # PIDR1: JEP106 [3:0], part number [11:8]
+    0xFE8: 0x2B,  # PIDR2: ArchRev = 2, JEDEC, JEP106 [6:4]
+    0xFEC: 0x00,  # PIDR3
+    0xFF0: 0x0D,  # CIDR0
+    0xFF4: 0xF0,  # CIDR1
+    0xFF8: 0x05,  # CIDR2
+    0xFFC: 0xB1,  # CIDR3
+}
+
+# ------------------------------------------------------------------ CPU interface (GICC/GICV)
+GICC_CTLR = 0x00
+GICC_PMR = 0x04
+GICC_BPR = 0x08
+GICC_IAR = 0x0C
+GICC_EOIR = 0x10
+GICC_RPR = 0x14
+GICC_HPPIR = 0x18
+GICC_ABPR = 0x1C
+GICC_AIAR = 0x20
+GICC_AEOIR = 0x24
+GICC_AHPPIR = 0x28
+GICC_APR0 = 0xD0
+GICC_APR_COUNT = 4
+GICC_IIDR = 0xFC
+GICC_DIR = 0x1000
+
+GICC_CTLR_ENABLE_GRP0 = 1 << 0
+GICC_CTLR_ENABLE_GRP1 = 1 << 1
+GICC_CTLR_EOIMODE = 1 << 9  # EOImodeNS in the Non-secure view
+GICC_CTLR_MASK = 0x3FF
+IAR_ID_MASK = 0x3FF
+IAR_CPUID_SHIFT = 10
+IAR_CPUID_MASK = 0x7
+BPR_MASK = 0x7
+MAX_PREEMPTION_BITS = 7
+GICC_IIDR_VALUE = 0x0202043B  # ARM, GICv2 architecture, revision 2
+
+# ------------------------------------------------------------------ hypervisor interface (GICH)
+GICH_HCR = 0x00
+GICH_VTR = 0x04
+GICH_VMCR = 0x08
+GICH_MISR = 0x10
+GICH_EISR0 = 0x20
+GICH_EISR1 = 0x24
+GICH_ELSRSR0 = 0x30
+GICH_ELSRSR1 = 0x34
+GICH_APR = 0xF0
+GICH_LR0 = 0x100
+MAX_LIST_REGISTERS = 64
+
+HCR_EN = 1 << 0
+HCR_UIE = 1 << 1
+HCR_LRENPIE = 1 << 2
+HCR_NPIE = 1 << 3
+HCR_VGRP0EIE = 1 << 4
+HCR_VGRP0DIE = 1 << 5
+HCR_VGRP1EIE = 1 << 6
+HCR_VGRP1DIE = 1 << 7
+HCR_EOICOUNT_SHIFT = 27
+HCR_EOICOUNT_MASK = 0x1F
+HCR_WRITE_MASK = 0xF80000FF
+
+MISR_EOI = 1 << 0
+MISR_U = 1 << 1
+MISR_LRENP = 1 << 2
+MISR_NP = 1 << 3
+MISR_VGRP0E = 1 << 4
+MISR_VGRP0D = 1 << 5
+MISR_VGRP1E = 1 << 6
+MISR_VGRP1D = 1 << 7
+
+VTR_PREBITS_SHIFT = 26
+VTR_PRIBITS_SHIFT = 29
+VIRTUAL_PRIORITY_BITS = 5
+VIRTUAL_PRIORITY_SHIFT = BYTE_BITS - VIRTUAL_PRIORITY_BITS  # LR/VPMR field -> priority byte
+
+VMCR_ENG0 = 1 << 0
+VMCR_ENG1 = 1 << 1
+VMCR_CBPR = 1 << 4
+VMCR_EOIM = 1 << 9
+VMCR_CTLR_MASK = 0x21F  # VMCR bits that alias GICV_CTLR bits at the same positions
+VMCR_ABPR_SHIFT = 18
+VMCR_BPR_SHIFT = 21
+VMCR_PMR_SHIFT = 27
+VMCR_PMR_MASK = 0x1F
+VMCR_WRITE_MASK = 0xF8FC021F
+VMCR_RESET = 0x004C0000  # VBPR = 2, VABPR = 3: the minimum binary points for 5 bits
+VIRTUAL_MIN_BPR = 2
+VIRTUAL_MIN_ABPR = 3
+
+LR_VIRTUAL_ID_MASK = 0x3FF
+LR_PHYSICAL_ID_SHIFT = 10
+LR_PHYSICAL_ID_MASK = 0x3FF
+LR_CPUID_SHIFT = 10
+LR_CPUID_MASK = 0x7
+LR_EOI = 1 << 19
+LR_PRIORITY_SHIFT = 23
+LR_PRIORITY_MASK = 0x1F
+LR_STATE_SHIFT = 28
+LR_STATE_MASK = 0x3
+LR_GRP1 = 1 << 30
+LR_HW = 1 << 31
+LR_WRITE_MASK = 0xFF8FFFFF  # bits [22:20] are reserved

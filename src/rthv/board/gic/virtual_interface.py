@@ -1,0 +1,386 @@
+"""GICv2 virtualisation extensions: the hypervisor control interface (GICH) and GICV."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rthv.board.gic import regs
+from rthv.board.gic.cpu_interface import decode_iar, encode_iar
+from rthv.board.gic.list_register import (
+    LrState,
+    lr_iar_value,
+    lr_needs_eoi_maintenance,
+    lr_physical_id,
+    lr_priority,
+    lr_state,
+    lr_with_state,
+)
+from rthv.board.gic.regs import BYTE_MASK, IDLE_PRIORITY, SPURIOUS_ID
+from rthv.board.signal import Signal
+
+WORD_MASK = 0xFFFF_FFFF
+LR_BITS_PER_STATUS_REGISTER = 32
+
+
+@dataclass(frozen=True, slots=True)
+class GicHypState:
+    """Everything a world switch saves and restores for one vCPU."""
+
+    hcr: int
+    vmcr: int
+    apr: int
+    list_registers: tuple[int, ...]
+
+
+class GicHypInterface:
+    """GICH: list registers and control of one CPU's virtual interface (for the hypervisor).
+
+    ``maintenance_out`` is high while HCR.En is set and any MISR condition holds. NP treats a
+    pending+active LR as pending; EOICount is a plain 5-bit counter that wraps.
+    """
+
+    def __init__(self, num_list_registers: int = 4) -> None:
+        if not 1 <= num_list_registers <= regs.MAX_LIST_REGISTERS:
+            raise ValueError(f"num_list_registers must be in 1..64, got {num_list_registers}")
+        self.num_list_registers = num_list_registers
+        self.maintenance_out = Signal("gich.maintenance")
+        self._hcr = 0
+        self._vmcr = regs.VMCR_RESET
+        self._apr = 0
+        self._lrs = [0] * num_list_registers
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every state change (the GICV re-evaluates virq_out)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        self.maintenance_out.set(bool(self._hcr & regs.HCR_EN) and self.misr != 0)
+        for listener in self._listeners:
+            listener()
+
+    # ---------------------------------------------------------------- programmatic API
+
+    @property
+    def hcr(self) -> int:
+        """GICH_HCR (includes EOICount)."""
+        return self._hcr
+
+    @hcr.setter
+    def hcr(self, value: int) -> None:
+        self._hcr = value & regs.HCR_WRITE_MASK
+        self._changed()
+
+    @property
+    def vmcr(self) -> int:
+        """GICH_VMCR: the guest's view of CTLR, PMR, BPR and ABPR."""
+        return self._vmcr
+
+    @vmcr.setter
+    def vmcr(self, value: int) -> None:
+        self._vmcr = value & regs.VMCR_WRITE_MASK
+        self._changed()
+
+    @property
+    def apr(self) -> int:
+        """GICH_APR: one bit per active virtual preemption level (bit n = priority n << 3)."""
+        return self._apr
+
+    @apr.setter
+    def apr(self, value: int) -> None:
+        self._apr = value & WORD_MASK
+        self._changed()
+
+    @property
+    def eoi_count(self) -> int:
+        """GICH_HCR.EOICount: deactivations that found no matching list register."""
+        return (self._hcr >> regs.HCR_EOICOUNT_SHIFT) & regs.HCR_EOICOUNT_MASK
+
+    def _count_unmatched_eoi(self) -> None:
+        count = (self.eoi_count + 1) & regs.HCR_EOICOUNT_MASK
+        mask = regs.HCR_EOICOUNT_MASK << regs.HCR_EOICOUNT_SHIFT
+        self._hcr = (self._hcr & ~mask) | count << regs.HCR_EOICOUNT_SHIFT
+
+    @property
+    def list_registers(self) -> tuple[int, ...]:
+        """Raw values of all list registers."""
+        return tuple(self._lrs)
+
+    @list_registers.setter
+    def list_registers(self, values: Sequence[int]) -> None:
+        if len(values) != self.num_list_registers:
+            raise ValueError(
+                f"expected {self.num_list_registers} list registers, got {len(values)}"
+            )
+        self._lrs = [value & regs.LR_WRITE_MASK for value in values]
+        self._changed()
+
+    def list_register(self, index: int) -> int:
+        """Raw value of list register ``index``."""
+        return self._lrs[index]
+
+    def set_list_register(self, index: int, value: int) -> None:
+        """Write list register ``index`` (reserved bits dropped)."""
+        self._lrs[index] = value & regs.LR_WRITE_MASK
+        self._changed()
+
+    @property
+    def eisr(self) -> int:
+        """GICH_EISR as one mask: LRs that were EOIed with the EOI bit set (HW=0)."""
+        return sum(1 << i for i, lr in enumerate(self._lrs) if lr_needs_eoi_maintenance(lr))
+
+    @property
+    def elsr(self) -> int:
+        """GICH_ELSRSR as one mask: LRs that hold no interrupt and need no maintenance."""
+        return sum(
+            1 << i
+            for i, lr in enumerate(self._lrs)
+            if lr_state(lr) == LrState.INVALID and not lr_needs_eoi_maintenance(lr)
+        )
+
+    def free_list_register(self) -> int | None:
+        """Lowest empty list register (per ELSRSR), or None when all are in use."""
+        elsr = self.elsr
+        return (elsr & -elsr).bit_length() - 1 if elsr else None
+
+    @property
+    def misr(self) -> int:
+        """GICH_MISR: the maintenance conditions that currently hold."""
+        hcr, vmcr = self._hcr, self._vmcr
+        valid = sum(1 for lr in self._lrs if lr_state(lr) != LrState.INVALID)
+        any_pending = any(lr_state(lr) & LrState.PENDING for lr in self._lrs)
+        conditions = (
+            (regs.MISR_EOI, self.eisr != 0),
+            (regs.MISR_U, bool(hcr & regs.HCR_UIE) and valid <= 1),
+            (regs.MISR_LRENP, bool(hcr & regs.HCR_LRENPIE) and self.eoi_count != 0),
+            (regs.MISR_NP, bool(hcr & regs.HCR_NPIE) and not any_pending),
+            (regs.MISR_VGRP0E, bool(hcr & regs.HCR_VGRP0EIE and vmcr & regs.VMCR_ENG0)),
+            (regs.MISR_VGRP0D, bool(hcr & regs.HCR_VGRP0DIE) and not vmcr & regs.VMCR_ENG0),
+            (regs.MISR_VGRP1E, bool(hcr & regs.HCR_VGRP1EIE and vmcr & regs.VMCR_ENG1)),
+            (regs.MISR_VGRP1D, bool(hcr & regs.HCR_VGRP1DIE) and not vmcr & regs.VMCR_ENG1),
+        )
+        return sum(bit for bit, holds in conditions if holds)
+
+    @property
+    def vtr(self) -> int:
+        """GICH_VTR: 5 preemption and priority bits, the number of list registers."""
+        bits = regs.VIRTUAL_PRIORITY_BITS - 1
+        return (
+            bits << regs.VTR_PRIBITS_SHIFT
+            | bits << regs.VTR_PREBITS_SHIFT
+            | (self.num_list_registers - 1)
+        )
+
+    def save(self) -> GicHypState:
+        """Snapshot of the vCPU interface state (for a world switch)."""
+        return GicHypState(self._hcr, self._vmcr, self._apr, tuple(self._lrs))
+
+    def restore(self, state: GicHypState) -> None:
+        """Load a snapshot taken by ``save``."""
+        if len(state.list_registers) != self.num_list_registers:
+            raise ValueError("snapshot has a different number of list registers")
+        self._hcr = state.hcr & regs.HCR_WRITE_MASK
+        self._vmcr = state.vmcr & regs.VMCR_WRITE_MASK
+        self._apr = state.apr & WORD_MASK
+        self._lrs = [value & regs.LR_WRITE_MASK for value in state.list_registers]
+        self._changed()
+
+    # ---------------------------------------------------------------- MMIO
+
+    def read(self, offset: int, size: int) -> int:
+        """MMIO read of a GICH register."""
+        lr_end = regs.GICH_LR0 + self.num_list_registers * regs.REGISTER_BYTES
+        if regs.GICH_LR0 <= offset < lr_end:
+            return self._lrs[(offset - regs.GICH_LR0) // regs.REGISTER_BYTES]
+        high = LR_BITS_PER_STATUS_REGISTER
+        values = {
+            regs.GICH_HCR: self._hcr,
+            regs.GICH_VTR: self.vtr,
+            regs.GICH_VMCR: self._vmcr,
+            regs.GICH_MISR: self.misr,
+            regs.GICH_EISR0: self.eisr & WORD_MASK,
+            regs.GICH_EISR1: self.eisr >> high,
+            regs.GICH_ELSRSR0: self.elsr & WORD_MASK,
+            regs.GICH_ELSRSR1: self.elsr >> high,
+            regs.GICH_APR: self._apr,
+        }
+        return values.get(offset, 0)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        """MMIO write of a GICH register."""
+        lr_end = regs.GICH_LR0 + self.num_list_registers * regs.REGISTER_BYTES
+        if regs.GICH_LR0 <= offset < lr_end:
+            self.set_list_register((offset - regs.GICH_LR0) // regs.REGISTER_BYTES, value)
+        elif offset == regs.GICH_HCR:
+            self.hcr = value
+        elif offset == regs.GICH_VMCR:
+            self.vmcr = value
+        elif offset == regs.GICH_APR:
+            self.apr = value
+
+
+class GicVirtualCpuInterface:
+    """GICV: the CPU interface a guest sees, backed by the list registers of ``hyp``.
+
+    ``deactivate_physical(irq)`` is called when the guest deactivates a HW=1 entry (pass the
+    physical ``GicCpuInterface.deactivate``). ``virq_out`` is the virtual IRQ line to the vCPU.
+    """
+
+    def __init__(
+        self, hyp: GicHypInterface, deactivate_physical: Callable[[int], None] | None = None
+    ) -> None:
+        self.hyp = hyp
+        self.virq_out = Signal("gicv.virq")
+        self._deactivate_physical = deactivate_physical
+        hyp.add_listener(self._update)
+
+    def _vmcr_field(self, shift: int, mask: int) -> int:
+        return (self.hyp.vmcr >> shift) & mask
+
+    def _set_vmcr_field(self, shift: int, mask: int, value: int) -> None:
+        self.hyp.vmcr = (self.hyp.vmcr & ~(mask << shift)) | (value & mask) << shift
+
+    @property
+    def pmr(self) -> int:
+        """Virtual priority mask as a priority byte (GICH_VMCR.VPMR << 3)."""
+        field = self._vmcr_field(regs.VMCR_PMR_SHIFT, regs.VMCR_PMR_MASK)
+        return field << regs.VIRTUAL_PRIORITY_SHIFT
+
+    @property
+    def running_priority(self) -> int:
+        """Virtual running priority from GICH_APR (0xFF when nothing is active)."""
+        apr = self.hyp.apr
+        if not apr:
+            return IDLE_PRIORITY
+        return ((apr & -apr).bit_length() - 1) << regs.VIRTUAL_PRIORITY_SHIFT
+
+    def group_priority(self, lr: int) -> int:
+        """Preemption part of the priority of list register ``lr`` (VBPR, or VABPR for Grp1)."""
+        vmcr = self.hyp.vmcr
+        if lr & regs.LR_GRP1 and not vmcr & regs.VMCR_CBPR:
+            shift = max(
+                self._vmcr_field(regs.VMCR_ABPR_SHIFT, regs.BPR_MASK), regs.VIRTUAL_MIN_ABPR
+            )
+        else:
+            shift = max(self._vmcr_field(regs.VMCR_BPR_SHIFT, regs.BPR_MASK), regs.VIRTUAL_MIN_BPR)
+            shift += 1
+        return lr_priority(lr) & (BYTE_MASK << shift) & BYTE_MASK
+
+    def _highest_pending(self) -> int | None:
+        vmcr = self.hyp.vmcr
+        best: int | None = None
+        for index, lr in enumerate(self.hyp.list_registers):
+            enable = regs.VMCR_ENG1 if lr & regs.LR_GRP1 else regs.VMCR_ENG0
+            if lr_state(lr) != LrState.PENDING or not vmcr & enable:
+                continue
+            if best is None or lr_priority(lr) < lr_priority(self.hyp.list_register(best)):
+                best = index
+        return best
+
+    def _signalled(self) -> int | None:
+        if not self.hyp.hcr & regs.HCR_EN:
+            return None
+        index = self._highest_pending()
+        if index is None:
+            return None
+        lr = self.hyp.list_register(index)
+        if lr_priority(lr) >= self.pmr or self.group_priority(lr) >= self.running_priority:
+            return None
+        return index
+
+    def _update(self) -> None:
+        self.virq_out.set(self._signalled() is not None)
+
+    def acknowledge(self) -> int:
+        """Read GICV_IAR: move the signalled LR from pending to active, return its ID."""
+        index = self._signalled()
+        if index is None:
+            return SPURIOUS_ID
+        hyp = self.hyp
+        lr = hyp.list_register(index)
+        level = self.group_priority(lr) >> regs.VIRTUAL_PRIORITY_SHIFT
+        hyp._apr |= 1 << level
+        hyp._lrs[index] = lr_with_state(lr, LrState.ACTIVE)
+        hyp._changed()
+        return lr_iar_value(lr)
+
+    def end_of_interrupt(self, value: int) -> None:
+        """Write GICV_EOIR: drop the highest active priority; deactivate unless VEOIM."""
+        irq, source = decode_iar(value)
+        if irq >= regs.MAX_IRQS:
+            return
+        hyp = self.hyp
+        hyp._apr &= hyp._apr - 1  # clear the lowest set bit: the highest active priority
+        if not hyp.vmcr & regs.VMCR_EOIM:
+            self._deactivate(irq, source)
+        hyp._changed()
+
+    def deactivate(self, value: int) -> None:
+        """Write GICV_DIR: deactivate the LR holding the interrupt in ``value``."""
+        irq, source = decode_iar(value)
+        if irq < regs.MAX_IRQS:
+            self._deactivate(irq, source)
+            self.hyp._changed()
+
+    def _deactivate(self, irq: int, source: int) -> None:
+        hyp = self.hyp
+        for index, lr in enumerate(hyp._lrs):
+            if not lr_state(lr) & LrState.ACTIVE or lr & regs.LR_VIRTUAL_ID_MASK != irq:
+                continue
+            physical = lr_physical_id(lr)
+            if physical is None and lr_iar_value(lr) != encode_iar(irq, source):
+                continue  # an SGI from another source CPU
+            hyp._lrs[index] = lr_with_state(lr, LrState(lr_state(lr) & ~LrState.ACTIVE))
+            if physical is not None and self._deactivate_physical is not None:
+                self._deactivate_physical(physical)
+            return
+        hyp._count_unmatched_eoi()
+
+    def highest_pending_id(self) -> int:
+        """GICV_HPPIR: the highest-priority pending LR's ID, 1023 if none."""
+        index = self._highest_pending()
+        if index is None:
+            return SPURIOUS_ID
+        return lr_iar_value(self.hyp.list_register(index))
+
+    # ---------------------------------------------------------------- MMIO
+
+    def read(self, offset: int, size: int) -> int:
+        """MMIO read of a GICV register (the GICC layout)."""
+        if offset == regs.GICC_IAR:
+            return self.acknowledge()
+        if offset == regs.GICC_HPPIR:
+            return self.highest_pending_id()
+        values = {
+            regs.GICC_CTLR: self.hyp.vmcr & regs.VMCR_CTLR_MASK,
+            regs.GICC_PMR: self.pmr,
+            regs.GICC_BPR: self._vmcr_field(regs.VMCR_BPR_SHIFT, regs.BPR_MASK),
+            regs.GICC_ABPR: self._vmcr_field(regs.VMCR_ABPR_SHIFT, regs.BPR_MASK),
+            regs.GICC_RPR: self.running_priority,
+            regs.GICC_AIAR: SPURIOUS_ID,
+            regs.GICC_AHPPIR: SPURIOUS_ID,
+            regs.GICC_APR0: self.hyp.apr,
+            regs.GICC_IIDR: regs.GICC_IIDR_VALUE,
+        }
+        return values.get(offset, 0)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        """MMIO write of a GICV register (the GICC layout)."""
+        if offset == regs.GICC_CTLR:
+            self.hyp.vmcr = (self.hyp.vmcr & ~regs.VMCR_CTLR_MASK) | (value & regs.VMCR_CTLR_MASK)
+        elif offset == regs.GICC_PMR:
+            field = value >> regs.VIRTUAL_PRIORITY_SHIFT
+            self._set_vmcr_field(regs.VMCR_PMR_SHIFT, regs.VMCR_PMR_MASK, field)
+        elif offset == regs.GICC_BPR:
+            bpr = max(value & regs.BPR_MASK, regs.VIRTUAL_MIN_BPR)
+            self._set_vmcr_field(regs.VMCR_BPR_SHIFT, regs.BPR_MASK, bpr)
+        elif offset == regs.GICC_ABPR:
+            abpr = max(value & regs.BPR_MASK, regs.VIRTUAL_MIN_ABPR)
+            self._set_vmcr_field(regs.VMCR_ABPR_SHIFT, regs.BPR_MASK, abpr)
+        elif offset == regs.GICC_EOIR:
+            self.end_of_interrupt(value)
+        elif offset == regs.GICC_DIR:
+            self.deactivate(value)
+        elif offset == regs.GICC_APR0:
+            self.hyp.apr = value
