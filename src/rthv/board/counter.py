@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import enum
+import types
 from typing import Any
 
 import unicorn
@@ -22,8 +23,9 @@ from unicorn import arm_const
 
 from rthv.board.thumb import count_thumb_instructions
 
+_icount: types.ModuleType | None
 try:
-    from rthv.board import _icount  # type: ignore[attr-defined]
+    from rthv.board import _icount
 except ImportError:  # pragma: no cover - exercised only where no C compiler was present
     _icount = None
 
@@ -77,7 +79,7 @@ _uclib: Any = unicorn_binding.uclib
 _VmemRead = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t
 )
-_vmem_read = _VmemRead(ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value)
+_vmem_read = _VmemRead(int(ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value or 0))
 
 
 def native_available() -> bool:
@@ -88,9 +90,9 @@ def native_available() -> bool:
 def read_code(uc: unicorn.Uc, address: int, size: int) -> bytes:
     """Read ``size`` bytes of code at virtual ``address`` through the guest's MMU."""
     buffer = ctypes.create_string_buffer(size)
-    status = _vmem_read(uc._uch, address, _UC_PROT_EXEC, buffer, size)  # type: ignore[attr-defined]
+    status = _vmem_read(uc._uch, address, _UC_PROT_EXEC, buffer, size)
     if status != 0:
-        return uc.mem_read(address, size)
+        return bytes(uc.mem_read(address, size))
     return buffer.raw
 
 
@@ -123,7 +125,7 @@ class InstructionCounter:
         state.vmem_read = ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value
         handle = ctypes.c_size_t()
         status = _uclib.uc_hook_add(
-            self._uc._uch,  # type: ignore[attr-defined]
+            self._uc._uch,
             ctypes.byref(handle),
             unicorn.UC_HOOK_BLOCK,
             ctypes.c_void_p(addresses["block_hook"]),
@@ -215,6 +217,6 @@ class InstructionCounter:
     def close(self) -> None:
         """Remove the hook from the engine."""
         if self.native:
-            _uclib.uc_hook_del(self._uc._uch, ctypes.c_size_t(self._hook))  # type: ignore[attr-defined]
+            _uclib.uc_hook_del(self._uc._uch, ctypes.c_size_t(self._hook))
         else:
             self._uc.hook_del(self._hook)

@@ -166,6 +166,9 @@ class CpuCore:
                 until = thumb_instruction_address(code, pc, remaining)
             else:
                 until = pc + 4 * remaining
+            # The block is already translated in full; drop it so Unicorn translates one that
+            # ends at ``until`` (an exit inside a cached block would not be seen).
+            self.uc.ctl_remove_cache(pc, until)
             result = self._emulate(until)
             if result is not None:
                 return result

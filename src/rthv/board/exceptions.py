@@ -103,7 +103,7 @@ def take_exception(regs: Registers, kind: ExceptionKind, instruction_address: in
     regs[Reg.SPSR] = old_cpsr
     regs[Reg.LR] = instruction_address + offset
     target = vector_base(regs) + entry.vector_offset
-    regs[Reg.PC] = target
+    regs.branch(target, thumb=bool(new_cpsr & CPSR_T))
     return target
 
 

@@ -74,6 +74,9 @@ class Machine:
     memory: PhysicalMemory = field(init=False)
     devices: dict[str, MmioDevice] = field(init=False, default_factory=dict)
     interrupts: list[InterruptRecord] = field(init=False, default_factory=list)
+    interrupt_observers: list[Callable[[InterruptRecord], None]] = field(
+        init=False, default_factory=list
+    )
 
     def __post_init__(self) -> None:
         self.clock = VirtualClock(self.frequency_hz, self.cpi)
@@ -162,8 +165,8 @@ class Machine:
 
     def reset(self, entry: int) -> None:
         """Point the CPU at ``entry`` (bit 0 set: Thumb) in reset state."""
-        self.core.regs[Reg.CPSR] = RESET_CPSR | ((entry & 1) << 5)
-        self.core.regs[Reg.PC] = entry & ~1
+        self.core.regs[Reg.CPSR] = RESET_CPSR
+        self.core.regs.branch(entry, thumb=bool(entry & 1))
         self.core.flush_code()
 
     def switch_to(self, core: CpuCore) -> None:
@@ -199,13 +202,17 @@ class Machine:
     def _run_slice(self, deadline: int, max_slice: int | None) -> CpuExit:
         core = self.core
         start = core.counter.executed
-        budget = NO_LIMIT if deadline == NO_LIMIT else start + self.clock.instructions_until(deadline)
+        budget = (
+            NO_LIMIT if deadline == NO_LIMIT else start + self.clock.instructions_until(deadline)
+        )
         soft = NO_LIMIT if max_slice is None else start + max_slice
         masked = bool(core.regs.cpsr & CPSR_I)
         self._running, self._slice_start, self._deadline = core, start, deadline
         self.clock.attach_probe(lambda: core.retired() - start)
         try:
-            exit = core.run(budget=budget, soft_limit=soft, watch_irq=self._guest_irq().level and masked)
+            exit = core.run(
+                budget=budget, soft_limit=soft, watch_irq=self._guest_irq().level and masked
+            )
         finally:
             self.clock.attach_probe(None)
             self._running = None
@@ -244,7 +251,10 @@ class Machine:
         core = self.core
         if self._guest_irq().level and not core.regs.cpsr & CPSR_I:
             pc = core.regs.pc
-            self.interrupts.append(InterruptRecord(self.clock.now(), self._retired_total, pc))
+            record = InterruptRecord(self.clock.now(), self._retired_total, pc)
+            self.interrupts.append(record)
+            for observer in self.interrupt_observers:
+                observer(record)
             take_exception(core.regs, ExceptionKind.IRQ, pc)
             return True
         return False

@@ -67,7 +67,10 @@ class PhysicalMemory:
             raise MemoryMapError(f"{region.name}: base and size must be multiples of 4 KiB")
         index = bisect.bisect_left(self._bases, region.base)
         for neighbour in self._regions[max(0, index - 1) : index + 1]:
-            if region.base < neighbour.base + neighbour.size and neighbour.base < region.base + region.size:
+            if (
+                region.base < neighbour.base + neighbour.size
+                and neighbour.base < region.base + region.size
+            ):
                 raise MemoryMapError(
                     f"{region.name} [{region.base:#x}, {region.base + region.size:#x}) overlaps "
                     f"{neighbour.name} [{neighbour.base:#x}, {neighbour.base + neighbour.size:#x})"

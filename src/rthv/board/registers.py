@@ -96,7 +96,14 @@ class Registers:
         return int(self._uc.reg_read(reg))
 
     def __setitem__(self, reg: Reg, value: int) -> None:
+        if reg is Reg.PC:
+            # Unicorn takes the Thumb state from bit 0 of a PC write: keep the current one.
+            value = (value & ~1) | (1 if self.thumb else 0)
         self._uc.reg_write(reg, value & 0xFFFFFFFF)
+
+    def branch(self, address: int, thumb: bool) -> None:
+        """Set PC and the instruction set state together (an interworking branch)."""
+        self._uc.reg_write(Reg.PC, (address & ~1) | (1 if thumb else 0))
 
     def sys(self, reg: SysReg) -> int:
         """Value of a CP15 system register."""

@@ -25,12 +25,18 @@ def _int(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rthv", description="real-time hypervisor on an emulated ARMv7-A board")
+    parser = argparse.ArgumentParser(
+        prog="rthv", description="real-time hypervisor on an emulated ARMv7-A board"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     bare = commands.add_parser("run-bare", help="run one guest image bare-metal on the board")
     bare.add_argument("image", type=Path, help="ELF image (or raw binary with --load-address)")
-    bare.add_argument("--board", default="vexpress-a15", help=f"one of: {', '.join(available_boards())}")
-    bare.add_argument("--until", default=None, help="stop at this virtual time, e.g. 10ms (default: when idle)")
+    bare.add_argument(
+        "--board", default="vexpress-a15", help=f"one of: {', '.join(available_boards())}"
+    )
+    bare.add_argument(
+        "--until", default=None, help="stop at this virtual time, e.g. 10ms (default: when idle)"
+    )
     bare.add_argument("--load-address", type=_int, default=None, help="load a raw binary here")
     bare.add_argument("--slice", type=int, default=None, help="maximum instructions per run slice")
     bare.add_argument("--cpu-hz", type=int, default=1_000_000_000, help="CPU clock (default 1 GHz)")

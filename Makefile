@@ -1,0 +1,56 @@
+# rthv: one-command set-up on a fresh Debian 12 machine.
+#
+#   make run    install what is missing, build the guests, run the main demo
+#   make test   the same set-up, then the whole test suite (pytest, mypy --strict, ruff, layers)
+#   make bench  the speed and paper benchmarks (JSON + docs/BENCHMARKS.md)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMPS := .stamps
+DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount \
+                   python3-venv python3-dev gcc make
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup guests bench lint clean
+
+run: setup
+	$(BIN)/rthv run-bare guests/build/vexpress-a15/hello.elf
+
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/mypy
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+
+bench: setup
+	$(BIN)/rthv bench --speed --output docs/BENCHMARKS.md
+
+setup: $(STAMPS)/debian $(STAMPS)/venv guests
+
+$(STAMPS)/debian:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c $(STAMPS)/debian
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -c "from rthv.board.counter import native_available as n; assert n(), 'native counter not built'"
+	@mkdir -p $(STAMPS) && touch $@
+
+guests: $(STAMPS)/debian
+	$(MAKE) -s -C guests
+
+clean:
+	rm -rf $(STAMPS) $(VENV) build src/*.egg-info src/rthv/board/*.so
+	$(MAKE) -s -C guests clean

@@ -1,0 +1,132 @@
+"""Shared helpers for the tests: locating built guests and booting them on a board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import unicorn
+
+from rthv.board.cpu import CpuCore
+from rthv.board.description import load_board
+from rthv.board.loader import load_image, read_image
+from rthv.board.machine import Machine
+
+REPO = Path(__file__).resolve().parents[1]
+GUEST_BUILD = REPO / "guests" / "build"
+
+
+def guest_image(name: str, board: str = "vexpress-a15") -> Path:
+    """Path of a built guest image; fails (never skips) when the build is missing."""
+    path = GUEST_BUILD / board / f"{name}.elf"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: build the guests with `make -C guests`")
+    return path
+
+
+@dataclass
+class Booted:
+    """A board with an image loaded, collecting what each UART prints."""
+
+    machine: Machine
+    consoles: dict[str, bytearray] = field(default_factory=dict)
+
+    def output(self, uart: str = "uart0") -> str:
+        """Text printed on ``uart`` so far."""
+        return self.consoles.get(uart, bytearray()).decode()
+
+
+def boot(image: Path, board: str = "vexpress-a15", *, native_counter: bool | None = None) -> Booted:
+    """A fresh board with ``image`` loaded and the CPU at its entry point."""
+    consoles: dict[str, bytearray] = {}
+    machine = Machine(
+        load_board(board),
+        native_counter=native_counter,
+        console=lambda name, data: consoles.setdefault(name, bytearray()).extend(data),
+    )
+    parsed = read_image(image)
+    load_image(parsed, machine.memory)
+    machine.reset(parsed.entry)
+    return Booted(machine, consoles)
+
+
+class InstructionTrace:
+    """Every executed instruction's address, from a per-instruction hook (slow, obviously right).
+
+    Unicorn's per-instruction hook is not called for a T32 IT instruction nor for instructions
+    of an IT block that fail their condition, so references taken with it avoid IT blocks.
+    """
+
+    def __init__(self, uc: unicorn.Uc) -> None:
+        self.addresses: list[int] = []
+        uc.hook_add(unicorn.UC_HOOK_CODE, self._step)
+
+    def _step(self, _uc: unicorn.Uc, address: int, _size: int, _data: object) -> None:
+        self.addresses.append(address)
+
+    @property
+    def count(self) -> int:
+        """Instructions executed so far."""
+        return len(self.addresses)
+
+
+class ReferenceCounter(InstructionTrace):
+    """An ``InstructionTrace`` over a machine's CPU core."""
+
+    def __init__(self, machine: Machine) -> None:
+        super().__init__(machine.core.uc)
+
+
+def assemble(source: str, *, thumb: bool = False, base: int = 0x80000000) -> bytes:
+    """Machine code for ``source`` (GNU as syntax), linked to run at ``base``."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        mode = ".syntax unified\n.thumb\n" if thumb else ".syntax unified\n.arm\n"
+        (folder / "code.S").write_text(mode + source + "\n")
+        common = ["-mcpu=cortex-a15"]
+        subprocess.run(
+            ["arm-none-eabi-as", *common, "-o", str(folder / "code.o"), str(folder / "code.S")],
+            check=True,
+        )
+        subprocess.run(
+            [
+                "arm-none-eabi-ld",
+                f"-Ttext={base:#x}",
+                "-e",
+                f"{base:#x}",
+                "-o",
+                str(folder / "code.elf"),
+                str(folder / "code.o"),
+            ],
+            check=True,
+        )
+        subprocess.run(
+            [
+                "arm-none-eabi-objcopy",
+                "-O",
+                "binary",
+                str(folder / "code.elf"),
+                str(folder / "code.bin"),
+            ],
+            check=True,
+        )
+        return (folder / "code.bin").read_bytes()
+
+
+def core_with_code(
+    code: bytes, *, thumb: bool = False, native: bool | None = None, base: int = 0x80000000
+) -> CpuCore:
+    """A CPU core with 64 KiB of RAM at ``base`` holding ``code``, PC at its start."""
+    from rthv.board.registers import Reg
+
+    core = CpuCore("test", native_counter=native)
+    core.uc.mem_map(base, 0x10000)
+    core.uc.mem_write(base, code)
+    core.regs[Reg.CPSR] = 0x1D3
+    core.regs.branch(base, thumb)
+    core.flush_code()
+    return core

@@ -1,0 +1,80 @@
+"""The rthv command line: runs guests, and turns bad input into one line and exit status 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rthv.tools.cli import main
+from support import guest_image
+
+
+def _cli(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rthv.tools.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def _elf(tmp_path: Path, address: int) -> Path:
+    source = tmp_path / "tiny.S"
+    source.write_text(".global _start\n_start: b _start\n")
+    image = tmp_path / f"tiny-{address:x}.elf"
+    subprocess.run(
+        [
+            "arm-none-eabi-gcc",
+            "-nostdlib",
+            f"-Wl,-Ttext={address:#x}",
+            "-o",
+            str(image),
+            str(source),
+        ],
+        check=True,
+    )
+    return image
+
+
+def test_run_bare_prints_the_console_and_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    """`rthv run-bare hello.elf` shows the guest's console and one summary line."""
+    assert main(["run-bare", str(guest_image("hello"))]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Hello from rthv guest\nhello done\n")
+    summary = out.splitlines()[-1]
+    assert summary.startswith("[rthv] vexpress-a15: ") and "stopped: idle" in summary
+
+
+def test_until_limits_virtual_time(capsys: pytest.CaptureFixture[str]) -> None:
+    """--until 3ms stops the timer guest after three ticks, at exactly 3,000,000 cycles."""
+    assert main(["run-bare", str(guest_image("timer")), "--until", "3ms"]) == 0
+    out = capsys.readouterr().out
+    assert "tick 3\n" in out and "tick 4" not in out
+    assert "(3000000 cycles" in out and "stopped: until" in out
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda tmp: ["run-bare", str(tmp / "missing.elf")], "no such file"),
+        (lambda tmp: ["run-bare", str(Path(__file__))], "not an ELF file"),
+        (lambda tmp: ["run-bare", sys.executable], "not 32-bit Arm"),
+        (lambda tmp: ["run-bare", str(_elf(tmp, 0x1C090000))], "is not RAM (device uart0)"),
+        (lambda tmp: ["run-bare", str(_elf(tmp, 0x10000000))], "is not RAM (no memory)"),
+        (lambda tmp: ["run-bare", str(guest_image("hello")), "--board", "zynq"], "unknown board"),
+        (
+            lambda tmp: ["run-bare", str(guest_image("hello")), "--until", "5 parsecs"],
+            "bad duration",
+        ),
+    ],
+    ids=["missing", "not-elf", "other-arch", "device", "outside-ram", "board", "duration"],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make_args: object, message: str) -> None:
+    """Each kind of bad input gives exit status 2 and a single clear line, never a traceback."""
+    args = make_args(tmp_path)  # type: ignore[operator]
+    completed = _cli(args)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rthv: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in completed.stderr

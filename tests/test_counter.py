@@ -1,0 +1,123 @@
+"""The instruction counter: exact counts and exact stops, native and Python fallback alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from rthv.board.counter import StopReason, native_available
+from rthv.board.cpu import ExitKind
+from support import InstructionTrace, assemble, core_with_code
+
+LOOP = """
+    mov r0, #0
+    mov r1, #100
+1:  add r0, r0, r1
+    eor r2, r0, r1, lsl #3
+    subs r1, r1, #1
+    bne 1b
+    wfi
+"""
+
+THUMB_LOOP = """
+    movw r0, #0
+    movt r0, #0
+    movs r1, #50
+1:  adds r0, r0, r1
+    add.w r2, r0, r1, lsl #2
+    ldr.w r3, =0x12345678
+    cbz r1, 2f
+    subs r1, #1
+    b 1b
+2:  wfi
+"""
+
+# 3 set-up instructions, then 50 iterations of 8 (ADDS, ADD.W, CMP, ITE, ADDGT, SUBLE, SUBS,
+# BNE: the IT and both conditional instructions are executed whatever the condition), WFI.
+IT_LOOP = """
+    movw r0, #0
+    movt r0, #0
+    movs r1, #50
+1:  adds r0, r0, r1
+    add.w r2, r0, r1, lsl #2
+    cmp r1, #25
+    ite gt
+    addgt r0, #1
+    suble r0, #1
+    subs r1, #1
+    bne 1b
+    wfi
+"""
+IT_LOOP_INSTRUCTIONS = 3 + 50 * 8 + 1
+
+COUNTERS = [pytest.param(True, id="native"), pytest.param(False, id="python")]
+
+
+def _reference(code: bytes, thumb: bool) -> int:
+    core = core_with_code(code, thumb=thumb, native=False)
+    trace = InstructionTrace(core.uc)
+    exit = core.run(budget=10**9)
+    assert exit.kind is ExitKind.WFI
+    return trace.count
+
+
+def test_native_counter_is_built() -> None:
+    """The package install built the native hook (the fallback is for machines without cc)."""
+    assert native_available()
+
+
+@pytest.mark.parametrize("native", COUNTERS)
+@pytest.mark.parametrize(("source", "thumb"), [(LOOP, False), (THUMB_LOOP, True)])
+def test_counts_equal_a_per_instruction_reference(native: bool, source: str, thumb: bool) -> None:
+    """Block-level counting gives exactly the count of a per-instruction hook, ARM and T32."""
+    code = assemble(source, thumb=thumb)
+    core = core_with_code(code, thumb=thumb, native=native)
+    exit = core.run(budget=10**9)
+    assert exit.kind is ExitKind.WFI
+    assert core.counter.executed == _reference(code, thumb)
+
+
+@pytest.mark.parametrize("native", COUNTERS)
+@pytest.mark.parametrize(("source", "thumb"), [(LOOP, False), (THUMB_LOOP, True)])
+def test_budget_stops_at_the_exact_instruction(native: bool, source: str, thumb: bool) -> None:
+    """A budget in the middle of a block stops after exactly that many instructions."""
+    code = assemble(source, thumb=thumb)
+    for budget in (1, 2, 3, 7, 101, 257):
+        core = core_with_code(code, thumb=thumb, native=native)
+        reference = core_with_code(code, thumb=thumb, native=False)
+        steps = InstructionTrace(reference.uc).addresses
+        reference.run(budget=10**9)
+        exit = core.run(budget=budget)
+        assert exit.kind is ExitKind.BUDGET
+        assert core.counter.executed == budget
+        assert core.regs.pc == steps[budget]
+
+
+@pytest.mark.parametrize("native", COUNTERS)
+def test_it_blocks_count_every_instruction(native: bool) -> None:
+    """IT and the instructions of its block count as executed, whichever way the condition goes."""
+    core = core_with_code(assemble(IT_LOOP, thumb=True), thumb=True, native=native)
+    assert core.run(budget=10**9).kind is ExitKind.WFI
+    assert core.counter.executed == IT_LOOP_INSTRUCTIONS
+
+
+@pytest.mark.parametrize("native", COUNTERS)
+def test_irq_watch_stops_right_after_the_guest_unmasks(native: bool) -> None:
+    """While an IRQ is pending and masked, the run ends at the instruction after CPSIE I."""
+    code = assemble("mov r0, #1\nmov r1, #2\ncpsie i\nmov r2, #3\nmov r3, #4\nwfi")
+    core = core_with_code(code, native=native)
+    exit = core.run(budget=10**9, watch_irq=True)
+    assert exit.kind is ExitKind.IRQ_UNMASKED
+    assert core.counter.executed == 3
+    assert core.regs.pc == 0x8000000C
+    assert core.counter.stop_reason is StopReason.IRQ_UNMASKED
+
+
+@pytest.mark.parametrize("native", COUNTERS)
+def test_soft_limit_ends_at_a_block_boundary(native: bool) -> None:
+    """A soft limit stops at the first block start at or beyond it, never inside a block."""
+    code = assemble(LOOP)
+    core = core_with_code(code, native=native)
+    exit = core.run(budget=10**9, soft_limit=10)
+    assert exit.kind is ExitKind.SLICE
+    assert core.counter.executed >= 10
+    assert core.regs.pc == 0x80000008  # the loop head: a block boundary
