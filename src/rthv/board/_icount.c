@@ -22,11 +22,12 @@ typedef int (*vmem_read_fn)(void *uc, uint64_t address, int prot, void *bytes, s
 enum { STOP_NONE = 0, STOP_BUDGET = 1, STOP_SOFT = 2, STOP_IRQ = 3 };
 enum { CACHE_SLOTS = 4096, MAX_BLOCK_BYTES = 4096, CPSR_I = 1u << 7, CPSR_T = 1u << 5 };
 enum { UC_PROT_EXEC_ = 4 };
+#define THUMB_FLAG 0x80000000u
 
-struct thumb_entry {
+struct block_entry {
     uint64_t address;
     uint32_t size;
-    uint32_t icount;
+    uint32_t icount; /* bit 31: T32 block */
 };
 
 struct icount_state {
@@ -44,7 +45,7 @@ struct icount_state {
     reg_read_fn reg_read;
     emu_stop_fn emu_stop;
     vmem_read_fn vmem_read;
-    struct thumb_entry cache[CACHE_SLOTS];
+    struct block_entry cache[CACHE_SLOTS];
 };
 
 /* Count T32 instructions: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
@@ -60,41 +61,48 @@ static uint32_t count_thumb(const uint8_t *code, uint32_t size)
     return count;
 }
 
-static uint32_t thumb_block_icount(struct icount_state *s, void *uc, uint64_t address,
-                                   uint32_t size)
+/* Instruction count of a block (bit 31 set for T32), cached by (address, size).  A block is
+ * only ever executed in one instruction set, so the cache also spares reading CPSR.T. */
+static uint32_t block_icount(struct icount_state *s, void *uc, uint64_t address, uint32_t size)
 {
-    struct thumb_entry *slot = &s->cache[((address >> 1) ^ size) % CACHE_SLOTS];
+    struct block_entry *slot = &s->cache[((address >> 1) ^ (address >> 13) ^ size) % CACHE_SLOTS];
     uint8_t code[MAX_BLOCK_BYTES];
+    uint32_t cpsr = 0, icount;
     if (slot->size == size && slot->address == address)
         return slot->icount;
-    if (size > MAX_BLOCK_BYTES || s->vmem_read(uc, address, UC_PROT_EXEC_, code, size) != 0)
-        return size / 2; /* unreadable: cannot happen for code that is being executed */
+    s->reg_read(uc, s->cpsr_reg, &cpsr);
+    if (!(cpsr & CPSR_T))
+        icount = size / 4;
+    else if (size > MAX_BLOCK_BYTES || s->vmem_read(uc, address, UC_PROT_EXEC_, code, size) != 0)
+        icount = (size / 2) | THUMB_FLAG; /* unreadable: not for code that is executing */
+    else
+        icount = count_thumb(code, size) | THUMB_FLAG;
     slot->address = address;
     slot->size = size;
-    slot->icount = count_thumb(code, size);
-    return slot->icount;
+    slot->icount = icount;
+    return icount;
 }
 
 void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct icount_state *s = (struct icount_state *)user_data;
-    uint32_t cpsr = 0, icount;
+    uint32_t cpsr = 0, entry, icount;
 
-    s->reg_read(uc, s->cpsr_reg, &cpsr);
-    if (s->watch_irq && !(cpsr & CPSR_I)) {
-        s->stop_reason = STOP_IRQ;
-        s->emu_stop(uc);
-        return;
+    if (s->watch_irq) {
+        s->reg_read(uc, s->cpsr_reg, &cpsr);
+        if (!(cpsr & CPSR_I)) {
+            s->stop_reason = STOP_IRQ;
+            s->emu_stop(uc);
+            return;
+        }
     }
     if (s->executed >= s->soft_limit) {
         s->stop_reason = STOP_SOFT;
         s->emu_stop(uc);
         return;
     }
-    if (cpsr & CPSR_T)
-        icount = thumb_block_icount(s, uc, address, size);
-    else
-        icount = size / 4;
+    entry = block_icount(s, uc, address, size);
+    icount = entry & ~THUMB_FLAG;
     if (s->executed + icount > s->budget) {
         s->stop_reason = STOP_BUDGET;
         s->emu_stop(uc);
@@ -104,11 +112,11 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
     s->block_start = address;
     s->block_size = size;
     s->block_icount = icount;
-    s->block_thumb = (cpsr & CPSR_T) ? 1 : 0;
+    s->block_thumb = (entry & THUMB_FLAG) ? 1 : 0;
     s->blocks++;
 }
 
-void rthv_forget_thumb_blocks(struct icount_state *s)
+void rthv_forget_blocks(struct icount_state *s)
 {
     memset(s->cache, 0, sizeof(s->cache));
 }
@@ -118,8 +126,8 @@ static PyObject *addresses(PyObject *self, PyObject *unused)
     (void)self;
     (void)unused;
     return Py_BuildValue("{s:K,s:K,s:n}", "block_hook", (unsigned long long)(uintptr_t)&rthv_block_hook,
-                         "forget_thumb_blocks",
-                         (unsigned long long)(uintptr_t)&rthv_forget_thumb_blocks, "state_size",
+                         "forget_blocks",
+                         (unsigned long long)(uintptr_t)&rthv_forget_blocks, "state_size",
                          (Py_ssize_t)sizeof(struct icount_state));
 }
 

@@ -135,7 +135,7 @@ class InstructionCounter:
         )
         if status != 0:
             raise unicorn.UcError(status)
-        self._forget = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addresses["forget_thumb_blocks"])
+        self._forget = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addresses["forget_blocks"])
         return handle.value
 
     def _python_hook(self, uc: unicorn.Uc, address: int, size: int, _data: object) -> None:
