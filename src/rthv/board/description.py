@@ -116,5 +116,6 @@ def parse_board(text: str, *, source: str = "<board>") -> BoardDescription:
         raise BoardError(f"{source}: {error}") from None
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise BoardError(f"{source}: {where}: {first['msg']}") from None
+        where = ".".join(str(part) for part in first["loc"]) or "board"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise BoardError(f"{source}: {where}: {message}") from None

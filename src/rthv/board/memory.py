@@ -62,9 +62,13 @@ class PhysicalMemory:
         self._bases: list[int] = []
         self._regions: list[Region] = []
 
+    @staticmethod
+    def _check_geometry(name: str, base: int, size: int) -> None:
+        if base % PAGE_SIZE or size % PAGE_SIZE or size <= 0:
+            raise MemoryMapError(f"{name}: base and size must be multiples of 4 KiB")
+
     def _insert(self, region: Region) -> None:
-        if region.base % PAGE_SIZE or region.size % PAGE_SIZE or region.size <= 0:
-            raise MemoryMapError(f"{region.name}: base and size must be multiples of 4 KiB")
+        self._check_geometry(region.name, region.base, region.size)
         index = bisect.bisect_left(self._bases, region.base)
         for neighbour in self._regions[max(0, index - 1) : index + 1]:
             if (
@@ -80,6 +84,7 @@ class PhysicalMemory:
 
     def add_ram(self, name: str, base: int, size: int) -> RamRegion:
         """Create a RAM region."""
+        self._check_geometry(name, base, size)
         region = RamRegion(name, base, size)
         self._insert(region)
         return region
