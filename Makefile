@@ -27,7 +27,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 bench: setup
-	$(BIN)/rthv bench --speed --output docs/BENCHMARKS.md
+	$(BIN)/rthv bench --speed
 
 setup: $(STAMPS)/debian $(STAMPS)/venv guests
 

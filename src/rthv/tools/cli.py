@@ -11,6 +11,7 @@ from rthv.board.description import BoardError, available_boards
 from rthv.board.loader import ImageError
 from rthv.board.memory import MemoryMapError
 from rthv.tools.bare import run_bare
+from rthv.tools.bench import run_speed, speed_markdown, write_results
 from rthv.tools.duration import format_ns, parse_duration
 
 EXIT_USAGE = 2
@@ -41,7 +42,22 @@ def _parser() -> argparse.ArgumentParser:
     bare.add_argument("--slice", type=int, default=None, help="maximum instructions per run slice")
     bare.add_argument("--cpu-hz", type=int, default=1_000_000_000, help="CPU clock (default 1 GHz)")
     bare.add_argument("--cpi", type=int, default=1, help="cycles per instruction (default 1)")
+    bench = commands.add_parser("bench", help="measure the simulator's speed against QEMU")
+    bench.add_argument("--speed", action="store_true", help="compute guest: MIPS vs QEMU")
+    bench.add_argument("--image", type=Path, default=Path("guests/build/vexpress-a15/compute.elf"))
+    bench.add_argument("--repetitions", type=int, default=3)
+    bench.add_argument("--json", type=Path, default=Path("docs/bench/speed.json"))
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if not args.speed:
+        raise CliError("choose a benchmark: --speed")
+    result = run_speed(args.image, args.repetitions)
+    write_results(result, args.json)
+    print(speed_markdown(result))
+    print(f"\n(JSON in {args.json}; host: {result.host})")
+    return 0
 
 
 def _run_bare(args: argparse.Namespace) -> int:
@@ -77,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run-bare":
             return _run_bare(args)
+        if args.command == "bench":
+            return _bench(args)
     except (CliError, BoardError, ImageError, MemoryMapError, ValueError, OSError) as error:
         print(f"rthv: error: {error}", file=sys.stderr)
         return EXIT_USAGE

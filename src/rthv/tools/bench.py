@@ -1,0 +1,126 @@
+"""``rthv bench``: simulator speed against QEMU. Wall-clock time is measured here and only here.
+
+Benchmarks report how fast the *simulator* runs; no wall-clock figure ever enters a simulated
+result. The guest is the same compute-bound image on both: our board counts its instructions
+exactly, and QEMU executes the same deterministic instruction stream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import selectors
+import statistics
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rthv.board.counter import native_available
+from rthv.board.description import load_board
+from rthv.board.loader import load_image, read_image
+from rthv.board.machine import Machine
+
+START_MARKER = b"compute start"
+END_MARKER = b"compute done"
+QEMU_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class SpeedResult:
+    """Median figures of the speed benchmark."""
+
+    image: str
+    instructions: int
+    repetitions: int
+    rthv_seconds: float
+    qemu_seconds: float
+    rthv_mips: float
+    qemu_mips: float
+    ratio: float
+    native_counter: bool
+    host: str
+
+
+def time_rthv(image: Path) -> tuple[int, float]:
+    """Instructions and wall seconds of one run of ``image`` on our board."""
+    machine = Machine(load_board("vexpress-a15"))
+    parsed = read_image(image)
+    load_image(parsed, machine.memory)
+    machine.reset(parsed.entry)
+    started = time.perf_counter()
+    result = machine.run()
+    return result.instructions, time.perf_counter() - started
+
+
+def time_qemu(image: Path) -> float:
+    """Wall seconds QEMU takes from the guest's first line to its last (start-up excluded)."""
+    command = [
+        "qemu-system-arm", "-M", "vexpress-a15", "-m", "128M", "-nographic",
+        "-monitor", "none", "-serial", "stdio", "-kernel", str(image),
+    ]  # fmt: skip
+    output = b""
+    first: float | None = None
+    deadline = time.monotonic() + QEMU_TIMEOUT_S
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as qemu:
+        assert qemu.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(qemu.stdout, selectors.EVENT_READ)
+            while END_MARKER not in output and time.monotonic() < deadline:
+                if not selector.select(timeout=1.0):
+                    continue
+                chunk = os.read(qemu.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                output += chunk
+                if first is None and START_MARKER in output:
+                    first = time.perf_counter()
+        finished = time.perf_counter()
+        qemu.kill()
+    if first is None or END_MARKER not in output:
+        raise RuntimeError(f"QEMU did not run {image} to {END_MARKER.decode()!r}")
+    return finished - first
+
+
+def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
+    """Run the compute guest ``repetitions`` times on each and take medians."""
+    ours = [time_rthv(image) for _ in range(repetitions)]
+    instructions = ours[0][0]
+    rthv_s = statistics.median(seconds for _, seconds in ours)
+    qemu_s = statistics.median(time_qemu(image) for _ in range(repetitions))
+    rthv_mips = instructions / rthv_s / 1e6
+    qemu_mips = instructions / qemu_s / 1e6
+    return SpeedResult(
+        image=str(image),
+        instructions=instructions,
+        repetitions=repetitions,
+        rthv_seconds=round(rthv_s, 3),
+        qemu_seconds=round(qemu_s, 3),
+        rthv_mips=round(rthv_mips, 1),
+        qemu_mips=round(qemu_mips, 1),
+        ratio=round(rthv_mips / qemu_mips, 3),
+        native_counter=native_available(),
+        host=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    )
+
+
+def speed_markdown(result: SpeedResult) -> str:
+    """The speed figures as a Markdown table."""
+    return "\n".join(
+        [
+            "| simulator | instructions | wall time (median) | MIPS |",
+            "|---|---:|---:|---:|",
+            f"| rthv board | {result.instructions:,} | {result.rthv_seconds} s | "
+            f"{result.rthv_mips} |",
+            f"| qemu-system-arm (TCG) | {result.instructions:,} | {result.qemu_seconds} s | "
+            f"{result.qemu_mips} |",
+            f"| **ratio rthv / QEMU** | | | **{result.ratio}** |",
+        ]
+    )
+
+
+def write_results(result: SpeedResult, json_path: Path) -> None:
+    """Store the figures as JSON."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(asdict(result), indent=2) + "\n")
