@@ -39,7 +39,7 @@ def run_on_qemu(image: Path, marker: str, machine: str = "vexpress-a15") -> str:
         buffer = b""
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline and marker.encode() not in buffer:
+            while time.monotonic() < deadline and not _has_line(buffer, marker):
                 if not selector.select(timeout=0.5):
                     continue
                 chunk = os.read(process.stdout.fileno(), 4096)
@@ -53,6 +53,12 @@ def run_on_qemu(image: Path, marker: str, machine: str = "vexpress-a15") -> str:
     output = "".join(lines)
     assert marker in output, f"QEMU never printed {marker!r}; got {output!r}"
     return output
+
+
+def _has_line(buffer: bytes, marker: str) -> bool:
+    """True once the line holding ``marker`` has arrived in full."""
+    at = buffer.find(marker.encode())
+    return at >= 0 and b"\n" in buffer[at:]
 
 
 def run_on_board(image: Path, board: str = "vexpress-a15") -> str:
