@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import selectors
+import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +19,7 @@ from rthv.board.machine import Machine
 
 REPO = Path(__file__).resolve().parents[1]
 GUEST_BUILD = REPO / "guests" / "build"
+QEMU_SECONDS = 20
 
 
 def guest_image(name: str, board: str = "vexpress-a15") -> Path:
@@ -130,3 +135,60 @@ def core_with_code(
     core.regs.branch(base, thumb)
     core.flush_code()
     return core
+
+
+def run_until_output(
+    booted: Booted, marker: str, *, limit_ms: int, step_ms: int = 10, uart: str = "uart0"
+) -> int:
+    """Run in exact steps of ``step_ms`` until ``uart`` prints ``marker``; returns the cycle."""
+    machine = booted.machine
+    for step in range(1, limit_ms // step_ms + 1):
+        machine.run(machine.clock.from_ns(step * step_ms * 1_000_000))
+        if marker in booted.output(uart):
+            return machine.clock.now()
+    pytest.fail(f"{marker!r} not printed within {limit_ms} ms; got {booted.output(uart)!r}")
+
+
+def run_on_qemu(image: Path, marker: str, machine: str = "vexpress-a15") -> str:
+    """Console output of ``image`` on QEMU up to and including the line holding ``marker``."""
+    command = [
+        "qemu-system-arm",
+        "-M",
+        machine,
+        "-m",
+        "128M",
+        "-nographic",
+        "-monitor",
+        "none",
+        "-serial",
+        "stdio",
+        "-kernel",
+        str(image),
+    ]
+    lines: list[str] = []
+    deadline = time.monotonic() + QEMU_SECONDS
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
+        assert process.stdout is not None
+        buffer = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline and not _has_line(buffer, marker):
+                if not selector.select(timeout=0.5):
+                    continue
+                chunk = os.read(process.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buffer += chunk
+        process.kill()
+    text = buffer.decode(errors="replace").replace("\r\n", "\n")
+    end = text.find("\n", text.find(marker))
+    lines.append(text if end < 0 else text[: end + 1])
+    output = "".join(lines)
+    assert marker in output, f"QEMU never printed {marker!r}; got {output!r}"
+    return output
+
+
+def _has_line(buffer: bytes, marker: str) -> bool:
+    """True once the line holding ``marker`` has arrived in full."""
+    at = buffer.find(marker.encode())
+    return at >= 0 and b"\n" in buffer[at:]

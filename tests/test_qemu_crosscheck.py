@@ -2,63 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import selectors
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from support import boot, guest_image
+from support import boot, guest_image, run_on_qemu
 
 pytestmark = pytest.mark.qemu
-QEMU_SECONDS = 20
-
-
-def run_on_qemu(image: Path, marker: str, machine: str = "vexpress-a15") -> str:
-    """Console output of ``image`` on QEMU up to and including the line holding ``marker``."""
-    command = [
-        "qemu-system-arm",
-        "-M",
-        machine,
-        "-m",
-        "128M",
-        "-nographic",
-        "-monitor",
-        "none",
-        "-serial",
-        "stdio",
-        "-kernel",
-        str(image),
-    ]
-    lines: list[str] = []
-    deadline = time.monotonic() + QEMU_SECONDS
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        assert process.stdout is not None
-        buffer = b""
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline and not _has_line(buffer, marker):
-                if not selector.select(timeout=0.5):
-                    continue
-                chunk = os.read(process.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                buffer += chunk
-        process.kill()
-    text = buffer.decode(errors="replace").replace("\r\n", "\n")
-    end = text.find("\n", text.find(marker))
-    lines.append(text if end < 0 else text[: end + 1])
-    output = "".join(lines)
-    assert marker in output, f"QEMU never printed {marker!r}; got {output!r}"
-    return output
-
-
-def _has_line(buffer: bytes, marker: str) -> bool:
-    """True once the line holding ``marker`` has arrived in full."""
-    at = buffer.find(marker.encode())
-    return at >= 0 and b"\n" in buffer[at:]
 
 
 def run_on_board(image: Path, board: str = "vexpress-a15") -> str:

@@ -1,0 +1,75 @@
+/*
+ * rthv RTOS - board support for vexpress-a15
+ *
+ *   console   PL011 UART0, polled transmit
+ *   counter   SP804 TIMER23 timer 1, free-running, started at reset
+ *   tick      SP804 TIMER01 timer 1, periodic, INTID 34
+ *   test IRQ  SP804 TIMER23 timer 2, one-shot, INTID 35
+ */
+#include <tk/typedef.h>
+#include "bsp.h"
+
+#define REG(base, off)  (*(_UW *)((base) + (off)))
+
+#define UART_DR     0x00
+#define UART_FR     0x18
+#define UART_CR     0x30
+#define UART_FR_TXFF 0x20
+
+void bsp_init(void)
+{
+	REG(BSP_UART0_BASE, UART_CR) = 0x301;     /* UARTEN | TXE | RXE */
+}
+
+void bsp_putc(int c)
+{
+	while (REG(BSP_UART0_BASE, UART_FR) & UART_FR_TXFF)
+		;
+	REG(BSP_UART0_BASE, UART_DR) = (UW)c & 0xff;
+}
+
+UW bsp_counter(void)
+{
+	return ~REG(BSP_TIMER23_BASE, SP804_VALUE);
+}
+
+void bsp_tick_start(UW period_us)
+{
+	REG(BSP_TIMER01_BASE, SP804_CTRL) = 0;
+	/* 1 MHz: one count per us.  QEMU's SP804 (and the rthv board, which
+	   copies it) interrupts every Load counts; a real SP804 would take
+	   Load + 1. */
+	REG(BSP_TIMER01_BASE, SP804_LOAD) = period_us;
+	REG(BSP_TIMER01_BASE, SP804_INTCLR) = 1;
+	REG(BSP_TIMER01_BASE, SP804_CTRL) =
+		SP804_EN | SP804_PERIODIC | SP804_INTEN | SP804_32BIT;
+}
+
+void bsp_tick_stop(void)
+{
+	REG(BSP_TIMER01_BASE, SP804_CTRL) = 0;
+	REG(BSP_TIMER01_BASE, SP804_INTCLR) = 1;
+}
+
+void bsp_tick_clear(void)
+{
+	REG(BSP_TIMER01_BASE, SP804_INTCLR) = 1;
+}
+
+void bsp_test_int_raise(UW us)
+{
+	UW t2 = BSP_TIMER23_BASE + SP804_T2;
+
+	REG(t2, SP804_CTRL) = 0;
+	REG(t2, SP804_INTCLR) = 1;
+	REG(t2, SP804_LOAD) = us ? us : 1;
+	REG(t2, SP804_CTRL) = SP804_EN | SP804_ONESHOT | SP804_INTEN | SP804_32BIT;
+}
+
+void bsp_test_int_clear(void)
+{
+	UW t2 = BSP_TIMER23_BASE + SP804_T2;
+
+	REG(t2, SP804_INTCLR) = 1;
+	REG(t2, SP804_CTRL) = 0;
+}
