@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 import unicorn
 
+from rthv.board.clock import VirtualClock
 from rthv.board.cpu import CpuCore
 from rthv.board.description import load_board
+from rthv.board.events import EventQueue
 from rthv.board.loader import load_image, read_image
 from rthv.board.machine import Machine
+from rthv.board.signal import Signal
 
 REPO = Path(__file__).resolve().parents[1]
 GUEST_BUILD = REPO / "guests" / "build"
@@ -192,3 +195,24 @@ def _has_line(buffer: bytes, marker: str) -> bool:
     """True once the line holding ``marker`` has arrived in full."""
     at = buffer.find(marker.encode())
     return at >= 0 and b"\n" in buffer[at:]
+
+
+class TimeBench:
+    """A real clock and event queue without a CPU: idle to any cycle, events at exact times."""
+
+    def __init__(self) -> None:
+        self.clock = VirtualClock(1_000_000_000)
+        self.events = EventQueue()
+
+    def run_to(self, cycles: int) -> None:
+        """Idle to ``cycles``, dispatching every event at its own exact time."""
+        while (due := self.events.peek()) is not None and due <= cycles:
+            self.clock.advance_to(due)
+            self.events.run_due(due)
+        self.clock.advance_to(cycles)
+
+    def record(self, signal: Signal) -> list[tuple[int, bool]]:
+        """Log (cycle, level) of every change of ``signal``."""
+        log: list[tuple[int, bool]] = []
+        signal.connect(lambda level: log.append((self.clock.now(), level)))
+        return log

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from rthv.board.clock import VirtualClock
-from rthv.board.events import EventQueue
 from rthv.board.generic_timer import (
     COPROCESSOR_MAP,
     CTL_ENABLE,
@@ -14,32 +12,18 @@ from rthv.board.generic_timer import (
     GenericTimer,
     GenericTimerRegister,
 )
-from rthv.board.signal import Signal
+from support import TimeBench
 
 R = GenericTimerRegister
 TICK = 16  # cycles per counter tick at 1 GHz CPU / 62.5 MHz counter
 
 
-class Cpu:
+class Cpu(TimeBench):
     """A real clock and event queue around one CPU's generic timer."""
 
     def __init__(self, frequency_hz: int = 62_500_000) -> None:
-        self.clock = VirtualClock(1_000_000_000)
-        self.events = EventQueue()
+        super().__init__()
         self.timer = GenericTimer(self.clock, self.events, frequency_hz)
-
-    def run_to(self, cycles: int) -> None:
-        """Idle to ``cycles``, dispatching every event at its own exact time."""
-        while (due := self.events.peek()) is not None and due <= cycles:
-            self.clock.advance_to(due)
-            self.events.run_due(due)
-        self.clock.advance_to(cycles)
-
-    def record(self, signal: Signal) -> list[tuple[int, bool]]:
-        """Log (cycle, level) of every change of ``signal``."""
-        log: list[tuple[int, bool]] = []
-        signal.connect(lambda level: log.append((self.clock.now(), level)))
-        return log
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from rthv.board.clock import VirtualClock
-from rthv.board.events import EventQueue
-from rthv.board.signal import Signal
 from rthv.board.sp804 import (
     CTRL_32BIT,
     CTRL_ENABLE,
@@ -24,6 +21,7 @@ from rthv.board.sp804 import (
     TIMER_VALUE,
     Sp804Timer,
 )
+from support import TimeBench
 
 PRESCALE_16 = 1 << 2
 PRESCALE_256 = 2 << 2
@@ -31,26 +29,12 @@ PERIODIC_32 = CTRL_ENABLE | CTRL_PERIODIC | CTRL_INTEN | CTRL_32BIT
 TICK = 1000  # cycles per TIMCLK period at 1 GHz CPU / 1 MHz TIMCLK
 
 
-class Board:
+class Board(TimeBench):
     """A real clock and event queue around one SP804, with an idle-to-time helper."""
 
     def __init__(self, timclk_hz: int = 1_000_000) -> None:
-        self.clock = VirtualClock(1_000_000_000)
-        self.events = EventQueue()
+        super().__init__()
         self.timer = Sp804Timer(self.clock, self.events, timclk_hz)
-
-    def run_to(self, cycles: int) -> None:
-        """Idle to ``cycles``, dispatching every event at its own exact time."""
-        while (due := self.events.peek()) is not None and due <= cycles:
-            self.clock.advance_to(due)
-            self.events.run_due(due)
-        self.clock.advance_to(cycles)
-
-    def record(self, signal: Signal) -> list[tuple[int, bool]]:
-        """Log (cycle, level) of every change of ``signal``."""
-        log: list[tuple[int, bool]] = []
-        signal.connect(lambda level: log.append((self.clock.now(), level)))
-        return log
 
     def rd(self, offset: int, timer: int = 0) -> int:
         return self.timer.read(timer * TIMER_STRIDE + offset, 4)
