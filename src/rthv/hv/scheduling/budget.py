@@ -1,0 +1,79 @@
+"""Budget timers: fire when a VM has *run* a number of cycles, counting only while it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rthv.board.events import Event, EventQueue
+from rthv.hv.scheduling.api import TimerCallback, VmHandle
+
+BUDGET_EVENT_PRIORITY = 0
+
+
+@dataclass
+class _Budget:
+    """One VM's budget timer: due when its consumed cycles reach ``target``."""
+
+    target: int
+    callback: TimerCallback
+    event: Event | None = None
+
+
+class BudgetTimers:
+    """At most one budget timer per VM; an event is armed only while that VM runs."""
+
+    def __init__(
+        self,
+        events: EventQueue,
+        consumed: Callable[[VmHandle], int],
+        now: Callable[[], int],
+        fire: Callable[[str, TimerCallback], None],
+    ) -> None:
+        self._events = events
+        self._consumed = consumed
+        self._now = now
+        self._fire = fire
+        self._budgets: dict[VmHandle, _Budget] = {}
+
+    def set(self, vm: VmHandle, cycles: int, callback: TimerCallback, running: bool) -> None:
+        """Fire ``callback`` after ``vm`` runs ``cycles`` more; arm now if it is ``running``."""
+        self.drop(vm)
+        self._budgets[vm] = _Budget(self._consumed(vm) + cycles, callback)
+        if running:
+            self.switched_in(vm)
+
+    def drop(self, vm: VmHandle) -> None:
+        """Forget the budget timer of ``vm``."""
+        budget = self._budgets.pop(vm, None)
+        if budget is not None:
+            self._events.cancel(budget.event)
+
+    def clear(self) -> None:
+        """Forget every budget timer (the policy that set them was retired)."""
+        for vm in list(self._budgets):
+            self.drop(vm)
+
+    def switched_in(self, vm: VmHandle) -> None:
+        """``vm`` got the CPU: arm its event at the cycle its budget runs out."""
+        budget = self._budgets.get(vm)
+        if budget is None:
+            return
+        now = self._now()
+        remaining = max(0, budget.target - self._consumed(vm))
+
+        def expire() -> None:
+            if self._budgets.get(vm) is budget:
+                del self._budgets[vm]
+                self._fire(f"budget timer of VM '{vm.name}'", budget.callback)
+
+        budget.event = self._events.schedule(
+            now + remaining, expire, priority=BUDGET_EVENT_PRIORITY, name=f"sched budget {vm.name}"
+        )
+
+    def switched_out(self, vm: VmHandle) -> None:
+        """``vm`` lost the CPU: its budget stops counting."""
+        budget = self._budgets.get(vm)
+        if budget is not None:
+            self._events.cancel(budget.event)
+            budget.event = None

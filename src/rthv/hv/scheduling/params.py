@@ -1,0 +1,70 @@
+"""Reading scheduling parameters strictly: every error names the parameter, unknown keys fail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rthv.hv.scheduling.errors import PolicyParameterError
+
+
+class ParamReader:
+    """Takes typed values out of a parameter mapping; ``finish`` rejects what was not taken."""
+
+    def __init__(self, params: Mapping[str, object], context: str) -> None:
+        self._params = params
+        self._context = context
+        self._taken: set[str] = set()
+
+    def _error(self, key: str, problem: str) -> PolicyParameterError:
+        return PolicyParameterError(f"{self._context}: {key}: {problem}", parameter=key)
+
+    def integer(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+        """The required integer ``key``, within [minimum, maximum]."""
+        value = self.optional_integer(key, minimum=minimum, maximum=maximum)
+        if value is None:
+            raise self._error(key, "missing (required)")
+        return value
+
+    def optional_integer(
+        self, key: str, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        """The integer ``key`` if present, else None."""
+        self._taken.add(key)
+        if key not in self._params:
+            return None
+        return check_integer(
+            self._params[key], f"{self._context}: {key}", key, minimum=minimum, maximum=maximum
+        )
+
+    def string(self, key: str) -> str:
+        """The required string ``key``."""
+        self._taken.add(key)
+        if key not in self._params:
+            raise self._error(key, "missing (required)")
+        value = self._params[key]
+        if not isinstance(value, str):
+            raise self._error(key, f"expected a string, got {value!r}")
+        return value
+
+    def finish(self) -> None:
+        """Fail on any key that no reader method took."""
+        unknown = sorted(set(self._params) - self._taken)
+        if unknown:
+            accepted = ", ".join(sorted(self._taken)) or "none"
+            raise PolicyParameterError(
+                f"{self._context}: unknown parameter {unknown[0]!r} (accepted: {accepted})",
+                parameter=unknown[0],
+            )
+
+
+def check_integer(
+    value: object, where: str, key: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """``value`` as an int (bools refused) within bounds, else a PolicyParameterError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PolicyParameterError(f"{where}: expected an integer, got {value!r}", parameter=key)
+    if minimum is not None and value < minimum:
+        raise PolicyParameterError(f"{where}: must be >= {minimum}, got {value}", parameter=key)
+    if maximum is not None and value > maximum:
+        raise PolicyParameterError(f"{where}: must be <= {maximum}, got {value}", parameter=key)
+    return value
