@@ -80,10 +80,20 @@ class InstructionTrace:
 
 
 class ReferenceCounter(InstructionTrace):
-    """An ``InstructionTrace`` over a machine's CPU core."""
+    """An ``InstructionTrace`` over a machine's CPU core.
+
+    An instruction that accesses a timed device runs twice (first attempt abandoned), and the
+    per-instruction hook sees both: ``count`` subtracts the abandoned attempts.
+    """
 
     def __init__(self, machine: Machine) -> None:
         super().__init__(machine.core.uc)
+        self._core = machine.core
+
+    @property
+    def count(self) -> int:
+        """Instructions executed so far."""
+        return len(self.addresses) - self._core.timed_accesses
 
 
 def assemble(source: str, *, thumb: bool = False, base: int = 0x80000000) -> bytes:

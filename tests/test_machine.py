@@ -83,3 +83,60 @@ def test_generic_timer_counter_follows_virtual_time() -> None:
     retired_before_mrrc = 2 + 4 * 200_000  # MOV, LDR, then the loop
     counter = machine.core.regs[Reg.R4] | machine.core.regs[Reg.R5] << 32
     assert counter == retired_before_mrrc * 62_500_000 // 1_000_000_000
+
+
+TIMER01 = 0x1C110000
+READ_TIMER_MID_BLOCK = """
+    ldr r3, =0x1c110000
+    mov r0, #0x02
+    str r0, [r3, #8]
+    mvn r0, #0
+    str r0, [r3, #0]
+    mov r0, #0x82
+    str r0, [r3, #8]
+    mov r1, #1000
+1:  subs r1, r1, #1
+    bne 1b
+    add r2, r2, #1
+    add r2, r2, #2
+    ldr r0, [r3, #4]
+    add r2, r2, #3
+    wfi
+"""
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_a_timer_read_in_mid_block_sees_the_exact_time(thumb: bool) -> None:
+    """An SP804 access in the middle of a block happens at exactly its instruction's cycle."""
+    code = assemble(READ_TIMER_MID_BLOCK, thumb=thumb)
+    machine = _machine_with(code)
+    if thumb:
+        machine.core.regs.branch(RAM, thumb=True)
+    timer = machine.devices["timer01"]
+    accesses: list[tuple[str, int, int]] = []
+    original_read, original_write = timer.read, timer.write
+
+    def read(offset: int, size: int) -> int:
+        value = original_read(offset, size)
+        accesses.append(("read", offset, machine.clock.now()))
+        accesses.append(("value", value, machine.clock.now()))
+        return value
+
+    def write(offset: int, size: int, value: int) -> None:
+        accesses.append(("write", offset, machine.clock.now()))
+        original_write(offset, size, value)
+
+    timer.read = read  # type: ignore[method-assign]
+    timer.write = write  # type: ignore[method-assign]
+    machine.run(1_000_000)  # the enabled timer always has a next wrap: bound the run
+    # Instructions before each access: LDR, MOV | STR (32-bit mode), MVN | STR (Load), MOV |
+    # STR (enable), MOV, 1000 x (SUBS, BNE), ADD, ADD | LDR (Value). The timer counts down
+    # from 0xFFFFFFFF at 1 MHz: one tick per 1000 cycles after the enabling store.
+    size_at, load_at, enable_at = 2, 4, 6
+    read_at = enable_at + 2 + 2 * 1000 + 2
+    assert accesses[0] == ("write", 0x8, size_at)
+    assert accesses[1] == ("write", 0x0, load_at)
+    assert accesses[2] == ("write", 0x8, enable_at)
+    assert accesses[3] == ("read", 0x4, read_at)
+    assert accesses[4] == ("value", 0xFFFFFFFF - (read_at - enable_at) // 1000, read_at)
+    assert machine.core.regs[Reg.R0] == accesses[4][1]

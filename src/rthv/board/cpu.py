@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import unicorn
 from unicorn import arm_const
+from unicorn.unicorn_py3.unicorn import Uc
 
 from rthv.board.counter import NO_LIMIT, InstructionCounter, StopReason, read_code
 from rthv.board.decode import CoprocessorAccess, decode_coprocessor, decode_hvc, fetch_word
@@ -90,6 +91,9 @@ class CpuCore:
         self.counter = InstructionCounter(self.uc, native=native_counter)
         self._pending: CpuExit | None = None
         self._fault: CpuExit | None = None
+        self._deferred = False
+        self._exact_pc: int | None = None
+        self.timed_accesses = 0  # instructions re-run so a timed device saw their exact time
         self._mmio_keepalive: list[object] = []
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
@@ -103,25 +107,37 @@ class CpuCore:
         """Map host memory at ``address``: every engine mapping the same pointer shares it."""
         self.uc.mem_map_ptr(address, size, int(perm), host_pointer)
 
-    def map_device(self, address: int, size: int, device: MmioDevice, offset: int = 0) -> None:
-        """Route accesses in [address, address + size) to ``device`` at ``offset`` onwards."""
+    def map_device(
+        self, address: int, size: int, device: MmioDevice, offset: int = 0, *, timed: bool = False
+    ) -> None:
+        """Route accesses in [address, address + size) to ``device`` at ``offset`` onwards.
 
-        def read(_uc: unicorn.Uc, at: int, width: int, _data: object) -> int:
+        A ``timed`` device sees the exact virtual time of each access (``clock.now()`` at that
+        very instruction). Its first attempt at an access stops the engine with no side effect,
+        which reveals the exact PC; the access is then re-run as a block of one instruction,
+        during which the PC, and so the time, is exact. Other devices see the time at the start
+        of the current block, which is deterministic but may be a few instructions early.
+        """
+
+        def read(_uc: Uc, at: int, width: int, _data: object) -> int:
+            if timed and self._exact_pc is None:
+                self._defer_access()
+                return 0
             return device.read(offset + at, width)
 
-        def write(_uc: unicorn.Uc, at: int, width: int, value: int, _data: object) -> None:
+        def write(_uc: Uc, at: int, width: int, value: int, _data: object) -> None:
+            if timed and self._exact_pc is None:
+                self._defer_access()
+                return
             device.write(offset + at, width, value)
 
         self.uc.mmio_map(address, size, read, None, write, None)
-        # A no-op access hook keeps the PC exact inside the MMIO callbacks, so devices can read
-        # the exact virtual time in the middle of a block.
-        self.uc.hook_add(
-            unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE,
-            _sync_pc,
-            begin=address,
-            end=address + size - 1,
-        )
         self._mmio_keepalive.append((read, write))
+
+    def _defer_access(self) -> None:
+        self.timed_accesses += 1
+        self._deferred = True
+        self.uc.emu_stop()  # abandons the instruction: it is re-run with an exact PC
 
     def unmap(self, address: int, size: int) -> None:
         """Remove a mapping."""
@@ -177,13 +193,41 @@ class CpuCore:
         return self._here(ExitKind.BUDGET)
 
     def _emulate(self, until: int) -> CpuExit | None:
+        while True:
+            self._pending = None
+            self._fault = None
+            self._deferred = False
+            pc = self.regs.pc | (1 if self.regs.thumb else 0)
+            try:
+                self.uc.emu_start(pc, until)
+            except unicorn.UcError as error:
+                return self._after_error(error)
+            if not self._deferred:
+                return self._pending
+            result = self._rerun_timed_access(until)
+            if result is not None or self.counter.stop_reason is not StopReason.NONE:
+                return result
+            if self.regs.pc == until:
+                return None
+
+    def _rerun_timed_access(self, until: int) -> CpuExit | None:
+        """Run the abandoned instruction alone, so its device access sees the exact PC."""
+        pc, thumb = self.regs.pc, self.regs.thumb
+        self.counter.correct_to(self.counter.retired_before(pc))
+        if thumb:
+            width = 4 if is_wide_thumb(int.from_bytes(read_code(self.uc, pc, 2), "little")) else 2
+        else:
+            width = 4
+        self.uc.ctl_remove_cache(pc, pc + width)
+        self._exact_pc = pc
         self._pending = None
         self._fault = None
-        pc = self.regs.pc | (1 if self.regs.thumb else 0)
         try:
-            self.uc.emu_start(pc, until)
+            self.uc.emu_start(pc | (1 if thumb else 0), min(pc + width, until))
         except unicorn.UcError as error:
             return self._after_error(error)
+        finally:
+            self._exact_pc = None
         return self._pending
 
     def _here(self, kind: ExitKind) -> CpuExit:
@@ -191,7 +235,7 @@ class CpuCore:
 
     # -- hooks ---------------------------------------------------------------------------------
 
-    def _on_interrupt(self, uc: unicorn.Uc, intno: int, _data: object) -> None:
+    def _on_interrupt(self, uc: Uc, intno: int, _data: object) -> None:
         pc, thumb = self.regs.pc, self.regs.thumb
         if intno == _UC_INTR_SVC:
             width = 2 if thumb else 4
@@ -204,7 +248,7 @@ class CpuCore:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
         uc.emu_stop()
 
-    def _on_invalid(self, uc: unicorn.Uc, _data: object) -> bool:
+    def _on_invalid(self, uc: Uc, _data: object) -> bool:
         pc, thumb = self.regs.pc, self.regs.thumb
         if uc.reg_read(arm_const.UC_ARM_REG_ESR) == 0 and _follows_hint(uc, pc, thumb):
             self.counter.correct_to(self.counter.retired_before(pc))
@@ -223,13 +267,13 @@ class CpuCore:
         return True
 
     def _on_unmapped(
-        self, uc: unicorn.Uc, access: int, address: int, size: int, value: int, _d: object
+        self, uc: Uc, access: int, address: int, size: int, value: int, _d: object
     ) -> bool:
         self._fault = self._memory_fault(access, address, size, value, unmapped=True)
         return False
 
     def _on_protection(
-        self, uc: unicorn.Uc, access: int, address: int, size: int, value: int, _d: object
+        self, uc: Uc, access: int, address: int, size: int, value: int, _d: object
     ) -> bool:
         self._fault = self._memory_fault(access, address, size, value, unmapped=False)
         return False
@@ -271,11 +315,7 @@ class CpuCore:
         )
 
 
-def _sync_pc(uc: unicorn.Uc, access: int, address: int, size: int, value: int, _d: object) -> None:
-    """Nothing to do: registering any access hook makes Unicorn keep the PC exact."""
-
-
-def _follows_hint(uc: unicorn.Uc, pc: int, thumb: bool) -> bool:
+def _follows_hint(uc: Uc, pc: int, thumb: bool) -> bool:
     """True if the instruction just before ``pc`` is WFE or YIELD."""
     if thumb:
         before = read_code(uc, pc - 4, 4)

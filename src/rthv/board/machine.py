@@ -131,7 +131,7 @@ class Machine:
         for number in spec.irqs:
             irq.connect(self.gicd.input_line(number).set)
         self.devices[spec.name] = device
-        self.memory.add_device(spec.name, spec.base, spec.size, device)
+        self.memory.add_device(spec.name, spec.base, spec.size, device, timed=spec.kind == "sp804")
 
     def _console_sink(self, name: str) -> Callable[[bytes], None]:
         def sink(data: bytes) -> None:
@@ -153,7 +153,7 @@ class Machine:
                 perm = Perm.READ | Perm.EXEC if region in self.rom else Perm.ALL
                 core.map_ram(region.base, region.size, region.host_pointer, perm)
             else:
-                core.map_device(region.base, region.size, region.device)
+                core.map_device(region.base, region.size, region.device, timed=region.timed)
 
     def uart(self, name: str | None = None) -> Pl011Uart:
         """A UART by name (the board's console by default)."""

@@ -50,6 +50,7 @@ class DeviceWindow:
     base: int
     size: int
     device: MmioDevice
+    timed: bool = False
 
 
 Region = RamRegion | DeviceWindow
@@ -89,9 +90,11 @@ class PhysicalMemory:
         self._insert(region)
         return region
 
-    def add_device(self, name: str, base: int, size: int, device: MmioDevice) -> DeviceWindow:
-        """Place a device's register block."""
-        window = DeviceWindow(name, base, size, device)
+    def add_device(
+        self, name: str, base: int, size: int, device: MmioDevice, *, timed: bool = False
+    ) -> DeviceWindow:
+        """Place a device's register block; ``timed`` devices need the exact time of accesses."""
+        window = DeviceWindow(name, base, size, device, timed)
         self._insert(window)
         return window
 
