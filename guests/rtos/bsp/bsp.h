@@ -14,9 +14,10 @@
  *   BSP_TEST_INTNO                INTID of a spare source used by tests
  * and an assembler macro
  *   BSP_RESET_COUNTER rd, rt      start the free-running counter and read
- *                                 it into rd (up-counting, 1 MHz); runs as
- *                                 the very first instructions of reset,
- *                                 with no stack; may clobber rt.
+ *                                 it into rd; runs as the very first
+ *                                 instructions of reset, with no stack;
+ *                                 may clobber rt.  bsp_reset_us() turns
+ *                                 the value into a bsp_counter() value.
  */
 #ifndef BSP_H
 #define BSP_H
@@ -27,6 +28,7 @@
 void bsp_init(void);                    /* console etc.; IRQs masked */
 void bsp_putc(int c);                   /* polled console output */
 UW   bsp_counter(void);                 /* free-running up-counter, 1 MHz */
+UW   bsp_reset_us(UW raw);              /* BSP_RESET_COUNTER value -> counter */
 void bsp_tick_start(UW period_us);      /* periodic tick on BSP_TICK_INTNO */
 void bsp_tick_clear(void);              /* acknowledge the tick at the device */
 void bsp_tick_stop(void);

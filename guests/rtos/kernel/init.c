@@ -85,7 +85,7 @@ UW rt_counter(void)
 
 UW rt_reset_count(void)
 {
-	return knl_reset_count;
+	return bsp_reset_us(knl_reset_count);
 }
 
 UW rt_intno_test(void)

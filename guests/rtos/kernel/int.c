@@ -87,7 +87,11 @@ TCB *knl_irq_handler(void)
 		GICC(GICC_EOIR) = iar;
 		knl_taskindp--;
 	}
-	return knl_dsp_disabled ? knl_ctxtsk : knl_schedtsk;
+	/* with dispatching disabled the interrupted task goes on, unless a
+	   handler terminated it */
+	if (knl_dsp_disabled && knl_ctxtsk->state == TS_READY)
+		return knl_ctxtsk;
+	return knl_schedtsk;
 }
 
 ER tk_def_int(UINT intno, CONST T_DINT *pk_dint)

@@ -268,6 +268,7 @@ ID tk_cre_tsk(CONST T_CTSK *pk_ctsk)
 ER tk_del_tsk(ID tskid)
 {
 	TCB *t;
+	void *stack = NULL;
 	ER ercd = E_OK;
 
 	CHECK_INTSK();
@@ -279,10 +280,11 @@ ER tk_del_tsk(ID tskid)
 		ercd = (t->state == TS_NONEXIST) ? E_NOEXS : E_OBJ;
 	} else {
 		if (!(t->tskatr & TA_USERBUF))
-			knl_free(t->stack);
+			stack = t->stack;
 		t->state = TS_NONEXIST;
 	}
 	END_CRITICAL_SECTION;
+	knl_free(stack);
 	return ercd;
 }
 
@@ -318,6 +320,11 @@ static void terminate(TCB *t)
 void tk_ext_tsk(void)
 {
 	knl_disint();
+	if (IN_INDP()) {
+		tm_printf("rtos: FATAL tk_ext_tsk called from a handler\n");
+		rt_halt();
+	}
+	knl_dsp_disabled = 0;           /* the exiting task's state */
 	terminate(knl_ctxtsk);
 	knl_dispatch_nosave();
 }

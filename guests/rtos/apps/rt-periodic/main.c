@@ -132,9 +132,9 @@ INT usermain(void)
 	release_ticks = RT_HYPERPERIODS * hyper / base_ms;
 	end_ticks = release_ticks + (max_d + base_ms - 1) / base_ms;
 
-	tm_printf("rt-periodic: task set %s, %d tasks, U=%u.%03u, hyperperiod %u ms x %u\n",
+	tm_printf(RT_PROG ": task set \"%s\", %d tasks, U=%u.%03u, hyperperiod %u ms x %u\n",
 		  RT_TASKSET_NAME, NTASK, u / 1000, u % 1000, hyper, (UW)RT_HYPERPERIODS);
-	tm_printf("rt-periodic: %u loops/ms, tick %d ms, base period %u ms\n",
+	tm_printf(RT_PROG ": %u loops/ms, tick %d ms, base period %u ms\n",
 		  lpms, rt_timer_period, base_ms);
 
 	ccyc.cyctim = base_ms;
@@ -149,7 +149,7 @@ INT usermain(void)
 		UW pending = t->wr - t->rd;
 		UW miss = t->misses + t->dropped + pending;
 
-		tm_printf("rt-periodic: %s T=%u ms C=%u us D=%u ms prio %d: released %u jobs %u "
+		tm_printf(RT_PROG ": %s T=%u ms C=%u us D=%u ms prio %d: released %u jobs %u "
 			  "max_response %u us avg_response %u us misses %u\n",
 			  defs[i].name, defs[i].period_ms, defs[i].wcet_us, defs[i].deadline_ms,
 			  defs[i].pri, t->released, t->jobs, t->max_resp,
@@ -157,7 +157,7 @@ INT usermain(void)
 		total_jobs += t->jobs;
 		total_miss += miss;
 	}
-	tm_printf("rt-periodic: summary: %u jobs completed, %u deadline misses\n",
+	tm_printf(RT_PROG ": summary: %u jobs completed, %u deadline misses\n",
 		  total_jobs, total_miss);
 	return 0;
 }

@@ -12,14 +12,15 @@
 #if defined(RT_TASKSET_HEADER)
 #include RT_TASKSET_HEADER
 #elif defined(RT_TASKSET_OVERLOAD)
-#define RT_TASKSET_NAME "overload (U=1.20)"
+#define RT_PROG         "rt-overload"
+#define RT_TASKSET_NAME "overload"
 #define RT_TASKSET { \
 	{ "tau1", 20, 10000, 20, 2 },   /* 0.50 */ \
 	{ "tau2", 40, 16000, 40, 3 },   /* 0.40 */ \
 	{ "tau3", 80, 24000, 80, 4 },   /* 0.30 */ \
 }
 #else
-#define RT_TASKSET_NAME "U=0.50"
+#define RT_TASKSET_NAME "half load"
 #define RT_TASKSET { \
 	{ "tau1", 20,  4000, 20, 2 },   /* 0.20 */ \
 	{ "tau2", 40,  6000, 40, 3 },   /* 0.15 */ \
@@ -27,6 +28,9 @@
 }
 #endif
 
+#ifndef RT_PROG
+#define RT_PROG         "rt-periodic"
+#endif
 #ifndef RT_HYPERPERIODS
 #define RT_HYPERPERIODS 12             /* 12 x 80 ms = 0.96 s */
 #endif

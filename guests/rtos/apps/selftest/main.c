@@ -11,6 +11,7 @@
  * guarantees "at least"), so they hold under a noisy host too.
  */
 #include <tk/tkernel.h>
+#include <rthv_ipc.h>
 
 #define MAIN_PRI    10
 #define HI          5           /* helper above main */
@@ -1208,6 +1209,43 @@ static void test_int(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* inter-VM ring, used locally (no notification) */
+
+static void test_ipc(void)
+{
+	static UW shm[(RTHV_IPC_HDR_SIZE + 4 * 32) / 4];
+	rthv_ring_t *r = (rthv_ring_t *)(void *)shm;
+	UB msg[32], got[32];
+	INT i, k, n;
+	BOOL ok = TRUE;
+
+	REQ_ER(rthv_ring_attach(r), E_OBJ);
+	REQ_ER(rthv_ring_init(r, 100, 32), E_PAR);
+	REQ(rthv_ring_init(r, sizeof(shm), 32) == 4);
+	REQ_ER(rthv_ring_attach(r), E_OK);
+	REQ(rthv_ring_max_msg(r) == 28);
+	REQ_ER(rthv_ring_send(r, msg, 29), E_PAR);
+	REQ_ER(rthv_ring_recv(r, got, sizeof(got)), E_TMOUT);
+	for (k = 0; k < 4; k++)
+		REQ_ER(rthv_ring_send(r, msg, 1), E_OK);
+	REQ_ER(rthv_ring_send(r, msg, 1), E_TMOUT);
+	REQ(rthv_ring_count(r) == 4);
+	while (rthv_ring_recv(r, got, sizeof(got)) > 0)
+		;
+	for (k = 0; k < 50 && ok; k++) {        /* wraps the indices */
+		n = 1 + k % 28;
+		for (i = 0; i < n; i++)
+			msg[i] = (UB)(k ^ i);
+		ok = rthv_ring_send(r, msg, (UW)n) == E_OK &&
+		     rthv_ring_recv(r, got, sizeof(got)) == n &&
+		     memcmp(msg, got, (UW)n) == 0;
+	}
+	REQ(ok);
+	REQ(rthv_ring_count(r) == 0);
+	report("rthv_ipc ring: init/attach, full/empty, wrap-around (local)");
+}
+
+/* ------------------------------------------------------------------ */
 
 INT usermain(void)
 {
@@ -1224,6 +1262,7 @@ INT usermain(void)
 	test_mbf();
 	test_time();
 	test_int();
+	test_ipc();
 
 	tm_printf("selftest: %d passed, %d failed\n", npass, nfail);
 	return 0;

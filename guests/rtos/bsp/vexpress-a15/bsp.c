@@ -33,6 +33,11 @@ UW bsp_counter(void)
 	return ~REG(BSP_TIMER23_BASE, SP804_VALUE);
 }
 
+UW bsp_reset_us(UW raw)
+{
+	return raw;                     /* already the inverted SP804 value */
+}
+
 void bsp_tick_start(UW period_us)
 {
 	REG(BSP_TIMER01_BASE, SP804_CTRL) = 0;

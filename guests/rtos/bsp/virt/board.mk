@@ -1,0 +1,3 @@
+# QEMU virt: RAM at 0x40000000.
+LOAD_ADDR := 0x40000000
+BSP_SRCS  := bsp.c
