@@ -84,6 +84,7 @@ class Machine:
         self.events.on_schedule = self._event_scheduled
         self.memory = PhysicalMemory()
         self.hyp: Pl2Software | None = None
+        self.parked = False  # PL2 software has nothing to run: the CPU sleeps until an event
         self.idle_cycles = 0
         self._running: CpuCore | None = None
         self._slice_start = 0
@@ -191,6 +192,10 @@ class Machine:
                 return self._result(StopCause.UNTIL)
             if self._deliver_interrupts():
                 continue
+            if self.parked:
+                if not self.idle_until(limit):
+                    return self._result(StopCause.IDLE)
+                continue
             deadline = min(self.events.peek() or NO_LIMIT, limit)
             exit = self._run_slice(deadline, max_slice)
             if exit.kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
@@ -234,6 +239,15 @@ class Machine:
         self.clock.advance_to(target)
         return True
 
+    def charge(self, cycles: int) -> None:
+        """Charge work that executes no guest instruction; a running slice keeps its deadline."""
+        self.clock.charge(cycles)
+        core = self._running
+        if core is not None:
+            core.counter.state.budget = core.retired() + self.clock.instructions_until(
+                self._deadline
+            )
+
     def retire_emulated(self, core: CpuCore) -> None:
         """Count one instruction that the board or PL2 software emulated instead of running."""
         core.counter.state.executed += 1
@@ -245,9 +259,10 @@ class Machine:
 
     def _deliver_interrupts(self) -> bool:
         if self.hyp is not None and self.gicc.irq_out.level:
-            self.hyp.physical_irq()
-            if self.gicc.irq_out.level and self.hyp is not None:
-                return False
+            self.hyp.physical_irq()  # taken to PL2 whatever the guest's CPSR.I (HCR.IMO)
+            return True
+        if self.parked:
+            return False
         core = self.core
         if self._guest_irq().level and not core.regs.cpsr & CPSR_I:
             pc = core.regs.pc
@@ -314,7 +329,8 @@ class Machine:
 
 
 def _is_hyp_trap(exit: CpuExit) -> bool:
-    if exit.kind in (ExitKind.HVC, ExitKind.WFI):
+    # HVC, WFI (HCR.TWI), generic-timer accesses (CNTHCTL.PL1PCEN = 0) and Stage-2 aborts.
+    if exit.kind in (ExitKind.HVC, ExitKind.WFI, ExitKind.COPROCESSOR):
         return True
     return exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT) and (
         exit.unmapped or exit.permission

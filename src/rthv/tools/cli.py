@@ -10,9 +10,12 @@ from pathlib import Path
 from rthv.board.description import BoardError, available_boards
 from rthv.board.loader import ImageError
 from rthv.board.memory import MemoryMapError
+from rthv.hv.scheduling.errors import SchedulerError
+from rthv.hv.stage2 import Stage2Error
 from rthv.tools.bare import run_bare
 from rthv.tools.bench import run_speed, speed_markdown, write_results
 from rthv.tools.duration import format_ns, parse_duration
+from rthv.tools.system import run_system, summarise
 
 EXIT_USAGE = 2
 
@@ -42,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     bare.add_argument("--slice", type=int, default=None, help="maximum instructions per run slice")
     bare.add_argument("--cpu-hz", type=int, default=1_000_000_000, help="CPU clock (default 1 GHz)")
     bare.add_argument("--cpi", type=int, default=1, help="cycles per instruction (default 1)")
+    run = commands.add_parser("run", help="boot a system configuration and run its VMs")
+    run.add_argument("config", type=Path, help="system configuration (TOML)")
+    run.add_argument("--until", default=None, help="stop at this virtual time, e.g. 100ms")
+    run.add_argument("--slice", type=int, default=None, help="maximum instructions per slice")
     bench = commands.add_parser("bench", help="measure the simulator's speed against QEMU")
     bench.add_argument("--speed", action="store_true", help="compute guest: MIPS vs QEMU")
     bench.add_argument("--image", type=Path, default=Path("guests/build/vexpress-a15/compute.elf"))
@@ -57,6 +64,18 @@ def _bench(args: argparse.Namespace) -> int:
     write_results(result, args.json)
     print(speed_markdown(result))
     print(f"\n(JSON in {args.json}; host: {result.host})")
+    return 0
+
+
+def _run_system(args: argparse.Namespace) -> int:
+    until = parse_duration(args.until) if args.until is not None else None
+    hv, result = run_system(args.config, until, print, args.slice)
+    print(
+        f"[rthv] {hv.board.name}: {format_ns(hv.machine.clock.to_ns(result.cycles))} virtual "
+        f"time, {result.instructions} instructions, stopped: {result.cause.value}"
+    )
+    for summary in summarise(hv):
+        print(f"[rthv] {summary.line()}")
     return 0
 
 
@@ -93,9 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run-bare":
             return _run_bare(args)
+        if args.command == "run":
+            return _run_system(args)
         if args.command == "bench":
             return _bench(args)
-    except (CliError, BoardError, ImageError, MemoryMapError, ValueError, OSError) as error:
+    except (
+        CliError,
+        BoardError,
+        ImageError,
+        MemoryMapError,
+        SchedulerError,
+        Stage2Error,
+        ValueError,
+        OSError,
+    ) as error:
         print(f"rthv: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     parser.error(f"unknown command {args.command}")

@@ -1,0 +1,273 @@
+"""rthv at PL2: boots a system configuration on the board and runs its VMs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from rthv.board.cpu import CpuExit
+from rthv.board.generic_timer import GenericTimer
+from rthv.board.machine import Machine, RunResult
+from rthv.board.registers import Reg
+from rthv.hv.address_space import add_emulated_window, build_stage2, realise
+from rthv.hv.config import SystemConfig
+from rthv.hv.distributor_trap import EmulatedDistributor
+from rthv.hv.images import place_images
+from rthv.hv.ipc import NotifyChannels
+from rthv.hv.scheduling.api import VmHandle, VmState
+from rthv.hv.scheduling.framework import Scheduler
+from rthv.hv.scheduling.registry import load_policy
+from rthv.hv.stage2 import HypervisorMemory, Stage2Table
+from rthv.hv.traps import TRAP_HANDLERS
+from rthv.hv.vgic import VirtualGic
+from rthv.hv.vm import Vm, VmFault
+
+HYP_MEMORY_SIZE = 0x100000  # Stage-2 tables live in the top MiB of the first RAM block
+GICC_CTLR_ENABLE_EOIMODE = 0x1 | (1 << 9)  # EnableGrp0, EOImodeNS: drop priority, HW deactivates
+PRIORITY_MASK_ALL = 0xFF
+SPURIOUS = 1023
+ConsoleSink = Callable[[str, bytes], None]
+HYPERVISOR_CONSOLE = "rthv"
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """Something the hypervisor did, at a cycle: switch, hvc, injection, fault, ..."""
+
+    cycle: int
+    kind: str
+    vm: str
+    detail: str
+
+
+class Hypervisor:
+    """The hypervisor: PL2 software for the board (implements ``rthv.board.hyp.Pl2Software``)."""
+
+    def __init__(
+        self,
+        config: SystemConfig,
+        *,
+        console: ConsoleSink | None = None,
+        native_counter: bool | None = None,
+    ) -> None:
+        self.config = config
+        self.costs = config.costs
+        self.board = config.board_description
+        self._console = console
+        self._native = native_counter
+        self.vms: dict[str, Vm] = {}
+        self.trace: list[TraceEvent] = []
+        self.faults: list[VmFault] = []
+
+    def boot(self) -> None:
+        """Bring the system up in a fixed order, as PL2 software on a real board would."""
+        self.machine = self._power_on_board()  # the hardware, physical GIC initialised
+        entries = place_images(self.config, self.machine.memory)  # the boot loader's role
+        tables = self._build_stage2_tables()  # one LPAE Stage-2 table per VM
+        self._route_devices_and_irqs()  # passthrough IRQs -> owner VM, maintenance IRQ on
+        self._create_vms(tables, entries)  # vCPUs, virtual GICs, per-vCPU timers
+        self.ipc = NotifyChannels(self.config.channels, self.vms)
+        self.scheduler = self._start_scheduler()  # init, allocate, enque
+        self._start()  # PL2 takes the CPU; the first VM runs
+
+    # -- boot steps ---------------------------------------------------------------------------
+
+    def _power_on_board(self) -> Machine:
+        machine = Machine(
+            self.board,
+            frequency_hz=self.config.cpu_hz,
+            cpi=self.config.cpi,
+            native_counter=self._native,
+            console=self._uart_output,
+        )
+        machine.gicd.write(0, 4, 1)  # distributor on
+        machine.gicc.write(0, 4, GICC_CTLR_ENABLE_EOIMODE)
+        machine.gicc.write(4, 4, PRIORITY_MASK_ALL)
+        return machine
+
+    def _build_stage2_tables(self) -> dict[str, Stage2Table]:
+        ram = self.board.ram[0]
+        self.table_memory = HypervisorMemory(ram.end - HYP_MEMORY_SIZE, HYP_MEMORY_SIZE)
+        return {
+            vm.name: build_stage2(self.config, vm, self.board, self.table_memory, index + 1)
+            for index, vm in enumerate(self.config.vms)
+        }
+
+    def _route_devices_and_irqs(self) -> None:
+        self.irq_owner: dict[int, str] = {}
+        self.uart_owner: dict[str, str] = {}
+        for vm in self.config.vms:
+            for device in vm.devices:
+                for irq in device.irqs:
+                    self.irq_owner[irq] = vm.name
+                self.uart_owner[device.name] = vm.name
+        gicd = self.machine.gicd
+        maintenance = self.board.gic.maintenance_irq
+        gicd.set_priority(maintenance, 0)
+        gicd.set_enabled(maintenance, True)
+
+    def _create_vms(self, tables: dict[str, Stage2Table], entries: dict[str, int]) -> None:
+        machine, gic = self.machine, self.board.gic
+        for index, config in enumerate(self.config.vms):
+            core = machine.new_core(config.name)
+            realise(tables[config.name], core, machine)
+            virqs = {c.virq for c in self.config.channels if c.to_vm == config.name}
+            passthrough = [irq for device in config.devices for irq in device.irqs]
+            vgic = VirtualGic(
+                config.name, gic.num_irqs, machine.gicd, passthrough=passthrough, virtual=virqs
+            )
+            timer = GenericTimer(
+                machine.clock, machine.events, self.board.generic_timer.frequency_hz
+            )
+            vm = Vm(
+                index,
+                config,
+                core,
+                tables[config.name],
+                vgic,
+                timer,
+                VmHandle(config.name, index),
+                entries[config.name],
+            )
+            add_emulated_window(core, gic.distributor, EmulatedDistributor(self, vm))
+            timer.phys_irq.connect(self._timer_line(vm))
+            core.regs.branch(vm.entry, thumb=bool(vm.entry & 1))
+            self.vms[config.name] = vm
+
+    def _start_scheduler(self) -> Scheduler:
+        settings = self.config.scheduler
+        base = Path.cwd()  # policy files come resolved to absolute paths by the config
+        policy = load_policy(settings.policy, base_dir=base, params=settings.params)
+        fallback = load_policy(settings.fallback, base_dir=base) if settings.fallback else None
+        machine = self.machine
+        scheduler = Scheduler(policy, machine.clock, machine.events, fallback=fallback)
+        scheduler.on_switch(self._world_switch)
+        for vm in self.vms.values():
+            scheduler.add_vm(vm.handle, vm.config.sched)
+        return scheduler
+
+    def _start(self) -> None:
+        self.machine.hyp = self
+        self.machine.parked = True
+        self.scheduler.start()
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run(
+        self, until_ns: Fraction | int | None = None, *, max_slice: int | None = None
+    ) -> RunResult:
+        """Run the system until virtual time ``until_ns`` (or until nothing can happen)."""
+        until = None if until_ns is None else self.machine.clock.from_ns(until_ns)
+        return self.machine.run(until, max_slice=max_slice)
+
+    @property
+    def current(self) -> Vm | None:
+        """The VM whose vCPU the physical CPU runs (None while parked)."""
+        handle = self.scheduler.current
+        return None if handle is None else self.vms[handle.name]
+
+    def record(self, kind: str, vm: Vm | None, detail: str = "") -> None:
+        """Append to the event trace."""
+        name = vm.name if vm is not None else "-"
+        self.trace.append(TraceEvent(self.machine.clock.now(), kind, name, detail))
+
+    # -- what the board hands to PL2 ------------------------------------------------------------
+
+    def physical_irq(self) -> None:
+        """A physical IRQ: acknowledge, drop priority, hand it to its owner VM's virtual GIC."""
+        machine = self.machine
+        machine.charge(self.costs.trap_entry_exit + self.costs.irq_entry)
+        irq = machine.gicc.acknowledge() & 0x3FF
+        if irq == SPURIOUS:
+            return
+        machine.gicc.end_of_interrupt(irq)
+        if irq == self.board.gic.maintenance_irq:
+            machine.charge(self.costs.maintenance)
+            vm = self.current
+            if vm is not None:
+                self._charge_injections(vm, vm.vgic.maintenance(machine.gich))
+            machine.gicc.deactivate(irq)
+            return
+        owner = self.vms.get(self.irq_owner.get(irq, ""))
+        if owner is None or owner.stopped:
+            machine.gicd.set_enabled(irq, False)
+            machine.gicc.deactivate(irq)
+            return
+        self.record("irq", owner, str(irq))
+        if owner.vgic.physical_arrived(irq):
+            self.deliver(owner)
+
+    def trap(self, exit: CpuExit) -> None:
+        """A trap from the running vCPU, dispatched by exception class."""
+        vm = self.current
+        if vm is None:  # pragma: no cover - a parked CPU executes nothing
+            return
+        vm.counters.traps += 1
+        self.machine.charge(self.costs.trap_entry_exit)
+        TRAP_HANDLERS[exit.kind](self, vm, exit)
+
+    # -- services for the trap handlers --------------------------------------------------------
+
+    def deliver(self, vm: Vm) -> None:
+        """``vm`` has a deliverable virtual interrupt: inject now, or make the VM runnable."""
+        if vm is self.current and not self.machine.parked:
+            self._charge_injections(vm, vm.vgic.flush_to(self.machine.gich))
+        elif vm.handle.state is VmState.WAITING:
+            self.scheduler.vm_runnable(vm.handle)
+
+    def stop_vm(self, vm: Vm, reason: str, pc: int, address: int, access: str) -> None:
+        """Stop ``vm`` for good and report why; the other VMs go on."""
+        fault = VmFault(vm.name, reason, pc, address, access, self.machine.clock.now())
+        vm.fault = fault
+        self.faults.append(fault)
+        self.record("fault", vm, fault.describe())
+        self._say(fault.describe())
+        self.scheduler.vm_stopped(vm.handle)
+
+    def report_ignored(self, vm: Vm, detail: str) -> None:
+        """A guest access the hypervisor ignored (per the GIC spec): report it, go on."""
+        vm.counters.gicd_ignored += 1
+        line = f'vm "{vm.name}": ignored {detail} at pc {vm.core.regs[Reg.PC]:#010x}'
+        self.record("ignored", vm, line)
+        self._say(line)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _world_switch(self, old: VmHandle | None, new: VmHandle | None) -> None:
+        machine = self.machine
+        if old is not None:
+            self.vms[old.name].vgic.save_from(machine.gich)
+        machine.charge(self.costs.world_switch)
+        self.record("switch", None, f"{old.name if old else '-'} -> {new.name if new else '-'}")
+        if new is None:
+            machine.parked = True
+            return
+        vm = self.vms[new.name]
+        vm.counters.world_switches += 1
+        machine.switch_to(vm.core)
+        machine.parked = False
+        self._charge_injections(vm, vm.vgic.restore_to(machine.gich))
+
+    def _charge_injections(self, vm: Vm, count: int) -> None:
+        if count:
+            vm.counters.injections += count
+            self.machine.charge(count * self.costs.lr_injection)
+
+    def _timer_line(self, vm: Vm) -> Callable[[bool], None]:
+        ppi = self.board.generic_timer.phys_irq
+
+        def raised(level: bool) -> None:
+            if level and not vm.stopped and vm.vgic.raise_virtual(ppi):
+                self.deliver(vm)
+
+        return raised
+
+    def _uart_output(self, uart: str, data: bytes) -> None:
+        if self._console is not None:
+            self._console(self.uart_owner.get(uart, uart), data)
+
+    def _say(self, line: str) -> None:
+        if self._console is not None:
+            self._console(HYPERVISOR_CONSOLE, (line + "\n").encode())

@@ -1,0 +1,79 @@
+"""A virtual machine: its vCPU engine, Stage-2 table, virtual GIC, architected timer, counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rthv.board.cpu import CpuCore, CpuExit, ExitKind
+from rthv.board.generic_timer import GenericTimer
+from rthv.hv.config import VmConfig
+from rthv.hv.scheduling.api import VmHandle
+from rthv.hv.stage2 import Stage2Table
+from rthv.hv.vgic import VirtualGic
+
+
+@dataclass(frozen=True)
+class VmFault:
+    """Why a VM was stopped: what it did, where, and when."""
+
+    vm: str
+    reason: str
+    pc: int
+    address: int
+    access: str
+    cycle: int
+
+    def describe(self) -> str:
+        """One line for the console and the summary."""
+        return (
+            f'vm "{self.vm}" stopped: {self.reason} at pc {self.pc:#010x}, '
+            f"address {self.address:#010x} ({self.access}), cycle {self.cycle}"
+        )
+
+
+@dataclass
+class VmCounters:
+    """What the hypervisor did for one VM."""
+
+    traps: int = 0
+    hypercalls: int = 0
+    hypercall_errors: int = 0
+    gicd_accesses: int = 0
+    gicd_ignored: int = 0
+    injections: int = 0
+    notifications: int = 0
+    wfi: int = 0
+    world_switches: int = 0
+
+
+@dataclass
+class Vm:
+    """One VM with its single vCPU."""
+
+    index: int
+    config: VmConfig
+    core: CpuCore
+    stage2: Stage2Table
+    vgic: VirtualGic
+    timer: GenericTimer
+    handle: VmHandle
+    entry: int
+    counters: VmCounters = field(default_factory=VmCounters)
+    fault: VmFault | None = None
+
+    @property
+    def name(self) -> str:
+        """The VM's name from the configuration."""
+        return self.config.name
+
+    @property
+    def stopped(self) -> bool:
+        """True once the VM was stopped for a fault."""
+        return self.fault is not None
+
+
+def access_of(exit: CpuExit) -> str:
+    """How a faulting access is described: read, write or execute, with its width."""
+    if exit.kind is ExitKind.PREFETCH_ABORT:
+        return "execute"
+    return f"{'write' if exit.write else 'read'} of {exit.size} bytes"

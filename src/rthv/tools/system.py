@@ -1,0 +1,107 @@
+"""Running a whole system configuration: consoles prefixed by VM name, and a summary per VM."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from rthv.board.machine import RunResult
+from rthv.hv.config import load_config
+from rthv.hv.hypervisor import Hypervisor
+
+
+class LinePrefixer:
+    """Collects console bytes per source and emits whole lines as ``[source] line``."""
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        self._emit = emit
+        self._partial: dict[str, str] = {}
+        self.text: dict[str, str] = {}
+
+    def __call__(self, source: str, data: bytes) -> None:
+        text = data.decode(errors="replace")
+        self.text[source] = self.text.get(source, "") + text
+        pending = self._partial.get(source, "") + text
+        *lines, rest = pending.split("\n")
+        for line in lines:
+            self._emit(f"[{source}] {line.rstrip(chr(13))}")
+        self._partial[source] = rest
+
+    def flush(self) -> None:
+        """Emit unfinished lines."""
+        for source, rest in self._partial.items():
+            if rest:
+                self._emit(f"[{source}] {rest}")
+        self._partial.clear()
+
+
+@dataclass(frozen=True)
+class VmSummary:
+    """The figures ``rthv run`` prints for one VM."""
+
+    name: str
+    instructions: int
+    cpu_share: float
+    traps: int
+    hypercalls: int
+    injections: int
+    gicd_accesses: int
+    switches_in: int
+    fault: str | None
+
+    def line(self) -> str:
+        """One summary line."""
+        state = f"stopped ({self.fault})" if self.fault else "ok"
+        return (
+            f"{self.name}: {self.instructions} instructions, {self.cpu_share:.1%} CPU, "
+            f"{self.traps} traps ({self.hypercalls} hvc, {self.gicd_accesses} gicd), "
+            f"{self.injections} injections, {self.switches_in} switches in, {state}"
+        )
+
+
+def summarise(hv: Hypervisor) -> list[VmSummary]:
+    """Per-VM figures from the hypervisor's counters and the scheduler's accounting."""
+    stats = hv.scheduler.stats()
+    now = max(1, hv.machine.clock.now())
+    result = []
+    for vm in hv.vms.values():
+        counters = vm.counters
+        result.append(
+            VmSummary(
+                name=vm.name,
+                instructions=vm.core.counter.executed,
+                cpu_share=stats.vms[vm.name].cycles_run / now,
+                traps=counters.traps,
+                hypercalls=counters.hypercalls,
+                injections=counters.injections,
+                gicd_accesses=counters.gicd_accesses,
+                switches_in=counters.world_switches,
+                fault=vm.fault.reason if vm.fault else None,
+            )
+        )
+    return result
+
+
+def boot_system(
+    path: Path,
+    *,
+    console: Callable[[str, bytes], None] | None = None,
+    native_counter: bool | None = None,
+) -> Hypervisor:
+    """Load, validate and boot the system described by ``path``."""
+    hv = Hypervisor(load_config(path), console=console, native_counter=native_counter)
+    hv.boot()
+    return hv
+
+
+def run_system(
+    path: Path, until_ns: Fraction | None, emit: Callable[[str], None], max_slice: int | None = None
+) -> tuple[Hypervisor, RunResult]:
+    """Boot and run a system, emitting prefixed console lines as they come."""
+    prefixer = LinePrefixer(emit)
+    hv = boot_system(path, console=prefixer)
+    result = hv.run(until_ns, max_slice=max_slice)
+    prefixer.flush()
+    return hv, result

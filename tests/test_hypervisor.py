@@ -1,0 +1,151 @@
+"""The hypervisor with real guests: two VMs on one CPU, isolation, passthrough, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from hv_support import run, vm_toml, write_system
+from support import boot as boot_bare
+from support import guest_image
+
+HELLO = "Hello from rthv guest\nhello done\n"
+
+
+def _baseline_b(tmp_path: Path) -> str:
+    """What VM b (hello on UART1) prints next to a well-behaved VM a."""
+    path = write_system(tmp_path, vm_toml("a", "hello"), vm_toml("b", "hello", uart="uart1"))
+    return run(path).output("b")
+
+
+def test_two_vms_run_the_same_image_file_as_bare_metal(tmp_path: Path) -> None:
+    """Both VMs run the very file the bare-metal tests use, and print what it prints there."""
+    image = guest_image("hello")
+    bare = boot_bare(image)
+    bare.machine.run()
+    path = write_system(tmp_path, vm_toml("a", "hello"), vm_toml("b", "hello", uart="uart1"))
+    system = run(path)
+    digests = {
+        hashlib.sha256(vm.config.images[0].path.read_bytes()).hexdigest()
+        for vm in system.hv.vms.values()
+    }
+    assert digests == {hashlib.sha256(image.read_bytes()).hexdigest()}
+    assert system.output("a") == system.output("b") == bare.output() == HELLO
+    assert system.hv.faults == []
+
+
+def test_rogue_gicd_write_is_ignored_reported_and_harms_no_one(tmp_path: Path) -> None:
+    """Enabling another VM's IRQ is ignored (RAZ/WI) and reported; the rogue and b go on."""
+    path = write_system(tmp_path, vm_toml("a", "rogue-gicd"), vm_toml("b", "hello", uart="uart1"))
+    system = run(path)
+    assert "rogue-gicd: ISENABLER1 reads 0\n" in system.output("a")
+    assert system.output("a").endswith("rogue-gicd done\n")
+    report = system.output("rthv")
+    assert 'vm "a": ignored GICD write at 0x2c001104 for IRQ 38 (not its own) at pc 0x8' in report
+    assert not system.hv.machine.gicd.is_enabled(38)
+    assert system.output("b") == _baseline_b(tmp_path)
+
+
+def test_rogue_device_read_stops_only_that_vm(tmp_path: Path) -> None:
+    """Reading another VM's UART is a Stage-2 fault: the rogue stops, b prints as always."""
+    path = write_system(tmp_path, vm_toml("a", "rogue-device"), vm_toml("b", "hello", uart="uart1"))
+    system = run(path)
+    assert system.output("a") == "rogue-device: reading UART1\n"
+    (fault,) = system.hv.faults
+    assert (fault.vm, fault.reason, fault.address) == ("a", "Stage-2 translation fault", 0x1C0A0018)
+    assert fault.access == "read of 4 bytes" and fault.pc >= 0x80000000
+    assert fault.describe() in system.output("rthv")
+    assert system.output("b") == _baseline_b(tmp_path)
+
+
+def test_rogue_write_outside_its_ram_stops_only_that_vm(tmp_path: Path) -> None:
+    """A store past the VM's own RAM stops it with the address and access reported."""
+    path = write_system(tmp_path, vm_toml("a", "rogue-ram"), vm_toml("b", "hello", uart="uart1"))
+    system = run(path)
+    (fault,) = system.hv.faults
+    assert (fault.address, fault.access) == (0x80400000, "write of 4 bytes")
+    assert system.output("a") == "rogue-ram: writing outside its RAM\n"
+    assert system.output("b") == _baseline_b(tmp_path)
+
+
+def test_passthrough_timer_interrupts_reach_only_their_owner(tmp_path: Path) -> None:
+    """VM a owns TIMER01: its 10 ticks arrive in a only; b never sees IRQ 34."""
+    path = write_system(
+        tmp_path,
+        vm_toml("a", "timer", devices=("timer01",)),
+        vm_toml("b", "hello", uart="uart1"),
+    )
+    system = run(path, until_ms=30)
+    assert [line for line in system.output("a").splitlines() if line.startswith("tick")] == [
+        f"tick {n}" for n in range(1, 11)
+    ]
+    a, b = system.hv.vms["a"], system.hv.vms["b"]
+    irqs = [(event.vm, event.detail) for event in system.hv.trace if event.kind == "irq"]
+    assert irqs == [("a", "34")] * 10
+    assert a.vgic.injections == 10 and b.vgic.injections == 0
+    assert not b.vgic.owns(34)
+
+
+def test_a_vm_that_touches_a_device_it_was_not_given_is_stopped(tmp_path: Path) -> None:
+    """TIMER01 belongs to a: the timer image in b faults at the first timer access."""
+    path = write_system(
+        tmp_path,
+        vm_toml("a", "timer", devices=("timer01",)),
+        vm_toml("b", "timer", uart="uart1"),
+    )
+    system = run(path, until_ms=30)
+    (fault,) = system.hv.faults
+    assert fault.vm == "b" and 0x1C110000 <= fault.address < 0x1C111000
+    assert "tick 10" in system.output("a")
+
+
+def test_hypercalls_return_documented_statuses_and_bad_ones_raise_nothing(
+    tmp_path: Path,
+) -> None:
+    """Every call of the ABI, good and bad: statuses as documented; b gets exactly one vIRQ."""
+    channels = (
+        '[[notify]]\nfrom = "a"\nto = "b"\nvirq = 50\nid = 0\n'
+        '[[notify]]\nfrom = "b"\nto = "a"\nvirq = 51\nid = 1\n'
+    )
+    path = write_system(
+        tmp_path, vm_toml("a", "hvc-probe"), vm_toml("b", "hello", uart="uart1"), tail=channels
+    )
+    system = run(path)
+    results = dict(
+        line.split()[1:3] for line in system.output("a").splitlines() if line.count(" ") == 2
+    )
+    assert results == {
+        "version": "10000",
+        "vm_id": "0",
+        "notify_own": "0",
+        "notify_unconfigured": "-3",
+        "notify_foreign": "-3",
+        "notify_out_of_range": "-2",
+        "unknown_function": "-1",
+        "bad_immediate": "-1",
+    }
+    a, b = system.hv.vms["a"], system.hv.vms["b"]
+    assert (a.counters.hypercalls, a.counters.hypercall_errors) == (8, 5)
+    assert b.vgic.is_pending(50) and not a.vgic.is_pending(51)
+    assert system.hv.ipc.rejected == 3  # unconfigured, foreign, out of range
+
+
+def test_an_identical_two_vm_run_gives_an_identical_trace(tmp_path: Path) -> None:
+    """Same system twice: identical event trace, consoles and instruction counts."""
+    path = write_system(
+        tmp_path,
+        vm_toml("a", "timer", devices=("timer01",)),
+        vm_toml("b", "thumb", uart="uart1"),
+    )
+    runs = []
+    for _ in range(2):
+        system = run(path, until_ms=20)
+        runs.append(
+            (
+                system.hv.trace,
+                system.consoles,
+                [vm.core.counter.executed for vm in system.hv.vms.values()],
+            )
+        )
+    assert runs[0] == runs[1]
+    assert len(runs[0][0]) > 20
