@@ -17,7 +17,11 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import unicorn
+from unicorn import arm_const
+
 from rthv.board.counter import native_available
+from rthv.board.cpu import NEVER_REACHED
 from rthv.board.description import load_board
 from rthv.board.loader import load_image, read_image
 from rthv.board.machine import Machine
@@ -36,9 +40,12 @@ class SpeedResult:
     repetitions: int
     rthv_seconds: float
     qemu_seconds: float
+    unicorn_seconds: float
     rthv_mips: float
     qemu_mips: float
+    unicorn_mips: float
     ratio: float
+    ratio_to_unicorn: float
     native_counter: bool
     host: str
 
@@ -52,6 +59,30 @@ def time_rthv(image: Path) -> tuple[int, float]:
     started = time.perf_counter()
     result = machine.run()
     return result.instructions, time.perf_counter() - started
+
+
+def time_unicorn_ceiling(image: Path) -> float:
+    """Wall seconds of bare Unicorn running ``image``: no hooks, no time, no devices beyond stubs.
+
+    This is the ceiling any simulator built on Unicorn can reach; rthv's exact time costs the
+    difference.
+    """
+    board = load_board("vexpress-a15")
+    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+    uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_A15)
+    for block in board.ram:
+        uc.mem_map(block.base, block.size)
+    stubs = [(board.gic.distributor, 0x1000), (board.gic.cpu_interface, 0x1000)]
+    stubs += [(device.base, device.size) for device in board.devices]
+    for base, size in stubs:
+        uc.mmio_map(base, size, lambda *_: 0, None, lambda *_: None, None)
+    parsed = read_image(image)
+    for segment in parsed.segments:
+        uc.mem_write(segment.address, segment.data)
+    uc.reg_write(arm_const.UC_ARM_REG_CPSR, 0x1D3)
+    started = time.perf_counter()
+    uc.emu_start(parsed.entry, NEVER_REACHED)  # returns at the guest's final WFI
+    return time.perf_counter() - started
 
 
 def time_qemu(image: Path) -> float:
@@ -89,17 +120,22 @@ def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
     instructions = ours[0][0]
     rthv_s = statistics.median(seconds for _, seconds in ours)
     qemu_s = statistics.median(time_qemu(image) for _ in range(repetitions))
+    unicorn_s = statistics.median(time_unicorn_ceiling(image) for _ in range(repetitions))
     rthv_mips = instructions / rthv_s / 1e6
     qemu_mips = instructions / qemu_s / 1e6
+    unicorn_mips = instructions / unicorn_s / 1e6
     return SpeedResult(
         image=str(image),
         instructions=instructions,
         repetitions=repetitions,
         rthv_seconds=round(rthv_s, 3),
         qemu_seconds=round(qemu_s, 3),
+        unicorn_seconds=round(unicorn_s, 3),
         rthv_mips=round(rthv_mips, 1),
         qemu_mips=round(qemu_mips, 1),
+        unicorn_mips=round(unicorn_mips, 1),
         ratio=round(rthv_mips / qemu_mips, 3),
+        ratio_to_unicorn=round(rthv_mips / unicorn_mips, 3),
         native_counter=native_available(),
         host=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     )
@@ -115,7 +151,12 @@ def speed_markdown(result: SpeedResult) -> str:
             f"{result.rthv_mips} |",
             f"| qemu-system-arm (TCG) | {result.instructions:,} | {result.qemu_seconds} s | "
             f"{result.qemu_mips} |",
+            f"| bare Unicorn, no hooks (the ceiling) | {result.instructions:,} | "
+            f"{result.unicorn_seconds} s | {result.unicorn_mips} |",
             f"| **ratio rthv / QEMU** | | | **{result.ratio}** |",
+            f"| ratio rthv / bare Unicorn | | | {result.ratio_to_unicorn} |",
+            f"| ratio bare Unicorn / QEMU | | | "
+            f"{round(result.unicorn_mips / result.qemu_mips, 3)} |",
         ]
     )
 
