@@ -78,3 +78,51 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make_args: object, mes
     assert len(lines) == 1 and lines[0].startswith("rthv: error: ")
     assert message in lines[0]
     assert "Traceback" not in completed.stderr
+
+
+def test_run_prefixes_each_vm_console_and_prints_a_summary_per_vm(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`rthv run system.toml` shows each VM's console under its name, then one line per VM."""
+    config = Path(__file__).parent / "fixtures" / "systems" / "two-hello.toml"
+    assert main(["run", str(config), "--until", "10ms"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == [
+        "[a] Hello from rthv guest",
+        "[a] hello done",
+        "[b] Hello from rthv guest",
+        "[b] hello done",
+    ]
+    assert out[-2].startswith("[rthv] a: 303 instructions, ")
+    assert out[-1].startswith("[rthv] b: 303 instructions, ") and out[-1].endswith(", ok")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda text: text.replace('name = "uart1"', 'name = "uart0"').replace(
+                'console = "uart1"', 'console = "uart0"'
+            ),
+            'vm "b".device "uart0": already assigned to vm "a"',
+        ),
+        (lambda text: text.replace('size = "1M"', 'size = "1000"', 1), "vm[0].memory[0]"),
+        (lambda text: text.replace('board = "vexpress-a15"', 'board = "zynq"'), "unknown board"),
+        (lambda text: text.replace("hello.elf", "missing.elf", 1), "missing.elf"),
+        (lambda text: text.replace('name = "uart1"', 'name = "uart9"'), "uart9"),
+    ],
+    ids=["device-twice", "bad-size", "board", "image", "device"],
+)
+def test_bad_system_configs_exit_2_naming_the_field(
+    tmp_path: Path, edit: object, message: str
+) -> None:
+    """Configuration conflicts stop before boot with one line that names the field."""
+    original = Path(__file__).parent / "fixtures" / "systems" / "two-hello.toml"
+    text = original.read_text().replace("../../../guests", str(original.parents[3] / "guests"))
+    config = tmp_path / "system.toml"
+    config.write_text(edit(text))  # type: ignore[operator]
+    completed = _cli(["run", str(config)])
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+    assert "Traceback" not in completed.stderr
