@@ -18,11 +18,11 @@
  * barrier) head; the consumer reads head, then the slot, then (after a
  * barrier) writes tail.  head and tail live in separate 64-byte lines.
  *
- * Notification: rthv_notify(channel) tells the hypervisor to signal the
- * peer.  PROVISIONAL ABI (fixed later by the hypervisor): "hvc #0" with
- * r0 = RTHV_HVC_NOTIFY and r1 = channel; the result comes back in r0
- * (0 = success).  It is a weak function so a port can replace it
- * without touching the ring code.
+ * Notification: rthv_notify(channel) asks the hypervisor to raise the
+ * channel's virtual IRQ in the peer VM.  It uses the rthv hypercall ABI
+ * 1.0, summarised at the end of this file with the other calls
+ * (rthv_hvc_version, rthv_vm_id); "hvc" is issued only in
+ * lib/rthv_ipc.c (rthv_notify) and lib/rthv_hvc.c.
  */
 #ifndef RTHV_IPC_H
 #define RTHV_IPC_H
@@ -33,7 +33,7 @@
 #define RTHV_IPC_MAGIC      0x43504952U     /* "RIPC" */
 #define RTHV_IPC_VERSION    1U
 #define RTHV_IPC_HDR_SIZE   192U
-#define RTHV_HVC_NOTIFY     0x00000001U     /* provisional call number */
+/* hypercall numbers and status codes: at the end of this file */
 
 typedef struct rthv_ring {
 	volatile UW magic;
@@ -69,7 +69,39 @@ ER  rthv_ring_send(rthv_ring_t *r, const void *msg, UW len);
    or E_PAR (buf smaller than the message; it stays in the ring). */
 INT rthv_ring_recv(rthv_ring_t *r, void *buf, UW bufsz);
 
-/* Notify the peer on `channel` (PROVISIONAL hvc ABI, see above). */
+/* Notify on `channel`: RTHV_HVC_NOTIFY, 0 or RTHV_E_* (ABI below). */
 ER  rthv_notify(UW channel);
+
+/*
+ * rthv hypercall ABI 1.0 (full text: docs/hypercalls.md)
+ *
+ *   "hvc #0" (any other immediate fails with RTHV_E_NOSYS); r0 = function
+ *   number, arguments in r1..r3; on return r0 = status: 0 or a positive
+ *   value on success, negative on error; r1..r12 are unchanged.
+ *
+ *   function          r0  in            r0 out (success)
+ *   RTHV_HVC_VERSION  0   -             RTHV_ABI_VERSION (major << 16 | minor)
+ *   RTHV_HVC_NOTIFY   1   r1 = channel  0; the channel's virtual IRQ is raised
+ *                                       in its receiving VM (channel = a
+ *                                       [[notify]] id starting at this VM)
+ *   RTHV_HVC_VM_ID    2   -             this VM's index (0 = first [[vm]])
+ *
+ * These status codes are not T-Kernel error codes.
+ */
+#define RTHV_HVC_VERSION    0U
+#define RTHV_HVC_NOTIFY     1U
+#define RTHV_HVC_VM_ID      2U
+#define RTHV_ABI_VERSION    0x00010000      /* 1.0 */
+
+#define RTHV_E_NOSYS        (-1)    /* unknown function or hvc immediate */
+#define RTHV_E_INVAL        (-2)    /* bad argument (channel id > 0xffff) */
+#define RTHV_E_NOCHAN       (-3)    /* no such channel from this VM */
+#define RTHV_E_PERM         (-4)    /* not allowed (the receiver has stopped) */
+
+/* RTHV_HVC_VERSION: RTHV_ABI_VERSION of the hypervisor, or RTHV_E_*. */
+INT rthv_hvc_version(void);
+
+/* RTHV_HVC_VM_ID: this VM's index (0 = first [[vm]]), or RTHV_E_*. */
+INT rthv_vm_id(void);
 
 #endif

@@ -110,7 +110,7 @@ INT rthv_ring_recv(rthv_ring_t *r, void *buf, UW bufsz)
 	return (INT)len;
 }
 
-__attribute__((weak)) ER rthv_notify(UW channel)
+/* ABI version 1.0 */ ER rthv_notify(UW channel)
 {
 	register UW r0 __asm__("r0") = RTHV_HVC_NOTIFY;
 	register UW r1 __asm__("r1") = channel;

@@ -1,7 +1,7 @@
 /*
- * rthv RTOS - board support for vexpress-a15
+ * rthv RTOS - board support for vexpress-a15 (device options: board.h)
  *
- *   console   PL011 UART0, polled transmit
+ *   console   PL011 UART0 (or UART<BSP_CONSOLE_UART>), polled transmit
  *   counter   SP804 TIMER23 timer 1, free-running, started at reset
  *   tick      SP804 TIMER01 timer 1, periodic, INTID 34
  *   test IRQ  SP804 TIMER23 timer 2, one-shot, INTID 35
@@ -18,19 +18,19 @@
 
 void bsp_init(void)
 {
-	REG(BSP_UART0_BASE, UART_CR) = 0x301;     /* UARTEN | TXE | RXE */
+	REG(BSP_CONSOLE_IO, UART_CR) = 0x301;     /* UARTEN | TXE | RXE */
 }
 
 void bsp_putc(int c)
 {
-	while (REG(BSP_UART0_BASE, UART_FR) & UART_FR_TXFF)
+	while (REG(BSP_CONSOLE_IO, UART_FR) & UART_FR_TXFF)
 		;
-	REG(BSP_UART0_BASE, UART_DR) = (UW)c & 0xff;
+	REG(BSP_CONSOLE_IO, UART_DR) = (UW)c & 0xff;
 }
 
 UW bsp_counter(void)
 {
-	return ~REG(BSP_TIMER23_BASE, SP804_VALUE);
+	return ~REG(BSP_COUNTER_BASE, SP804_VALUE);
 }
 
 UW bsp_reset_us(UW raw)
@@ -40,27 +40,27 @@ UW bsp_reset_us(UW raw)
 
 void bsp_tick_start(UW period_us)
 {
-	REG(BSP_TIMER01_BASE, SP804_CTRL) = 0;
+	REG(BSP_TICKTMR_BASE, SP804_CTRL) = 0;
 	/* 1 MHz: one count per us.  QEMU's SP804 (and the rthv board, which
 	   copies it) interrupts every Load counts; a real SP804 would take
 	   Load + 1. */
-	REG(BSP_TIMER01_BASE, SP804_LOAD) = period_us;
-	REG(BSP_TIMER01_BASE, SP804_INTCLR) = 1;
-	REG(BSP_TIMER01_BASE, SP804_CTRL) =
+	REG(BSP_TICKTMR_BASE, SP804_LOAD) = period_us;
+	REG(BSP_TICKTMR_BASE, SP804_INTCLR) = 1;
+	REG(BSP_TICKTMR_BASE, SP804_CTRL) =
 		SP804_EN | SP804_PERIODIC | SP804_INTEN | SP804_32BIT;
 }
 
 void bsp_tick_stop(void)
 {
-	REG(BSP_TIMER01_BASE, SP804_CTRL) = 0;
-	REG(BSP_TIMER01_BASE, SP804_INTCLR) = 1;
+	REG(BSP_TICKTMR_BASE, SP804_CTRL) = 0;
+	REG(BSP_TICKTMR_BASE, SP804_INTCLR) = 1;
 }
 
 void bsp_tick_clear(void)
 {
-	REG(BSP_TIMER01_BASE, SP804_INTCLR) = 1;
+	REG(BSP_TICKTMR_BASE, SP804_INTCLR) = 1;
 }
-
+#ifndef BSP_SINGLE_SP804
 void bsp_test_int_raise(UW us)
 {
 	UW t2 = BSP_TIMER23_BASE + SP804_T2;
@@ -78,3 +78,14 @@ void bsp_test_int_clear(void)
 	REG(t2, SP804_INTCLR) = 1;
 	REG(t2, SP804_CTRL) = 0;
 }
+#else
+/* one SP804 only: no test interrupt source (BSP_TEST_INTNO is 1023) */
+void bsp_test_int_raise(UW us)
+{
+	(void)us;
+}
+
+void bsp_test_int_clear(void)
+{
+}
+#endif

@@ -1,0 +1,11 @@
+# rt-periodic, and variants for a VM that owns only some of the board's
+# devices (vexpress-a15, see bsp/vexpress-a15/board.h):
+#   rt-periodic-vm-a  console uart0, SP804 timer01 only (tick IRQ 34)
+#   rt-periodic-vm-b  console uart1, SP804 timer23 only (tick IRQ 35)
+ifeq ($(BOARD),vexpress-a15)
+PROGRAMS_rt-periodic := rt-periodic rt-periodic-vm-a rt-periodic-vm-b
+SRCDIR_rt-periodic-vm-a := apps/rt-periodic
+SRCDIR_rt-periodic-vm-b := apps/rt-periodic
+CFLAGS_rt-periodic-vm-a := -DBSP_CONSOLE_UART=0 -DBSP_SINGLE_SP804=0
+CFLAGS_rt-periodic-vm-b := -DBSP_CONSOLE_UART=1 -DBSP_SINGLE_SP804=1
+endif
