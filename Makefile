@@ -27,7 +27,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 bench: setup
-	$(BIN)/rthv bench --speed
+	$(BIN)/rthv bench --paper --speed
 
 setup: $(STAMPS)/debian $(STAMPS)/venv guests
 

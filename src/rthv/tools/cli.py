@@ -13,8 +13,9 @@ from rthv.board.memory import MemoryMapError
 from rthv.hv.scheduling.errors import SchedulerError
 from rthv.hv.stage2 import Stage2Error
 from rthv.tools.bare import run_bare
-from rthv.tools.bench import run_speed, speed_markdown, write_results
+from rthv.tools.bench import run_speed, speed_markdown, write_json
 from rthv.tools.duration import format_ns, parse_duration
+from rthv.tools.paper import paper_markdown, run_paper
 from rthv.tools.system import run_system, summarise
 
 EXIT_USAGE = 2
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--slice", type=int, default=None, help="maximum instructions per slice")
     bench = commands.add_parser("bench", help="measure the simulator's speed against QEMU")
     bench.add_argument("--speed", action="store_true", help="compute guest: MIPS vs QEMU")
+    bench.add_argument(
+        "--paper", action="store_true", help="the paper's boot, ping-pong and code-size figures"
+    )
     bench.add_argument("--image", type=Path, default=Path("guests/build/vexpress-a15/compute.elf"))
     bench.add_argument("--repetitions", type=int, default=3)
     bench.add_argument("--json", type=Path, default=Path("docs/bench/speed.json"))
@@ -58,12 +62,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    if not args.speed:
-        raise CliError("choose a benchmark: --speed")
-    result = run_speed(args.image, args.repetitions)
-    write_results(result, args.json)
-    print(speed_markdown(result))
-    print(f"\n(JSON in {args.json}; host: {result.host})")
+    if not (args.speed or args.paper):
+        raise CliError("choose a benchmark: --speed and/or --paper")
+    if args.paper:
+        paper = run_paper(Path.cwd())
+        write_json(paper, args.json.with_name("paper.json"))
+        print(paper_markdown(paper))
+    if args.speed:
+        result = run_speed(args.image, args.repetitions)
+        write_json(result, args.json)
+        print(speed_markdown(result))
+        print(f"\n(JSON in {args.json}; host: {result.host})")
     return 0
 
 
