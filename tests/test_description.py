@@ -63,10 +63,13 @@ def test_vexpress_a15_memory_map() -> None:
 
 
 def test_virt_memory_map() -> None:
-    """virt: RAM at 1 GiB, flash at 0, one PL011 at 0x09000000 IRQ 33, GIC at 0x08000000."""
+    """virt: RAM at 1 GiB, two flash banks, one PL011 at 0x09000000 IRQ 33, GIC at 0x08000000."""
     board = load_board("virt")
     assert [(b.base, b.size) for b in board.ram] == [(0x4000_0000, 0x0800_0000)]
-    assert [(b.name, b.base, b.size) for b in board.rom] == [("flash0", 0, 0x0400_0000)]
+    assert [(b.name, b.base, b.size) for b in board.rom] == [
+        ("flash0", 0, 0x0400_0000),
+        ("flash1", 0x0400_0000, 0x0400_0000),
+    ]
     assert [d.name for d in board.devices] == ["uart0"]
     uart0 = board.device(board.console)
     assert (uart0.kind, uart0.base, uart0.irqs, uart0.clock_hz) == (
