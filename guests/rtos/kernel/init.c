@@ -4,7 +4,9 @@
  */
 #include "knl.h"
 
-UW knl_reset_count;                     /* written by start.S */
+UW knl_reset_count;                     /* written by start.S: raw counter */
+UW knl_reset_count_hi;                  /* at reset (low, high word) */
+UW knl_reset_cpsr;                      /* and CPSR at the first instruction */
 const INT rt_max_tskpri = CFN_MAX_TSKPRI;
 const INT rt_timer_period = CFN_TIMER_PERIOD;
 
@@ -85,7 +87,7 @@ UW rt_counter(void)
 
 UW rt_reset_count(void)
 {
-	return bsp_reset_us(knl_reset_count);
+	return bsp_reset_us(knl_reset_count, knl_reset_count_hi);
 }
 
 UW rt_intno_test(void)

@@ -2,11 +2,13 @@
  * rthv RTOS - GICv2 driver, interrupt dispatch, tk_def_int
  *
  * Only architected GICv2 registers are used.  Distributor writes are
- * 32-bit, except IPRIORITYR/ITARGETSR which are written per byte, and
- * the driver never depends on reading the distributor back, so the same
- * code runs on a physical GIC and on a hypervisor's emulated
+ * 32-bit, except IPRIORITYR/ITARGETSR/CPENDSGIR which are written per
+ * byte, and the driver never depends on reading the distributor back,
+ * so the same code runs on a physical GIC and on a hypervisor's emulated
  * distributor with a virtual CPU interface (only CTLR, PMR, IAR and
- * EOIR of the CPU interface are used).
+ * EOIR of the CPU interface are used).  SGIs work like any other
+ * interrupt: their IAR value carries the source CPU in bits [12:10],
+ * the handler gets the INTID alone and EOIR gets the whole IAR value.
  */
 #include "knl.h"
 
@@ -20,6 +22,7 @@
 #define GICD_ICPENDR    0x280
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR  0x800
+#define GICD_CPENDSGIR  0xf10           /* one byte per SGI, a bit per source */
 #define GICC_CTLR       0x00
 #define GICC_PMR        0x04
 #define GICC_IAR        0x0c
@@ -65,7 +68,9 @@ void DisableInt(UINT intno)
 
 void ClearInt(UINT intno)
 {
-	if (intno < BSP_NUM_INT)
+	if (intno < 16)                 /* SGI: ICPENDR bits are read-only */
+		GICD_B(GICD_CPENDSGIR + intno) = 0xff;
+	else if (intno < BSP_NUM_INT)
 		GICD(GICD_ICPENDR + (intno / 32) * 4) = 1U << (intno % 32);
 }
 

@@ -34,8 +34,10 @@
 	.global	_start
 _start:
 	/* "Reset" time stamp: the first instructions start and read the
-	   board's free-running counter (kept in r4 until .bss is clear). */
+	   board's free-running counter (low word in r4, high word in r5,
+	   kept until .bss is clear), then the CPSR as reset left it (r6). */
 	BSP_RESET_COUNTER r4, r5
+	mrs	r6, cpsr
 
 	/* If a loader entered us in Hyp mode, drop to SVC. */
 	mrs	r0, cpsr
@@ -84,6 +86,10 @@ _start:
 
 	ldr	r0, =knl_reset_count
 	str	r4, [r0]
+	ldr	r0, =knl_reset_count_hi
+	str	r5, [r0]
+	ldr	r0, =knl_reset_cpsr
+	str	r6, [r0]
 	bl	knl_main			/* does not return */
 3:	wfi
 	b	3b

@@ -37,17 +37,26 @@ void knl_timer_delete(TMEB *e)
 	que_remove(&e->q);
 }
 
+/*
+ * The tick interrupt.  The BSP reports how many tick periods have passed
+ * (more than one if the interrupt was taken late, e.g. while the
+ * hypervisor ran another VM); each is processed as its own tick, so time
+ * never drifts and no timeout or cyclic activation is skipped.
+ */
 static void knl_tick(UINT intno)
 {
+	UW n = bsp_tick_clear();
+
 	(void)intno;
-	bsp_tick_clear();
-	knl_current_time += CFN_TIMER_PERIOD;
-	while (!que_empty(&knl_timer_queue)) {
-		TMEB *e = CONTAINER(knl_timer_queue.next, TMEB, q);
-		if (e->time > knl_current_time)
-			break;
-		que_remove(&e->q);
-		e->cb(e->arg);
+	while (n-- > 0) {
+		knl_current_time += CFN_TIMER_PERIOD;
+		while (!que_empty(&knl_timer_queue)) {
+			TMEB *e = CONTAINER(knl_timer_queue.next, TMEB, q);
+			if (e->time > knl_current_time)
+				break;
+			que_remove(&e->q);
+			e->cb(e->arg);
+		}
 	}
 }
 

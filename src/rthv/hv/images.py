@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from rthv.board.description import BoardDescription
 from rthv.board.loader import ImageError, Segment
 from rthv.board.memory import PhysicalMemory
 from rthv.hv.config import SystemConfig, VmConfig
+from rthv.hv.devicetree import (
+    DeviceTreeSpec,
+    GicSpec,
+    MemoryRange,
+    TimerSpec,
+    UartSpec,
+    device_tree_blob,
+)
+
+FIRST_PPI = 16
+FIRST_SPI = 32
+# Firmware settings put in the tree's /config node: U-Boot goes straight to its prompt.
+FIRMWARE_CONFIG: tuple[tuple[str, int | str], ...] = (("bootdelay", -1),)
 
 
 def ipa_to_pa(config: SystemConfig, vm: VmConfig, ipa: int, length: int) -> int:
@@ -26,7 +40,34 @@ def place_images(config: SystemConfig, memory: PhysicalMemory) -> dict[str, int]
             if number == 0:
                 start = image_config.start
                 entries[vm.name] = image.entry if start is None else start
+        if vm.dtb:
+            ram = next(region for region in vm.memory if region.kind == "ram")
+            blob = device_tree_blob(vm_device_tree(vm, config.board_description))
+            memory.write(ipa_to_pa(config, vm, ram.ipa, len(blob)), blob)
     return entries
+
+
+def vm_device_tree(vm: VmConfig, board: BoardDescription) -> DeviceTreeSpec:
+    """The tree a VM's firmware reads: only its own RAM, UARTs, GIC and timer."""
+    uarts = tuple(
+        UartSpec(device.ipa, device.irqs[0] - FIRST_SPI if device.irqs else None)
+        for device in vm.devices
+        if board.device(device.name).kind == "pl011"
+    )
+    names = [d.name for d in vm.devices if board.device(d.name).kind == "pl011"]
+    timer = board.generic_timer
+    return DeviceTreeSpec(
+        memory=tuple(MemoryRange(r.ipa, r.size) for r in vm.memory if r.kind == "ram"),
+        gic=GicSpec(board.gic.distributor, board.gic.cpu_interface),
+        uarts=uarts,
+        timer=TimerSpec(
+            phys_ppi=timer.phys_irq - FIRST_PPI,
+            virt_ppi=timer.virt_irq - FIRST_PPI,
+            hyp_ppi=timer.hyp_irq - FIRST_PPI,
+        ),
+        stdout_uart=names.index(vm.console) if vm.console in names else None,
+        firmware_config=FIRMWARE_CONFIG,
+    )
 
 
 def _place(config: SystemConfig, vm: VmConfig, segment: Segment, memory: PhysicalMemory) -> None:

@@ -2,19 +2,29 @@
  * rthv RTOS - board constants for vexpress-a15 (QEMU's "Cortex-A Series"
  * motherboard memory map; also the map of the rthv emulated board).
  *
- * Build-time device choice (-D options, e.g. CFLAGS_<program> in app.mk),
- * for images that run in a VM owning only some of the board's devices:
+ * Build-time device choice (-D options: CONFIG='...' for every program,
+ * or CFLAGS_<program> in an app.mk):
  *
- *   BSP_CONSOLE_UART=n   console on PL011 UARTn, n = 0..3 (default 0)
- *   BSP_SINGLE_SP804=k   use one SP804 only: k = 0 TIMER01 (INTID 34),
- *                        k = 1 TIMER23 (INTID 35).  Its timer 1 is the
- *                        free-running counter, its timer 2 the tick; there
- *                        is no test interrupt (BSP_TEST_INTNO = 1023, the
- *                        GIC's "no interrupt" ID; rt_test_int_raise does
- *                        nothing).
- *
- * Default (neither option): console UART0, counter TIMER23 timer 1, tick
- * TIMER01 timer 1 (INTID 34), test interrupt TIMER23 timer 2 (INTID 35).
+ *   BSP_TIMER=generic    (default) the CPU's architected timer, which a
+ *                        hypervisor virtualises per vCPU, so a VM needs no
+ *                        timer device: counter CNTPCT scaled to 1 MHz, tick
+ *                        the non-secure physical timer CNTP (PPI 30), test
+ *                        interrupt SGI 1 to this CPU (bsp/gtimer.h).  On
+ *                        QEMU run non-secure: -M vexpress-a15,secure=off
+ *                        (in secure state CNTP is the secure timer, PPI 29).
+ *   BSP_TIMER=sp804      the SP804 dual timers: counter TIMER23 timer 1,
+ *                        tick TIMER01 timer 1 (INTID 34), test interrupt
+ *                        TIMER23 timer 2 (INTID 35).
+ *   BSP_SINGLE_SP804=k   (implies BSP_TIMER=sp804) use one SP804 only:
+ *                        k = 0 TIMER01 (INTID 34), k = 1 TIMER23 (INTID
+ *                        35).  Its timer 1 is the free-running counter,
+ *                        its timer 2 the tick; there is no test interrupt
+ *                        (BSP_TEST_INTNO = 1023, the GIC's "no interrupt"
+ *                        ID; rt_test_int_raise does nothing).
+ *   BSP_CONSOLE_UART=n   console on PL011 UARTn, n = 0..3 (default 0).
+ *   BSP_DEBUG_START      print the CPU mode at reset, the security state
+ *                        (ID_PFR1, GICD_IGROUPR0 writability) and CNTFRQ
+ *                        before the kernel starts.
  */
 #ifndef BOARD_H
 #define BOARD_H
@@ -49,8 +59,37 @@
 #define BSP_CONSOLE_IO      (BSP_UART0_BASE + BSP_CONSOLE_UART * 0x10000)
 #define BSP_UART_INTNO      (37 + BSP_CONSOLE_UART)
 
+/* timer source: BSP_TIMER = generic | sp804 */
+#define BSP_TIMER_ID_generic 1
+#define BSP_TIMER_ID_sp804   2
+#define BSP_PASTE_(a, b)    a ## b
+#define BSP_PASTE(a, b)     BSP_PASTE_(a, b)
+#ifndef BSP_TIMER
+#ifdef BSP_SINGLE_SP804
+#define BSP_TIMER           sp804
+#else
+#define BSP_TIMER           generic
+#endif
+#endif
+#if BSP_PASTE(BSP_TIMER_ID_, BSP_TIMER) == BSP_TIMER_ID_generic
+#define BSP_USE_GTIMER      1
+#elif BSP_PASTE(BSP_TIMER_ID_, BSP_TIMER) == BSP_TIMER_ID_sp804
+#define BSP_USE_GTIMER      0
+#else
+#error "BSP_TIMER must be generic or sp804"
+#endif
+#if BSP_USE_GTIMER && defined(BSP_SINGLE_SP804)
+#error "BSP_SINGLE_SP804 needs BSP_TIMER=sp804"
+#endif
+
+#if BSP_USE_GTIMER
+/* generic timer (bsp/gtimer.c) */
+#define BSP_TICK_INTNO      30          /* non-secure physical timer PPI */
+#define BSP_TEST_SGI        1
+#define BSP_TEST_INTNO      BSP_TEST_SGI
+#define BSP_GTIMER_DEFAULT_HZ 62500000  /* QEMU's and rthv's CNTFRQ */
+#elif !defined(BSP_SINGLE_SP804)
 /* counter, tick, test interrupt: timer register blocks and INTIDs */
-#ifndef BSP_SINGLE_SP804
 #define BSP_COUNTER_BASE    BSP_TIMER23_BASE            /* timer 1 */
 #define BSP_TICKTMR_BASE    BSP_TIMER01_BASE            /* timer 1 */
 #define BSP_TICK_INTNO      34
@@ -71,10 +110,20 @@
 #endif
 
 #ifdef __ASSEMBLER__
+#if BSP_USE_GTIMER
+/*
+ * The generic counter runs from power-on: read CNTPCT (64 bit; low word
+ * in rd, high word in rt).  Converted by bsp_reset_us (bsp/gtimer.c).
+ */
+.macro BSP_RESET_COUNTER rd, rt
+	mrrc	p15, 0, \rd, \rt, c14
+.endm
+#else
 /*
  * Timer 1 of the counter SP804 becomes the free-running counter: 32-bit,
  * free-running mode (wraps 0 -> 0xffffffff), no interrupt, 1 MHz.
- * The SP804 counts down, so the value is inverted to count up.
+ * The SP804 counts down, so the value is inverted to count up.  High
+ * word 0.
  */
 .macro BSP_RESET_COUNTER rd, rt
 	ldr	\rt, =BSP_COUNTER_BASE
@@ -82,7 +131,9 @@
 	str	\rd, [\rt, #SP804_CTRL]
 	ldr	\rd, [\rt, #SP804_VALUE]
 	mvn	\rd, \rd
+	mov	\rt, #0
 .endm
+#endif
 #endif
 
 #endif

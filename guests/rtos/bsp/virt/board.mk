@@ -1,3 +1,4 @@
 # QEMU virt: RAM at 0x40000000.
 LOAD_ADDR := 0x40000000
 BSP_SRCS  := bsp.c
+BSP_SHARED_SRCS := gtimer.c
