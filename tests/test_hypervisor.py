@@ -149,3 +149,12 @@ def test_an_identical_two_vm_run_gives_an_identical_trace(tmp_path: Path) -> Non
         )
     assert runs[0] == runs[1]
     assert len(runs[0][0]) > 20
+
+
+def test_the_virtual_timer_interrupt_is_level_sensitive(tmp_path: Path) -> None:
+    """A handler that leaves CNTP_CVAL in the past is interrupted again at once, as on the board."""
+    bare = boot_bare(guest_image("timer-level"))
+    bare.machine.run(10_000_000)
+    path = write_system(tmp_path, vm_toml("a", "timer-level"))
+    system = run(path, until_ms=10)
+    assert system.output("a") == bare.output() == "timer-level: 5 interrupts\ntimer-level done\n"

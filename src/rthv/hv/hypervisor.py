@@ -133,6 +133,7 @@ class Hypervisor:
             )
             add_emulated_window(core, gic.distributor, EmulatedDistributor(self, vm))
             timer.phys_irq.connect(self._timer_line(vm))
+            vgic.set_level_source(self.board.generic_timer.phys_irq, _line_level(timer))
             core.regs.branch(vm.entry, thumb=bool(vm.entry & 1))
             self.vms[config.name] = vm
 
@@ -250,6 +251,11 @@ class Hypervisor:
         machine.parked = False
         self._charge_injections(vm, vm.vgic.restore_to(machine.gich))
 
+    def resample_timer(self, vm: Vm) -> None:
+        """After the guest reprogrammed its timer: a line still high is pending again (level)."""
+        if vm.vgic.resample(self.board.generic_timer.phys_irq):
+            self.deliver(vm)
+
     def _charge_injections(self, vm: Vm, count: int) -> None:
         if count:
             vm.counters.injections += count
@@ -271,3 +277,8 @@ class Hypervisor:
     def _say(self, line: str) -> None:
         if self._console is not None:
             self._console(HYPERVISOR_CONSOLE, (line + "\n").encode())
+
+
+def _line_level(timer: GenericTimer) -> Callable[[], bool]:
+    """A sampler for the level of a vCPU timer's physical-timer output."""
+    return lambda: timer.phys_irq.level

@@ -68,6 +68,8 @@ def timer_access(hv: Hypervisor, vm: Vm, exit: CpuExit) -> None:
     if exit.coprocessor is not None and emulate_coprocessor(regs, exit.coprocessor, vm.timer):
         skip_instruction(regs, exit)
         hv.machine.retire_emulated(vm.core)
+        if not exit.coprocessor.read:
+            hv.resample_timer(vm)
     else:
         take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
 

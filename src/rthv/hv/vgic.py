@@ -37,7 +37,7 @@ holding an active interrupt it would fire continuously while nothing can be refi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rthv.board.gic import regs
 from rthv.board.gic.distributor import GicDistributor
@@ -104,6 +104,7 @@ class VirtualGic:
         self._enabled = False
         self._gich: GicHypInterface | None = None  # the GICH holding this vCPU, while loaded
         self._listed: dict[int, int] = {}  # irq -> list register index, while loaded
+        self._levels: dict[int, Callable[[], bool]] = {}  # level-sensitive virtual sources
         self._hcr = regs.HCR_EN
         self._vmcr = regs.VMCR_RESET
         self._apr = 0
@@ -381,12 +382,29 @@ class VirtualGic:
         if had and state.hardware:
             self.physical.deactivate(state.irq)
 
+    def set_level_source(self, irq: int, sample: Callable[[], bool]) -> None:
+        """Make virtual interrupt ``irq`` level-sensitive: while ``sample()`` stays high after
+        the guest's EOI, the interrupt is pending again (an EOI maintenance interrupt tells)."""
+        self._levels[irq] = sample
+
+    def resample(self, irq: int) -> bool:
+        """Pend a level source whose line is high and that is neither pending nor in service."""
+        sample = self._levels.get(irq)
+        state = self._irqs[irq]
+        if sample is None or state.pending or state.active or irq in self._listed:
+            return False
+        if sample():
+            state.pending = True
+        return self._deliverable(state)
+
     def _retire(self, gich: GicHypInterface) -> None:
         """Free the LRs the guest has deactivated (and any EOI maintenance left in GICH)."""
         for irq, index in list(self._listed.items()):
             if lr_state(gich.list_register(index)) == LrState.INVALID:
                 gich.set_list_register(index, 0)
                 del self._listed[irq]
+                if irq in self._levels and self._levels[irq]():
+                    self._irqs[irq].pending = True  # level still high after EOI
         eisr = gich.eisr
         for index in range(gich.num_list_registers):
             if eisr >> index & 1:
@@ -472,10 +490,11 @@ class VirtualGic:
             hcr &= ~regs.HCR_UIE
         if hcr != gich.hcr:
             gich.hcr = hcr
-        for index in self._listed.values():
+        for irq, index in self._listed.items():
             value = gich.list_register(index)
             if value & regs.LR_HW:
                 continue
-            wanted = value | regs.LR_EOI if overflow else value & ~regs.LR_EOI
+            notify = overflow or irq in self._levels  # a level source is re-sampled at EOI
+            wanted = value | regs.LR_EOI if notify else value & ~regs.LR_EOI
             if wanted != value:
                 gich.set_list_register(index, wanted)
