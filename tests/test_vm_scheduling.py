@@ -36,11 +36,11 @@ def _misses(output: str) -> int:
 
 
 def test_fixed_priority_rt_vm_meets_every_deadline_over_a_hog(tmp_path: Path) -> None:
-    """rt-periodic at high priority: no miss, and the low-priority hog still progresses."""
+    """rt-periodic above a bursty hog (20 ms work, 20 ms asleep): no miss; the hog progresses."""
     path = _two_vms(
         tmp_path,
         "fixed-priority",
-        ("rtos-rt-periodic-vm-a", "rtos-hog-vm-b"),
+        ("rtos-rt-periodic-vm-a", "rtos-hog-burst-vm-b"),
         ("priority = 0", "priority = 1"),
     )
     system = run(path, until_ms=1200)
@@ -48,6 +48,20 @@ def test_fixed_priority_rt_vm_meets_every_deadline_over_a_hog(tmp_path: Path) ->
     assert "hog heartbeat 5\n" in system.output("b")
     stats = system.hv.scheduler.stats().vms
     assert stats["b"].preemptions > 100 and stats["a"].preemptions == 0
+
+
+def test_fixed_priority_swapped_the_rt_vm_misses_deadlines(tmp_path: Path) -> None:
+    """The same two VMs with the priorities swapped: the hog's 20 ms bursts make rt miss."""
+    path = _two_vms(
+        tmp_path,
+        "fixed-priority",
+        ("rtos-rt-periodic-vm-a", "rtos-hog-burst-vm-b"),
+        ("priority = 1", "priority = 0"),
+    )
+    system = run(path, until_ms=2500)
+    assert _misses(system.output("a")) > 0
+    stats = system.hv.scheduler.stats().vms
+    assert stats["a"].preemptions > 100 and stats["b"].preemptions == 0
 
 
 def test_round_robin_switches_on_wfi_and_on_quantum_expiry(tmp_path: Path) -> None:

@@ -21,8 +21,19 @@ static inline void rt_burn(UW loops)
 				 : "+r"(loops) : : "cc");
 }
 
-/* iterations of rt_burn per ms: RT_LOOPS_PER_MS if defined, else measured */
-UW rt_loops_per_ms(void);
+/* iterations of rt_burn per ms, measured against the counter with IRQs masked */
+UW rt_measure_loops_per_ms(void);
+
+/* iterations of rt_burn per ms: RT_LOOPS_PER_MS if the program defines it, else measured
+ * (decided where the program is compiled, so the library is shared by every program) */
+static inline UW rt_loops_per_ms(void)
+{
+#ifdef RT_LOOPS_PER_MS
+	return RT_LOOPS_PER_MS;
+#else
+	return rt_measure_loops_per_ms();
+#endif
+}
 
 /* loops for `us` microseconds of work, given loops per ms */
 static inline UW rt_loops_for_us(UW lpms, UW us)

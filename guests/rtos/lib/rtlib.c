@@ -3,11 +3,8 @@
  */
 #include <rtlib.h>
 
-UW rt_loops_per_ms(void)
+UW rt_measure_loops_per_ms(void)
 {
-#ifdef RT_LOOPS_PER_MS
-	return RT_LOOPS_PER_MS;
-#else
 	UW loops = 1000, t0, dt, cpsr;
 
 	/* double the loop count until one run takes at least 20 ms */
@@ -24,5 +21,4 @@ UW rt_loops_per_ms(void)
 	if (dt == 0)
 		dt = 1;
 	return (UW)(((UD)loops * 1000U) / dt);
-#endif
 }
