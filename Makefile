@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test setup guests bench lint clean
 
 run: setup
-	$(BIN)/rthv run-bare guests/build/vexpress-a15/hello.elf
+	$(BIN)/rthv run examples/two-rtos.toml --until 600ms
 
 test: setup lint
 	$(BIN)/python -m pytest -q

@@ -126,3 +126,14 @@ def test_bad_system_configs_exit_2_naming_the_field(
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
     assert "Traceback" not in completed.stderr
+
+
+def test_the_readme_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """`rthv run examples/two-rtos.toml --until 100ms`, as the README shows it."""
+    config = Path(__file__).resolve().parents[1] / "examples" / "two-rtos.toml"
+    assert main(["run", str(config), "--until", "100ms"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "[rtos-a] selftest: start (max priority 32, tick 1 ms)" in out
+    assert "[rtos-b] selftest: start (max priority 32, tick 1 ms)" in out
+    assert out[-3].startswith("[rthv] vexpress-a15: 100 ms virtual time")
+    assert out[-2].startswith("[rthv] rtos-a: ") and out[-1].startswith("[rthv] rtos-b: ")

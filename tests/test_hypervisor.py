@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from hv_support import run, vm_toml, write_system
@@ -158,3 +159,18 @@ def test_the_virtual_timer_interrupt_is_level_sensitive(tmp_path: Path) -> None:
     path = write_system(tmp_path, vm_toml("a", "timer-level"))
     system = run(path, until_ms=10)
     assert system.output("a") == bare.output() == "timer-level: 5 interrupts\ntimer-level done\n"
+
+
+def test_two_vms_run_the_bare_metal_rtos_selftest_image_to_all_pass() -> None:
+    """examples/two-rtos.toml: the selftest file of the bare-metal tests, in two VMs, all PASS."""
+    config = Path(__file__).resolve().parents[1] / "examples" / "two-rtos.toml"
+    system = run(config, until_ms=600)
+    image = guest_image("rtos-selftest")
+    for vm in system.hv.vms.values():
+        assert vm.config.images[0].path.read_bytes() == image.read_bytes()
+    for name in ("rtos-a", "rtos-b"):
+        output = system.output(name)
+        assert "FAIL" not in output
+        summary = re.search(r"selftest: (\d+) passed, 0 failed", output)
+        assert summary is not None and int(summary.group(1)) > 50, output[-300:]
+    assert system.hv.faults == []
