@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from hv_support import System, boot
 
 CONFIG = Path(__file__).resolve().parents[1] / "examples" / "uboot-vm.toml"

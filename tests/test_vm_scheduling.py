@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,49 @@ to = "a"
 virq = 49
 id = 1
 """
+
+
+PLUGINS = Path(__file__).parent / "plugins"
+
+
+def test_a_plugin_from_the_users_own_file_runs_a_two_vm_system(tmp_path: Path) -> None:
+    """A policy class in a file outside the package, named in the TOML, schedules pingpong-vm."""
+    path = _two_vms(
+        tmp_path,
+        f"{PLUGINS / 'lifo_wake.py'}:MostRecentlyWokenFirst",
+        ("rtos-pingpong-vm-a", "rtos-pingpong-vm-b"),
+    )
+    path.write_text(path.read_text() + PINGPONG_SHARED)
+    system = run(path, until_ms=200)
+    assert system.hv.scheduler.policy.name == "most-recently-woken-first"
+    for name in ("a", "b"):
+        assert "pingpong-vm: PASS (0 errors)" in system.output(name)
+
+
+@pytest.mark.parametrize(
+    ("plugin", "message"),
+    [
+        ("RaisesOnThirdDecision", "lost track of the queue"),
+        ("PicksAWaitingVm", "not runnable"),
+    ],
+)
+def test_a_faulty_plugin_is_reported_by_name_and_stops_the_run_cleanly(
+    tmp_path: Path, plugin: str, message: str
+) -> None:
+    """`rthv run` ends with exit 2 and one line naming the plug-in, its file and the fault."""
+    path = _two_vms(
+        tmp_path,
+        f"{PLUGINS / 'faulty.py'}:{plugin}",
+        ("rtos-pingpong-vm-a", "rtos-pingpong-vm-b"),
+    )
+    path.write_text(path.read_text() + PINGPONG_SHARED)
+    completed = subprocess.run(
+        [sys.executable, "-m", "rthv.tools.cli", "run", str(path), "--until", "50ms"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stdout[-500:]
+    error = completed.stderr.strip().splitlines()
+    assert len(error) == 1 and "faulty.py" in error[0] and message in error[0], error
+    assert "Traceback" not in completed.stderr
