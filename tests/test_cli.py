@@ -137,3 +137,16 @@ def test_the_readme_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[rtos-b] selftest: start (max priority 32, tick 1 ms)" in out
     assert out[-3].startswith("[rthv] vexpress-a15: 100 ms virtual time")
     assert out[-2].startswith("[rthv] rtos-a: ") and out[-1].startswith("[rthv] rtos-b: ")
+
+
+def test_a_guest_stuck_in_an_exception_loop_ends_the_run_with_its_reason(tmp_path: Path) -> None:
+    """SVC with no vector table: the run stops at once, exit 1 and one line saying why."""
+    image = tmp_path / "svc.bin"
+    image.write_bytes(bytes.fromhex("000000ef"))  # svc #0; nothing at VBAR = 0
+    completed = _cli(["run-bare", str(image), "--load-address", "0x80000000", "--until", "1s"])
+    assert completed.returncode == 1
+    assert "stopped: lockup" in completed.stdout
+    assert completed.stderr.strip() == (
+        "rthv: guest lockup: prefetch-abort at pc 0x0000000c repeats without executing an "
+        "instruction (is there code at the exception vectors?)"
+    )

@@ -174,3 +174,18 @@ def test_two_vms_run_the_bare_metal_rtos_selftest_image_to_all_pass() -> None:
         summary = re.search(r"selftest: (\d+) passed, 0 failed", output)
         assert summary is not None and int(summary.group(1)) > 50, output[-300:]
     assert system.hv.faults == []
+
+
+def test_a_vm_stuck_in_an_exception_loop_is_stopped_and_others_go_on(tmp_path: Path) -> None:
+    """Vectors full of UDF: the VM can never progress; it is stopped, b prints as always."""
+    stuck = tmp_path / "udf.bin"
+    stuck.write_bytes(bytes.fromhex("f000f0e7") * 16)  # udf #0 everywhere, from address 0
+    vm = (
+        '[[vm]]\nname = "a"\n[[vm.image]]\n'
+        f'path = "{stuck}"\nload_ipa = 0\n[[vm.memory]]\nipa = 0\nsize = "4K"\n'
+    )
+    path = write_system(tmp_path, vm, vm_toml("b", "hello", uart="uart1"))
+    system = run(path)
+    (fault,) = system.hv.faults
+    assert fault.vm == "a" and fault.reason.startswith("lockup: undefined at pc 0x00000004")
+    assert system.output("b") == HELLO

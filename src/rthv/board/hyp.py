@@ -21,3 +21,7 @@ class Pl2Software(Protocol):
     def trap(self, exit: CpuExit) -> None:
         """HVC, WFI, or an abort with no mapping or right below the guest (Stage-2)."""
         ...
+
+    def lockup(self, exit: CpuExit, reason: str) -> None:
+        """The running guest takes exception after exception and can never progress."""
+        ...

@@ -30,6 +30,9 @@ from rthv.board.sp804 import Sp804Timer
 from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 
 RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
+# Synchronous exceptions in a row with no instruction retired between them: the guest can never
+# make progress again (e.g. a prefetch abort at a vector with no code behind it).
+LOCKUP_ENTRIES = 8
 ConsoleSink = Callable[[str, bytes], None]
 
 
@@ -39,6 +42,7 @@ class StopCause(enum.Enum):
     UNTIL = "until"
     IDLE = "idle"
     HALTED = "halted"
+    LOCKUP = "lockup"
 
 
 @dataclass
@@ -85,6 +89,9 @@ class Machine:
         self.memory = PhysicalMemory()
         self.hyp: Pl2Software | None = None
         self.parked = False  # PL2 software has nothing to run: the CPU sleeps until an event
+        self.lockup: str | None = None
+        self._stalled_entries = 0
+        self._last_entry_mark: tuple[str, int] = ("", -1)
         self.idle_cycles = 0
         self._running: CpuCore | None = None
         self._slice_start = 0
@@ -187,7 +194,7 @@ class Machine:
             now = self.clock.now()
             self.events.run_due(now)
             if self.halted:
-                return self._result(StopCause.HALTED)
+                return self._result(StopCause.LOCKUP if self.lockup else StopCause.HALTED)
             if now >= limit:
                 return self._result(StopCause.UNTIL)
             if self._deliver_interrupts():
@@ -300,6 +307,8 @@ class Machine:
 
     def handle_guest_exception(self, core: CpuCore, exit: CpuExit) -> None:
         """What the hardware does for an exit that is the guest's own business (PL1)."""
+        if self._locked_up(core, exit):
+            return
         regs = core.regs
         kind = exit.kind
         if kind is ExitKind.SVC:
@@ -323,6 +332,25 @@ class Machine:
             take_exception(regs, ExceptionKind.PREFETCH_ABORT, exit.pc)
         elif kind is ExitKind.WFI:
             return
+
+    def _locked_up(self, core: CpuCore, exit: CpuExit) -> bool:
+        """Detect a guest that takes exception after exception without retiring anything."""
+        mark = (core.name, core.counter.executed)
+        self._stalled_entries = self._stalled_entries + 1 if mark == self._last_entry_mark else 0
+        self._last_entry_mark = mark
+        if self._stalled_entries < LOCKUP_ENTRIES:
+            return False
+        self._stalled_entries = 0
+        reason = (
+            f"{exit.kind.value} at pc {exit.pc:#010x} repeats without executing an instruction "
+            "(is there code at the exception vectors?)"
+        )
+        if self.hyp is not None:
+            self.hyp.lockup(exit, reason)
+        else:
+            self.lockup = reason
+            self.halted = True
+        return True
 
     def _in_rom(self, address: int) -> bool:
         return any(r.base <= address < r.base + r.size for r in self.rom)

@@ -22,7 +22,7 @@ from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import HypervisorMemory, Stage2Table
 from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
-from rthv.hv.vm import Vm, VmFault
+from rthv.hv.vm import Vm, VmFault, access_of
 
 HYP_MEMORY_SIZE = 0x100000  # Stage-2 tables live in the top MiB of the first RAM block
 GICC_CTLR_ENABLE_EOIMODE = 0x1 | (1 << 9)  # EnableGrp0, EOImodeNS: drop priority, HW deactivates
@@ -208,6 +208,12 @@ class Hypervisor:
         vm.counters.traps += 1
         self.machine.charge(self.costs.trap_entry_exit)
         TRAP_HANDLERS[exit.kind](self, vm, exit)
+
+    def lockup(self, exit: CpuExit, reason: str) -> None:
+        """The running VM is stuck in an exception loop: stop it, the others go on."""
+        vm = self.current
+        if vm is not None:
+            self.stop_vm(vm, f"lockup: {reason}", exit.pc, exit.address, access_of(exit))
 
     # -- services for the trap handlers --------------------------------------------------------
 

@@ -18,7 +18,8 @@ from rthv.tools.duration import format_ns, parse_duration
 from rthv.tools.paper import paper_markdown, run_paper
 from rthv.tools.system import run_system, summarise
 
-EXIT_USAGE = 2
+EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
+EXIT_USAGE = 2  # bad input: nothing was run
 
 
 class CliError(Exception):
@@ -111,6 +112,9 @@ def _run_bare(args: argparse.Namespace) -> int:
         f"{format_ns(run.ns)} virtual time ({result.cycles} cycles, "
         f"{result.idle_cycles} idle), stopped: {result.cause.value}"
     )
+    if run.machine.lockup is not None:
+        print(f"rthv: guest lockup: {run.machine.lockup}", file=sys.stderr)
+        return EXIT_GUEST_FAILED
     return 0
 
 
