@@ -76,3 +76,41 @@ def run(path: Path, until_ms: int | None = None) -> System:
     system = boot(path)
     system.hv.run(None if until_ms is None else until_ms * 1_000_000)
     return system
+
+
+def two_vm_system(
+    tmp_path: Path,
+    policy: str,
+    images: tuple[str, str],
+    sched: tuple[str, str] = ("", ""),
+    params: str = "",
+) -> Path:
+    """VM a (uart0, timer01) and b (uart1, timer23), 4 MiB each, under ``policy``."""
+    head = f'[scheduler]\npolicy = "{policy}"\n{params}\n'
+    a = vm_toml("a", images[0], ram="4M", devices=("timer01",), sched=sched[0])
+    b = vm_toml("b", images[1], uart="uart1", ram="4M", devices=("timer23",), sched=sched[1])
+    return write_system(tmp_path, a, b.replace("ipa = 0x1c090000\n", ""), head=head)
+
+
+# Shared rings and notify channels of guests/rtos/apps/pingpong-vm/layout.h.
+PINGPONG_SHARED = """
+[[shared_memory]]
+name = "rings"
+size = "64K"
+[[shared_memory.view]]
+vm = "a"
+ipa = 0x80400000
+[[shared_memory.view]]
+vm = "b"
+ipa = 0x80400000
+[[notify]]
+from = "a"
+to = "b"
+virq = 48
+id = 0
+[[notify]]
+from = "b"
+to = "a"
+virq = 49
+id = 1
+"""

@@ -9,22 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hv_support import System, run, vm_toml, write_system
+from hv_support import PINGPONG_SHARED, System, run
+from hv_support import two_vm_system as _two_vms
 
 TICK_CYCLES = 1_000_000  # the RTOS tick, 1 ms at 1 GHz: "within one tick"
-
-
-def _two_vms(
-    tmp_path: Path,
-    policy: str,
-    images: tuple[str, str],
-    sched: tuple[str, str] = ("", ""),
-    params: str = "",
-) -> Path:
-    head = f'[scheduler]\npolicy = "{policy}"\n{params}\n'
-    a = vm_toml("a", images[0], ram="4M", devices=("timer01",), sched=sched[0])
-    b = vm_toml("b", images[1], uart="uart1", ram="4M", devices=("timer23",), sched=sched[1])
-    return write_system(tmp_path, a, b.replace("ipa = 0x1c090000\n", ""), head=head)
 
 
 def _cycles(system: System) -> dict[str, int]:
@@ -155,29 +143,6 @@ def test_pingpong_vm_completes_with_the_right_checksums(
         assert checksum is not None and checksum.group(1) == checksum.group(2), output
         assert "pingpong-vm: PASS (0 errors)" in output
     assert system.hv.ipc.counters[0].sent >= 1000 and system.hv.ipc.counters[1].sent >= 1000
-
-
-PINGPONG_SHARED = """
-[[shared_memory]]
-name = "rings"
-size = "64K"
-[[shared_memory.view]]
-vm = "a"
-ipa = 0x80400000
-[[shared_memory.view]]
-vm = "b"
-ipa = 0x80400000
-[[notify]]
-from = "a"
-to = "b"
-virq = 48
-id = 0
-[[notify]]
-from = "b"
-to = "a"
-virq = 49
-id = 1
-"""
 
 
 PLUGINS = Path(__file__).parent / "plugins"

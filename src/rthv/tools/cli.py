@@ -17,6 +17,7 @@ from rthv.tools.bench import run_speed, speed_markdown, write_json
 from rthv.tools.duration import format_ns, parse_duration
 from rthv.tools.paper import paper_markdown, run_paper
 from rthv.tools.system import run_system, summarise
+from rthv.tools.trace_export import write_chrome_trace
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
 EXIT_USAGE = 2  # bad input: nothing was run
@@ -51,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("config", type=Path, help="system configuration (TOML)")
     run.add_argument("--until", default=None, help="stop at this virtual time, e.g. 100ms")
     run.add_argument("--slice", type=int, default=None, help="maximum instructions per slice")
+    run.add_argument(
+        "--trace", type=Path, default=None, help="write the event trace as Perfetto/Chrome JSON"
+    )
     bench = commands.add_parser("bench", help="measure the simulator's speed against QEMU")
     bench.add_argument("--speed", action="store_true", help="compute guest: MIPS vs QEMU")
     bench.add_argument(
@@ -80,6 +84,8 @@ def _bench(args: argparse.Namespace) -> int:
 def _run_system(args: argparse.Namespace) -> int:
     until = parse_duration(args.until) if args.until is not None else None
     hv, result = run_system(args.config, until, print, args.slice)
+    if args.trace is not None:
+        write_chrome_trace(hv, args.trace)
     print(
         f"[rthv] {hv.board.name}: {format_ns(hv.machine.clock.to_ns(result.cycles))} virtual "
         f"time, {result.instructions} instructions, stopped: {result.cause.value}"
