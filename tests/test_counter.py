@@ -6,6 +6,7 @@ import pytest
 
 from rthv.board.counter import StopReason, native_available
 from rthv.board.cpu import ExitKind
+from rthv.board.thumb import thumb_instruction_address
 from support import InstructionTrace, assemble, core_with_code
 
 LOOP = """
@@ -121,3 +122,30 @@ def test_soft_limit_ends_at_a_block_boundary(native: bool) -> None:
     assert exit.kind is ExitKind.SLICE
     assert core.counter.executed >= 10
     assert core.regs.pc == 0x80000008  # the loop head: a block boundary
+
+
+@pytest.mark.parametrize("native", COUNTERS)
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_a_fault_in_mid_block_counts_exactly_the_instructions_before_it(
+    native: bool, thumb: bool
+) -> None:
+    """A load from nowhere, six instructions into a block: exactly six have retired."""
+    source = """
+        movs r0, #1
+        movs r1, #2
+        movs r2, #3
+        adds r0, r0, r1
+        adds r2, r2, r0
+        ldr r3, =0x30000000
+        ldr r4, [r3]
+        adds r4, r4, #1
+        wfi
+    """
+    code = assemble(source, thumb=thumb)
+    core = core_with_code(code, thumb=thumb, native=native)
+    exit = core.run(budget=10**9)
+    assert exit.kind is ExitKind.DATA_ABORT and exit.unmapped
+    assert (exit.address, exit.write) == (0x30000000, False)
+    assert core.counter.executed == 6
+    seventh = thumb_instruction_address(code, 0x80000000, 6) if thumb else 0x80000000 + 6 * 4
+    assert exit.pc == core.regs.pc == seventh
