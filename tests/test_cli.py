@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,21 @@ def test_a_guest_stuck_in_an_exception_loop_ends_the_run_with_its_reason(tmp_pat
         "rthv: guest lockup: prefetch-abort at pc 0x0000000c repeats without executing an "
         "instruction (is there code at the exception vectors?)"
     )
+
+
+def test_ctrl_c_ends_a_run_with_one_line() -> None:
+    """SIGINT while the guest runs: the run stops, exit 130 and "rthv: interrupted"."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rthv.tools.cli", "run-bare", str(guest_image("compute"))],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # the guest is running: the handler is installed
+    assert first.startswith("compute start")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err.strip() == "rthv: interrupted"
+    assert "compute done" not in out and "stopped: interrupted" in out

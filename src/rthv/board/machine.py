@@ -43,6 +43,29 @@ class StopCause(enum.Enum):
     IDLE = "idle"
     HALTED = "halted"
     LOCKUP = "lockup"
+    INTERRUPTED = "interrupted"
+
+
+class StopRequest:
+    """Ends runs from another context, such as a signal handler, without raising into Unicorn.
+
+    ``request()`` only sets flags: each attached machine stops at its next block boundary and
+    its ``run`` returns with ``StopCause.INTERRUPTED``.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._machines: list[Machine] = []
+
+    def attach(self, machine: Machine) -> None:
+        """Let ``request`` stop ``machine``."""
+        self._machines.append(machine)
+
+    def request(self) -> None:
+        """Ask every attached machine to stop as soon as it can."""
+        self.requested = True
+        for machine in self._machines:
+            machine.request_stop()
 
 
 @dataclass
@@ -90,6 +113,7 @@ class Machine:
         self.hyp: Pl2Software | None = None
         self.parked = False  # PL2 software has nothing to run: the CPU sleeps until an event
         self.lockup: str | None = None
+        self._stop_requested = False
         self._stalled_entries = 0
         self._last_entry_mark: tuple[str, int] = ("", -1)
         self.idle_cycles = 0
@@ -195,6 +219,9 @@ class Machine:
             self.events.run_due(now)
             if self.halted:
                 return self._result(StopCause.LOCKUP if self.lockup else StopCause.HALTED)
+            if self._stop_requested:
+                self._stop_requested = False
+                return self._result(StopCause.INTERRUPTED)
             if now >= limit:
                 return self._result(StopCause.UNTIL)
             if self._deliver_interrupts():
@@ -245,6 +272,13 @@ class Machine:
         self.idle_cycles += max(0, target - self.clock.now())
         self.clock.advance_to(target)
         return True
+
+    def request_stop(self) -> None:
+        """End the current ``run`` at the next block boundary (safe from a signal handler)."""
+        self._stop_requested = True
+        core = self._running
+        if core is not None:
+            core.counter.request_stop()
 
     def charge(self, cycles: int) -> None:
         """Charge work that executes no guest instruction; a running slice keeps its deadline."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rthv.board.description import load_board
 from rthv.board.loader import load_image, read_image
-from rthv.board.machine import ConsoleSink, Machine, RunResult
+from rthv.board.machine import ConsoleSink, Machine, RunResult, StopRequest
 
 
 @dataclass
@@ -41,6 +41,7 @@ def run_bare(
     cpi: int = 1,
     native_counter: bool | None = None,
     echo: ConsoleSink | None = None,
+    stop: StopRequest | None = None,
 ) -> BareRun:
     """Load ``image_path`` on a fresh board and run it until ``until_ns`` or until it idles."""
     description = load_board(board)
@@ -57,6 +58,8 @@ def run_bare(
     )
     load_image(image, machine.memory)
     machine.reset(image.entry)
+    if stop is not None:
+        stop.attach(machine)
     until = None if until_ns is None else machine.clock.from_ns(until_ns)
     result = machine.run(until, max_slice=max_slice)
     return BareRun(machine, result, consoles)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from rthv.board.description import BoardError, available_boards
 from rthv.board.loader import ImageError
+from rthv.board.machine import StopRequest
 from rthv.board.memory import MemoryMapError
 from rthv.hv.scheduling.errors import SchedulerError
 from rthv.hv.stage2 import Stage2Error
@@ -21,6 +23,7 @@ from rthv.tools.trace_export import write_chrome_trace
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
 EXIT_USAGE = 2  # bad input: nothing was run
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class CliError(Exception):
@@ -83,7 +86,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _run_system(args: argparse.Namespace) -> int:
     until = parse_duration(args.until) if args.until is not None else None
-    hv, result = run_system(args.config, until, print, args.slice)
+    hv, result = run_system(args.config, until, print, args.slice, args.stop)
     if args.trace is not None:
         write_chrome_trace(hv, args.trace)
     print(
@@ -111,6 +114,7 @@ def _run_bare(args: argparse.Namespace) -> int:
         frequency_hz=args.cpu_hz,
         cpi=args.cpi,
         echo=echo,
+        stop=args.stop,
     )
     result = run.result
     print(
@@ -128,6 +132,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run, and turn user errors into one line and exit 2."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.stop = StopRequest()
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: args.stop.request())
+    try:
+        status = _dispatch(parser, args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.stop.requested:
+        print("rthv: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return status
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the chosen command; user errors become one line and exit status 2."""
     try:
         if args.command == "run-bare":
             return _run_bare(args)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from rthv.board.machine import RunResult
+from rthv.board.machine import RunResult, StopRequest
 from rthv.hv.config import load_config
 from rthv.hv.hypervisor import Hypervisor
 
@@ -97,11 +97,17 @@ def boot_system(
 
 
 def run_system(
-    path: Path, until_ns: Fraction | None, emit: Callable[[str], None], max_slice: int | None = None
+    path: Path,
+    until_ns: Fraction | None,
+    emit: Callable[[str], None],
+    max_slice: int | None = None,
+    stop: StopRequest | None = None,
 ) -> tuple[Hypervisor, RunResult]:
     """Boot and run a system, emitting prefixed console lines as they come."""
     prefixer = LinePrefixer(emit)
     hv = boot_system(path, console=prefixer)
+    if stop is not None:
+        stop.attach(hv.machine)
     result = hv.run(until_ns, max_slice=max_slice)
     prefixer.flush()
     return hv, result
