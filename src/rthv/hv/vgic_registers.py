@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Protocol
 
 from rthv.board.gic import regs
-from rthv.board.gic.regs import BYTE_BITS, SGI_COUNT
+from rthv.board.gic.regs import BYTE_BITS, SGI_COUNT, find_group
 
 VM_CPU_MASK = 0x01  # the VM's single vCPU is CPU interface 0: ITARGETSR/SGIR/SGI source bit
 TYPER_CPU_NUMBER = 0  # GICD_TYPER.CPUNumber: one CPU interface (encoded as count - 1)
@@ -190,10 +190,7 @@ class GicdRegisterFile:
             self.backend.set_pending(sgi, True)
 
     def _find_group(self, offset: int) -> RegisterGroup | None:
-        for group in self._groups:
-            if group.start <= offset < group.end:
-                return group
-        return None
+        return find_group(self._groups, offset)
 
     def _read_group(self, group: RegisterGroup, offset: int, size: int) -> int:
         value = 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from rthv.board.gic import regs
-from rthv.board.gic.regs import BANKED_COUNT, BYTE_BITS, BYTE_MASK, SGI_COUNT
+from rthv.board.gic.regs import BANKED_COUNT, BYTE_BITS, BYTE_MASK, SGI_COUNT, find_group
 from rthv.board.signal import Signal
 
 
@@ -308,10 +308,7 @@ class GicDistributor:
         self.send_sgi(sgi, targets & self._cpu_mask, cpu)
 
     def _find_group(self, offset: int) -> _RegisterGroup | None:
-        for group in self._groups:
-            if group.start <= offset < group.end:
-                return group
-        return None
+        return find_group(self._groups, offset)
 
     def _fields(self, group: _RegisterGroup, offset: int, size: int) -> range:
         first = (offset - group.start) * BYTE_BITS // group.bits

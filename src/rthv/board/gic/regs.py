@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
 # ------------------------------------------------------------------ interrupt ID space
 SGI_COUNT = 16
 BANKED_COUNT = 32  # SGIs + PPIs, banked per CPU
@@ -155,3 +158,22 @@ LR_STATE_MASK = 0x3
 LR_GRP1 = 1 << 30
 LR_HW = 1 << 31
 LR_WRITE_MASK = 0xFF8FFFFF  # bits [22:20] are reserved
+
+
+class _Span(Protocol):
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+Group = TypeVar("Group", bound=_Span)
+
+
+def find_group(groups: Sequence[Group], offset: int) -> Group | None:
+    """The register group whose [start, end) holds ``offset``, if any."""
+    for group in groups:
+        if group.start <= offset < group.end:
+            return group
+    return None
