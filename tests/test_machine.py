@@ -140,3 +140,43 @@ def test_a_timer_read_in_mid_block_sees_the_exact_time(thumb: bool) -> None:
     assert accesses[3] == ("read", 0x4, read_at)
     assert accesses[4] == ("value", 0xFFFFFFFF - (read_at - enable_at) // 1000, read_at)
     assert machine.core.regs[Reg.R0] == accesses[4][1]
+
+
+ENABLE_PENDING_IRQ = """
+    ldr r0, =vectors
+    mcr p15, 0, r0, c12, c0, 0      @ VBAR
+    ldr r1, =0x2c001000             @ GICD
+    ldr r2, =0x2c002000             @ GICC
+    mov r0, #1
+    str r0, [r1]                    @ GICD_CTLR: on
+    str r0, [r2]                    @ GICC_CTLR: on
+    mov r0, #0xff
+    str r0, [r2, #4]                @ GICC_PMR: all priorities
+    ldr r0, =0x01010101
+    str r0, [r1, #0x820]            @ ITARGETSR8: IRQs 32..35 to CPU 0
+    mov r0, #1
+    str r0, [r1, #0x204]            @ GICD_ISPENDR1: IRQ 32 pending (not yet enabled)
+    cpsie i
+    add r3, r3, #1
+    str r0, [r1, #0x104]            @ GICD_ISENABLER1: enable IRQ 32 -> deliverable now
+    add r3, r3, #1
+    add r3, r3, #1
+    add r3, r3, #1
+    wfi
+    .balign 32
+vectors:
+    .rept 8
+    b .
+    .endr
+"""
+
+
+def test_an_interrupt_made_deliverable_by_a_gic_write_is_taken_right_after_it() -> None:
+    """Enabling a pending IRQ mid-block: the IRQ is taken before the very next instruction."""
+    code = assemble(ENABLE_PENDING_IRQ)
+    machine = _machine_with(code)
+    machine.run(10_000)
+    (irq,) = machine.interrupts
+    store = RAM + code.index(bytes.fromhex("040181e5"))  # str r0, [r1, #0x104]
+    assert irq.pc == store + 4
+    assert machine.core.regs[Reg.R3] == 1  # only the ADD before the store has run

@@ -145,7 +145,9 @@ class Machine:
             (layout.hyp_interface, "gich", self.gich),
             (layout.virtual_cpu_interface, "gicv", self.gicv),
         ):
-            self.memory.add_device(name, base, PAGE_SIZE, device)
+            # Timed: a write that makes an interrupt deliverable (enable, EOI, PMR, SGIR) is
+            # followed by the interrupt right after that instruction, not at the block's end.
+            self.memory.add_device(name, base, PAGE_SIZE, device, timed=True)
         timer = self.board.generic_timer
         self.generic_timer = GenericTimer(self.clock, self.events, timer.frequency_hz)
         self.generic_timer.phys_irq.connect(self.gicd.input_line(timer.phys_irq).set)
