@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -169,3 +170,28 @@ def test_ctrl_c_ends_a_run_with_one_line() -> None:
     assert process.returncode == 130
     assert err.strip() == "rthv: interrupted"
     assert "compute done" not in out and "stopped: interrupted" in out
+
+
+def test_run_writes_a_json_report_for_ci(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json: stop cause, per-VM figures and each console, for a CI job to check."""
+    config = Path(__file__).parent / "fixtures" / "systems" / "two-hello.toml"
+    report_path = tmp_path / "report.json"
+    assert main(["run", str(config), "--json", str(report_path)]) == 0
+    capsys.readouterr()
+    report = json.loads(report_path.read_text())
+    assert (report["board"], report["stopped"], report["policy"]) == (
+        "vexpress-a15",
+        "idle",
+        "round-robin",
+    )
+    assert [(vm["name"], vm["instructions"], vm["fault"]) for vm in report["vms"]] == [
+        ("a", 303, None),
+        ("b", 303, None),
+    ]
+    assert report["consoles"] == {
+        "a": "Hello from rthv guest\nhello done\n",
+        "b": "Hello from rthv guest\nhello done\n",
+    }
+    assert report["instructions"] == 606

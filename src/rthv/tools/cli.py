@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from rthv.tools.bare import run_bare
 from rthv.tools.bench import run_speed, speed_markdown, write_json
 from rthv.tools.duration import format_ns, parse_duration
 from rthv.tools.paper import paper_markdown, run_paper
-from rthv.tools.system import run_system, summarise
+from rthv.tools.system import run_report, run_system, summarise
 from rthv.tools.trace_export import write_chrome_trace
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
@@ -58,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--trace", type=Path, default=None, help="write the event trace as Perfetto/Chrome JSON"
     )
+    run.add_argument(
+        "--json", type=Path, default=None, help="write the run's results (per VM, consoles) as JSON"
+    )
     bench = commands.add_parser("bench", help="measure the simulator's speed against QEMU")
     bench.add_argument("--speed", action="store_true", help="compute guest: MIPS vs QEMU")
     bench.add_argument(
@@ -86,9 +90,12 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _run_system(args: argparse.Namespace) -> int:
     until = parse_duration(args.until) if args.until is not None else None
-    hv, result = run_system(args.config, until, print, args.slice, args.stop)
+    consoles: dict[str, str] = {}
+    hv, result = run_system(args.config, until, print, args.slice, args.stop, consoles)
     if args.trace is not None:
         write_chrome_trace(hv, args.trace)
+    if args.json is not None:
+        args.json.write_text(json.dumps(run_report(hv, result, consoles), indent=2) + "\n")
     print(
         f"[rthv] {hv.board.name}: {format_ns(hv.machine.clock.to_ns(result.cycles))} virtual "
         f"time, {result.instructions} instructions, stopped: {result.cause.value}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -49,15 +49,20 @@ class VmSummary:
     injections: int
     gicd_accesses: int
     switches_in: int
+    preemptions: int
+    waits: int
+    deadline_misses: int
     fault: str | None
 
     def line(self) -> str:
         """One summary line."""
         state = f"stopped ({self.fault})" if self.fault else "ok"
+        misses = f", {self.deadline_misses} deadline misses" if self.deadline_misses else ""
         return (
             f"{self.name}: {self.instructions} instructions, {self.cpu_share:.1%} CPU, "
             f"{self.traps} traps ({self.hypercalls} hvc, {self.gicd_accesses} gicd), "
-            f"{self.injections} injections, {self.switches_in} switches in, {state}"
+            f"{self.injections} injections, {self.switches_in} switches in "
+            f"({self.preemptions} preempted, {self.waits} waited){misses}, {state}"
         )
 
 
@@ -78,10 +83,29 @@ def summarise(hv: Hypervisor) -> list[VmSummary]:
                 injections=counters.injections,
                 gicd_accesses=counters.gicd_accesses,
                 switches_in=counters.world_switches,
-                fault=vm.fault.reason if vm.fault else None,
+                preemptions=stats.vms[vm.name].preemptions,
+                waits=stats.vms[vm.name].waits,
+                deadline_misses=stats.vms[vm.name].deadline_misses,
+                fault=vm.fault.describe() if vm.fault else None,
             )
         )
     return result
+
+
+def run_report(hv: Hypervisor, result: RunResult, consoles: dict[str, str]) -> dict[str, object]:
+    """Everything a CI job may want to check after a run, as plain JSON-ready data."""
+    stats = hv.scheduler.stats()
+    return {
+        "board": hv.board.name,
+        "stopped": result.cause.value,
+        "virtual_time_ns": float(hv.machine.clock.to_ns(result.cycles)),
+        "cycles": result.cycles,
+        "instructions": result.instructions,
+        "policy": hv.scheduler.policy.name,
+        "world_switches": stats.switches,
+        "vms": [asdict(summary) for summary in summarise(hv)],
+        "consoles": consoles,
+    }
 
 
 def boot_system(
@@ -102,12 +126,18 @@ def run_system(
     emit: Callable[[str], None],
     max_slice: int | None = None,
     stop: StopRequest | None = None,
+    consoles: dict[str, str] | None = None,
 ) -> tuple[Hypervisor, RunResult]:
-    """Boot and run a system, emitting prefixed console lines as they come."""
+    """Boot and run a system, emitting prefixed console lines as they come.
+
+    ``consoles``, if given, receives each VM's whole console text at the end.
+    """
     prefixer = LinePrefixer(emit)
     hv = boot_system(path, console=prefixer)
     if stop is not None:
         stop.attach(hv.machine)
     result = hv.run(until_ns, max_slice=max_slice)
     prefixer.flush()
+    if consoles is not None:
+        consoles.update(prefixer.text)
     return hv, result
