@@ -412,3 +412,16 @@ def test_device_tree_needs_a_ram_region(workdir: Path) -> None:
         '[[vm.memory]]\nipa = 0\nsize = 4096\nkind = "rom"\n'
     )
     fails(workdir, text, 'vm "a".dtb', "no RAM region")
+
+
+def test_the_reference_documents_a_real_runnable_example() -> None:
+    """docs/configuration.md shows examples/pingpong-vm-fp.toml verbatim, and it loads."""
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "configuration.md").read_text()
+    section = doc[doc.index("## Complete example") :]
+    start = section.index("```toml\n") + len("```toml\n")
+    shown = section[start : section.index("\n```", start)]
+    example = root / "examples" / "pingpong-vm-fp.toml"
+    assert shown + "\n" == example.read_text()
+    config = load_config(example)
+    assert [vm.name for vm in config.vms] == ["pingpong-a", "pingpong-b"]
