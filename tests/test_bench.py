@@ -1,0 +1,77 @@
+"""The speed benchmark's plumbing: its table, its JSON, and the timed runs (never their times)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from rthv.tools.bench import (
+    SpeedResult,
+    speed_markdown,
+    time_rthv,
+    time_unicorn_ceiling,
+    write_json,
+)
+from rthv.tools.paper import PaperResult
+from support import guest_image
+
+RESULT = SpeedResult(
+    image="guests/build/vexpress-a15/compute.elf",
+    instructions=12_345_678,
+    repetitions=3,
+    rthv_seconds=1.5,
+    qemu_seconds=0.25,
+    unicorn_seconds=0.75,
+    rthv_mips=8.2,
+    qemu_mips=30.0,
+    unicorn_mips=10.0,
+    ratio=0.273,
+    ratio_to_unicorn=0.82,
+    native_counter=True,
+    host="x86_64, 2 cores, Python 3.11.9",
+)
+
+
+def test_speed_markdown_renders_one_row_per_simulator_and_the_ratios() -> None:
+    """Thousands separators, seconds, MIPS; the stored ratios and the derived Unicorn/QEMU one."""
+    assert speed_markdown(RESULT).splitlines() == [
+        "| simulator | instructions | wall time (median) | MIPS |",
+        "|---|---:|---:|---:|",
+        "| rthv board | 12,345,678 | 1.5 s | 8.2 |",
+        "| qemu-system-arm (TCG) | 12,345,678 | 0.25 s | 30.0 |",
+        "| bare Unicorn, no hooks (the ceiling) | 12,345,678 | 0.75 s | 10.0 |",
+        "| **ratio rthv / QEMU** | | | **0.273** |",
+        "| ratio rthv / bare Unicorn | | | 0.82 |",
+        "| ratio bare Unicorn / QEMU | | | 0.333 |",  # 10 / 30, rounded to 3 places
+    ]
+
+
+def test_write_json_round_trips_a_speed_result(tmp_path: Path) -> None:
+    """The file (its folder created) reads back into an equal SpeedResult."""
+    path = tmp_path / "figures" / "speed.json"
+    write_json(RESULT, path)
+    text = path.read_text()
+    assert text.endswith("}\n")
+    assert json.loads(text) == asdict(RESULT)
+    assert SpeedResult(**json.loads(text)) == RESULT
+
+
+def test_write_json_keeps_nested_tables(tmp_path: Path) -> None:
+    """A result with dict fields (the paper's) round-trips too."""
+    paper = PaperResult(1, 2, 3, 4, {"edf": 5, "round-robin": 6}, 7, {"core": 7})
+    path = tmp_path / "paper.json"
+    write_json(paper, path)
+    assert PaperResult(**json.loads(path.read_text())) == paper
+
+
+def test_time_rthv_counts_the_guests_instructions() -> None:
+    """hello on the board: its 303 instructions, and some wall time."""
+    instructions, seconds = time_rthv(guest_image("hello"))
+    assert instructions == 303
+    assert seconds > 0
+
+
+def test_time_unicorn_ceiling_runs_the_image() -> None:
+    """Bare Unicorn runs hello (until its final WFI) and returns a positive wall time."""
+    assert time_unicorn_ceiling(guest_image("hello")) > 0

@@ -1,0 +1,200 @@
+"""The trap handlers: what a VM's HVC, WFI, coprocessor access or Stage-2 abort leads to."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from hv_support import System, boot, write_system
+from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.machine import _is_hyp_trap
+from rthv.board.registers import Mode, Reg
+from rthv.hv.scheduling.api import VmState
+from rthv.hv.traps import (
+    TRAP_HANDLERS,
+    hypercall,
+    stage2_abort,
+    timer_access,
+    wait_for_interrupt,
+)
+from rthv.hv.vm import Vm
+from support import assemble
+
+RAM = 0x8000_0000
+RAM_64K = f'[[vm.memory]]\nipa = {RAM:#x}\nsize = "64K"\n'
+
+
+def _system(tmp_path: Path, source: str, *, base: int = RAM, memory: str = RAM_64K) -> System:
+    """One VM "a" booting a raw binary of ``source`` loaded at ``base``."""
+    (tmp_path / "code.bin").write_bytes(assemble(source, base=base))
+    vm = f'[[vm]]\nname = "a"\n[[vm.image]]\npath = "code.bin"\nload_ipa = {base:#x}\n{memory}'
+    return boot(write_system(tmp_path, vm))
+
+
+def _run(tmp_path: Path, source: str, *, base: int = RAM, memory: str = RAM_64K) -> Vm:
+    """Run the one-VM system until it idles; its VM."""
+    system = _system(tmp_path, source, base=base, memory=memory)
+    system.hv.run()
+    return system.hv.vms["a"]
+
+
+def test_the_table_has_one_handler_per_trapped_exception_class() -> None:
+    """HVC, WFI, coprocessor accesses and both Stage-2 aborts, each to its own handler."""
+    expected = {
+        ExitKind.HVC: hypercall,
+        ExitKind.WFI: wait_for_interrupt,
+        ExitKind.COPROCESSOR: timer_access,
+        ExitKind.DATA_ABORT: stage2_abort,
+        ExitKind.PREFETCH_ABORT: stage2_abort,
+    }
+    assert expected == TRAP_HANDLERS
+
+
+def test_every_exit_the_board_hands_to_pl2_has_a_handler() -> None:
+    """Whatever the kind and abort flags, an exit the board traps to PL2 is in the table."""
+    for kind, unmapped, permission in itertools.product(ExitKind, (False, True), (False, True)):
+        exit = CpuExit(kind, RAM, False, unmapped=unmapped, permission=permission)
+        if _is_hyp_trap(exit):
+            assert kind in TRAP_HANDLERS, exit
+
+
+# -- Stage-2 aborts ------------------------------------------------------------------------------
+
+ROM_GUEST = """
+    mov r0, #0x55
+    mov r1, #0
+    ldr r2, [r1, #0x40]
+    str r0, [r1, #0x40]         @ flash: the write is ignored
+    ldr r3, [r1, #0x40]
+    wfi
+    .balign 64
+    .word 0x12345678
+"""
+ROM_64K = '[[vm.memory]]\nipa = 0\nsize = "64K"\nkind = "rom"\n'
+
+
+def test_a_write_to_the_vms_rom_is_skipped_and_counted(tmp_path: Path) -> None:
+    """The store to ROM is a no-op: the VM runs on, the store counts as executed."""
+    system = _system(tmp_path, ROM_GUEST, base=0, memory=ROM_64K)
+    system.hv.run()
+    vm = system.hv.vms["a"]
+    assert system.hv.faults == []
+    assert (vm.core.regs[Reg.R2], vm.core.regs[Reg.R3]) == (0x12345678, 0x12345678)
+    assert vm.core.counter.executed == 6  # MOV, MOV, LDR, STR, LDR, WFI
+    assert vm.counters.traps == 2  # the store and the WFI
+    rom_pa = system.hv.config.placements.memory_pa("a", 0)
+    assert system.hv.machine.memory.read(rom_pa + 0x40, 4) == (0x12345678).to_bytes(4, "little")
+
+
+def test_a_write_to_read_only_ram_stops_the_vm(tmp_path: Path) -> None:
+    """Only ROM forgives writes: the same store to "r" RAM is a Stage-2 permission fault."""
+    memory = '[[vm.memory]]\nipa = 0\nsize = "64K"\nperms = "rx"\n'
+    system = _system(tmp_path, ROM_GUEST, base=0, memory=memory)
+    system.hv.run()
+    (fault,) = system.hv.faults
+    assert (fault.reason, fault.pc, fault.address) == ("Stage-2 permission fault", 12, 0x40)
+    assert fault.access == "write of 4 bytes"
+    assert system.hv.vms["a"].stopped
+
+
+def test_a_fetch_outside_the_vms_memory_stops_it_as_an_execute(tmp_path: Path) -> None:
+    """A branch to an unmapped IPA is a Stage-2 translation fault on an execute access."""
+    vm = _run(tmp_path, "ldr r0, =0x70000000\nbx r0")
+    assert vm.fault is not None
+    assert (vm.fault.reason, vm.fault.pc, vm.fault.address, vm.fault.access) == (
+        "Stage-2 translation fault",
+        0x7000_0000,
+        0x7000_0000,
+        "execute",
+    )
+
+
+# -- coprocessor accesses ------------------------------------------------------------------------
+
+UNDEFINED_GUEST = """
+    ldr r0, =vectors
+    mcr p15, 0, r0, c12, c0, 0  @ VBAR
+    mov r5, #1
+access:
+    {access}
+    mov r5, #2
+    wfi
+    .balign 32
+vectors:
+    b .
+    b undefined
+    .rept 6
+    b .
+    .endr
+undefined:
+    mov r6, #7
+    wfi
+"""
+
+
+def _access_address(access: str) -> int:
+    code = assemble(UNDEFINED_GUEST.format(access=access), base=RAM)
+    return RAM + code.index(assemble(access, base=RAM))
+
+
+def test_a_trapped_non_timer_coprocessor_access_is_undefined_in_the_guest(tmp_path: Path) -> None:
+    """CNTHP_CTL (a Hyp register) from PL1: the guest takes UNDEFINED at that instruction."""
+    access = "mrc p15, 4, r0, c14, c2, 1"
+    vm = _run(tmp_path, UNDEFINED_GUEST.format(access=access))
+    regs = vm.core.regs
+    assert regs.mode == Mode.UND
+    assert (regs[Reg.R5], regs[Reg.R6]) == (1, 7)
+    assert regs[Reg.LR] == _access_address(access) + 4
+    assert vm.fault is None
+
+
+def test_a_timer_access_is_emulated_and_the_guest_goes_on(tmp_path: Path) -> None:
+    """CNTP_CTL from PL1 is served by the vCPU's timer: no exception, the MRC retired."""
+    vm = _run(tmp_path, UNDEFINED_GUEST.format(access="mrc p15, 0, r0, c14, c2, 1"))
+    regs = vm.core.regs
+    assert regs.mode == Mode.SVC
+    assert (regs[Reg.R5], regs[Reg.R6], regs[Reg.R0]) == (2, 0, 0)
+    assert vm.core.counter.executed == 6  # LDR, MCR, MOV, MRC, MOV, WFI
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="CNTVOFF is accessible only from Hyp mode (ARM DDI 0406C B4.1.34); a VM at PL1 "
+    "reads or writes the vCPU timer's offset instead of taking UNDEFINED (emulate_coprocessor "
+    "serves every COPROCESSOR_MAP register whatever the mode)",
+)
+@pytest.mark.parametrize("access", ["mrrc p15, 4, r2, r3, c14", "mcrr p15, 4, r2, r3, c14"])
+def test_cntvoff_from_pl1_is_undefined(tmp_path: Path, access: str) -> None:
+    """MRRC/MCRR of CNTVOFF from the guest's SVC mode: UNDEFINED, as on the hardware."""
+    vm = _run(tmp_path, UNDEFINED_GUEST.format(access=access))
+    assert vm.core.regs.mode == Mode.UND
+    assert vm.core.regs[Reg.LR] == _access_address(access) + 4
+
+
+# -- WFI -----------------------------------------------------------------------------------------
+
+WFI_GUEST = """
+    ldr r1, =0x2c001000         @ the VM's GICD (emulated)
+    mov r0, #1
+    str r0, [r1]                @ GICD_CTLR: on
+    str r0, [r1, #0x100]        @ ISENABLER0: SGI 0 enabled
+    ldr r0, =0x02000000
+    str r0, [r1, #0xf00]        @ GICD_SGIR: SGI 0 to itself, deliverable (IRQs stay masked)
+    wfi                         @ does not wait
+    mov r5, #1
+    mov r0, #1
+    str r0, [r1, #0x180]        @ ICENABLER0: SGI 0 disabled, nothing deliverable
+    wfi                         @ waits, for good
+    mov r6, #1
+"""
+
+
+def test_wfi_with_a_deliverable_interrupt_does_not_wait(tmp_path: Path) -> None:
+    """The first WFI returns at once; the second, with SGI 0 disabled, leaves the VM waiting."""
+    vm = _run(tmp_path, WFI_GUEST)
+    assert (vm.core.regs[Reg.R5], vm.core.regs[Reg.R6]) == (1, 0)
+    assert vm.counters.wfi == 2
+    assert vm.handle.state is VmState.WAITING
+    assert vm.core.counter.executed == 11
