@@ -12,6 +12,7 @@ from rthv.board.machine import Machine
 from rthv.board.registers import Reg
 from rthv.hv.address_space import build_stage2, realise, s2_perm
 from rthv.hv.config import SystemConfig, parse_config
+from rthv.hv.config_checks import ConfigError
 from rthv.hv.stage2 import HypervisorMemory, MemType, S2Perm, Stage2Error, Stage2Table
 from support import assemble, guest_image
 
@@ -143,12 +144,12 @@ def test_shared_memory_views_carry_their_own_rights_and_are_never_executable() -
 
 
 def test_the_table_holds_exactly_the_configured_runs() -> None:
-    """Nothing but RAM, data, the UART, the GICC page and the view exists for VM a."""
+    """Nothing but RAM, data, the UART, the 8 KiB GICC window and the view exists for VM a."""
     config = _config()
     runs = [(m.ipa, m.pa, m.size) for m in _table("a").mappings()]
     assert runs == [
         (UART_IPA, UART1_PA, 0x1000),
-        (GICC, GICV, 0x1000),
+        (GICC, GICV, 0x2000),  # GICv2 CPU interface: 8 KiB, GICC_DIR at 0x1000
         (RAM_IPA, RAM_PA, MIB),
         (DATA_IPA, config.placements.memory_pa("a", 1), 0x10000),
         (VIEW_IPA, config.placements.shared_memory["rings"], 0x10000),
@@ -231,8 +232,12 @@ def test_the_unmapped_gicd_is_a_translation_exit_in_the_engine() -> None:
 
 
 def test_a_vm_placed_on_the_hypervisor_table_memory_is_refused() -> None:
-    """RAM at the PA of the Stage-2 tables' own pages is never mapped: building the table fails."""
-    config = parse_config(_system_text(a_pa=TABLES_PA), Path.cwd())
+    """RAM at the PA of the Stage-2 tables' own pages: the config refuses it, naming the field,
+    and the table itself would refuse to map it too."""
+    with pytest.raises(ConfigError, match=r'vm "a"\.memory\[0\]\.pa: .* hypervisor'):
+        parse_config(_system_text(a_pa=TABLES_PA), Path.cwd())
+    config = parse_config(_system_text(), Path.cwd())
     memory = HypervisorMemory(TABLES_PA, MIB)
+    table = build_stage2(config, config.vm("a"), config.board_description, memory, 1)
     with pytest.raises(Stage2Error, match="exposes hypervisor memory"):
-        build_stage2(config, config.vm("a"), config.board_description, memory, 1)
+        table.map(0x9000_0000, TABLES_PA, 0x1000, S2Perm.READ, MemType.NORMAL)

@@ -93,12 +93,6 @@ def test_a_stop_requested_during_the_run_interrupts_it() -> None:
     assert run.result.instructions < HELLO_INSTRUCTIONS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="StopRequest.attach ignores a request made before it: a Ctrl-C between the "
-    "command's start and the machine's creation is lost and the run goes on (fix: attach "
-    "calls machine.request_stop() when self.requested)",
-)
 def test_a_stop_requested_before_the_run_returns_at_once() -> None:
     """A request already made when run_bare starts: INTERRUPTED before any instruction."""
     stop = StopRequest()

@@ -180,13 +180,13 @@ def test_raw_binary_with_load_address_and_rom_region(workdir: Path) -> None:
         'board = "virt"\n[[vm]]\nname = "fw"\ndtb = true\n'
         '[[vm.image]]\npath = "fw.bin"\nload_ipa = 0\n'
         '[[vm.memory]]\nipa = 0\nsize = "64M"\nkind = "rom"\n'
-        '[[vm.memory]]\nipa = 0x40000000\nsize = "64M"\n'
+        '[[vm.memory]]\nipa = 0x40000000\nsize = "32M"\n'
     )
     config = parse(workdir, text)
     rom = config.vms[0].memory[0]
     assert (rom.kind, rom.perms) == ("rom", "rx")
     assert config.vms[0].images[0].start == 0
-    assert config.placements.vm_memory["fw"] == (0x4000_0000, 0x4400_0000)
+    assert config.placements.vm_memory["fw"] == (0x4000_0000, 0x4400_0000)  # 1 MiB kept free
 
 
 # --- errors, one per kind ---------------------------------------------------------------------
@@ -425,3 +425,9 @@ def test_the_reference_documents_a_real_runnable_example() -> None:
     assert shown + "\n" == example.read_text()
     config = load_config(example)
     assert [vm.name for vm in config.vms] == ["pingpong-a", "pingpong-b"]
+
+
+def test_a_region_over_the_hypervisors_own_memory_is_refused(workdir: Path) -> None:
+    """The top MiB of the first RAM block holds the Stage-2 tables: no VM may be placed there."""
+    text = BOARD + vm("a", tables="[[vm.memory]]\nipa = 0x90000000\nsize = 4096\npa = 0x87fff000\n")
+    fails(workdir, text, 'vm "a".memory[1].pa', "overlaps the hypervisor's own memory")

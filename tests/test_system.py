@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from hv_support import run, vm_toml, write_system
 from rthv.board.machine import StopCause, StopRequest
 from rthv.tools.system import LinePrefixer, VmSummary, run_report, run_system, summarise
@@ -70,12 +68,6 @@ def test_text_collects_everything_a_source_printed() -> None:
     assert prefixer.text == {"vm": "abc\nde"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each chunk is decoded on its own, and a PL011 hands over one byte per chunk: a "
-    "multi-byte UTF-8 character becomes two U+FFFD (fix: an incremental UTF-8 decoder per "
-    "source)",
-)
 def test_a_utf8_character_split_across_chunks_survives() -> None:
     """An "é" written byte by byte, as a UART sends it, is still an "é"."""
     prefixer, lines = _prefixer()

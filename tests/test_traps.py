@@ -159,12 +159,6 @@ def test_a_timer_access_is_emulated_and_the_guest_goes_on(tmp_path: Path) -> Non
     assert vm.core.counter.executed == 6  # LDR, MCR, MOV, MRC, MOV, WFI
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CNTVOFF is accessible only from Hyp mode (ARM DDI 0406C B4.1.34); a VM at PL1 "
-    "reads or writes the vCPU timer's offset instead of taking UNDEFINED (emulate_coprocessor "
-    "serves every COPROCESSOR_MAP register whatever the mode)",
-)
 @pytest.mark.parametrize("access", ["mrrc p15, 4, r2, r3, c14", "mcrr p15, 4, r2, r3, c14"])
 def test_cntvoff_from_pl1_is_undefined(tmp_path: Path, access: str) -> None:
     """MRRC/MCRR of CNTVOFF from the guest's SVC mode: UNDEFINED, as on the hardware."""

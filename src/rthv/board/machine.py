@@ -33,6 +33,10 @@ RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async abort
 # Synchronous exceptions in a row with no instruction retired between them: the guest can never
 # make progress again (e.g. a prefetch abort at a vector with no code behind it).
 LOCKUP_ENTRIES = 8
+# GICv2 register blocks (IHI 0048B): the CPU interfaces are 8 KiB, GICC_DIR at offset 0x1000.
+GICD_SIZE = PAGE_SIZE
+GICH_SIZE = PAGE_SIZE
+GIC_CPU_INTERFACE_SIZE = 2 * PAGE_SIZE
 ConsoleSink = Callable[[str, bytes], None]
 
 
@@ -58,8 +62,10 @@ class StopRequest:
         self._machines: list[Machine] = []
 
     def attach(self, machine: Machine) -> None:
-        """Let ``request`` stop ``machine``."""
+        """Let ``request`` stop ``machine``; a request made already stops it at once."""
         self._machines.append(machine)
+        if self.requested:
+            machine.request_stop()
 
     def request(self) -> None:
         """Ask every attached machine to stop as soon as it can."""
@@ -139,15 +145,15 @@ class Machine:
         self.gich.maintenance_out.connect(self.gicd.input_line(layout.maintenance_irq).set)
         self.gicc.irq_out.connect(self._interrupt_line_changed)
         self.gicv.virq_out.connect(self._interrupt_line_changed)
-        for base, name, device in (
-            (layout.distributor, "gicd", self.gicd),
-            (layout.cpu_interface, "gicc", self.gicc),
-            (layout.hyp_interface, "gich", self.gich),
-            (layout.virtual_cpu_interface, "gicv", self.gicv),
+        for base, size, name, device in (
+            (layout.distributor, GICD_SIZE, "gicd", self.gicd),
+            (layout.cpu_interface, GIC_CPU_INTERFACE_SIZE, "gicc", self.gicc),
+            (layout.hyp_interface, GICH_SIZE, "gich", self.gich),
+            (layout.virtual_cpu_interface, GIC_CPU_INTERFACE_SIZE, "gicv", self.gicv),
         ):
             # Timed: a write that makes an interrupt deliverable (enable, EOI, PMR, SGIR) is
             # followed by the interrupt right after that instruction, not at the block's end.
-            self.memory.add_device(name, base, PAGE_SIZE, device, timed=True)
+            self.memory.add_device(name, base, size, device, timed=True)
         timer = self.board.generic_timer
         self.generic_timer = GenericTimer(self.clock, self.events, timer.frequency_hz)
         self.generic_timer.phys_irq.connect(self.gicd.input_line(timer.phys_irq).set)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rthv.board.cpu import CpuExit
 from rthv.board.decode import CoprocessorAccess
-from rthv.board.generic_timer import GenericTimer
-from rthv.board.registers import GENERAL_REGISTERS, Reg, Registers
+from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
+from rthv.board.registers import GENERAL_REGISTERS, Mode, Reg, Registers
 from rthv.board.thumb import is_wide_thumb
 
 _MASK32 = 0xFFFFFFFF
@@ -31,6 +31,8 @@ def emulate_coprocessor(regs: Registers, access: CoprocessorAccess, timer: Gener
     )
     if name is None:
         return False
+    if name == GenericTimerRegister.CNTVOFF and regs.mode != Mode.HYP:
+        return False  # CNTVOFF is a Hyp register: from PL1 it is UNDEFINED
     rt = GENERAL_REGISTERS[access.rt]
     if access.read:
         value = timer.read_register(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rthv.board.cpu import CpuCore, Perm
 from rthv.board.description import BoardDescription
 from rthv.board.device import MmioDevice
-from rthv.board.machine import Machine
+from rthv.board.machine import GIC_CPU_INTERFACE_SIZE, Machine
 from rthv.board.memory import PAGE_SIZE, DeviceWindow, RamRegion
 from rthv.hv.config import SystemConfig, VmConfig
 from rthv.hv.stage2 import HypervisorMemory, MemType, S2Perm, Stage2Table
@@ -40,7 +40,7 @@ def build_stage2(
     table.map(
         board.gic.cpu_interface,
         board.gic.virtual_cpu_interface,
-        PAGE_SIZE,
+        GIC_CPU_INTERFACE_SIZE,
         S2Perm.READ | S2Perm.WRITE,
         MemType.DEVICE,
     )

@@ -31,6 +31,16 @@ FIRST_SPI = 32
 _Range = tuple[int, int, str]  # start, end (exclusive), what it is
 
 
+MAX_CHANNEL_ID = 0xFFFF  # the notify hypercall's channel argument (docs/hypercalls.md)
+HYPERVISOR_MEMORY_SIZE = 0x100000  # the hypervisor keeps the top MiB of the first RAM block
+
+
+def hypervisor_memory(board: BoardDescription) -> tuple[int, int]:
+    """[start, end) of the board RAM the hypervisor keeps for itself (its Stage-2 tables)."""
+    end = board.ram[0].end
+    return end - HYPERVISOR_MEMORY_SIZE, end
+
+
 class ConfigError(ValueError):
     """A configuration that cannot run, with a one-line message naming the field."""
 
@@ -311,6 +321,11 @@ def _check_channels(config: SystemConfig, board: BoardDescription) -> None:
                 raise ConfigError(f'{label}.{field}: unknown VM "{name}"')
         if channel.from_vm == channel.to_vm:
             raise ConfigError(f'{label}: a VM cannot notify itself (from = to = "{channel.to_vm}")')
+        if channel.id > MAX_CHANNEL_ID:
+            raise ConfigError(
+                f"{label}.id: {channel.id} is above {MAX_CHANNEL_ID:#x}, the largest channel id "
+                "the notify hypercall takes"
+            )
         if channel.virq not in spis:
             raise ConfigError(
                 f"{label}.virq: {channel.virq} is outside the virtual GIC's SPI range "
@@ -371,6 +386,14 @@ def place_memory(config: SystemConfig, board: BoardDescription) -> Placements:
     for shm in config.shared_memory:
         requests.append((f'shared_memory "{shm.name}"', shm.size, shm.pa, shm.views[0].ipa))
     taken = [(pa, pa + size) for _, size, pa, _ in requests if isinstance(pa, int)]
+    reserved = hypervisor_memory(board)
+    for label, size, pa, _ in requests:
+        if isinstance(pa, int) and pa < reserved[1] and reserved[0] < pa + size:
+            raise ConfigError(
+                f"{label}.pa: [{pa:#x}, {pa + size:#x}) overlaps the hypervisor's own memory "
+                f"[{reserved[0]:#x}, {reserved[1]:#x})"
+            )
+    taken.append(reserved)
     chosen: list[int] = []
     for label, size, pa, ipa in requests:
         if not isinstance(pa, int):

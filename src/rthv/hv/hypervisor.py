@@ -13,6 +13,7 @@ from rthv.board.machine import Machine, RunResult
 from rthv.board.registers import Reg
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
+from rthv.hv.config_checks import hypervisor_memory
 from rthv.hv.distributor_trap import EmulatedDistributor
 from rthv.hv.images import place_images
 from rthv.hv.ipc import NotifyChannels
@@ -24,7 +25,6 @@ from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault, access_of
 
-HYP_MEMORY_SIZE = 0x100000  # Stage-2 tables live in the top MiB of the first RAM block
 GICC_CTLR_ENABLE_EOIMODE = 0x1 | (1 << 9)  # EnableGrp0, EOImodeNS: drop priority, HW deactivates
 PRIORITY_MASK_ALL = 0xFF
 SPURIOUS = 1023
@@ -88,8 +88,8 @@ class Hypervisor:
         return machine
 
     def _build_stage2_tables(self) -> dict[str, Stage2Table]:
-        ram = self.board.ram[0]
-        self.table_memory = HypervisorMemory(ram.end - HYP_MEMORY_SIZE, HYP_MEMORY_SIZE)
+        start, end = hypervisor_memory(self.board)
+        self.table_memory = HypervisorMemory(start, end - start)
         return {
             vm.name: build_stage2(self.config, vm, self.board, self.table_memory, index + 1)
             for index, vm in enumerate(self.config.vms)

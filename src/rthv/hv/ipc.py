@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rthv.hv.config import NotifyChannel
+from rthv.hv.config_checks import MAX_CHANNEL_ID
 from rthv.hv.hypercalls import HypercallError
 from rthv.hv.vm import Vm
-
-MAX_CHANNEL_ID = 0xFFFF
 
 
 @dataclass

@@ -68,9 +68,12 @@ def _number(pattern: str, text: str) -> int:
 
 def sloc(paths: list[Path]) -> int:
     """Physical source lines of code as SLOCCount counts them (the paper's tool)."""
-    output = subprocess.run(
-        ["sloccount", *map(str, paths)], capture_output=True, text=True, check=True
-    ).stdout
+    done = subprocess.run(["sloccount", *map(str, paths)], capture_output=True, text=True)
+    output = done.stdout
+    if "SLOC total is zero" in output + done.stderr:
+        return 0  # sloccount says so, and exits 1
+    if done.returncode != 0:
+        raise RuntimeError(f"sloccount failed: {done.stderr.strip()}")
     return _number(
         r"Total Physical Source Lines of Code \(SLOC\)\s*=\s*(\d+)", output.replace(",", "")
     )

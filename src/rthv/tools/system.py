@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -18,10 +19,14 @@ class LinePrefixer:
     def __init__(self, emit: Callable[[str], None]) -> None:
         self._emit = emit
         self._partial: dict[str, str] = {}
+        self._decoders: dict[str, codecs.IncrementalDecoder] = {}
         self.text: dict[str, str] = {}
 
     def __call__(self, source: str, data: bytes) -> None:
-        text = data.decode(errors="replace")
+        decoder = self._decoders.get(source)
+        if decoder is None:  # UARTs deliver byte by byte: a character may span calls
+            decoder = self._decoders[source] = codecs.getincrementaldecoder("utf-8")("replace")
+        text = decoder.decode(data)
         self.text[source] = self.text.get(source, "") + text
         pending = self._partial.get(source, "") + text
         *lines, rest = pending.split("\n")
@@ -33,7 +38,7 @@ class LinePrefixer:
         """Emit unfinished lines."""
         for source, rest in self._partial.items():
             if rest:
-                self._emit(f"[{source}] {rest}")
+                self._emit(f"[{source}] {rest.rstrip(chr(13))}")
         self._partial.clear()
 
 
