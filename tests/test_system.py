@@ -121,6 +121,7 @@ def _summary(**changes: object) -> VmSummary:
         "preemptions": 1,
         "waits": 4,
         "deadline_misses": 0,
+        "irq_latency_us": None,
         "fault": None,
     }
     fields.update(changes)
@@ -132,6 +133,16 @@ def test_summary_line_format() -> None:
     assert _summary().line() == (
         "a: 303 instructions, 12.5% CPU, 4 traps (1 hvc, 2 gicd), 3 injections, "
         "5 switches in (1 preempted, 4 waited), ok"
+    )
+
+
+def test_summary_line_shows_the_irq_latency_when_there_were_interrupts() -> None:
+    """min/mean/max in microseconds, three decimals (1 ns), after the switch counts."""
+    line = _summary(irq_latency_us=(0.181, 4.7481, 8.98)).line()
+    assert line == (
+        "a: 303 instructions, 12.5% CPU, 4 traps (1 hvc, 2 gicd), 3 injections, "
+        "5 switches in (1 preempted, 4 waited), IRQ latency 0.181/4.748/8.980 us "
+        "(min/mean/max), ok"
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from hv_support import boot, vm_toml, write_system
 from rthv.board.cpu import CpuExit, ExitKind
-from rthv.hv.vm import VmFault, access_of
+from rthv.hv.vm import LatencyStats, VmFault, access_of
 
 
 def test_describe_is_one_line_with_padded_addresses() -> None:
@@ -49,3 +49,12 @@ def test_a_vm_is_named_by_its_config_and_stopped_once_it_has_a_fault(tmp_path: P
     assert (vm.name, vm.index, vm.stopped, vm.fault) == ("first", 0, False, None)
     vm.fault = VmFault("first", "test", 0, 0, "execute", 0)
     assert vm.stopped
+
+
+def test_latency_stats_keep_count_min_mean_and_max() -> None:
+    """Samples of 10, 30 and 20 cycles: 3 samples, min 10, mean 20, max 30."""
+    stats = LatencyStats()
+    assert (stats.count, stats.minimum, stats.mean) == (0, None, 0.0)
+    for cycles in (10, 30, 20):
+        stats.add(cycles)
+    assert (stats.count, stats.minimum, stats.mean, stats.maximum) == (3, 10, 20.0, 30)

@@ -38,6 +38,9 @@ def test_fixed_priority_rt_vm_meets_every_deadline_over_a_hog(tmp_path: Path) ->
     assert "hog heartbeat 5\n" in system.output("b")
     stats = system.hv.scheduler.stats().vms
     assert stats["b"].preemptions > 100 and stats["a"].preemptions == 0
+    # Its interrupts wait for one world switch at most (8,799 cycles), never for the hog.
+    latency = system.hv.vms["a"].latency
+    assert latency.count > 1000 and latency.maximum < 2 * system.hv.costs.world_switch
 
 
 def test_fixed_priority_swapped_the_rt_vm_misses_deadlines(tmp_path: Path) -> None:
@@ -52,6 +55,7 @@ def test_fixed_priority_swapped_the_rt_vm_misses_deadlines(tmp_path: Path) -> No
     assert _misses(system.output("a")) > 0
     stats = system.hv.scheduler.stats().vms
     assert stats["a"].preemptions > 100 and stats["b"].preemptions == 0
+    assert system.hv.vms["a"].latency.maximum > 1_000_000  # waited through a hog burst (> 1 ms)
 
 
 def test_round_robin_switches_on_wfi_and_on_quantum_expiry(tmp_path: Path) -> None:

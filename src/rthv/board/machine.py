@@ -86,11 +86,13 @@ class RunResult:
 
 @dataclass
 class InterruptRecord:
-    """An IRQ exception taken by the guest: when, after how many instructions, at which PC."""
+    """An IRQ exception taken by a guest: when, after how many instructions, at which PC, and
+    by which execution context (the core's name: a VM's name under the hypervisor)."""
 
     cycle: int
     instructions: int
     pc: int
+    core: str = ""
 
 
 @dataclass
@@ -315,7 +317,7 @@ class Machine:
         core = self.core
         if self._guest_irq().level and not core.regs.cpsr & CPSR_I:
             pc = core.regs.pc
-            record = InterruptRecord(self.clock.now(), self._retired_total, pc)
+            record = InterruptRecord(self.clock.now(), self._retired_total, pc, core.name)
             self.interrupts.append(record)
             for observer in self.interrupt_observers:
                 observer(record)

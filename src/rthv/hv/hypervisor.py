@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rthv.board.cpu import CpuExit
 from rthv.board.generic_timer import GenericTimer
-from rthv.board.machine import Machine, RunResult
+from rthv.board.machine import InterruptRecord, Machine, RunResult
 from rthv.board.registers import Reg
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
@@ -150,6 +150,7 @@ class Hypervisor:
         return scheduler
 
     def _start(self) -> None:
+        self.machine.interrupt_observers.append(self._interrupt_taken)
         self.machine.hyp = self
         self.machine.parked = True
         self.scheduler.start()
@@ -219,6 +220,8 @@ class Hypervisor:
 
     def deliver(self, vm: Vm) -> None:
         """``vm`` has a deliverable virtual interrupt: inject now, or make the VM runnable."""
+        if vm.interrupt_pending_since is None:
+            vm.interrupt_pending_since = self.machine.clock.now()
         if vm is self.current and not self.machine.parked:
             self._charge_injections(vm, vm.vgic.flush_to(self.machine.gich))
         elif vm.handle.state is VmState.WAITING:
@@ -261,6 +264,12 @@ class Hypervisor:
         """After the guest reprogrammed its timer: a line still high is pending again (level)."""
         if vm.vgic.resample(self.board.generic_timer.phys_irq):
             self.deliver(vm)
+
+    def _interrupt_taken(self, record: InterruptRecord) -> None:
+        vm = self.vms.get(record.core)
+        if vm is not None and vm.interrupt_pending_since is not None:
+            vm.latency.add(record.cycle - vm.interrupt_pending_since)
+            vm.interrupt_pending_since = None
 
     def _charge_injections(self, vm: Vm, count: int) -> None:
         if count:

@@ -32,6 +32,29 @@ class VmFault:
 
 
 @dataclass
+class LatencyStats:
+    """Interrupt latency of one VM, in cycles: from the moment an interrupt became deliverable
+    to the VM (a physical IRQ it owns, its timer, a notify) to the VM's IRQ exception entry."""
+
+    count: int = 0
+    total: int = 0
+    minimum: int | None = None
+    maximum: int = 0
+
+    def add(self, cycles: int) -> None:
+        """Record one latency."""
+        self.count += 1
+        self.total += cycles
+        self.minimum = cycles if self.minimum is None else min(self.minimum, cycles)
+        self.maximum = max(self.maximum, cycles)
+
+    @property
+    def mean(self) -> float:
+        """Average latency in cycles (0 with no sample)."""
+        return self.total / self.count if self.count else 0.0
+
+
+@dataclass
 class VmCounters:
     """What the hypervisor did for one VM."""
 
@@ -59,7 +82,9 @@ class Vm:
     handle: VmHandle
     entry: int
     counters: VmCounters = field(default_factory=VmCounters)
+    latency: LatencyStats = field(default_factory=LatencyStats)
     fault: VmFault | None = None
+    interrupt_pending_since: int | None = None  # when the oldest undelivered interrupt came
 
     @property
     def name(self) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from rthv.board.machine import RunResult, StopRequest
 from rthv.hv.config import load_config
 from rthv.hv.hypervisor import Hypervisor
+from rthv.hv.vm import Vm
 
 
 class LinePrefixer:
@@ -57,17 +58,22 @@ class VmSummary:
     preemptions: int
     waits: int
     deadline_misses: int
+    irq_latency_us: tuple[float, float, float] | None  # min, mean, max; None: no interrupt
     fault: str | None
 
     def line(self) -> str:
         """One summary line."""
         state = f"stopped ({self.fault})" if self.fault else "ok"
         misses = f", {self.deadline_misses} deadline misses" if self.deadline_misses else ""
+        latency = ""
+        if self.irq_latency_us is not None:
+            low, mean, high = self.irq_latency_us
+            latency = f", IRQ latency {low:.3f}/{mean:.3f}/{high:.3f} us (min/mean/max)"
         return (
             f"{self.name}: {self.instructions} instructions, {self.cpu_share:.1%} CPU, "
             f"{self.traps} traps ({self.hypercalls} hvc, {self.gicd_accesses} gicd), "
             f"{self.injections} injections, {self.switches_in} switches in "
-            f"({self.preemptions} preempted, {self.waits} waited){misses}, {state}"
+            f"({self.preemptions} preempted, {self.waits} waited){misses}{latency}, {state}"
         )
 
 
@@ -91,10 +97,23 @@ def summarise(hv: Hypervisor) -> list[VmSummary]:
                 preemptions=stats.vms[vm.name].preemptions,
                 waits=stats.vms[vm.name].waits,
                 deadline_misses=stats.vms[vm.name].deadline_misses,
+                irq_latency_us=_latency_us(hv, vm),
                 fault=vm.fault.describe() if vm.fault else None,
             )
         )
     return result
+
+
+def _latency_us(hv: Hypervisor, vm: Vm) -> tuple[float, float, float] | None:
+    stats = vm.latency
+    if stats.minimum is None:
+        return None
+    to_us = hv.machine.clock.to_ns
+    return (
+        float(to_us(stats.minimum)) / 1000,
+        float(to_us(1)) * stats.mean / 1000,
+        float(to_us(stats.maximum)) / 1000,
+    )
 
 
 def run_report(hv: Hypervisor, result: RunResult, consoles: dict[str, str]) -> dict[str, object]:
