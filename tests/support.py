@@ -226,3 +226,35 @@ class TimeBench:
         log: list[tuple[int, bool]] = []
         signal.connect(lambda level: log.append((self.clock.now(), level)))
         return log
+
+
+# Code, a word of .data right after it, then 64 bytes of .bss: segments to place and zero-fill.
+DATA_AND_BSS_PROGRAM = """
+    .syntax unified
+    .global _start
+    .text
+_start:
+    mov r0, #1
+    b .
+    .data
+value:
+    .word 0x11223344
+    .bss
+buffer:
+    .space 64
+"""
+
+
+def link_elf(folder: Path, text_address: int, source: str = DATA_AND_BSS_PROGRAM) -> Path:
+    """Assemble and link ``source`` with .text at ``text_address``; returns the ELF."""
+    import subprocess
+
+    asm = folder / "guest.s"
+    elf = folder / f"guest-{text_address:08x}.elf"
+    asm.write_text(source)
+    subprocess.run(
+        ["arm-none-eabi-gcc", "-nostdlib", f"-Ttext={text_address:#x}", str(asm), "-o", str(elf)],
+        check=True,
+        capture_output=True,
+    )
+    return elf

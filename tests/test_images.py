@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,27 +19,13 @@ from rthv.hv.devicetree import (
     device_tree_blob,
 )
 from rthv.hv.images import FIRMWARE_CONFIG, ipa_to_pa, place_images, vm_device_tree
-from support import assemble, guest_image
+from support import DATA_AND_BSS_PROGRAM, assemble, guest_image, link_elf
 
 RAM_IPA, RAM_PA = 0x8000_0000, 0x8100_0000
 NEXT_IPA = RAM_IPA + 0x10_0000  # right after the 1 MiB RAM region, placed elsewhere
 FDT_MAGIC = 0xD00DFEED
 
-# Code, a word of .data, then 64 bytes of .bss (as in test_loader).
-PROGRAM = """
-    .syntax unified
-    .global _start
-    .text
-_start:
-    mov r0, #1
-    b .
-    .data
-value:
-    .word 0x11223344
-    .bss
-buffer:
-    .space 64
-"""
+PROGRAM = DATA_AND_BSS_PROGRAM
 
 
 def _memory() -> PhysicalMemory:
@@ -64,14 +49,7 @@ def _image(path: Path, extra: str = "") -> str:
 
 def _link(folder: Path, source: str = PROGRAM) -> Path:
     """``source`` assembled and linked with .text at RAM_IPA."""
-    asm, elf = folder / "guest.s", folder / "guest.elf"
-    asm.write_text(source)
-    subprocess.run(
-        ["arm-none-eabi-gcc", "-nostdlib", f"-Ttext={RAM_IPA:#x}", str(asm), "-o", str(elf)],
-        check=True,
-        capture_output=True,
-    )
-    return elf
+    return link_elf(folder, RAM_IPA, source)
 
 
 # -- ipa_to_pa ----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,37 +10,16 @@ import pytest
 from rthv.board.description import load_board
 from rthv.board.loader import Image, ImageError, Segment, load_image, read_image
 from rthv.board.memory import PhysicalMemory
+from support import DATA_AND_BSS_PROGRAM, link_elf
 
 EM_386, EM_ARM, EM_X86_64 = 3, 40, 62
 
-# Code, a word of .data right after it, then 64 bytes of .bss.
-PROGRAM = """
-    .syntax unified
-    .global _start
-    .text
-_start:
-    mov r0, #1
-    b .
-    .data
-value:
-    .word 0x11223344
-    .bss
-buffer:
-    .space 64
-"""
+PROGRAM = DATA_AND_BSS_PROGRAM
 
 
 def _link(tmp_path: Path, text_address: int, source: str = PROGRAM) -> Path:
     """Assemble and link ``source`` with .text at ``text_address``; returns the ELF."""
-    asm = tmp_path / "guest.s"
-    elf = tmp_path / f"guest-{text_address:08x}.elf"
-    asm.write_text(source)
-    subprocess.run(
-        ["arm-none-eabi-gcc", "-nostdlib", f"-Ttext={text_address:#x}", str(asm), "-o", str(elf)],
-        check=True,
-        capture_output=True,
-    )
-    return elf
+    return link_elf(tmp_path, text_address, source)
 
 
 def _elf_header(elf_class: int, data: int, machine: int) -> bytes:
