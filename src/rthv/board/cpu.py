@@ -164,33 +164,42 @@ class CpuCore:
         result = self._emulate(NEVER_REACHED)
         if result is not None:
             return result
-        reason = self.counter.stop_reason
-        if reason is StopReason.BUDGET:
+        if self.counter.stop_reason is StopReason.BUDGET:
             return self._finish_budget(budget)
+        return self._stopped()
+
+    def _stopped(self) -> CpuExit:
+        """The exit of a run that ended without an exception, by why the hook stopped it."""
+        reason = self.counter.stop_reason
         if reason is StopReason.SOFT:
             return self._here(ExitKind.SLICE)
         if reason is StopReason.IRQ_UNMASKED:
             return self._here(ExitKind.IRQ_UNMASKED)
+        if reason is StopReason.BUDGET:
+            return self._here(ExitKind.BUDGET)
         return self._here(ExitKind.WFI)
 
     def _finish_budget(self, budget: int) -> CpuExit:
+        """Run the few instructions left before ``budget`` inside the block the hook refused."""
         remaining = budget - self.counter.executed
-        if remaining > 0:
-            pc, thumb = self.regs.pc, self.regs.thumb
-            if thumb:
-                code = read_code(self.uc, pc, 4 * remaining)
-                until = thumb_instruction_address(code, pc, remaining)
-            else:
-                until = pc + 4 * remaining
-            # The block is already translated in full; drop it so Unicorn translates one that
-            # ends at ``until`` (an exit inside a cached block would not be seen).
-            self.uc.ctl_remove_cache(pc, until)
-            result = self._emulate(until)
-            if result is not None:
-                return result
-            if self.counter.stop_reason is not StopReason.NONE or self.regs.pc != until:
-                return self.run(budget=budget)
-        return self._here(ExitKind.BUDGET)
+        if remaining <= 0:
+            return self._here(ExitKind.BUDGET)
+        pc, thumb = self.regs.pc, self.regs.thumb
+        if thumb:
+            code = read_code(self.uc, pc, 4 * remaining)
+            until = thumb_instruction_address(code, pc, remaining)
+        else:
+            until = pc + 4 * remaining
+        # The block is already translated in full; drop it so Unicorn translates one that ends
+        # at ``until`` (an exit inside a cached block would not be seen).
+        self.uc.ctl_remove_cache(pc, until)
+        self.counter.state.stop_reason = StopReason.NONE
+        result = self._emulate(until)
+        if result is not None:
+            return result
+        if self.counter.stop_reason is StopReason.NONE and self.regs.pc == until:
+            return self._here(ExitKind.BUDGET)
+        return self._stopped()  # a stop request or an unmask inside those instructions
 
     def _emulate(self, until: int) -> CpuExit | None:
         while True:

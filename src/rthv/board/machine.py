@@ -127,6 +127,8 @@ class Machine:
         self.idle_cycles = 0
         self._running: CpuCore | None = None
         self._slice_start = 0
+        self._deadline = NO_LIMIT
+        self._retired_total = 0
         self._build_gic()
         for block in self.board.ram:
             self.memory.add_ram(block.name, block.base, block.size)
@@ -269,9 +271,6 @@ class Machine:
         self.clock.commit_instructions(done)
         self._retired_total += done
         return exit
-
-    _retired_total = 0
-    _deadline = NO_LIMIT
 
     def idle_until(self, limit: int) -> bool:
         """Let the CPU sleep until the next event (at most ``limit``); False if none is coming."""

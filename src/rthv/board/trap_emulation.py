@@ -14,14 +14,10 @@ _MASK32 = 0xFFFFFFFF
 def skip_instruction(regs: Registers, exit: CpuExit) -> None:
     """Advance PC past the instruction at ``exit.pc``."""
     if exit.thumb:
-        first = int.from_bytes(bytes(_read_halfword(regs, exit.pc)), "little")
+        first = int.from_bytes(regs.read_memory(exit.pc, 2), "little")
         regs[Reg.PC] = exit.pc + (4 if is_wide_thumb(first) else 2)
     else:
         regs[Reg.PC] = exit.pc + 4
-
-
-def _read_halfword(regs: Registers, address: int) -> bytes:
-    return regs.read_memory(address, 2)
 
 
 def emulate_coprocessor(regs: Registers, access: CoprocessorAccess, timer: GenericTimer) -> bool:
