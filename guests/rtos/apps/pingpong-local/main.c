@@ -6,47 +6,14 @@
  * the CRC expected from generating the same messages locally.
  */
 #include <tk/tkernel.h>
+#include <pingpong_msg.h>
 
 #ifndef PP_COUNT
 #define PP_COUNT    1000
 #endif
-#define MAXWORDS    8
-
-typedef struct {
-	UW	seq;
-	UW	dir;                    /* 0: ping (A->B), 1: pong (B->A) */
-	UW	data[MAXWORDS - 2];
-} MSG;
 
 static ID mbf_ab, mbf_ba, sem_done;
 static UW crc_a, crc_b, errors;
-
-static UW crc32(UW crc, const void *p, UW n)
-{
-	const UB *b = p;
-	INT k;
-
-	crc = ~crc;
-	while (n-- > 0) {
-		crc ^= *b++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320U & -(crc & 1U));
-	}
-	return ~crc;
-}
-
-/* message seq in direction dir: 8..32 bytes of derived content */
-static INT make_msg(MSG *m, UW seq, UW dir)
-{
-	INT words = 2 + (INT)(seq % 7);
-	INT i;
-
-	m->seq = seq;
-	m->dir = dir;
-	for (i = 0; i < words - 2; i++)
-		m->data[i] = (seq * 2654435761U) ^ (dir << 31) ^ ((UW)i * 0x9e3779b9U);
-	return words * 4;
-}
 
 static void receive_check(ID mbf, UW seq, UW dir, UW *crc)
 {

@@ -38,6 +38,7 @@
  */
 #include <tk/tkernel.h>
 #include <rthv_ipc.h>
+#include <pingpong_msg.h>
 #include "layout.h"
 
 #if defined(PPVM_ROLE_A) == defined(PPVM_ROLE_B)
@@ -72,7 +73,6 @@
 #define WAIT_MS         1000            /* one wait for a notification */
 #define HELLO_WAITS     30              /* give up on the peer after 30 s */
 #define MSG_WAITS       10              /* give up on a message after 10 s */
-#define MAXWORDS        8
 
 /* a control line, written only by its owner */
 typedef struct {
@@ -81,12 +81,6 @@ typedef struct {
 	volatile UW seen;               /* the peer nonce the owner acknowledged */
 	UW _pad[13];
 } PPVM_CTL;
-
-typedef struct {
-	UW	seq;
-	UW	dir;                    /* 0: A -> B, 1: B -> A */
-	UW	data[MAXWORDS - 2];
-} MSG;
 
 #define SHM(off)        ((UW)PPVM_SHM_IPA + (off))
 
@@ -105,33 +99,6 @@ static UW bad_msgs, hvc_errors, lost_notifies, ring_errors, timeouts;
 static inline void barrier(void)
 {
 	__asm__ volatile("dmb sy" : : : "memory");
-}
-
-static UW crc32(UW crc, const void *p, UW n)
-{
-	const UB *b = p;
-	INT k;
-
-	crc = ~crc;
-	while (n-- > 0) {
-		crc ^= *b++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xedb88320U & -(crc & 1U));
-	}
-	return ~crc;
-}
-
-/* message seq in direction dir (as pingpong-local): 8..32 bytes */
-static INT make_msg(MSG *m, UW seq, UW dir)
-{
-	INT words = 2 + (INT)(seq % 7);
-	INT i;
-
-	m->seq = seq;
-	m->dir = dir;
-	for (i = 0; i < words - 2; i++)
-		m->data[i] = (seq * 2654435761U) ^ (dir << 31) ^ ((UW)i * 0x9e3779b9U);
-	return words * 4;
 }
 
 static void virq_handler(UINT intno)
