@@ -14,6 +14,7 @@ import selectors
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -61,19 +62,24 @@ def time_rthv(image: Path) -> tuple[int, float]:
     return result.instructions, time.perf_counter() - started
 
 
-def time_unicorn_ceiling(image: Path) -> float:
-    """Wall seconds of bare Unicorn running ``image``: no hooks, no time, no devices beyond stubs.
+def time_unicorn_ceiling(image: Path) -> tuple[float, bytes]:
+    """Wall seconds of bare Unicorn running ``image``, and what it printed on UART0.
 
-    This is the ceiling any simulator built on Unicorn can reach; rthv's exact time costs the
-    difference.
+    No hooks, no time, no devices beyond stubs (UART0 only collects its output): the ceiling any
+    simulator built on Unicorn can reach; rthv's exact time costs the difference.
     """
     board = load_board("vexpress-a15")
     uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
     uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_A15)
     for block in board.ram:
         uc.mem_map(block.base, block.size)
+    console = board.device(board.console)
+    printed = bytearray()
+    uc.mmio_map(
+        console.base, console.size, lambda *_: 0, None, _collect_data_register(printed), None
+    )
     stubs = [(board.gic.distributor, 0x1000), (board.gic.cpu_interface, 0x1000)]
-    stubs += [(device.base, device.size) for device in board.devices]
+    stubs += [(d.base, d.size) for d in board.devices if d.name != board.console]
     for base, size in stubs:
         uc.mmio_map(base, size, lambda *_: 0, None, lambda *_: None, None)
     parsed = read_image(image)
@@ -82,7 +88,25 @@ def time_unicorn_ceiling(image: Path) -> float:
     uc.reg_write(arm_const.UC_ARM_REG_CPSR, 0x1D3)
     started = time.perf_counter()
     uc.emu_start(parsed.entry, NEVER_REACHED)  # returns at the guest's final WFI
-    return time.perf_counter() - started
+    return time.perf_counter() - started, bytes(printed)
+
+
+def _collect_data_register(sink: bytearray) -> Callable[..., None]:
+    """A PL011 write callback keeping the bytes written to its data register (offset 0)."""
+
+    def write(_uc: object, offset: int, _size: int, value: int, _data: object) -> None:
+        if offset == 0:
+            sink.append(value & 0xFF)
+
+    return write
+
+
+def time_unicorn_to_end(image: Path) -> float:
+    """``time_unicorn_ceiling``, refusing a run that did not reach the compute guest's end."""
+    seconds, printed = time_unicorn_ceiling(image)
+    if END_MARKER not in printed:
+        raise RuntimeError(f"bare Unicorn did not run {image} to {END_MARKER.decode()!r}")
+    return seconds
 
 
 def time_qemu(image: Path) -> float:
@@ -120,7 +144,7 @@ def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
     instructions = ours[0][0]
     rthv_s = statistics.median(seconds for _, seconds in ours)
     qemu_s = statistics.median(time_qemu(image) for _ in range(repetitions))
-    unicorn_s = statistics.median(time_unicorn_ceiling(image) for _ in range(repetitions))
+    unicorn_s = statistics.median(time_unicorn_to_end(image) for _ in range(repetitions))
     rthv_mips = instructions / rthv_s / 1e6
     qemu_mips = instructions / qemu_s / 1e6
     unicorn_mips = instructions / unicorn_s / 1e6
