@@ -27,7 +27,7 @@ GUEST_BASE = 0x8000_0000  # where the test guest is linked: vexpress-a15 RAM
 def guest_elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny Arm ELF linked at 0x80000000, built with the GNU Arm toolchain."""
     if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc is not installed")
+        pytest.fail("arm-none-eabi-gcc is not installed: `make` installs gcc-arm-none-eabi")
     build = tmp_path_factory.mktemp("guest")
     source = build / "start.S"
     source.write_text(".global _start\n_start:\n    wfi\n    b _start\n")
