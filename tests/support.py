@@ -14,11 +14,10 @@ import unicorn
 
 from rthv.board.clock import VirtualClock
 from rthv.board.cpu import CpuCore
-from rthv.board.description import load_board
 from rthv.board.events import EventQueue
-from rthv.board.loader import load_image, read_image
 from rthv.board.machine import Machine
 from rthv.board.signal import Signal
+from rthv.tools.bare import boot_bare
 
 REPO = Path(__file__).resolve().parents[1]
 GUEST_BUILD = REPO / "guests" / "build"
@@ -48,14 +47,12 @@ class Booted:
 def boot(image: Path, board: str = "vexpress-a15", *, native_counter: bool | None = None) -> Booted:
     """A fresh board with ``image`` loaded and the CPU at its entry point."""
     consoles: dict[str, bytearray] = {}
-    machine = Machine(
-        load_board(board),
+    machine = boot_bare(
+        image,
+        board=board,
         native_counter=native_counter,
         console=lambda name, data: consoles.setdefault(name, bytearray()).extend(data),
     )
-    parsed = read_image(image)
-    load_image(parsed, machine.memory)
-    machine.reset(parsed.entry)
     return Booted(machine, consoles)
 
 

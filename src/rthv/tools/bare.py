@@ -30,6 +30,31 @@ class BareRun:
         return self.machine.clock.to_ns(self.result.cycles)
 
 
+def boot_bare(
+    image_path: Path,
+    *,
+    board: str = "vexpress-a15",
+    load_address: int | None = None,
+    frequency_hz: int = 1_000_000_000,
+    cpi: int = 1,
+    native_counter: bool | None = None,
+    console: ConsoleSink | None = None,
+) -> Machine:
+    """A fresh board with ``image_path`` loaded and the CPU at its entry, not yet running."""
+    description = load_board(board)
+    image = read_image(image_path, load_address=load_address)
+    machine = Machine(
+        description,
+        frequency_hz=frequency_hz,
+        cpi=cpi,
+        native_counter=native_counter,
+        console=console,
+    )
+    load_image(image, machine.memory)
+    machine.reset(image.entry)
+    return machine
+
+
 def run_bare(
     image_path: Path,
     *,
@@ -44,8 +69,6 @@ def run_bare(
     stop: StopRequest | None = None,
 ) -> BareRun:
     """Load ``image_path`` on a fresh board and run it until ``until_ns`` or until it idles."""
-    description = load_board(board)
-    image = read_image(image_path, load_address=load_address)
     consoles: dict[str, bytearray] = {}
 
     def sink(name: str, data: bytes) -> None:
@@ -53,11 +76,15 @@ def run_bare(
         if echo is not None:
             echo(name, data)
 
-    machine = Machine(
-        description, frequency_hz=frequency_hz, cpi=cpi, native_counter=native_counter, console=sink
+    machine = boot_bare(
+        image_path,
+        board=board,
+        load_address=load_address,
+        frequency_hz=frequency_hz,
+        cpi=cpi,
+        native_counter=native_counter,
+        console=sink,
     )
-    load_image(image, machine.memory)
-    machine.reset(image.entry)
     if stop is not None:
         stop.attach(machine)
     until = None if until_ns is None else machine.clock.from_ns(until_ns)

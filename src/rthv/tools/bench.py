@@ -24,8 +24,9 @@ from unicorn import arm_const
 from rthv.board.counter import native_available
 from rthv.board.cpu import NEVER_REACHED
 from rthv.board.description import load_board
-from rthv.board.loader import load_image, read_image
-from rthv.board.machine import Machine
+from rthv.board.loader import read_image
+from rthv.tools.bare import boot_bare
+from rthv.tools.paper import PaperResult
 
 START_MARKER = b"compute start"
 END_MARKER = b"compute done"
@@ -53,10 +54,7 @@ class SpeedResult:
 
 def time_rthv(image: Path) -> tuple[int, float]:
     """Instructions and wall seconds of one run of ``image`` on our board."""
-    machine = Machine(load_board("vexpress-a15"))
-    parsed = read_image(image)
-    load_image(parsed, machine.memory)
-    machine.reset(parsed.entry)
+    machine = boot_bare(image)
     started = time.perf_counter()
     result = machine.run()
     return result.instructions, time.perf_counter() - started
@@ -185,7 +183,7 @@ def speed_markdown(result: SpeedResult) -> str:
     )
 
 
-def write_json(result: object, json_path: Path) -> None:
-    """Store a benchmark's figures (a dataclass) as JSON."""
+def write_json(result: SpeedResult | PaperResult, json_path: Path) -> None:
+    """Store a benchmark's figures as JSON."""
     json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(asdict(result), indent=2) + "\n")  # type: ignore[call-overload]
+    json_path.write_text(json.dumps(asdict(result), indent=2) + "\n")

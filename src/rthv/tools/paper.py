@@ -12,9 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from rthv.board.description import load_board
-from rthv.board.loader import load_image, read_image
-from rthv.board.machine import Machine
+from rthv.tools.bare import boot_bare
 from rthv.tools.system import LinePrefixer, boot_system
 
 GUESTS = Path("guests/build/vexpress-a15")
@@ -37,10 +35,7 @@ class PaperResult:
 
 def _bare_output(image: Path, marker: str) -> str:
     text = bytearray()
-    machine = Machine(load_board("vexpress-a15"), console=lambda _n, data: text.extend(data))
-    parsed = read_image(image)
-    load_image(parsed, machine.memory)
-    machine.reset(parsed.entry)
+    machine = boot_bare(image, console=lambda _name, data: text.extend(data))
     for step in range(1, LIMIT_NS // STEP_NS + 1):
         machine.run(machine.clock.from_ns(step * STEP_NS))
         if marker.encode() in text:
