@@ -8,11 +8,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMPS := .stamps
-DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount \
-                   python3-venv python3-dev gcc make
+# Every program that src/ or tests/ start comes from one of these (tests/test_host_deps.py).
+DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount device-tree-compiler \
+                   python3-venv python3-dev gcc make apt
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup guests bench lint clean
+.PHONY: run test setup debian guests bench lint clean
 
 run: setup
 	$(BIN)/rthv run examples/two-rtos.toml --until 600ms
@@ -29,9 +30,10 @@ lint: setup
 bench: setup
 	$(BIN)/rthv bench --paper --speed
 
-setup: $(STAMPS)/debian $(STAMPS)/venv guests
+setup: debian $(STAMPS)/venv guests
 
-$(STAMPS)/debian:
+# Checked on every run (dpkg is quick), so a package removed or newly listed is installed again.
+debian:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -39,16 +41,15 @@ $(STAMPS)/debian:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c $(STAMPS)/debian
+$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c | debian
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/python -c "from rthv.board.counter import native_available as n; assert n(), 'native counter not built'"
 	@mkdir -p $(STAMPS) && touch $@
 
-guests: $(STAMPS)/debian
+guests: debian
 	$(MAKE) -s -C guests
 
 clean:
