@@ -1,0 +1,76 @@
+"""Pinned simulated behaviour: each example's consoles, counts and trace hash, fixed on purpose.
+
+A change to timing, the trap path or the hypervisor's internals that alters what a guest sees, or
+when, makes this test fail. If the change is meant, regenerate the pins and say why in the commit:
+
+    .venv/bin/python tests/test_pinned_runs.py --update
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PINS = REPO / "tests" / "fixtures" / "pinned_runs.json"
+
+# (example, --until): every example system, run long enough to show what it is for.
+RUNS = [
+    ("two-rtos", "600ms"),
+    ("pingpong-vm", "100ms"),
+    ("pingpong-vm-fp", "100ms"),
+    ("pingpong-vm-edf", "100ms"),
+    ("rt-hog-fp", "300ms"),
+    ("boot-vm", "10ms"),
+    ("uboot-vm", "20ms"),
+]
+
+VM_FIGURES = ("instructions", "traps", "hypercalls", "injections", "gicd_accesses", "switches_in")
+
+
+def observe(example: str, until: str, folder: Path) -> dict[str, Any]:
+    """Run one example through the command line; what it shows, reduced to comparable facts."""
+    report, trace = folder / f"{example}.json", folder / f"{example}.trace.json"
+    command = [
+        sys.executable,
+        "-m",
+        "rthv.tools.cli",
+        "run",
+        str(REPO / "examples" / f"{example}.toml"),
+    ]
+    command += ["--until", until, "--json", str(report), "--trace", str(trace)]
+    subprocess.run(command, check=True, capture_output=True)
+    data = json.loads(report.read_text())
+    return {
+        "stopped": data["stopped"],
+        "virtual_time_ns": data["virtual_time_ns"],
+        "world_switches": data["world_switches"],
+        "vms": {vm["name"]: {key: vm[key] for key in VM_FIGURES} for vm in data["vms"]},
+        "consoles_sha256": {
+            name: hashlib.sha256(text.encode()).hexdigest()
+            for name, text in sorted(data["consoles"].items())
+        },
+        "trace_sha256": hashlib.sha256(trace.read_bytes()).hexdigest(),
+    }
+
+
+@pytest.mark.parametrize(("example", "until"), RUNS)
+def test_example_runs_as_pinned(example: str, until: str, tmp_path: Path) -> None:
+    """The example's consoles, counts and trace are exactly the pinned ones."""
+    pinned = json.loads(PINS.read_text())[f"{example}@{until}"]
+    assert observe(example, until, tmp_path) == pinned
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        pins = {f"{e}@{u}": observe(e, u, Path(scratch)) for e, u in RUNS}
+    PINS.write_text(json.dumps(pins, indent=2, sort_keys=True) + "\n")
+    print(f"wrote {PINS}")
