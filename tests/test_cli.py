@@ -195,3 +195,15 @@ def test_run_writes_a_json_report_for_ci(
         "b": "Hello from rthv guest\nhello done\n",
     }
     assert report["instructions"] == 606
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+@pytest.mark.parametrize("command", ["run", "run-bare"])
+def test_a_slice_below_one_instruction_is_refused(
+    command: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--slice 0 or -1 would never advance: one error line and exit 2, in both commands."""
+    target = "examples/two-rtos.toml" if command == "run" else str(guest_image("hello"))
+    assert main([command, target, "--slice", value]) == 2
+    err = capsys.readouterr().err
+    assert err == f"rthv: error: --slice {value}: a slice is at least 1 instruction\n"

@@ -204,3 +204,48 @@ def test_load_image_checks_every_segment_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ImageError, match=r"segment at 0x87fffffc: .* runs past the end of dram"):
         load_image(image, memory)
     assert memory.read(0x8000_0000, 4) == bytes(4)
+
+
+def _first_load_header(data: bytes) -> int:
+    """File offset of the first PT_LOAD program header of a 32-bit little-endian ELF."""
+    (phoff,) = struct.unpack_from("<I", data, 28)
+    phentsize, phnum = struct.unpack_from("<HH", data, 42)
+    for index in range(phnum):
+        at = phoff + index * phentsize
+        if struct.unpack_from("<I", data, at)[0] == 1:
+            return at
+    raise AssertionError("no PT_LOAD")
+
+
+def test_elf_cut_inside_its_segment_data_is_refused(tmp_path: Path) -> None:
+    """An ELF whose file ends before its segment's bytes do is refused, not zero-filled."""
+    data = _link(tmp_path, 0x8000_0000).read_bytes()
+    header = _first_load_header(data)
+    offset, _vaddr, _paddr, filesz = struct.unpack_from("<IIII", data, header + 4)
+    cut = tmp_path / "cut.elf"
+    cut.write_bytes(data[: offset + filesz // 2])
+    message = _error(cut)
+    assert str(cut) in message and "segment 0" in message and "past the end of the file" in message
+
+
+def test_elf_segment_offset_past_the_end_is_refused(tmp_path: Path) -> None:
+    """A segment whose file offset lies beyond the file is refused with its numbers."""
+    data = bytearray(_link(tmp_path, 0x8000_0000).read_bytes())
+    header = _first_load_header(bytes(data))
+    struct.pack_into("<I", data, header + 4, len(data) + 0x1000)
+    bad = tmp_path / "offset.elf"
+    bad.write_bytes(bytes(data))
+    message = _error(bad)
+    assert "segment 0" in message and "past the end of the file" in message
+
+
+def test_elf_segment_with_more_file_bytes_than_memory_is_refused(tmp_path: Path) -> None:
+    """p_filesz > p_memsz is malformed: one line that says so, not "negative count"."""
+    data = bytearray(_link(tmp_path, 0x8000_0000).read_bytes())
+    header = _first_load_header(bytes(data))
+    filesz = struct.unpack_from("<I", data, header + 16)[0]
+    struct.pack_into("<I", data, header + 20, filesz - 4)  # p_memsz
+    bad = tmp_path / "sizes.elf"
+    bad.write_bytes(bytes(data))
+    message = _error(bad)
+    assert "segment 0" in message and "p_filesz" in message and "p_memsz" in message

@@ -89,11 +89,28 @@ def native_available() -> bool:
 
 def read_code(uc: unicorn.Uc, address: int, size: int) -> bytes:
     """Read ``size`` bytes of code at virtual ``address`` through the guest's MMU."""
+    code = try_read_code(uc, address, size)
+    if code is None:
+        raise GuestMemoryError(f"no code to read at {address:#010x} ({size} bytes)")
+    return code
+
+
+def try_read_code(uc: unicorn.Uc, address: int, size: int) -> bytes | None:
+    """``size`` bytes of code at virtual ``address`` through the guest's MMU, None if any of
+    them has no mapping (the guest's own translation, then the engine's address space)."""
+    if address < 0 or address + size > 1 << 32:
+        return None
     buffer = ctypes.create_string_buffer(size)
-    status = _vmem_read(uc._uch, address, _UC_PROT_EXEC, buffer, size)
-    if status != 0:
+    if _vmem_read(uc._uch, address, _UC_PROT_EXEC, buffer, size) == 0:
+        return buffer.raw
+    try:
         return bytes(uc.mem_read(address, size))
-    return buffer.raw
+    except unicorn.UcError:
+        return None
+
+
+class GuestMemoryError(Exception):
+    """Guest memory that the board had to read is not there (nothing is mapped)."""
 
 
 class InstructionCounter:

@@ -16,7 +16,13 @@ import unicorn
 from unicorn import arm_const
 from unicorn.unicorn_py3.unicorn import Uc
 
-from rthv.board.counter import NO_LIMIT, InstructionCounter, StopReason, read_code
+from rthv.board.counter import (
+    NO_LIMIT,
+    InstructionCounter,
+    StopReason,
+    read_code,
+    try_read_code,
+)
 from rthv.board.decode import CoprocessorAccess, decode_coprocessor, decode_hvc, fetch_word
 from rthv.board.device import MmioDevice
 from rthv.board.registers import CNTHCTL, Registers
@@ -259,13 +265,17 @@ class CpuCore:
 
     def _on_invalid(self, uc: Uc, _data: object) -> bool:
         pc, thumb = self.regs.pc, self.regs.thumb
-        if uc.reg_read(arm_const.UC_ARM_REG_ESR) == 0 and _follows_hint(uc, pc, thumb):
+        # An UNDEF sets the syndrome and leaves PC at the instruction; WFE and YIELD leave it
+        # clear and PC after the hint. Clear it after each use, so that none goes stale.
+        syndrome = uc.reg_read(arm_const.UC_ARM_REG_ESR)
+        uc.reg_write(arm_const.UC_ARM_REG_ESR, 0)
+        if syndrome == 0 and _follows_hint(uc, pc, thumb):
             self.counter.correct_to(self.counter.retired_before(pc))
             return True  # WFE and YIELD are hints: executing them as NOPs is architectural
         self.counter.correct_to(self.counter.retired_before(pc))
-        word = fetch_word(read_code(uc, pc, 4), thumb)
-        hvc = decode_hvc(word, thumb)
-        access = decode_coprocessor(word, thumb)
+        word = _instruction_at(uc, pc, thumb)
+        hvc = None if word is None else decode_hvc(word, thumb)
+        access = None if word is None else decode_coprocessor(word, thumb)
         if hvc is not None:
             self._pending = CpuExit(ExitKind.HVC, pc, thumb, hvc_imm=hvc)
         elif access is not None:
@@ -324,14 +334,32 @@ class CpuCore:
         )
 
 
+def _instruction_at(uc: Uc, pc: int, thumb: bool) -> int | None:
+    """The instruction word at ``pc`` (see ``fetch_word``), None if its bytes are not there."""
+    first = try_read_code(uc, pc, 2 if thumb else 4)
+    if first is None:
+        return None
+    if not thumb:
+        return fetch_word(first, thumb)
+    if not is_wide_thumb(int.from_bytes(first, "little")):
+        return fetch_word(first + bytes(2), thumb)
+    second = try_read_code(uc, pc + 2, 2)
+    return None if second is None else fetch_word(first + second, thumb)
+
+
 def _follows_hint(uc: Uc, pc: int, thumb: bool) -> bool:
     """True if the instruction just before ``pc`` is WFE or YIELD."""
-    if thumb:
-        before = read_code(uc, pc - 4, 4)
-        last16 = int.from_bytes(before[2:4], "little")
-        if last16 in _THUMB_HINTS and not is_wide_thumb(int.from_bytes(before[0:2], "little")):
-            return True
-        return int.from_bytes(before[0:2], "little") == 0xF3AF and (
-            int.from_bytes(before[2:4], "little") & 0xFF in (1, 2)
-        )
-    return int.from_bytes(read_code(uc, pc - 4, 4), "little") in _ARM_HINTS
+    if not thumb:
+        before = try_read_code(uc, pc - 4, 4)
+        return before is not None and int.from_bytes(before, "little") in _ARM_HINTS
+    last = try_read_code(uc, pc - 2, 2)
+    if last is None:
+        return False
+    earlier = try_read_code(uc, pc - 4, 2)  # absent when the hint starts a mapped region
+    if int.from_bytes(last, "little") in _THUMB_HINTS:
+        return earlier is None or not is_wide_thumb(int.from_bytes(earlier, "little"))
+    return (
+        earlier is not None
+        and int.from_bytes(earlier, "little") == 0xF3AF
+        and int.from_bytes(last, "little") & 0xFF in (1, 2)
+    )

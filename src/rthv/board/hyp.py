@@ -25,3 +25,7 @@ class Pl2Software(Protocol):
     def lockup(self, exit: CpuExit, reason: str) -> None:
         """The running guest takes exception after exception and can never progress."""
         ...
+
+    def internal_error(self, error: Exception) -> None:
+        """Running or serving the current guest raised ``error``: a bug, not the guest's doing."""
+        ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,17 +71,35 @@ def _read_elf(path: Path, data: bytes) -> Image:
                 raise ImageError(f"{path}: ELF for {machine}, not 32-bit Arm (EM_ARM)")
             if elf.elfclass != 32 or not elf.little_endian:
                 raise ImageError(f"{path}: not a 32-bit little-endian ELF")
+            loads = [s for s in elf.iter_segments() if s["p_type"] == _PT_LOAD]
             segments = tuple(
-                Segment(seg["p_paddr"], seg.data(), seg["p_memsz"])
-                for seg in elf.iter_segments()
-                if seg["p_type"] == _PT_LOAD and seg["p_memsz"] > 0
+                Segment(
+                    seg["p_paddr"], _segment_bytes(path, index, seg.header, data), seg["p_memsz"]
+                )
+                for index, seg in enumerate(loads)
+                if seg["p_memsz"] > 0
             )
             entry = int(elf["e_entry"])
-    except ELFError as error:
+    except (ELFError, struct.error) as error:
         raise ImageError(f"{path}: malformed ELF: {error}") from None
     if not segments:
         raise ImageError(f"{path}: ELF has no loadable segments")
     return Image(path, entry, segments)
+
+
+def _segment_bytes(path: Path, index: int, header: Mapping[str, int], data: bytes) -> bytes:
+    """The file bytes of loadable segment ``index``: all of them must be in the file."""
+    offset, filesz, memsz = header["p_offset"], header["p_filesz"], header["p_memsz"]
+    if filesz > memsz:
+        raise ImageError(
+            f"{path}: segment {index}: p_filesz {filesz:#x} is larger than p_memsz {memsz:#x}"
+        )
+    if offset + filesz > len(data):
+        raise ImageError(
+            f"{path}: segment {index}: its {filesz:#x} bytes at offset {offset:#x} go past the "
+            f"end of the file ({len(data):#x} bytes): truncated or malformed ELF"
+        )
+    return data[offset : offset + filesz]
 
 
 def load_image(image: Image, memory: PhysicalMemory) -> None:

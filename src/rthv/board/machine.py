@@ -224,6 +224,8 @@ class Machine:
 
     def run(self, until: int | None = None, *, max_slice: int | None = None) -> RunResult:
         """Run until virtual time ``until`` (cycles), idleness, or a halt by PL2 software."""
+        if max_slice is not None and max_slice < 1:
+            raise ValueError(f"slice: {max_slice} instructions; it must be at least 1")
         limit = NO_LIMIT if until is None else until
         self.halted = False
         while True:
@@ -243,12 +245,17 @@ class Machine:
                     return self._result(StopCause.IDLE)
                 continue
             deadline = min(self.events.peek() or NO_LIMIT, limit)
-            exit = self._run_slice(deadline, max_slice)
-            if exit.kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
-                if not self.idle_until(limit):
-                    return self._result(StopCause.IDLE)
-            else:
-                self._handle(exit)
+            try:
+                exit = self._run_slice(deadline, max_slice)
+                if exit.kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
+                    if not self.idle_until(limit):
+                        return self._result(StopCause.IDLE)
+                else:
+                    self._handle(exit)
+            except Exception as error:
+                if self.hyp is None:
+                    raise
+                self.hyp.internal_error(error)  # PL2 stops that guest; the others go on
 
     def _run_slice(self, deadline: int, max_slice: int | None) -> CpuExit:
         core = self.core
@@ -384,14 +391,13 @@ class Machine:
         if self._stalled_entries < LOCKUP_ENTRIES:
             return False
         self._stalled_entries = 0
-        reason = (
-            f"{exit.kind.value} at pc {exit.pc:#010x} repeats without executing an instruction "
-            "(is there code at the exception vectors?)"
+        repeats = (
+            "repeats without executing an instruction (is there code at the exception vectors?)"
         )
         if self.hyp is not None:
-            self.hyp.lockup(exit, reason)
+            self.hyp.lockup(exit, f"{exit.kind.value} {repeats}")
         else:
-            self.lockup = reason
+            self.lockup = f"{exit.kind.value} at pc {exit.pc:#010x} {repeats}"
             self.halted = True
         return True
 

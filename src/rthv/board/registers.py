@@ -8,6 +8,8 @@ from typing import NamedTuple
 import unicorn
 from unicorn import arm_const as uca
 
+from rthv.board.counter import try_read_code
+
 
 class Reg(enum.IntEnum):
     """Core registers, as seen in the current mode (banked SP/LR/SPSR follow CPSR.M)."""
@@ -136,6 +138,10 @@ class Registers:
     def read_memory(self, address: int, length: int) -> bytes:
         """Bytes at ``address`` as the engine maps it (no guest MMU translation)."""
         return bytes(self._uc.mem_read(address, length))
+
+    def fetch(self, address: int, length: int) -> bytes | None:
+        """Code bytes at virtual ``address`` through the guest's MMU; None if not all mapped."""
+        return try_read_code(self._uc, address, length)
 
     def snapshot(self) -> dict[str, int]:
         """All general registers and CPSR of the current mode, by name."""

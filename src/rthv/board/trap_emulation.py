@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu import CpuExit
 from rthv.board.decode import CoprocessorAccess
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
@@ -12,10 +13,13 @@ _MASK32 = 0xFFFFFFFF
 
 
 def skip_instruction(regs: Registers, exit: CpuExit) -> None:
-    """Advance PC past the instruction at ``exit.pc``."""
+    """Advance PC past the instruction at ``exit.pc`` (a virtual address: the guest's MMU may
+    be on). Raises ``GuestMemoryError`` if its first halfword cannot be read."""
     if exit.thumb:
-        first = int.from_bytes(regs.read_memory(exit.pc, 2), "little")
-        regs[Reg.PC] = exit.pc + (4 if is_wide_thumb(first) else 2)
+        code = regs.fetch(exit.pc, 2)
+        if code is None:
+            raise GuestMemoryError(f"no instruction to skip at pc {exit.pc:#010x}")
+        regs[Reg.PC] = exit.pc + (4 if is_wide_thumb(int.from_bytes(code, "little")) else 2)
     else:
         regs[Reg.PC] = exit.pc + 4
 

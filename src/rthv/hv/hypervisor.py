@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu import CpuExit
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.machine import InterruptRecord, Machine, RunResult
@@ -23,7 +25,7 @@ from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import HypervisorMemory, Stage2Table
 from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
-from rthv.hv.vm import Vm, VmFault, access_of
+from rthv.hv.vm import Vm, VmFault
 
 GICC_CTLR_ENABLE_EOIMODE = 0x1 | (1 << 9)  # EnableGrp0, EOImodeNS: drop priority, HW deactivates
 PRIORITY_MASK_ALL = 0xFF
@@ -208,13 +210,25 @@ class Hypervisor:
             return
         vm.counters.traps += 1
         self.machine.charge(self.costs.trap_entry_exit)
-        TRAP_HANDLERS[exit.kind](self, vm, exit)
+        try:
+            TRAP_HANDLERS[exit.kind](self, vm, exit)
+        except GuestMemoryError as error:
+            self.stop_vm(vm, f"guest memory unreadable: {error}", exit.pc, 0, "")
+        except Exception as error:  # one VM's trap must never take the others down
+            self._internal_error(vm, error, exit.pc)
 
     def lockup(self, exit: CpuExit, reason: str) -> None:
         """The running VM is stuck in an exception loop: stop it, the others go on."""
         vm = self.current
         if vm is not None:
-            self.stop_vm(vm, f"lockup: {reason}", exit.pc, exit.address, access_of(exit))
+            self.stop_vm(vm, f"lockup: {reason}", exit.pc, 0, "")
+
+    def internal_error(self, error: Exception) -> None:
+        """rthv failed while it ran the current VM: stop that VM with a report, go on."""
+        vm = self.current
+        if vm is None:
+            raise error
+        self._internal_error(vm, error, vm.core.regs.pc)
 
     # -- services for the trap handlers --------------------------------------------------------
 
@@ -227,9 +241,12 @@ class Hypervisor:
         elif vm.handle.state is VmState.WAITING:
             self.scheduler.vm_runnable(vm.handle)
 
-    def stop_vm(self, vm: Vm, reason: str, pc: int, address: int, access: str) -> None:
+    def stop_vm(
+        self, vm: Vm, reason: str, pc: int, address: int, access: str, *, internal: bool = False
+    ) -> None:
         """Stop ``vm`` for good and report why; the other VMs go on."""
-        fault = VmFault(vm.name, reason, pc, address, access, self.machine.clock.now())
+        now = self.machine.clock.now()
+        fault = VmFault(vm.name, reason, pc, address, access, now, internal)
         vm.fault = fault
         self.faults.append(fault)
         self.record("fault", vm, fault.describe())
@@ -244,6 +261,12 @@ class Hypervisor:
         self._say(line)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _internal_error(self, vm: Vm, error: Exception, pc: int) -> None:
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        reason = f"internal error{where}: {type(error).__name__}: {error}"
+        self.stop_vm(vm, reason, pc, 0, "", internal=True)
 
     def _world_switch(self, old: VmHandle | None, new: VmHandle | None) -> None:
         machine = self.machine

@@ -20,14 +20,16 @@ class VmFault:
     reason: str
     pc: int
     address: int
-    access: str
+    access: str  # "" when no memory access was involved (then the address means nothing)
     cycle: int
+    internal: bool = False  # rthv itself failed while serving the VM: a bug to report
 
     def describe(self) -> str:
         """One line for the console and the summary."""
+        where = f", address {self.address:#010x} ({self.access})" if self.access else ""
         return (
-            f'vm "{self.vm}" stopped: {self.reason} at pc {self.pc:#010x}, '
-            f"address {self.address:#010x} ({self.access}), cycle {self.cycle}"
+            f'vm "{self.vm}" stopped: {self.reason} at pc {self.pc:#010x}{where}, '
+            f"cycle {self.cycle}"
         )
 
 

@@ -24,6 +24,7 @@ from rthv.tools.trace_export import write_chrome_trace
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
 EXIT_USAGE = 2  # bad input: nothing was run
+EXIT_INTERNAL_ERROR = 3  # rthv failed while serving a VM (that VM was stopped; a bug to report)
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
@@ -33,6 +34,11 @@ class CliError(Exception):
 
 def _int(text: str) -> int:
     return int(text, 0)
+
+
+def _check_slice(max_slice: int | None) -> None:
+    if max_slice is not None and max_slice < 1:
+        raise CliError(f"--slice {max_slice}: a slice is at least 1 instruction")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +95,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _run_system(args: argparse.Namespace) -> int:
+    _check_slice(args.slice)
     until = parse_duration(args.until) if args.until is not None else None
     consoles: dict[str, str] = {}
     hv, result = run_system(args.config, until, print, args.slice, args.stop, consoles)
@@ -102,10 +109,14 @@ def _run_system(args: argparse.Namespace) -> int:
     )
     for summary in summarise(hv):
         print(f"[rthv] {summary.line()}")
-    return 0
+    internal = [fault for fault in hv.faults if fault.internal]
+    for fault in internal:
+        print(f"rthv: {fault.describe()}", file=sys.stderr)
+    return EXIT_INTERNAL_ERROR if internal else 0
 
 
 def _run_bare(args: argparse.Namespace) -> int:
+    _check_slice(args.slice)
     until = parse_duration(args.until) if args.until is not None else None
 
     def echo(_name: str, data: bytes) -> None:

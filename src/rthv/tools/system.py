@@ -19,25 +19,36 @@ class LinePrefixer:
 
     def __init__(self, emit: Callable[[str], None]) -> None:
         self._emit = emit
-        self._partial: dict[str, str] = {}
+        # Pieces, joined only when a line ends (or when asked): text arrives byte by byte, and
+        # rebuilding a growing string per byte would cost time quadratic in its length.
+        self._partial: dict[str, list[str]] = {}
+        self._whole: dict[str, list[str]] = {}
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
-        self.text: dict[str, str] = {}
+
+    @property
+    def text(self) -> dict[str, str]:
+        """Everything each source printed so far."""
+        return {source: "".join(pieces) for source, pieces in self._whole.items()}
 
     def __call__(self, source: str, data: bytes) -> None:
         decoder = self._decoders.get(source)
         if decoder is None:  # UARTs deliver byte by byte: a character may span calls
             decoder = self._decoders[source] = codecs.getincrementaldecoder("utf-8")("replace")
         text = decoder.decode(data)
-        self.text[source] = self.text.get(source, "") + text
-        pending = self._partial.get(source, "") + text
-        *lines, rest = pending.split("\n")
+        self._whole.setdefault(source, []).append(text)
+        partial = self._partial.setdefault(source, [])
+        if "\n" not in text:
+            partial.append(text)
+            return
+        *lines, rest = ("".join(partial) + text).split("\n")
         for line in lines:
             self._emit(f"[{source}] {line.rstrip(chr(13))}")
-        self._partial[source] = rest
+        partial[:] = [rest]
 
     def flush(self) -> None:
         """Emit unfinished lines."""
-        for source, rest in self._partial.items():
+        for source, pieces in self._partial.items():
+            rest = "".join(pieces)
             if rest:
                 self._emit(f"[{source}] {rest.rstrip(chr(13))}")
         self._partial.clear()

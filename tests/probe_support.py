@@ -1,0 +1,70 @@
+"""Systems around the ``probe`` guest: one probe VM (with a script page) next to a hello VM."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from pathlib import Path
+
+from hv_support import System, boot, vm_toml
+from support import guest_image
+
+SCRIPT_IPA = 0x800F0000
+RESULTS_IPA = 0x800C0000
+HELLO = "Hello from rthv guest\nhello done\n"
+
+
+def probe_toml(folder: Path, probe: int, cases: Sequence[int] = (), *, name: str = "p") -> str:
+    """A [[vm]] running the probe guest with script ``probe`` (and table ``cases``)."""
+    script = folder / f"probe-{name}.bin"
+    words = [probe, len(cases), *cases]
+    script.write_bytes(struct.pack(f"<{len(words)}I", *(w & 0xFFFFFFFF for w in words)))
+    return "\n".join(
+        [
+            "[[vm]]",
+            f'name = "{name}"',
+            'console = "uart0"',
+            "[[vm.image]]",
+            f'path = "{guest_image("probe")}"',
+            "[[vm.image]]",
+            f'path = "{script}"',
+            f"load_ipa = {SCRIPT_IPA:#x}",
+            "[[vm.memory]]",
+            "ipa = 0x80000000",
+            'size = "1M"',
+            "[[vm.memory]]",
+            "ipa = 0x80200000",
+            'size = "4K"',
+            "[[vm.memory]]",
+            "ipa = 0x88000000",
+            'size = "4K"',
+            'kind = "rom"',
+            "[[vm.device]]",
+            'name = "uart0"',
+            "",
+        ]
+    )
+
+
+def probe_system(folder: Path, probe: int, cases: Sequence[int] = (), head: str = "") -> Path:
+    """A system file: the probe VM ``p`` and a hello VM ``b`` on UART1."""
+    path = folder / "system.toml"
+    header = 'board = "vexpress-a15"\n' + (head or '[scheduler]\npolicy = "round-robin"\n')
+    path.write_text(header + probe_toml(folder, probe, cases) + vm_toml("b", "hello", uart="uart1"))
+    return path
+
+
+def run_probe(folder: Path, probe: int, cases: Sequence[int] = (), until_ms: int = 50) -> System:
+    """Boot and run the probe system for ``until_ms`` of virtual time."""
+    system = boot(probe_system(folder, probe, cases))
+    system.hv.run(until_ms * 1_000_000)
+    return system
+
+
+def results(system: System, count: int, vm: str = "p") -> list[int]:
+    """The probe's result words, read from its RAM through its Stage-2 table."""
+    hv = system.hv
+    translation = hv.vms[vm].stage2.translate(RESULTS_IPA)
+    assert translation is not None
+    data = hv.machine.memory.read(translation.pa, 4 * count)
+    return list(struct.unpack(f"<{count}I", data))

@@ -1,0 +1,91 @@
+"""What one VM does stays in that VM: real guest code that once crashed rthv, or was served
+against the architecture, next to a hello VM that must always finish as it does alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hv_support import run, vm_toml, write_system
+from probe_support import HELLO, run_probe
+from rthv.board.cpu import ExitKind
+from rthv.hv import traps
+from rthv.tools.cli import EXIT_INTERNAL_ERROR, main
+
+
+def test_thumb_udf_in_the_last_halfword_of_ram_is_the_guests_undef(tmp_path: Path) -> None:
+    """A 16-bit UDF at the very end of the VM's RAM: the guest takes UNDEF, nothing reads past."""
+    system = run_probe(tmp_path, 1)
+    assert "probe: UND lr=0x80100000" in system.output("p")
+    assert system.output("p").endswith("probe done und=1 dabt=0\n")
+    assert system.hv.faults == [] and system.output("b") == HELLO
+
+
+def test_thumb_wfe_as_the_first_halfword_of_a_region_is_a_hint(tmp_path: Path) -> None:
+    """WFE at a region's first byte: the hint check must not read the unmapped bytes before it."""
+    system = run_probe(tmp_path, 2)
+    assert "probe: wfe returned\n" in system.output("p")
+    assert system.hv.faults == [] and system.output("b") == HELLO
+
+
+def test_counter_read_from_thumb_code_at_a_virtual_alias(tmp_path: Path) -> None:
+    """MMU on, Thumb code at a VA that is no IPA reads CNTPCT: skipped through its translation."""
+    system = run_probe(tmp_path, 3)
+    assert "probe: cntpct advances yes\n" in system.output("p")
+    assert system.hv.faults == [] and system.output("b") == HELLO
+
+
+def test_rom_write_from_thumb_code_at_a_virtual_alias_is_ignored(tmp_path: Path) -> None:
+    """MMU on, a Thumb store to ROM through a VA alias is skipped through the translation."""
+    system = run_probe(tmp_path, 4)
+    assert "probe: rom unchanged yes\n" in system.output("p")
+    assert system.hv.faults == [] and system.output("b") == HELLO
+
+
+def test_hints_after_an_undef_stay_hints(tmp_path: Path) -> None:
+    """WFE and YIELD (ARM and Thumb) after an earlier UNDEF are NOPs, not UNDEFs themselves."""
+    system = run_probe(tmp_path, 8)
+    assert "probe: hints after undef und=1\n" in system.output("p")
+
+
+def test_lockup_report_names_no_memory_access(tmp_path: Path) -> None:
+    """A VM stuck in an exception loop is stopped; the report says where, and no bogus access."""
+    system = run_probe(tmp_path, 9)
+    (fault,) = system.hv.faults
+    line = fault.describe()
+    assert line.startswith('vm "p" stopped: lockup: undefined repeats without executing')
+    assert "at pc 0x80200004, cycle" in line and "address" not in line and "bytes" not in line
+    assert system.output("b") == HELLO
+
+
+def _explode(*_args: object) -> None:
+    raise RuntimeError("boom")
+
+
+def test_an_internal_error_stops_only_the_vm_being_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rthv failing inside one VM's trap stops that VM, says "internal error" and where."""
+    monkeypatch.setitem(traps.TRAP_HANDLERS, ExitKind.HVC, _explode)
+    path = write_system(tmp_path, vm_toml("a", "hvc-probe"), vm_toml("b", "hello", uart="uart1"))
+    system = run(path)
+    (fault,) = system.hv.faults
+    assert fault.internal and fault.vm == "a"
+    assert "internal error in test_containment.py:" in fault.reason
+    assert "RuntimeError: boom" in fault.reason
+    assert fault.describe() in system.output("rthv")
+    assert system.output("b") == HELLO
+
+
+def test_an_internal_error_sets_the_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rthv run` exits with its internal-error status and one line on stderr."""
+    monkeypatch.setitem(traps.TRAP_HANDLERS, ExitKind.HVC, _explode)
+    path = write_system(tmp_path, vm_toml("a", "hvc-probe"), vm_toml("b", "hello", uart="uart1"))
+    assert main(["run", str(path)]) == EXIT_INTERNAL_ERROR
+    captured = capsys.readouterr()
+    assert "[b] hello done" in captured.out
+    (line,) = captured.err.splitlines()
+    assert line.startswith('rthv: vm "a" stopped: internal error in ')
