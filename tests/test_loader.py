@@ -212,8 +212,8 @@ def _first_load_header(data: bytes) -> int:
     phentsize, phnum = struct.unpack_from("<HH", data, 42)
     for index in range(phnum):
         at = phoff + index * phentsize
-        if struct.unpack_from("<I", data, at)[0] == 1:
-            return at
+        if struct.unpack_from("<I", data, at) == (1,):
+            return int(at)
     raise AssertionError("no PT_LOAD")
 
 
