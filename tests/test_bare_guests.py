@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from rthv.board.machine import StopCause
 from rthv.board.sp804 import Sp804Timer
-from support import ReferenceCounter, boot, guest_image
+from support import GUEST_BUILD, ReferenceCounter, boot, guest_image
+
+EXPECTED_QEMU = GUEST_BUILD.parent / "expected" / "qemu"
 
 SP804_CONTROL = 0x08
 SP804_ENABLE = 1 << 7
@@ -88,6 +92,23 @@ def test_exception_guest_sees_architectural_lr_spsr_mode_and_fault_registers() -
         assert int(fields["spsr"], 16) & 0x1F == 0x13  # all raised from SVC mode
         assert fields["check"] == "ok"
     assert booted.output().endswith("exceptions done\n")
+
+
+@pytest.mark.parametrize("board", ["vexpress-a15", "virt"])
+def test_mmu_guest_sees_the_fault_status_and_address_of_each_stage1_fault(board: str) -> None:
+    """Every translation, access flag, domain and permission fault, short and long descriptors,
+    enters the guest with the DFSR/IFSR and DFAR/IFAR that QEMU gives (recorded beside it)."""
+    booted = boot(guest_image("mmu-faults", board), board)
+    booted.machine.run()
+    output = booted.output()
+    assert output == (EXPECTED_QEMU / board / "mmu-faults.txt").read_text()
+    window = 0x90000000 if board == "vexpress-a15" else 0x50000000
+    assert f"section translation, store: DFSR=0x00000805 DFAR={window + 0x4560:#010x}" in output
+    assert f"page translation, fetch: IFSR=0x00000007 IFAR={window + 0x100100:#010x}" in output
+    assert "section domain, load: DFSR=0x00000019" in output  # domain 1, section
+    assert "page domain, store: DFSR=0x0000081b" in output
+    assert "level 2 permission, store: DFSR=0x00000a0e" in output  # LPAE bit 9, WnR
+    assert output.count("no fault") == 2 and output.endswith("mmu-faults done\n")
 
 
 def _symbols(image: object) -> dict[str, int]:

@@ -16,6 +16,7 @@ from rthv.board.exceptions import (
     fsr_bits,
     record_data_abort,
     record_prefetch_abort,
+    record_walk_fault,
     take_exception,
     vector_base,
 )
@@ -207,3 +208,12 @@ def test_record_prefetch_abort_sets_ifar_and_ifsr(regs: Registers) -> None:
     record_prefetch_abort(regs, 0x10, 0b11001)
     assert (regs.sys(IFAR), regs.sys(IFSR)) == (0x10, 0x409)
     assert (regs.sys(DFAR), regs.sys(DFSR)) == (0, 0)
+
+
+def test_record_walk_fault_writes_the_walk_s_status_unchanged(regs: Registers) -> None:
+    """A walk's FSR already carries WnR and the LPAE bit: it is written as it is."""
+    record_walk_fault(regs, True, 0xA0E, 0x9060_0500)
+    assert (regs.sys(DFAR), regs.sys(DFSR)) == (0x9060_0500, 0xA0E)
+    record_walk_fault(regs, False, 0x007, 0x9010_0100)
+    assert (regs.sys(IFAR), regs.sys(IFSR)) == (0x9010_0100, 0x007)
+    assert (regs.sys(DFAR), regs.sys(DFSR)) == (0x9060_0500, 0xA0E)

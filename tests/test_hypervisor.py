@@ -35,6 +35,19 @@ def test_two_vms_run_the_same_image_file_as_bare_metal(tmp_path: Path) -> None:
     assert system.hv.faults == []
 
 
+def test_a_vm_takes_its_own_stage1_faults_with_their_status_and_address(tmp_path: Path) -> None:
+    """The MMU fault guest, unmodified in a VM, prints what it prints bare-metal; its Stage-1
+    faults are the guest's own business: no trap is reported and the VM beside it is fine."""
+    bare = boot_bare(guest_image("mmu-faults"))
+    bare.machine.run()
+    path = write_system(tmp_path, vm_toml("mmu", "mmu-faults"), vm_toml("b", "hello", uart="uart1"))
+    system = run(path)
+    assert system.output("mmu") == bare.output()
+    assert "DFSR=0x00000805" in system.output("mmu")
+    assert system.output("b") == HELLO
+    assert system.hv.faults == []
+
+
 def test_rogue_gicd_write_is_ignored_reported_and_harms_no_one(tmp_path: Path) -> None:
     """Enabling another VM's IRQ is ignored (RAZ/WI) and reported; the rogue and b go on."""
     path = write_system(tmp_path, vm_toml("a", "rogue-gicd"), vm_toml("b", "hello", uart="uart1"))

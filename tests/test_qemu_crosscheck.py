@@ -29,3 +29,10 @@ def test_virt_hello_prints_the_same_as_on_qemu() -> None:
     """The virt build of hello prints the same on QEMU's virt machine and on our virt board."""
     image = guest_image("hello", "virt")
     assert run_on_board(image, "virt") == run_on_qemu(image, "hello done", "virt")
+
+
+@pytest.mark.parametrize("board", ["vexpress-a15", "virt"])
+def test_mmu_fault_guest_prints_the_same_as_on_qemu(board: str) -> None:
+    """Each Stage-1 fault's DFSR/DFAR/IFSR/IFAR is what QEMU's own MMU reports, byte for byte."""
+    image = guest_image("mmu-faults", board)
+    assert run_on_board(image, board) == run_on_qemu(image, "mmu-faults done", board)

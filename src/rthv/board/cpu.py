@@ -26,6 +26,7 @@ from rthv.board.counter import (
 from rthv.board.decode import CoprocessorAccess, decode_coprocessor, decode_hvc, fetch_word
 from rthv.board.device import MmioDevice
 from rthv.board.registers import CNTHCTL, Registers
+from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
 
 NEVER_REACHED = 0xFFFFFFFF
@@ -34,6 +35,7 @@ _THUMB_HINTS = {0xBF10: "yield", 0xBF20: "wfe"}
 _UC_INTR_SVC = 2
 _UC_INTR_PREFETCH_ABORT = 3
 _UC_INTR_DATA_ABORT = 4
+_FSR_WNR = 1 << 11
 
 
 class ExitKind(enum.Enum):
@@ -59,6 +61,8 @@ class CpuExit:
     HVC, COPROCESSOR and aborts it is the instruction that raised the exit (not yet retired,
     except SVC). ``unmapped`` aborts found no memory below the CPU (a bus error bare-metal, a
     Stage-2 fault under a hypervisor); ``permission`` aborts hit a mapping without that right.
+    An abort raised by the guest's own MMU walk carries the ``fault_status`` (the DFSR/IFSR
+    value) and ``address`` (DFAR/IFAR) the walk produced.
     """
 
     kind: ExitKind
@@ -72,6 +76,7 @@ class CpuExit:
     permission: bool = False
     hvc_imm: int = 0
     coprocessor: CoprocessorAccess | None = None
+    fault_status: int | None = None
 
 
 class Perm(enum.IntFlag):
@@ -101,6 +106,7 @@ class CpuCore:
         self._exact_pc: int | None = None
         self.timed_accesses = 0  # instructions re-run so a timed device saw their exact time
         self._mmio_keepalive: list[object] = []
+        self._stage1 = Stage1FaultReader(self.uc)
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
@@ -257,8 +263,13 @@ class CpuCore:
             self._pending = CpuExit(ExitKind.SVC, pc - width, thumb)
         elif intno in (_UC_INTR_DATA_ABORT, _UC_INTR_PREFETCH_ABORT):
             self.counter.correct_to(self.counter.retired_before(pc))
-            kind = ExitKind.DATA_ABORT if intno == _UC_INTR_DATA_ABORT else ExitKind.PREFETCH_ABORT
-            self._pending = CpuExit(kind, pc, thumb)
+            data = intno == _UC_INTR_DATA_ABORT
+            kind = ExitKind.DATA_ABORT if data else ExitKind.PREFETCH_ABORT
+            walk = self._stage1.read()  # the engine raises these only for Stage-1 walk faults
+            write = data and bool(walk.status & _FSR_WNR)
+            self._pending = CpuExit(
+                kind, pc, thumb, address=walk.address, write=write, fault_status=walk.status
+            )
         else:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
         uc.emu_stop()

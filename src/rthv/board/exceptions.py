@@ -113,6 +113,12 @@ def record_data_abort(regs: Registers, address: int, status: int, write: bool) -
     regs.set_sys(DFSR, fsr_bits(status) | (DFSR_WNR if write else 0))
 
 
+def record_walk_fault(regs: Registers, data: bool, status: int, address: int) -> None:
+    """Set DFSR/DFAR (or IFSR/IFAR) to what a Stage-1 translation table walk produced."""
+    regs.set_sys(DFAR if data else IFAR, address)
+    regs.set_sys(DFSR if data else IFSR, status)
+
+
 def record_prefetch_abort(regs: Registers, address: int, status: int) -> None:
     """Set IFAR and IFSR for a prefetch abort at ``address``."""
     regs.set_sys(IFAR, address)

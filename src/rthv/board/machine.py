@@ -17,6 +17,7 @@ from rthv.board.exceptions import (
     ExceptionKind,
     record_data_abort,
     record_prefetch_abort,
+    record_walk_fault,
     take_exception,
 )
 from rthv.board.generic_timer import GenericTimer
@@ -371,6 +372,12 @@ class Machine:
                 take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
         elif kind in (ExitKind.UNDEFINED, ExitKind.HVC, ExitKind.COPROCESSOR):
             take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
+        elif exit.fault_status is not None:  # an abort raised by the guest's own MMU walk
+            data = kind is ExitKind.DATA_ABORT
+            record_walk_fault(regs, data, exit.fault_status, exit.address)
+            take_exception(
+                regs, ExceptionKind.DATA_ABORT if data else ExceptionKind.PREFETCH_ABORT, exit.pc
+            )
         elif kind is ExitKind.DATA_ABORT and exit.permission and self._in_rom(exit.address):
             skip_instruction(regs, exit)  # flash: writes are ignored, as by a flash in read mode
             self.retire_emulated(core)
