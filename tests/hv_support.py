@@ -60,12 +60,13 @@ class System:
         return self.consoles.get(name, bytearray()).decode()
 
 
-def boot(path: Path) -> System:
-    """Load and boot a system."""
+def boot(path: Path, *, full_trace: bool = True) -> System:
+    """Load and boot a system (keeping its whole trace, unless ``full_trace`` is False)."""
     consoles: dict[str, bytearray] = {}
     hv = Hypervisor(
         load_config(path),
         console=lambda name, data: consoles.setdefault(name, bytearray()).extend(data),
+        full_trace=full_trace,
     )
     hv.boot()
     return System(hv, consoles)

@@ -1,4 +1,4 @@
-"""Systems around the ``probe`` guest: one probe VM (with a script page) next to a hello VM."""
+"""Systems around the ``probe`` guest: one probe VM (with its script) next to a hello VM."""
 
 from __future__ import annotations
 
@@ -9,15 +9,22 @@ from pathlib import Path
 from hv_support import System, boot, vm_toml
 from support import guest_image
 
-SCRIPT_IPA = 0x800F0000
-RESULTS_IPA = 0x800C0000
+SCRIPT_IPA = 0x80400000
+RESULTS_IPA = 0x80800000
+PAGE = 4096
 HELLO = "Hello from rthv guest\nhello done\n"
 
+Case = Sequence[int]
 
-def probe_toml(folder: Path, probe: int, cases: Sequence[int] = (), *, name: str = "p") -> str:
-    """A [[vm]] running the probe guest with script ``probe`` (and table ``cases``)."""
+
+def _pages(size: int) -> int:
+    return max(PAGE, -(-size // PAGE) * PAGE)
+
+
+def probe_toml(folder: Path, probe: int, cases: Sequence[Case] = (), *, name: str = "p") -> str:
+    """A [[vm]] running the probe guest with script ``probe`` and table ``cases``."""
     script = folder / f"probe-{name}.bin"
-    words = [probe, len(cases), *cases]
+    words = [probe, len(cases), *(word for case in cases for word in case)]
     script.write_bytes(struct.pack(f"<{len(words)}I", *(w & 0xFFFFFFFF for w in words)))
     return "\n".join(
         [
@@ -36,6 +43,12 @@ def probe_toml(folder: Path, probe: int, cases: Sequence[int] = (), *, name: str
             "ipa = 0x80200000",
             'size = "4K"',
             "[[vm.memory]]",
+            f"ipa = {SCRIPT_IPA:#x}",
+            f"size = {_pages(4 * len(words))}",
+            "[[vm.memory]]",
+            f"ipa = {RESULTS_IPA:#x}",
+            f"size = {_pages(4 * len(cases))}",
+            "[[vm.memory]]",
             "ipa = 0x88000000",
             'size = "4K"',
             'kind = "rom"',
@@ -46,7 +59,7 @@ def probe_toml(folder: Path, probe: int, cases: Sequence[int] = (), *, name: str
     )
 
 
-def probe_system(folder: Path, probe: int, cases: Sequence[int] = (), head: str = "") -> Path:
+def probe_system(folder: Path, probe: int, cases: Sequence[Case] = (), head: str = "") -> Path:
     """A system file: the probe VM ``p`` and a hello VM ``b`` on UART1."""
     path = folder / "system.toml"
     header = 'board = "vexpress-a15"\n' + (head or '[scheduler]\npolicy = "round-robin"\n')
@@ -54,9 +67,9 @@ def probe_system(folder: Path, probe: int, cases: Sequence[int] = (), head: str 
     return path
 
 
-def run_probe(folder: Path, probe: int, cases: Sequence[int] = (), until_ms: int = 50) -> System:
-    """Boot and run the probe system for ``until_ms`` of virtual time."""
-    system = boot(probe_system(folder, probe, cases))
+def run_probe(folder: Path, probe: int, cases: Sequence[Case] = (), until_ms: int = 50) -> System:
+    """Boot and run the probe system for ``until_ms`` of virtual time (recent trace only)."""
+    system = boot(probe_system(folder, probe, cases), full_trace=False)
     system.hv.run(until_ms * 1_000_000)
     return system
 

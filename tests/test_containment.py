@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 
 from hv_support import run, vm_toml, write_system
-from probe_support import HELLO, run_probe
+from probe_support import HELLO, results, run_probe
 from rthv.board.cpu import ExitKind
 from rthv.hv import traps
+from rthv.hv.hypervisor import IGNORED_IN_FULL
+from rthv.hv.trace_log import RECENT_EVENTS
 from rthv.tools.cli import EXIT_INTERNAL_ERROR, main
+from rthv.tools.system import summarise
 
 
 def test_thumb_udf_in_the_last_halfword_of_ram_is_the_guests_undef(tmp_path: Path) -> None:
@@ -89,3 +92,34 @@ def test_an_internal_error_sets_the_exit_status(
     assert "[b] hello done" in captured.out
     (line,) = captured.err.splitlines()
     assert line.startswith('rthv: vm "a" stopped: internal error in ')
+
+
+def _hvc_cases(count: int) -> list[tuple[int, ...]]:
+    """``count`` VM_ID hypercalls: immediate 0, r0 = 2."""
+    return [(0, 2, 0, 0, 0)] * count
+
+
+def test_the_trace_stays_bounded_without_an_export(tmp_path: Path) -> None:
+    """3,000 hypercalls keep at most RECENT_EVENTS trace events, yet every one is counted."""
+    system = run_probe(tmp_path, 20, _hvc_cases(3000), until_ms=200)
+    assert "probe: 3000 hypercalls made\n" in system.output("p")
+    assert results(system, 3000) == [0] * 3000  # VM_ID of the first VM
+    trace = system.hv.trace
+    assert trace.counts["hvc"] == 3000 and len(trace) <= RECENT_EVENTS
+    assert trace.dropped == sum(trace.counts.values()) - len(trace)
+
+
+def test_ignored_gicd_writes_are_summarised_not_printed_each(tmp_path: Path) -> None:
+    """50 writes enabling another VM's IRQ: three report lines, a count per register."""
+    isenabler1_irq38 = (0x104, 0x104, 1 << 6)  # offset, 4 bytes | write, IRQ 38's bit
+    system = run_probe(tmp_path, 21, [isenabler1_irq38] * 50)
+    assert "probe: 50 gicd accesses made\n" in system.output("p")
+    lines = [line for line in system.output("rthv").splitlines() if "ignored" in line]
+    assert len(lines) == IGNORED_IN_FULL
+    assert lines[-1].endswith("(more at GICD+0x104 are only counted)")
+    vm = system.hv.vms["p"]
+    assert vm.counters.ignored_by_register == {"GICD+0x104": 50}
+    assert vm.vgic.violations == []
+    (summary,) = [s for s in summarise(system.hv) if s.name == "p"]
+    assert "50 ignored accesses (GICD+0x104: 50)" in summary.line()
+    assert system.output("b") == HELLO

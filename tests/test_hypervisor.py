@@ -156,7 +156,7 @@ def test_an_identical_two_vm_run_gives_an_identical_trace(tmp_path: Path) -> Non
         system = run(path, until_ms=20)
         runs.append(
             (
-                system.hv.trace,
+                list(system.hv.trace),
                 system.consoles,
                 [vm.core.counter.executed for vm in system.hv.vms.values()],
             )

@@ -12,8 +12,8 @@
 
 #include "bsp.h"
 
-#define PROBE_SCRIPT   0x800f0000u
-#define PROBE_RESULTS  0x800c0000u
+#define PROBE_SCRIPT   0x80400000u /* its own RAM region, sized by the test */
+#define PROBE_RESULTS  0x80800000u /* likewise */
 #define PROBE_RAM_END  0x80100000u /* the 1 MiB the test systems give this VM */
 #define PROBE_SECOND_RAM 0x80200000u /* a second RAM region, after an unmapped gap */
 #define PROBE_ROM      0x88000000u /* a ROM region (writes ignored) */

@@ -37,7 +37,10 @@ class EmulatedDistributor:
         for violation in vgic.violations[before:]:
             address = self._hv.board.gic.distributor + offset
             self._hv.report_ignored(
-                self._vm, f"GICD write at {address:#010x} for IRQ {violation.irq} (not its own)"
+                self._vm,
+                f"GICD+{offset & ~3:#05x}",
+                f"GICD write at {address:#010x} for IRQ {violation.irq} (not its own)",
             )
+        del vgic.violations[before:]  # reported and counted: a rogue VM must not grow them
         if vgic.has_deliverable():
             self._hv.deliver(self._vm)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import HypervisorMemory, Stage2Table
+from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
@@ -32,16 +32,7 @@ PRIORITY_MASK_ALL = 0xFF
 SPURIOUS = 1023
 ConsoleSink = Callable[[str, bytes], None]
 HYPERVISOR_CONSOLE = "rthv"
-
-
-@dataclass(frozen=True)
-class TraceEvent:
-    """Something the hypervisor did, at a cycle: switch, hvc, injection, fault, ..."""
-
-    cycle: int
-    kind: str
-    vm: str
-    detail: str
+IGNORED_IN_FULL = 3  # ignored accesses reported line by line, per VM and register
 
 
 class Hypervisor:
@@ -53,14 +44,16 @@ class Hypervisor:
         *,
         console: ConsoleSink | None = None,
         native_counter: bool | None = None,
+        full_trace: bool = False,
     ) -> None:
+        """``full_trace``: keep every trace event (for an export); else only the recent ones."""
         self.config = config
         self.costs = config.costs
         self.board = config.board_description
         self._console = console
         self._native = native_counter
         self.vms: dict[str, Vm] = {}
-        self.trace: list[TraceEvent] = []
+        self.trace = TraceLog(None if full_trace else RECENT_EVENTS)
         self.faults: list[VmFault] = []
 
     def boot(self) -> None:
@@ -253,10 +246,18 @@ class Hypervisor:
         self._say(fault.describe())
         self.scheduler.vm_stopped(vm.handle)
 
-    def report_ignored(self, vm: Vm, detail: str) -> None:
-        """A guest access the hypervisor ignored (per the GIC spec): report it, go on."""
+    def report_ignored(self, vm: Vm, register: str, detail: str) -> None:
+        """A guest access the hypervisor ignored (per the GIC spec): the first few per VM and
+        register in full, the rest only counted (for the summary); then go on."""
         vm.counters.gicd_ignored += 1
+        seen = vm.counters.ignored_by_register[register] = (
+            vm.counters.ignored_by_register.get(register, 0) + 1
+        )
+        if seen > IGNORED_IN_FULL:
+            return
         line = f'vm "{vm.name}": ignored {detail} at pc {vm.core.regs[Reg.PC]:#010x}'
+        if seen == IGNORED_IN_FULL:
+            line += f" (more at {register} are only counted)"
         self.record("ignored", vm, line)
         self._say(line)
 

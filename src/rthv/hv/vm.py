@@ -65,6 +65,7 @@ class VmCounters:
     hypercall_errors: int = 0
     gicd_accesses: int = 0
     gicd_ignored: int = 0
+    ignored_by_register: dict[str, int] = field(default_factory=dict)  # e.g. "GICD+0x104": 3
     injections: int = 0
     notifications: int = 0
     wfi: int = 0

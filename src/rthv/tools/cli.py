@@ -98,7 +98,15 @@ def _run_system(args: argparse.Namespace) -> int:
     _check_slice(args.slice)
     until = parse_duration(args.until) if args.until is not None else None
     consoles: dict[str, str] = {}
-    hv, result = run_system(args.config, until, print, args.slice, args.stop, consoles)
+    hv, result = run_system(
+        args.config,
+        until,
+        print,
+        args.slice,
+        args.stop,
+        consoles,
+        full_trace=args.trace is not None,
+    )
     if args.trace is not None:
         write_chrome_trace(hv, args.trace)
     if args.json is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -71,6 +71,7 @@ class VmSummary:
     deadline_misses: int
     irq_latency_us: tuple[float, float, float] | None  # min, mean, max; None: no interrupt
     fault: str | None
+    ignored: dict[str, int] = field(default_factory=dict)  # ignored accesses per register
 
     def line(self) -> str:
         """One summary line."""
@@ -80,11 +81,16 @@ class VmSummary:
         if self.irq_latency_us is not None:
             low, mean, high = self.irq_latency_us
             latency = f", IRQ latency {low:.3f}/{mean:.3f}/{high:.3f} us (min/mean/max)"
+        ignored = ""
+        if self.ignored:
+            each = ", ".join(f"{register}: {n}" for register, n in sorted(self.ignored.items()))
+            ignored = f", {sum(self.ignored.values())} ignored accesses ({each})"
         return (
             f"{self.name}: {self.instructions} instructions, {self.cpu_share:.1%} CPU, "
             f"{self.traps} traps ({self.hypercalls} hvc, {self.gicd_accesses} gicd), "
             f"{self.injections} injections, {self.switches_in} switches in "
-            f"({self.preemptions} preempted, {self.waits} waited){misses}{latency}, {state}"
+            f"({self.preemptions} preempted, {self.waits} waited){misses}{latency}{ignored}, "
+            f"{state}"
         )
 
 
@@ -110,6 +116,7 @@ def summarise(hv: Hypervisor) -> list[VmSummary]:
                 deadline_misses=stats.vms[vm.name].deadline_misses,
                 irq_latency_us=_latency_us(hv, vm),
                 fault=vm.fault.describe() if vm.fault else None,
+                ignored=dict(counters.ignored_by_register),
             )
         )
     return result
@@ -138,6 +145,7 @@ def run_report(hv: Hypervisor, result: RunResult, consoles: dict[str, str]) -> d
         "instructions": result.instructions,
         "policy": hv.scheduler.policy.name,
         "world_switches": stats.switches,
+        "trace_events": dict(sorted(hv.trace.counts.items())),
         "vms": [asdict(summary) for summary in summarise(hv)],
         "consoles": consoles,
     }
@@ -148,9 +156,11 @@ def boot_system(
     *,
     console: Callable[[str, bytes], None] | None = None,
     native_counter: bool | None = None,
+    full_trace: bool = False,
 ) -> Hypervisor:
     """Load, validate and boot the system described by ``path``."""
-    hv = Hypervisor(load_config(path), console=console, native_counter=native_counter)
+    config = load_config(path)
+    hv = Hypervisor(config, console=console, native_counter=native_counter, full_trace=full_trace)
     hv.boot()
     return hv
 
@@ -162,13 +172,15 @@ def run_system(
     max_slice: int | None = None,
     stop: StopRequest | None = None,
     consoles: dict[str, str] | None = None,
+    full_trace: bool = False,
 ) -> tuple[Hypervisor, RunResult]:
     """Boot and run a system, emitting prefixed console lines as they come.
 
-    ``consoles``, if given, receives each VM's whole console text at the end.
+    ``consoles``, if given, receives each VM's whole console text at the end; ``full_trace``
+    keeps every trace event (for an export).
     """
     prefixer = LinePrefixer(emit)
-    hv = boot_system(path, console=prefixer)
+    hv = boot_system(path, console=prefixer, full_trace=full_trace)
     if stop is not None:
         stop.attach(hv.machine)
     result = hv.run(until_ns, max_slice=max_slice)

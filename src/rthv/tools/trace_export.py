@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rthv.hv.hypervisor import Hypervisor, TraceEvent
+from rthv.hv.hypervisor import Hypervisor
+from rthv.hv.trace_log import TraceEvent
 
 PROCESS_ID = 1
 IDLE_TRACK = "idle"
