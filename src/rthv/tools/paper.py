@@ -90,6 +90,7 @@ HV_PARTS = {
         "images.py",
         "address_space.py",
         "distributor_trap.py",
+        "trace_log.py",
     ],
     "Stage-2 tables": ["stage2.py"],
     "virtual GIC distributor": ["vgic.py", "vgic_registers.py"],
