@@ -89,6 +89,7 @@ def test_a_write_that_makes_an_interrupt_deliverable_injects_it(tmp_path: Path) 
     """SGI 0 pending and enabled; turning the distributor on lists it for the running VM."""
     system = _two_hellos(tmp_path)
     hv, a = system.hv, system.hv.vms["a"]
+    hv.machine.events.run_due(0)  # the scheduler's first pick, due at time 0
     assert hv.current is a
     a.vgic.set_enabled(0, True)
     deliverable = a.vgic.raise_virtual(0)

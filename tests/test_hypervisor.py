@@ -6,10 +6,11 @@ import hashlib
 import re
 from pathlib import Path
 
-from hv_support import run, vm_toml, write_system
+from hv_support import boot, run, vm_toml, write_system
 from support import boot as boot_bare
 from support import guest_image
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 HELLO = "Hello from rthv guest\nhello done\n"
 
 
@@ -203,3 +204,11 @@ def test_a_vm_stuck_in_an_exception_loop_is_stopped_and_others_go_on(tmp_path: P
     assert fault.vm == "a" and fault.pc == 4
     assert fault.reason.startswith("lockup: undefined repeats without executing an instruction")
     assert system.output("b") == HELLO
+
+
+def test_a_run_to_time_zero_ends_at_zero_before_the_first_world_switch() -> None:
+    """The scheduler's first pick is due at 0, so it belongs to the first run that goes past 0."""
+    system = boot(EXAMPLES / "two-rtos.toml")
+    assert system.hv.run(0).cycles == 0
+    assert system.hv.current is None
+    assert system.hv.run(1_000_000).cycles == system.hv.machine.clock.from_ns(1_000_000)

@@ -180,3 +180,14 @@ def test_an_interrupt_made_deliverable_by_a_gic_write_is_taken_right_after_it() 
     store = RAM + code.index(bytes.fromhex("040181e5"))  # str r0, [r1, #0x104]
     assert irq.pc == store + 4
     assert machine.core.regs[Reg.R3] == 1  # only the ADD before the store has run
+
+
+def test_a_run_stops_exactly_at_its_limit_and_leaves_what_is_due_there_to_the_next() -> None:
+    """An event due at the limit does not run (nor charge anything) before the next run."""
+    machine = _machine_with(assemble(SPIN))
+    fired: list[int] = []
+    machine.events.schedule(500, lambda: fired.append(machine.clock.now()))
+    first = machine.run(500)
+    assert (first.cause, first.cycles, fired) == (StopCause.UNTIL, 500, [])
+    machine.run(600)
+    assert fired == [500]

@@ -231,14 +231,14 @@ class Machine:
         self.halted = False
         while True:
             now = self.clock.now()
-            self.events.run_due(now)
             if self.halted:
                 return self._result(StopCause.LOCKUP if self.lockup else StopCause.HALTED)
             if self._stop_requested:
                 self._stop_requested = False
                 return self._result(StopCause.INTERRUPTED)
-            if now >= limit:
+            if now >= limit:  # what is due at ``limit`` itself belongs to the next run
                 return self._result(StopCause.UNTIL)
+            self.events.run_due(now)
             if self._deliver_interrupts():
                 continue
             if self.parked:

@@ -148,7 +148,9 @@ class Hypervisor:
         self.machine.interrupt_observers.append(self._interrupt_taken)
         self.machine.hyp = self
         self.machine.parked = True
-        self.scheduler.start()
+        # The first pick (and its world switch) happens in the first run, so that a run to
+        # time 0 ends at 0.
+        self.machine.events.schedule(self.machine.clock.now(), self.scheduler.start)
 
     # -- running ------------------------------------------------------------------------------
 
