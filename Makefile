@@ -23,8 +23,8 @@ test: setup lint
 
 lint: setup
 	$(BIN)/mypy
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests examples/tests
+	$(BIN)/ruff format --check src tests examples/tests
 	$(BIN)/lint-imports
 
 bench: setup

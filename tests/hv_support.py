@@ -1,12 +1,10 @@
-"""Helpers for hypervisor tests: write a system configuration, boot it, collect consoles."""
+"""Helpers for hypervisor tests: write a system configuration; boot and run it (public API)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from rthv.hv.config import load_config
-from rthv.hv.hypervisor import Hypervisor
+import rthv
 from support import guest_image
 
 
@@ -48,34 +46,15 @@ def write_system(folder: Path, *vms: str, head: str = "", tail: str = "") -> Pat
     return path
 
 
-@dataclass
-class System:
-    """A booted hypervisor with each console's text."""
-
-    hv: Hypervisor
-    consoles: dict[str, bytearray] = field(default_factory=dict)
-
-    def output(self, name: str) -> str:
-        """What ``name`` (a VM, or "rthv" for the hypervisor) printed."""
-        return self.consoles.get(name, bytearray()).decode()
-
-
-def boot(path: Path, *, full_trace: bool = True) -> System:
+def boot(path: Path, *, full_trace: bool = True) -> rthv.System:
     """Load and boot a system (keeping its whole trace, unless ``full_trace`` is False)."""
-    consoles: dict[str, bytearray] = {}
-    hv = Hypervisor(
-        load_config(path),
-        console=lambda name, data: consoles.setdefault(name, bytearray()).extend(data),
-        full_trace=full_trace,
-    )
-    hv.boot()
-    return System(hv, consoles)
+    return rthv.load(path, full_trace=full_trace)
 
 
-def run(path: Path, until_ms: int | None = None) -> System:
+def run(path: Path, until_ms: int | None = None) -> rthv.System:
     """Boot and run a system until ``until_ms`` of virtual time, or until it idles."""
-    system = boot(path)
-    system.hv.run(None if until_ms is None else until_ms * 1_000_000)
+    system = rthv.load(path)
+    system.run(None if until_ms is None else until_ms * 1_000_000)
     return system
 
 

@@ -6,7 +6,8 @@ import struct
 from collections.abc import Sequence
 from pathlib import Path
 
-from hv_support import System, boot, vm_toml
+import rthv
+from hv_support import boot, vm_toml
 from support import guest_image
 
 SCRIPT_IPA = 0x80400000
@@ -67,16 +68,18 @@ def probe_system(folder: Path, probe: int, cases: Sequence[Case] = (), head: str
     return path
 
 
-def run_probe(folder: Path, probe: int, cases: Sequence[Case] = (), until_ms: int = 50) -> System:
+def run_probe(
+    folder: Path, probe: int, cases: Sequence[Case] = (), until_ms: int = 50
+) -> rthv.System:
     """Boot and run the probe system for ``until_ms`` of virtual time (recent trace only)."""
     system = boot(probe_system(folder, probe, cases), full_trace=False)
-    system.hv.run(until_ms * 1_000_000)
+    system.hypervisor.run(until_ms * 1_000_000)
     return system
 
 
-def results(system: System, count: int, vm: str = "p") -> list[int]:
+def results(system: rthv.System, count: int, vm: str = "p") -> list[int]:
     """The probe's result words, read from its RAM through its Stage-2 table."""
-    hv = system.hv
+    hv = system.hypervisor
     translation = hv.vms[vm].stage2.translate(RESULTS_IPA)
     assert translation is not None
     data = hv.machine.memory.read(translation.pa, 4 * count)

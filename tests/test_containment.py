@@ -20,46 +20,46 @@ from rthv.tools.system import summarise
 def test_thumb_udf_in_the_last_halfword_of_ram_is_the_guests_undef(tmp_path: Path) -> None:
     """A 16-bit UDF at the very end of the VM's RAM: the guest takes UNDEF, nothing reads past."""
     system = run_probe(tmp_path, 1)
-    assert "probe: UND lr=0x80100000" in system.output("p")
-    assert system.output("p").endswith("probe done und=1 dabt=0\n")
-    assert system.hv.faults == [] and system.output("b") == HELLO
+    assert "probe: UND lr=0x80100000" in system.console_text("p")
+    assert system.console_text("p").endswith("probe done und=1 dabt=0\n")
+    assert system.hypervisor.faults == [] and system.console_text("b") == HELLO
 
 
 def test_thumb_wfe_as_the_first_halfword_of_a_region_is_a_hint(tmp_path: Path) -> None:
     """WFE at a region's first byte: the hint check must not read the unmapped bytes before it."""
     system = run_probe(tmp_path, 2)
-    assert "probe: wfe returned\n" in system.output("p")
-    assert system.hv.faults == [] and system.output("b") == HELLO
+    assert "probe: wfe returned\n" in system.console_text("p")
+    assert system.hypervisor.faults == [] and system.console_text("b") == HELLO
 
 
 def test_counter_read_from_thumb_code_at_a_virtual_alias(tmp_path: Path) -> None:
     """MMU on, Thumb code at a VA that is no IPA reads CNTPCT: skipped through its translation."""
     system = run_probe(tmp_path, 3)
-    assert "probe: cntpct advances yes\n" in system.output("p")
-    assert system.hv.faults == [] and system.output("b") == HELLO
+    assert "probe: cntpct advances yes\n" in system.console_text("p")
+    assert system.hypervisor.faults == [] and system.console_text("b") == HELLO
 
 
 def test_rom_write_from_thumb_code_at_a_virtual_alias_is_ignored(tmp_path: Path) -> None:
     """MMU on, a Thumb store to ROM through a VA alias is skipped through the translation."""
     system = run_probe(tmp_path, 4)
-    assert "probe: rom unchanged yes\n" in system.output("p")
-    assert system.hv.faults == [] and system.output("b") == HELLO
+    assert "probe: rom unchanged yes\n" in system.console_text("p")
+    assert system.hypervisor.faults == [] and system.console_text("b") == HELLO
 
 
 def test_hints_after_an_undef_stay_hints(tmp_path: Path) -> None:
     """WFE and YIELD (ARM and Thumb) after an earlier UNDEF are NOPs, not UNDEFs themselves."""
     system = run_probe(tmp_path, 8)
-    assert "probe: hints after undef und=1\n" in system.output("p")
+    assert "probe: hints after undef und=1\n" in system.console_text("p")
 
 
 def test_lockup_report_names_no_memory_access(tmp_path: Path) -> None:
     """A VM stuck in an exception loop is stopped; the report says where, and no bogus access."""
     system = run_probe(tmp_path, 9)
-    (fault,) = system.hv.faults
+    (fault,) = system.hypervisor.faults
     line = fault.describe()
     assert line.startswith('vm "p" stopped: lockup: undefined repeats without executing')
     assert "at pc 0x80200004, cycle" in line and "address" not in line and "bytes" not in line
-    assert system.output("b") == HELLO
+    assert system.console_text("b") == HELLO
 
 
 def _explode(*_args: object) -> None:
@@ -73,12 +73,12 @@ def test_an_internal_error_stops_only_the_vm_being_served(
     monkeypatch.setitem(traps.TRAP_HANDLERS, ExitKind.HVC, _explode)
     path = write_system(tmp_path, vm_toml("a", "hvc-probe"), vm_toml("b", "hello", uart="uart1"))
     system = run(path)
-    (fault,) = system.hv.faults
+    (fault,) = system.hypervisor.faults
     assert fault.internal and fault.vm == "a"
     assert "internal error in test_containment.py:" in fault.reason
     assert "RuntimeError: boom" in fault.reason
-    assert fault.describe() in system.output("rthv")
-    assert system.output("b") == HELLO
+    assert fault.describe() in system.console_text("rthv")
+    assert system.console_text("b") == HELLO
 
 
 def test_an_internal_error_sets_the_exit_status(
@@ -102,9 +102,9 @@ def _hvc_cases(count: int) -> list[tuple[int, ...]]:
 def test_the_trace_stays_bounded_without_an_export(tmp_path: Path) -> None:
     """3,000 hypercalls keep at most RECENT_EVENTS trace events, yet every one is counted."""
     system = run_probe(tmp_path, 20, _hvc_cases(3000), until_ms=200)
-    assert "probe: 3000 hypercalls made\n" in system.output("p")
+    assert "probe: 3000 hypercalls made\n" in system.console_text("p")
     assert results(system, 3000) == [0] * 3000  # VM_ID of the first VM
-    trace = system.hv.trace
+    trace = system.hypervisor.trace
     assert trace.counts["hvc"] == 3000 and len(trace) <= RECENT_EVENTS
     assert trace.dropped == sum(trace.counts.values()) - len(trace)
 
@@ -113,13 +113,13 @@ def test_ignored_gicd_writes_are_summarised_not_printed_each(tmp_path: Path) -> 
     """50 writes enabling another VM's IRQ: three report lines, a count per register."""
     isenabler1_irq38 = (0x104, 0x104, 1 << 6)  # offset, 4 bytes | write, IRQ 38's bit
     system = run_probe(tmp_path, 21, [isenabler1_irq38] * 50)
-    assert "probe: 50 gicd accesses made\n" in system.output("p")
-    lines = [line for line in system.output("rthv").splitlines() if "ignored" in line]
+    assert "probe: 50 gicd accesses made\n" in system.console_text("p")
+    lines = [line for line in system.console_text("rthv").splitlines() if "ignored" in line]
     assert len(lines) == IGNORED_IN_FULL
     assert lines[-1].endswith("(more at GICD+0x104 are only counted)")
-    vm = system.hv.vms["p"]
+    vm = system.hypervisor.vms["p"]
     assert vm.counters.ignored_by_register == {"GICD+0x104": 50}
     assert vm.vgic.violations == []
-    (summary,) = [s for s in summarise(system.hv) if s.name == "p"]
+    (summary,) = [s for s in summarise(system.hypervisor) if s.name == "p"]
     assert "50 ignored accesses (GICD+0x104: 50)" in summary.line()
-    assert system.output("b") == HELLO
+    assert system.console_text("b") == HELLO

@@ -17,7 +17,7 @@ HELLO = "Hello from rthv guest\nhello done\n"
 def _baseline_b(tmp_path: Path) -> str:
     """What VM b (hello on UART1) prints next to a well-behaved VM a."""
     path = write_system(tmp_path, vm_toml("a", "hello"), vm_toml("b", "hello", uart="uart1"))
-    return run(path).output("b")
+    return run(path).console_text("b")
 
 
 def test_two_vms_run_the_same_image_file_as_bare_metal(tmp_path: Path) -> None:
@@ -29,11 +29,11 @@ def test_two_vms_run_the_same_image_file_as_bare_metal(tmp_path: Path) -> None:
     system = run(path)
     digests = {
         hashlib.sha256(vm.config.images[0].path.read_bytes()).hexdigest()
-        for vm in system.hv.vms.values()
+        for vm in system.hypervisor.vms.values()
     }
     assert digests == {hashlib.sha256(image.read_bytes()).hexdigest()}
-    assert system.output("a") == system.output("b") == bare.output() == HELLO
-    assert system.hv.faults == []
+    assert system.console_text("a") == system.console_text("b") == bare.output() == HELLO
+    assert system.hypervisor.faults == []
 
 
 def test_a_vm_takes_its_own_stage1_faults_with_their_status_and_address(tmp_path: Path) -> None:
@@ -43,44 +43,44 @@ def test_a_vm_takes_its_own_stage1_faults_with_their_status_and_address(tmp_path
     bare.machine.run()
     path = write_system(tmp_path, vm_toml("mmu", "mmu-faults"), vm_toml("b", "hello", uart="uart1"))
     system = run(path)
-    assert system.output("mmu") == bare.output()
-    assert "DFSR=0x00000805" in system.output("mmu")
-    assert system.output("b") == HELLO
-    assert system.hv.faults == []
+    assert system.console_text("mmu") == bare.output()
+    assert "DFSR=0x00000805" in system.console_text("mmu")
+    assert system.console_text("b") == HELLO
+    assert system.hypervisor.faults == []
 
 
 def test_rogue_gicd_write_is_ignored_reported_and_harms_no_one(tmp_path: Path) -> None:
     """Enabling another VM's IRQ is ignored (RAZ/WI) and reported; the rogue and b go on."""
     path = write_system(tmp_path, vm_toml("a", "rogue-gicd"), vm_toml("b", "hello", uart="uart1"))
     system = run(path)
-    assert "rogue-gicd: ISENABLER1 reads 0\n" in system.output("a")
-    assert system.output("a").endswith("rogue-gicd done\n")
-    report = system.output("rthv")
+    assert "rogue-gicd: ISENABLER1 reads 0\n" in system.console_text("a")
+    assert system.console_text("a").endswith("rogue-gicd done\n")
+    report = system.console_text("rthv")
     assert 'vm "a": ignored GICD write at 0x2c001104 for IRQ 38 (not its own) at pc 0x8' in report
-    assert not system.hv.machine.gicd.is_enabled(38)
-    assert system.output("b") == _baseline_b(tmp_path)
+    assert not system.hypervisor.machine.gicd.is_enabled(38)
+    assert system.console_text("b") == _baseline_b(tmp_path)
 
 
 def test_rogue_device_read_stops_only_that_vm(tmp_path: Path) -> None:
     """Reading another VM's UART is a Stage-2 fault: the rogue stops, b prints as always."""
     path = write_system(tmp_path, vm_toml("a", "rogue-device"), vm_toml("b", "hello", uart="uart1"))
     system = run(path)
-    assert system.output("a") == "rogue-device: reading UART1\n"
-    (fault,) = system.hv.faults
+    assert system.console_text("a") == "rogue-device: reading UART1\n"
+    (fault,) = system.hypervisor.faults
     assert (fault.vm, fault.reason, fault.address) == ("a", "Stage-2 translation fault", 0x1C0A0018)
     assert fault.access == "read of 4 bytes" and fault.pc >= 0x80000000
-    assert fault.describe() in system.output("rthv")
-    assert system.output("b") == _baseline_b(tmp_path)
+    assert fault.describe() in system.console_text("rthv")
+    assert system.console_text("b") == _baseline_b(tmp_path)
 
 
 def test_rogue_write_outside_its_ram_stops_only_that_vm(tmp_path: Path) -> None:
     """A store past the VM's own RAM stops it with the address and access reported."""
     path = write_system(tmp_path, vm_toml("a", "rogue-ram"), vm_toml("b", "hello", uart="uart1"))
     system = run(path)
-    (fault,) = system.hv.faults
+    (fault,) = system.hypervisor.faults
     assert (fault.address, fault.access) == (0x80400000, "write of 4 bytes")
-    assert system.output("a") == "rogue-ram: writing outside its RAM\n"
-    assert system.output("b") == _baseline_b(tmp_path)
+    assert system.console_text("a") == "rogue-ram: writing outside its RAM\n"
+    assert system.console_text("b") == _baseline_b(tmp_path)
 
 
 def test_passthrough_timer_interrupts_reach_only_their_owner(tmp_path: Path) -> None:
@@ -91,11 +91,11 @@ def test_passthrough_timer_interrupts_reach_only_their_owner(tmp_path: Path) -> 
         vm_toml("b", "hello", uart="uart1"),
     )
     system = run(path, until_ms=30)
-    assert [line for line in system.output("a").splitlines() if line.startswith("tick")] == [
+    assert [line for line in system.console_text("a").splitlines() if line.startswith("tick")] == [
         f"tick {n}" for n in range(1, 11)
     ]
-    a, b = system.hv.vms["a"], system.hv.vms["b"]
-    irqs = [(event.vm, event.detail) for event in system.hv.trace if event.kind == "irq"]
+    a, b = system.hypervisor.vms["a"], system.hypervisor.vms["b"]
+    irqs = [(event.vm, event.detail) for event in system.hypervisor.trace if event.kind == "irq"]
     assert irqs == [("a", "34")] * 10
     assert a.vgic.injections == 10 and b.vgic.injections == 0
     assert not b.vgic.owns(34)
@@ -109,9 +109,9 @@ def test_a_vm_that_touches_a_device_it_was_not_given_is_stopped(tmp_path: Path) 
         vm_toml("b", "timer", uart="uart1"),
     )
     system = run(path, until_ms=30)
-    (fault,) = system.hv.faults
+    (fault,) = system.hypervisor.faults
     assert fault.vm == "b" and 0x1C110000 <= fault.address < 0x1C111000
-    assert "tick 10" in system.output("a")
+    assert "tick 10" in system.console_text("a")
 
 
 def test_hypercalls_return_documented_statuses_and_bad_ones_raise_nothing(
@@ -127,7 +127,7 @@ def test_hypercalls_return_documented_statuses_and_bad_ones_raise_nothing(
     )
     system = run(path)
     results = dict(
-        line.split()[1:3] for line in system.output("a").splitlines() if line.count(" ") == 2
+        line.split()[1:3] for line in system.console_text("a").splitlines() if line.count(" ") == 2
     )
     assert results == {
         "version": "10000",
@@ -139,10 +139,10 @@ def test_hypercalls_return_documented_statuses_and_bad_ones_raise_nothing(
         "unknown_function": "-1",
         "bad_immediate": "-1",
     }
-    a, b = system.hv.vms["a"], system.hv.vms["b"]
+    a, b = system.hypervisor.vms["a"], system.hypervisor.vms["b"]
     assert (a.counters.hypercalls, a.counters.hypercall_errors) == (8, 5)
     assert b.vgic.is_pending(50) and not a.vgic.is_pending(51)
-    assert system.hv.ipc.rejected == 3  # unconfigured, foreign, out of range
+    assert system.hypervisor.ipc.rejected == 3  # unconfigured, foreign, out of range
 
 
 def test_an_identical_two_vm_run_gives_an_identical_trace(tmp_path: Path) -> None:
@@ -157,9 +157,9 @@ def test_an_identical_two_vm_run_gives_an_identical_trace(tmp_path: Path) -> Non
         system = run(path, until_ms=20)
         runs.append(
             (
-                list(system.hv.trace),
-                system.consoles,
-                [vm.core.counter.executed for vm in system.hv.vms.values()],
+                list(system.hypervisor.trace),
+                system.report["consoles"],
+                [vm.core.counter.executed for vm in system.hypervisor.vms.values()],
             )
         )
     assert runs[0] == runs[1]
@@ -172,7 +172,9 @@ def test_the_virtual_timer_interrupt_is_level_sensitive(tmp_path: Path) -> None:
     bare.machine.run(10_000_000)
     path = write_system(tmp_path, vm_toml("a", "timer-level"))
     system = run(path, until_ms=10)
-    assert system.output("a") == bare.output() == "timer-level: 5 interrupts\ntimer-level done\n"
+    assert (
+        system.console_text("a") == bare.output() == "timer-level: 5 interrupts\ntimer-level done\n"
+    )
 
 
 def test_two_vms_run_the_bare_metal_rtos_selftest_image_to_all_pass() -> None:
@@ -180,14 +182,14 @@ def test_two_vms_run_the_bare_metal_rtos_selftest_image_to_all_pass() -> None:
     config = Path(__file__).resolve().parents[1] / "examples" / "two-rtos.toml"
     system = run(config, until_ms=600)
     image = guest_image("rtos-selftest")
-    for vm in system.hv.vms.values():
+    for vm in system.hypervisor.vms.values():
         assert vm.config.images[0].path.read_bytes() == image.read_bytes()
     for name in ("rtos-a", "rtos-b"):
-        output = system.output(name)
+        output = system.console_text(name)
         assert "FAIL" not in output
         summary = re.search(r"selftest: (\d+) passed, 0 failed", output)
         assert summary is not None and int(summary.group(1)) > 50, output[-300:]
-    assert system.hv.faults == []
+    assert system.hypervisor.faults == []
 
 
 def test_a_vm_stuck_in_an_exception_loop_is_stopped_and_others_go_on(tmp_path: Path) -> None:
@@ -200,15 +202,17 @@ def test_a_vm_stuck_in_an_exception_loop_is_stopped_and_others_go_on(tmp_path: P
     )
     path = write_system(tmp_path, vm, vm_toml("b", "hello", uart="uart1"))
     system = run(path)
-    (fault,) = system.hv.faults
+    (fault,) = system.hypervisor.faults
     assert fault.vm == "a" and fault.pc == 4
     assert fault.reason.startswith("lockup: undefined repeats without executing an instruction")
-    assert system.output("b") == HELLO
+    assert system.console_text("b") == HELLO
 
 
 def test_a_run_to_time_zero_ends_at_zero_before_the_first_world_switch() -> None:
     """The scheduler's first pick is due at 0, so it belongs to the first run that goes past 0."""
     system = boot(EXAMPLES / "two-rtos.toml")
-    assert system.hv.run(0).cycles == 0
-    assert system.hv.current is None
-    assert system.hv.run(1_000_000).cycles == system.hv.machine.clock.from_ns(1_000_000)
+    assert system.hypervisor.run(0).cycles == 0
+    assert system.hypervisor.current is None
+    assert system.hypervisor.run(1_000_000).cycles == system.hypervisor.machine.clock.from_ns(
+        1_000_000
+    )

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hv_support import System, boot, vm_toml, write_system
+import rthv
+from hv_support import boot, vm_toml, write_system
 from rthv.hv.config import ConfigError
 from rthv.hv.hypercalls import HypercallError
 from rthv.hv.vm import Vm
@@ -30,7 +31,7 @@ id = 2
 """
 
 
-def _system(tmp_path: Path, channels: str = CHANNELS) -> System:
+def _system(tmp_path: Path, channels: str = CHANNELS) -> rthv.System:
     """Two booted (not yet run) hello VMs, a and b, with ``channels``."""
     path = write_system(
         tmp_path, vm_toml("a", "hello"), vm_toml("b", "hello", uart="uart1"), tail=channels
@@ -38,15 +39,15 @@ def _system(tmp_path: Path, channels: str = CHANNELS) -> System:
     return boot(path)
 
 
-def _vms(system: System) -> tuple[Vm, Vm]:
-    return system.hv.vms["a"], system.hv.vms["b"]
+def _vms(system: rthv.System) -> tuple[Vm, Vm]:
+    return system.hypervisor.vms["a"], system.hypervisor.vms["b"]
 
 
 def test_a_notify_pends_the_virq_in_the_peer_and_is_counted(tmp_path: Path) -> None:
     """Channel 0 from a: status 0, b's vIRQ 48 pending; b's GICD is off, so nothing to deliver."""
     system = _system(tmp_path)
     a, b = _vms(system)
-    ipc = system.hv.ipc
+    ipc = system.hypervisor.ipc
     assert ipc.notify(a, 0) == (0, None)
     assert b.vgic.is_pending(48)
     assert not b.vgic.is_pending(50) and not a.vgic.is_pending(49)
@@ -61,8 +62,8 @@ def test_a_deliverable_virq_returns_the_peer_to_deliver_to(tmp_path: Path) -> No
     a, b = _vms(system)
     b.vgic.enabled = True
     b.vgic.set_enabled(48, True)
-    assert system.hv.ipc.notify(a, 0) == (0, b)
-    assert system.hv.ipc.notify(a, 2) == (0, None)  # vIRQ 50 is still disabled
+    assert system.hypervisor.ipc.notify(a, 0) == (0, b)
+    assert system.hypervisor.ipc.notify(a, 2) == (0, None)  # vIRQ 50 is still disabled
     assert b.vgic.is_pending(48) and b.vgic.is_pending(50)
 
 
@@ -70,7 +71,7 @@ def test_sent_counts_per_channel_and_notifications_per_sender(tmp_path: Path) ->
     """Two sends on channel 0, one on 2 by a, one on 1 by b: each counter on its own."""
     system = _system(tmp_path)
     a, b = _vms(system)
-    ipc = system.hv.ipc
+    ipc = system.hypervisor.ipc
     for sender, channel in ((a, 0), (a, 0), (a, 2), (b, 1)):
         assert ipc.notify(sender, channel)[0] == 0
     assert {number: counter.sent for number, counter in ipc.counters.items()} == {0: 2, 1: 1, 2: 1}
@@ -96,8 +97,8 @@ def test_a_refused_notify_changes_nothing_but_the_rejected_count(
     """NOCHAN for unknown or other VMs' channels, INVAL above 0xFFFF: no vIRQ, no counts."""
     system = _system(tmp_path)
     a, b = _vms(system)
-    ipc = system.hv.ipc
-    assert ipc.notify(system.hv.vms[sender], channel) == (status, None)
+    ipc = system.hypervisor.ipc
+    assert ipc.notify(system.hypervisor.vms[sender], channel) == (status, None)
     assert ipc.rejected == 1
     assert not any(vm.vgic.is_pending(virq) for vm, virq in ((b, 48), (a, 49), (b, 50)))
     assert all(counter.sent == 0 for counter in ipc.counters.values())
@@ -108,8 +109,8 @@ def test_a_stopped_peer_refuses_notifications(tmp_path: Path) -> None:
     """Once b was stopped for a fault, a's notify gets PERM and b's vIRQ stays clear."""
     system = _system(tmp_path)
     a, b = _vms(system)
-    system.hv.stop_vm(b, "test", 0, 0, "read of 4 bytes")
-    ipc = system.hv.ipc
+    system.hypervisor.stop_vm(b, "test", 0, 0, "read of 4 bytes")
+    ipc = system.hypervisor.ipc
     assert ipc.notify(a, 0) == (HypercallError.PERM, None)
     assert not b.vgic.is_pending(48)
     assert (ipc.rejected, ipc.counters[0].sent, a.counters.notifications) == (1, 0, 0)
@@ -123,4 +124,4 @@ def test_every_configured_channel_can_be_notified(tmp_path: Path) -> None:
     except ConfigError:
         return
     a, _ = _vms(system)
-    assert system.hv.ipc.notify(a, 0x1_0000)[0] == 0
+    assert system.hypervisor.ipc.notify(a, 0x1_0000)[0] == 0

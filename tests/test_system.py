@@ -98,7 +98,7 @@ def test_a_long_line_costs_linear_work() -> None:
 def test_summarise_two_hello_vms(tmp_path: Path) -> None:
     """Both VMs ran hello (303 instructions, one WFI trap, one switch in, waited, no fault)."""
     path = write_system(tmp_path, vm_toml("a", "hello"), vm_toml("b", "hello", uart="uart1"))
-    hv = run(path).hv
+    hv = run(path).hypervisor
     summaries = summarise(hv)
     assert [summary.name for summary in summaries] == ["a", "b"]
     stats = hv.scheduler.stats()
@@ -115,7 +115,7 @@ def test_summarise_two_hello_vms(tmp_path: Path) -> None:
 def test_a_stopped_vm_is_summarised_with_its_fault(tmp_path: Path) -> None:
     """rogue-ram faults: its summary carries the fault line, and its line says stopped."""
     path = write_system(tmp_path, vm_toml("a", "rogue-ram"), vm_toml("b", "hello", uart="uart1"))
-    hv = run(path).hv
+    hv = run(path).hypervisor
     rogue, good = summarise(hv)
     (fault,) = hv.faults
     assert rogue.fault == fault.describe()

@@ -18,7 +18,7 @@ def test_trace_has_one_track_per_vm_with_disjoint_cpu_slices_and_every_hypercall
     config.write_text(config.read_text() + PINGPONG_SHARED)
     system = run(config, until_ms=30)
     out = tmp_path / "trace.json"
-    write_chrome_trace(system.hv, out)
+    write_chrome_trace(system.hypervisor, out)
     events = json.loads(out.read_text())["traceEvents"]
     names = {e["args"]["name"]: e["tid"] for e in events if e.get("name") == "thread_name"}
     assert set(names) == {"a", "b", "idle"}
@@ -27,6 +27,6 @@ def test_trace_has_one_track_per_vm_with_disjoint_cpu_slices_and_every_hypercall
     for (_, end, _), (start, _, _) in itertools.pairwise(slices):
         assert end <= start + 1e-9
     hvcs = [e for e in events if e["ph"] == "i" and e["name"] == "hvc"]
-    counted = sum(vm.counters.hypercalls for vm in system.hv.vms.values())
+    counted = sum(vm.counters.hypercalls for vm in system.hypervisor.vms.values())
     assert len(hvcs) == counted > 0
     assert {e["tid"] for e in hvcs} == {names["a"], names["b"]}

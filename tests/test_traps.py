@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hv_support import System, boot, write_system
+import rthv
+from hv_support import boot, write_system
 from rthv.board.cpu import CpuExit, ExitKind
 from rthv.board.machine import _is_hyp_trap
 from rthv.board.registers import Mode, Reg
@@ -26,7 +27,7 @@ RAM = 0x8000_0000
 RAM_64K = f'[[vm.memory]]\nipa = {RAM:#x}\nsize = "64K"\n'
 
 
-def _system(tmp_path: Path, source: str, *, base: int = RAM, memory: str = RAM_64K) -> System:
+def _system(tmp_path: Path, source: str, *, base: int = RAM, memory: str = RAM_64K) -> rthv.System:
     """One VM "a" booting a raw binary of ``source`` loaded at ``base``."""
     (tmp_path / "code.bin").write_bytes(assemble(source, base=base))
     vm = f'[[vm]]\nname = "a"\n[[vm.image]]\npath = "code.bin"\nload_ipa = {base:#x}\n{memory}'
@@ -36,8 +37,8 @@ def _system(tmp_path: Path, source: str, *, base: int = RAM, memory: str = RAM_6
 def _run(tmp_path: Path, source: str, *, base: int = RAM, memory: str = RAM_64K) -> Vm:
     """Run the one-VM system until it idles; its VM."""
     system = _system(tmp_path, source, base=base, memory=memory)
-    system.hv.run()
-    return system.hv.vms["a"]
+    system.hypervisor.run()
+    return system.hypervisor.vms["a"]
 
 
 def test_the_table_has_one_handler_per_trapped_exception_class() -> None:
@@ -78,25 +79,27 @@ ROM_64K = '[[vm.memory]]\nipa = 0\nsize = "64K"\nkind = "rom"\n'
 def test_a_write_to_the_vms_rom_is_skipped_and_counted(tmp_path: Path) -> None:
     """The store to ROM is a no-op: the VM runs on, the store counts as executed."""
     system = _system(tmp_path, ROM_GUEST, base=0, memory=ROM_64K)
-    system.hv.run()
-    vm = system.hv.vms["a"]
-    assert system.hv.faults == []
+    system.hypervisor.run()
+    vm = system.hypervisor.vms["a"]
+    assert system.hypervisor.faults == []
     assert (vm.core.regs[Reg.R2], vm.core.regs[Reg.R3]) == (0x12345678, 0x12345678)
     assert vm.core.counter.executed == 6  # MOV, MOV, LDR, STR, LDR, WFI
     assert vm.counters.traps == 2  # the store and the WFI
-    rom_pa = system.hv.config.placements.memory_pa("a", 0)
-    assert system.hv.machine.memory.read(rom_pa + 0x40, 4) == (0x12345678).to_bytes(4, "little")
+    rom_pa = system.hypervisor.config.placements.memory_pa("a", 0)
+    assert system.hypervisor.machine.memory.read(rom_pa + 0x40, 4) == (0x12345678).to_bytes(
+        4, "little"
+    )
 
 
 def test_a_write_to_read_only_ram_stops_the_vm(tmp_path: Path) -> None:
     """Only ROM forgives writes: the same store to "r" RAM is a Stage-2 permission fault."""
     memory = '[[vm.memory]]\nipa = 0\nsize = "64K"\nperms = "rx"\n'
     system = _system(tmp_path, ROM_GUEST, base=0, memory=memory)
-    system.hv.run()
-    (fault,) = system.hv.faults
+    system.hypervisor.run()
+    (fault,) = system.hypervisor.faults
     assert (fault.reason, fault.pc, fault.address) == ("Stage-2 permission fault", 12, 0x40)
     assert fault.access == "write of 4 bytes"
-    assert system.hv.vms["a"].stopped
+    assert system.hypervisor.vms["a"].stopped
 
 
 def test_a_fetch_outside_the_vms_memory_stops_it_as_an_execute(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def test_access_of_names_execute_read_or_write_with_the_width(exit: CpuExit, tex
 def test_a_vm_is_named_by_its_config_and_stopped_once_it_has_a_fault(tmp_path: Path) -> None:
     """``name`` is the configured name; ``stopped`` follows ``fault``."""
     system = boot(write_system(tmp_path, vm_toml("first", "hello")))
-    vm = system.hv.vms["first"]
+    vm = system.hypervisor.vms["first"]
     assert (vm.name, vm.index, vm.stopped, vm.fault) == ("first", 0, False, None)
     vm.fault = VmFault("first", "test", 0, 0, "execute", 0)
     assert vm.stopped

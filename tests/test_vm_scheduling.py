@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from hv_support import PINGPONG_SHARED, System, run
+import rthv
+from hv_support import PINGPONG_SHARED, run
 from hv_support import two_vm_system as _two_vms
 
 TICK_CYCLES = 1_000_000  # the RTOS tick, 1 ms at 1 GHz: "within one tick"
 
 
-def _cycles(system: System) -> dict[str, int]:
-    return {name: vm.cycles_run for name, vm in system.hv.scheduler.stats().vms.items()}
+def _cycles(system: rthv.System) -> dict[str, int]:
+    return {name: vm.cycles_run for name, vm in system.hypervisor.scheduler.stats().vms.items()}
 
 
 def _misses(output: str) -> int:
@@ -34,13 +35,13 @@ def test_fixed_priority_rt_vm_meets_every_deadline_over_a_hog(tmp_path: Path) ->
         ("priority = 0", "priority = 1"),
     )
     system = run(path, until_ms=1200)
-    assert _misses(system.output("a")) == 0
-    assert "hog heartbeat 5\n" in system.output("b")
-    stats = system.hv.scheduler.stats().vms
+    assert _misses(system.console_text("a")) == 0
+    assert "hog heartbeat 5\n" in system.console_text("b")
+    stats = system.hypervisor.scheduler.stats().vms
     assert stats["b"].preemptions > 100 and stats["a"].preemptions == 0
     # Its interrupts wait for one world switch at most (8,799 cycles), never for the hog.
-    latency = system.hv.vms["a"].latency
-    assert latency.count > 1000 and latency.maximum < 2 * system.hv.costs.world_switch
+    latency = system.hypervisor.vms["a"].latency
+    assert latency.count > 1000 and latency.maximum < 2 * system.hypervisor.costs.world_switch
 
 
 def test_fixed_priority_swapped_the_rt_vm_misses_deadlines(tmp_path: Path) -> None:
@@ -52,10 +53,12 @@ def test_fixed_priority_swapped_the_rt_vm_misses_deadlines(tmp_path: Path) -> No
         ("priority = 1", "priority = 0"),
     )
     system = run(path, until_ms=2500)
-    assert _misses(system.output("a")) > 0
-    stats = system.hv.scheduler.stats().vms
+    assert _misses(system.console_text("a")) > 0
+    stats = system.hypervisor.scheduler.stats().vms
     assert stats["a"].preemptions > 100 and stats["b"].preemptions == 0
-    assert system.hv.vms["a"].latency.maximum > 1_000_000  # waited through a hog burst (> 1 ms)
+    assert (
+        system.hypervisor.vms["a"].latency.maximum > 1_000_000
+    )  # waited through a hog burst (> 1 ms)
 
 
 def test_round_robin_switches_on_wfi_and_on_quantum_expiry(tmp_path: Path) -> None:
@@ -67,10 +70,10 @@ def test_round_robin_switches_on_wfi_and_on_quantum_expiry(tmp_path: Path) -> No
         params="params = { quantum_us = 2000 }",
     )
     system = run(path, until_ms=300)
-    stats = system.hv.scheduler.stats().vms
+    stats = system.hypervisor.scheduler.stats().vms
     assert stats["a"].waits > 50  # switched out on WFI
     assert stats["b"].preemptions > 50  # switched out at quantum expiry
-    assert "hog heartbeat 1\n" in system.output("b")
+    assert "hog heartbeat 1\n" in system.console_text("b")
 
 
 def test_round_robin_shares_the_cpu_evenly_between_two_hogs(tmp_path: Path) -> None:
@@ -84,7 +87,9 @@ def test_round_robin_shares_the_cpu_evenly_between_two_hogs(tmp_path: Path) -> N
     system = run(path, until_ms=500)
     cycles = _cycles(system)
     assert abs(cycles["a"] - cycles["b"]) <= 2_000_000
-    assert "hog heartbeat 2\n" in system.output("a") and "hog heartbeat 2\n" in system.output("b")
+    assert "hog heartbeat 2\n" in system.console_text(
+        "a"
+    ) and "hog heartbeat 2\n" in system.console_text("b")
 
 
 def test_edf_two_periodic_vms_meet_all_vm_deadlines(tmp_path: Path) -> None:
@@ -96,7 +101,7 @@ def test_edf_two_periodic_vms_meet_all_vm_deadlines(tmp_path: Path) -> None:
         ("period_us = 10000\nbudget_us = 4000", "period_us = 20000\nbudget_us = 8000"),
     )
     system = run(path, until_ms=600)
-    stats = system.hv.scheduler.stats()
+    stats = system.hypervisor.scheduler.stats()
     assert stats.vms["a"].jobs_released >= 59 and stats.vms["b"].jobs_released >= 29
     assert stats.misses == ()
 
@@ -142,11 +147,14 @@ def test_pingpong_vm_completes_with_the_right_checksums(
     path.write_text(path.read_text() + PINGPONG_SHARED)
     system = run(path, until_ms=200)
     for name in ("a", "b"):
-        output = system.output(name)
+        output = system.console_text(name)
         checksum = re.search(r"checksum (0x[0-9a-f]+) \(expected (0x[0-9a-f]+)\)", output)
         assert checksum is not None and checksum.group(1) == checksum.group(2), output
         assert "pingpong-vm: PASS (0 errors)" in output
-    assert system.hv.ipc.counters[0].sent >= 1000 and system.hv.ipc.counters[1].sent >= 1000
+    assert (
+        system.hypervisor.ipc.counters[0].sent >= 1000
+        and system.hypervisor.ipc.counters[1].sent >= 1000
+    )
 
 
 PLUGINS = Path(__file__).parent / "plugins"
@@ -161,9 +169,9 @@ def test_a_plugin_from_the_users_own_file_runs_a_two_vm_system(tmp_path: Path) -
     )
     path.write_text(path.read_text() + PINGPONG_SHARED)
     system = run(path, until_ms=200)
-    assert system.hv.scheduler.policy.name == "most-recently-woken-first"
+    assert system.hypervisor.scheduler.policy.name == "most-recently-woken-first"
     for name in ("a", "b"):
-        assert "pingpong-vm: PASS (0 errors)" in system.output(name)
+        assert "pingpong-vm: PASS (0 errors)" in system.console_text(name)
 
 
 @pytest.mark.parametrize(
