@@ -11,8 +11,7 @@ from rthv.board.cpu import CpuCore, CpuExit, ExitKind
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg
 from rthv.hv.address_space import build_stage2, realise, s2_perm
-from rthv.hv.config import SystemConfig, parse_config
-from rthv.hv.config_checks import ConfigError
+from rthv.hv.config import ConfigError, SystemConfig, parse_config
 from rthv.hv.stage2 import HypervisorMemory, MemType, S2Perm, Stage2Error, Stage2Table
 from support import assemble, guest_image
 

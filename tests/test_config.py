@@ -15,6 +15,7 @@ from rthv.hv.config import (
     load_config,
     parse_config,
     place_memory,
+    validate_config,
 )
 from rthv.hv.costs import CostTable
 
@@ -107,7 +108,7 @@ def test_two_rtos_fixture_loads_with_every_default_resolved(workdir: Path) -> No
         (1, "rtos-b", "rtos-a", 48),
     ]
     assert config.costs == CostTable().with_overrides({"world_switch": 9000})
-    assert config.scheduler.policy == "fixed-priority"
+    assert str(config.scheduler.policy) == "fixed-priority"
     assert config.scheduler.params == {"tick_us": 1000}
     assert config.cpu_hz == 1_000_000_000 and config.cpi == 1
 
@@ -115,7 +116,7 @@ def test_two_rtos_fixture_loads_with_every_default_resolved(workdir: Path) -> No
 def test_round_trip_through_model_dump(workdir: Path) -> None:
     """Dumping a configuration by its TOML names and validating it again gives the same one."""
     config = parse(workdir, TWO_VMS + '[[notify]]\nfrom = "a"\nto = "b"\nvirq = 40\n')
-    again = SystemConfig.model_validate(config.model_dump(by_alias=True))
+    again = validate_config(config.model_dump(by_alias=True), workdir)
     assert again == config
     assert again.placements == config.placements
 
@@ -169,8 +170,9 @@ def test_relative_paths_are_resolved_against_the_config_directory(
     (workdir / "system.toml").write_text(BOARD + text.replace(BOARD, ""))
     config = load_config(workdir / "system.toml")
     assert config.vms[0].images[0].path == workdir / "guest.elf"
-    assert config.scheduler.custom_policy == (workdir / "sched" / "mine.py", "Mine")
-    assert config.scheduler.fallback == "edf"
+    policy = config.scheduler.policy
+    assert (policy.file, policy.class_name) == (workdir / "sched" / "mine.py", "Mine")
+    assert str(config.scheduler.fallback) == "edf"
 
 
 def test_raw_binary_with_load_address_and_rom_region(workdir: Path) -> None:
@@ -373,12 +375,12 @@ def test_negative_cost(workdir: Path) -> None:
 
 def test_unknown_scheduler_policy(workdir: Path) -> None:
     text = BOARD + '[scheduler]\npolicy = "lottery"\n' + vm("a")
-    fails(workdir, text, "scheduler.policy", 'unknown policy "lottery"')
+    fails(workdir, text, "scheduler.policy", "unknown scheduler policy 'lottery'")
 
 
 def test_missing_scheduler_policy_file(workdir: Path) -> None:
     text = BOARD + '[scheduler]\npolicy = "nowhere.py:Policy"\n' + vm("a")
-    fails(workdir, text, "scheduler.policy", "nowhere.py: no such file")
+    fails(workdir, text, "scheduler.policy", "file not found:", "nowhere.py")
 
 
 def test_load_config_of_a_missing_file(tmp_path: Path) -> None:

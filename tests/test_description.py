@@ -104,7 +104,9 @@ def test_parse_board_accepts_the_shipped_text() -> None:
 def test_bad_device_kind_names_the_field() -> None:
     """An unknown device kind points at devices.0.kind and lists the allowed kinds."""
     text = VIRT_TOML.replace('kind = "pl011"', 'kind = "pl999"')
-    assert _parse_error(text) == "test.toml: devices.0.kind: Input should be 'pl011' or 'sp804'"
+    assert _parse_error(text) == (
+        "test.toml: devices.0.kind: unknown device kind 'pl999'; known kinds: pl011, sp804"
+    )
 
 
 def test_missing_console_names_the_field() -> None:

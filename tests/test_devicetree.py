@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rthv.board.description import load_board
-from rthv.hv.devicetree import (
+from rthv.board.devicetree import (
     DeviceTreeSpec,
     GicSpec,
     MemoryRange,
@@ -21,7 +21,7 @@ from rthv.hv.devicetree import (
     device_tree_blob,
     spec_from_board,
 )
-from rthv.hv.fdt import FdtError
+from rthv.board.fdt import FdtError
 
 VIRT_TIMER = "interrupts = <0x01 0x0d 0x104 0x01 0x0e 0x104 0x01 0x0b 0x104 0x01 0x0a 0x104>;"
 

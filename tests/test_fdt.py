@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rthv.hv.fdt import (
+from rthv.board.fdt import (
     FDT_MAGIC,
     HEADER_SIZE,
     FdtError,

@@ -7,10 +7,7 @@ from pathlib import Path
 import pytest
 
 from rthv.board.description import load_board
-from rthv.board.loader import ImageError, read_image
-from rthv.board.memory import PhysicalMemory
-from rthv.hv.config import parse_config
-from rthv.hv.devicetree import (
+from rthv.board.devicetree import (
     DeviceTreeSpec,
     GicSpec,
     MemoryRange,
@@ -18,6 +15,9 @@ from rthv.hv.devicetree import (
     UartSpec,
     device_tree_blob,
 )
+from rthv.board.loader import ImageError, read_image
+from rthv.board.memory import PhysicalMemory
+from rthv.hv.config import parse_config
 from rthv.hv.images import FIRMWARE_CONFIG, ipa_to_pa, place_images, vm_device_tree
 from support import DATA_AND_BSS_PROGRAM, assemble, guest_image, link_elf
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from rthv.board.description import load_board
-from rthv.hv.devicetree import MemoryRange, device_tree_blob, spec_from_board
+from rthv.board.devicetree import MemoryRange, device_tree_blob, spec_from_board
 from rthv.tools.firmware import (
     NO_AUTOBOOT,
     UBOOT_PROMPT,

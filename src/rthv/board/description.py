@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from rthv.board.device_kinds import DeviceKind, device_kind
 
 BOARDS_DIR = Path(__file__).parent / "boards"
 
@@ -52,18 +53,31 @@ class GenericTimerLayout(_Strict):
     hyp_irq: int = Field(ge=16, lt=32)
 
 
-DeviceKind = Literal["pl011", "sp804"]
-
-
 class DeviceDescription(_Strict):
     """A memory-mapped device: model kind, register block and interrupt IDs."""
 
     name: str
-    kind: DeviceKind
+    kind: str = Field(description="A registered device kind (rthv.board.device_kinds).")
     base: int = Field(ge=0)
     size: int = Field(gt=0)
     irqs: tuple[int, ...] = ()
     clock_hz: int | None = Field(default=None, gt=0)
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, kind: str) -> str:
+        device_kind(kind)
+        return kind
+
+    @property
+    def model_kind(self) -> DeviceKind:
+        """How this device is built, and what it is (a UART, a timed device)."""
+        return device_kind(self.kind)
+
+    @property
+    def is_uart(self) -> bool:
+        """A PL011-compatible UART: it can be a console."""
+        return self.model_kind.uart
 
 
 class BoardDescription(_Strict):

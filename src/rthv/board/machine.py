@@ -11,6 +11,7 @@ from rthv.board.counter import NO_LIMIT
 from rthv.board.cpu import CpuCore, CpuExit, ExitKind, Perm
 from rthv.board.description import BoardDescription, DeviceDescription
 from rthv.board.device import MmioDevice
+from rthv.board.device_kinds import DeviceWiring
 from rthv.board.events import EventQueue
 from rthv.board.exceptions import (
     FSR_SYNC_EXTERNAL_ABORT,
@@ -22,22 +23,18 @@ from rthv.board.exceptions import (
 )
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import GicCpuInterface, GicDistributor, GicHypInterface, GicVirtualCpuInterface
+from rthv.board.gic.regs import GICC_WINDOW_SIZE, GICD_WINDOW_SIZE, GICH_WINDOW_SIZE
 from rthv.board.hyp import Pl2Software
-from rthv.board.memory import PAGE_SIZE, PhysicalMemory, RamRegion
+from rthv.board.memory import PhysicalMemory, RamRegion
 from rthv.board.pl011 import Pl011Uart
 from rthv.board.registers import CPSR_I, Mode, Reg
 from rthv.board.signal import Signal
-from rthv.board.sp804 import Sp804Timer
 from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 
 RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
 # Synchronous exceptions in a row with no instruction retired between them: the guest can never
 # make progress again (e.g. a prefetch abort at a vector with no code behind it).
 LOCKUP_ENTRIES = 8
-# GICv2 register blocks (IHI 0048B): the CPU interfaces are 8 KiB, GICC_DIR at offset 0x1000.
-GICD_SIZE = PAGE_SIZE
-GICH_SIZE = PAGE_SIZE
-GIC_CPU_INTERFACE_SIZE = 2 * PAGE_SIZE
 ConsoleSink = Callable[[str, bytes], None]
 
 
@@ -151,10 +148,10 @@ class Machine:
         self.gicc.irq_out.connect(self._interrupt_line_changed)
         self.gicv.virq_out.connect(self._interrupt_line_changed)
         for base, size, name, device in (
-            (layout.distributor, GICD_SIZE, "gicd", self.gicd),
-            (layout.cpu_interface, GIC_CPU_INTERFACE_SIZE, "gicc", self.gicc),
-            (layout.hyp_interface, GICH_SIZE, "gich", self.gich),
-            (layout.virtual_cpu_interface, GIC_CPU_INTERFACE_SIZE, "gicv", self.gicv),
+            (layout.distributor, GICD_WINDOW_SIZE, "gicd", self.gicd),
+            (layout.cpu_interface, GICC_WINDOW_SIZE, "gicc", self.gicc),
+            (layout.hyp_interface, GICH_WINDOW_SIZE, "gich", self.gich),
+            (layout.virtual_cpu_interface, GICC_WINDOW_SIZE, "gicv", self.gicv),
         ):
             # Timed: a write that makes an interrupt deliverable (enable, EOI, PMR, SGIR) is
             # followed by the interrupt right after that instruction, not at the block's end.
@@ -165,18 +162,12 @@ class Machine:
         self.generic_timer.virt_irq.connect(self.gicd.input_line(timer.virt_irq).set)
 
     def _add_device(self, spec: DeviceDescription) -> None:
-        device: MmioDevice
-        irq: Signal
-        if spec.kind == "pl011":
-            uart = Pl011Uart(spec.name, self._console_sink(spec.name))
-            device, irq = uart, uart.irq
-        else:
-            timer = Sp804Timer(self.clock, self.events, spec.clock_hz or 1_000_000, spec.name)
-            device, irq = timer, timer.combined_irq
+        kind = spec.model_kind
+        built = kind.build(spec, DeviceWiring(self.clock, self.events, self._console_sink))
         for number in spec.irqs:
-            irq.connect(self.gicd.input_line(number).set)
-        self.devices[spec.name] = device
-        self.memory.add_device(spec.name, spec.base, spec.size, device, timed=spec.kind == "sp804")
+            built.irq.connect(self.gicd.input_line(number).set)
+        self.devices[spec.name] = built.model
+        self.memory.add_device(spec.name, spec.base, spec.size, built.model, timed=kind.timed)
 
     def _console_sink(self, name: str) -> Callable[[bytes], None]:
         def sink(data: bytes) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rthv.board.cpu import CpuCore, Perm
 from rthv.board.description import BoardDescription
 from rthv.board.device import MmioDevice
-from rthv.board.machine import GIC_CPU_INTERFACE_SIZE, Machine
+from rthv.board.gic.regs import GICC_WINDOW_SIZE
+from rthv.board.machine import Machine
 from rthv.board.memory import PAGE_SIZE, DeviceWindow, RamRegion
 from rthv.hv.config import SystemConfig, VmConfig
 from rthv.hv.stage2 import HypervisorMemory, MemType, S2Perm, Stage2Table
@@ -40,7 +41,7 @@ def build_stage2(
     table.map(
         board.gic.cpu_interface,
         board.gic.virtual_cpu_interface,
-        GIC_CPU_INTERFACE_SIZE,
+        GICC_WINDOW_SIZE,
         S2Perm.READ | S2Perm.WRITE,
         MemType.DEVICE,
     )

@@ -10,6 +10,7 @@ import enum
 
 ABI_VERSION = 0x0001_0000  # major 1, minor 0
 HVC_IMMEDIATE = 0
+MAX_CHANNEL_ID = 0xFFFF  # the notify hypercall's channel argument (r1)
 
 
 class Hypercall(enum.IntEnum):

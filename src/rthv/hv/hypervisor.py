@@ -14,14 +14,13 @@ from rthv.board.machine import InterruptRecord, Machine, RunResult
 from rthv.board.registers import Reg
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
-from rthv.hv.config_checks import hypervisor_memory
 from rthv.hv.distributor_trap import EmulatedDistributor
 from rthv.hv.images import place_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
-from rthv.hv.stage2 import HypervisorMemory, Stage2Table
+from rthv.hv.stage2 import HypervisorMemory, Stage2Table, hypervisor_memory
 from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
@@ -134,9 +133,8 @@ class Hypervisor:
 
     def _start_scheduler(self) -> Scheduler:
         settings = self.config.scheduler
-        base = Path.cwd()  # policy files come resolved to absolute paths by the config
-        policy = load_policy(settings.policy, base_dir=base, params=settings.params)
-        fallback = load_policy(settings.fallback, base_dir=base) if settings.fallback else None
+        policy = load_policy(settings.policy, params=settings.params)
+        fallback = load_policy(settings.fallback) if settings.fallback else None
         machine = self.machine
         scheduler = Scheduler(policy, machine.clock, machine.events, fallback=fallback)
         scheduler.on_switch(self._world_switch)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from rthv.board.description import BoardDescription
-from rthv.board.loader import ImageError, Segment
-from rthv.board.memory import PhysicalMemory
-from rthv.hv.config import SystemConfig, VmConfig
-from rthv.hv.devicetree import (
+from rthv.board.devicetree import (
     DeviceTreeSpec,
     GicSpec,
     MemoryRange,
@@ -14,9 +11,11 @@ from rthv.hv.devicetree import (
     UartSpec,
     device_tree_blob,
 )
+from rthv.board.gic.regs import FIRST_PPI, FIRST_SPI
+from rthv.board.loader import ImageError, Segment
+from rthv.board.memory import PhysicalMemory
+from rthv.hv.config import SystemConfig, VmConfig
 
-FIRST_PPI = 16
-FIRST_SPI = 32
 # Firmware settings put in the tree's /config node: U-Boot goes straight to its prompt.
 FIRMWARE_CONFIG: tuple[tuple[str, int | str], ...] = (("bootdelay", -1),)
 
@@ -34,7 +33,7 @@ def place_images(config: SystemConfig, memory: PhysicalMemory) -> dict[str, int]
     entries: dict[str, int] = {}
     for vm in config.vms:
         for number, image_config in enumerate(vm.images):
-            image = image_config.read()
+            image = config.image(vm.name, number)
             for segment in image.segments:
                 _place(config, vm, segment, memory)
             if number == 0:
@@ -49,12 +48,12 @@ def place_images(config: SystemConfig, memory: PhysicalMemory) -> dict[str, int]
 
 def vm_device_tree(vm: VmConfig, board: BoardDescription) -> DeviceTreeSpec:
     """The tree a VM's firmware reads: only its own RAM, UARTs, GIC and timer."""
+    own_uarts = [device for device in vm.devices if board.device(device.name).is_uart]
     uarts = tuple(
         UartSpec(device.ipa, device.irqs[0] - FIRST_SPI if device.irqs else None)
-        for device in vm.devices
-        if board.device(device.name).kind == "pl011"
+        for device in own_uarts
     )
-    names = [d.name for d in vm.devices if board.device(d.name).kind == "pl011"]
+    names = [device.name for device in own_uarts]
     timer = board.generic_timer
     return DeviceTreeSpec(
         memory=tuple(MemoryRange(r.ipa, r.size) for r in vm.memory if r.kind == "ram"),

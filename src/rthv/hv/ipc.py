@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rthv.hv.config import NotifyChannel
-from rthv.hv.config_checks import MAX_CHANNEL_ID
-from rthv.hv.hypercalls import HypercallError
+from rthv.hv.hypercalls import MAX_CHANNEL_ID, HypercallError
 from rthv.hv.vm import Vm
 
 

@@ -39,7 +39,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-PAGE_SIZE = 1 << 12
+from rthv.board.description import BoardDescription
+from rthv.board.memory import PAGE_SIZE
+
 DESC_BYTES = 8
 ENTRIES_PER_PAGE = PAGE_SIZE // DESC_BYTES  # 512: 9 IPA bits per level
 PA_BITS = 40
@@ -143,6 +145,15 @@ class Mapping:
     def end(self) -> int:
         """First IPA after the run."""
         return self.ipa + self.size
+
+
+HYPERVISOR_MEMORY_SIZE = 0x100000  # the hypervisor keeps the top MiB of the first RAM block
+
+
+def hypervisor_memory(board: BoardDescription) -> tuple[int, int]:
+    """[start, end) of the board RAM the hypervisor keeps for itself (its Stage-2 tables)."""
+    end = board.ram[0].end
+    return end - HYPERVISOR_MEMORY_SIZE, end
 
 
 class HypervisorMemory:

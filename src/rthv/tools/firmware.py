@@ -15,9 +15,9 @@ from pathlib import Path
 
 from rthv.board.cpu import CpuCore, CpuExit, ExitKind
 from rthv.board.description import BoardDescription, load_board
+from rthv.board.devicetree import device_tree_blob, spec_from_board
 from rthv.board.machine import ConsoleSink, Machine, StopCause
 from rthv.board.memory import DeviceWindow, RamRegion
-from rthv.hv.devicetree import device_tree_blob, spec_from_board
 
 UBOOT_QEMU_ARM = Path("/usr/lib/u-boot/qemu_arm/u-boot.bin")
 UBOOT_PROMPT = "=> "

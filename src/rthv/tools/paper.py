@@ -114,8 +114,15 @@ HV_PARTS = {
         "scheduling/rtds.py",
         "scheduling/arinc653.py",
     ],
-    "configuration validation and cost table": ["config.py", "config_checks.py", "costs.py"],
-    "device-tree generation": ["fdt.py", "devicetree.py"],
+    "configuration validation and cost table": [
+        "config/__init__.py",
+        "config/fields.py",
+        "config/model.py",
+        "config/checks.py",
+        "config/placement.py",
+        "config/load.py",
+        "costs.py",
+    ],
 }
 
 

@@ -5,17 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+from rthv.board.memory import PAGE_SIZE
+
 # ------------------------------------------------------------------ interrupt ID space
 SGI_COUNT = 16
 BANKED_COUNT = 32  # SGIs + PPIs, banked per CPU
 MAX_IRQS = 1020  # IDs 1020..1023 are special
 MAX_CPUS = 8
 SPURIOUS_ID = 1023
+FIRST_PPI = SGI_COUNT
+FIRST_SPI = BANKED_COUNT
 IRQS_PER_LINE_GROUP = 32
 BYTE_BITS = 8
 BYTE_MASK = 0xFF
 REGISTER_BYTES = 4
 IDLE_PRIORITY = 0xFF  # running priority when nothing is active
+
+# ------------------------------------------------------------------ register windows
+GICD_WINDOW_SIZE = PAGE_SIZE
+GICH_WINDOW_SIZE = PAGE_SIZE
+GICC_WINDOW_SIZE = 2 * PAGE_SIZE  # the CPU interfaces (GICC, GICV): GICC_DIR at 0x1000
 
 # ------------------------------------------------------------------ distributor (GICD)
 GICD_CTLR = 0x000

@@ -20,7 +20,12 @@ from rthv.hv.scheduling.errors import (
 from rthv.hv.scheduling.fixed_priority import FixedPriorityPolicy
 from rthv.hv.scheduling.framework import MissListener, Scheduler, SwitchListener
 from rthv.hv.scheduling.params import ParamReader, check_integer
-from rthv.hv.scheduling.registry import BUILTIN_POLICIES, load_policy
+from rthv.hv.scheduling.registry import (
+    BUILTIN_POLICIES,
+    PolicySpec,
+    load_policy,
+    parse_policy_spec,
+)
 from rthv.hv.scheduling.round_robin import RoundRobinPolicy
 from rthv.hv.scheduling.rtds import RtdsPolicy
 from rthv.hv.scheduling.stats import DeadlineMiss, PolicyFailure, SchedulerStats, VmStats
@@ -35,6 +40,7 @@ __all__ = [
     "ParamReader",
     "PolicyFailure",
     "PolicyParameterError",
+    "PolicySpec",
     "RoundRobinPolicy",
     "RtdsPolicy",
     "Scheduler",
@@ -53,4 +59,5 @@ __all__ = [
     "check_integer",
     "describe_policy",
     "load_policy",
+    "parse_policy_spec",
 ]

@@ -1,11 +1,13 @@
 """Finding a policy by name: the built-ins, or a user's own ``file.py:ClassName`` plug-in.
 
-A policy spec is either a built-in name (``BUILTIN_POLICIES``) or ``path/to/file.py:ClassName``,
-the path relative to ``base_dir`` (the folder of the system config file). The class must be a
-``SchedulerPolicy`` subclass. Policy-level parameters are passed to its constructor as keyword
-arguments, so a policy declares them as keyword-only ``__init__`` parameters with defaults where
-they are optional (e.g. ``RoundRobinPolicy(quantum_us=500)``). Every loading problem raises a
-``SchedulerPluginError`` (or ``PolicyParameterError`` for parameters) with a one-line message.
+A policy spec is either a built-in name (``BUILTIN_POLICIES``, the one list of them) or
+``path/to/file.py:ClassName``, the path relative to ``base_dir`` (the folder of the system config
+file). ``parse_policy_spec`` reads it once into a ``PolicySpec``; the configuration keeps that.
+The class must be a ``SchedulerPolicy`` subclass. Policy-level parameters are passed to its
+constructor as keyword arguments, so a policy declares them as keyword-only ``__init__``
+parameters with defaults where they are optional (e.g. ``RoundRobinPolicy(quantum_us=500)``).
+Every loading problem raises a ``SchedulerPluginError`` (or ``PolicyParameterError`` for
+parameters) with a one-line message.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import inspect
 import re
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from rthv.hv.scheduling.api import SchedulerPolicy
@@ -37,18 +40,32 @@ BUILTIN_POLICIES: dict[str, type[SchedulerPolicy]] = {
 _KEYWORD_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
-def load_policy(
-    spec: str, *, base_dir: Path, params: Mapping[str, object] | None = None
-) -> SchedulerPolicy:
-    """Build the policy named by ``spec`` with policy-level keyword ``params``."""
-    cls, origin = resolve_policy(spec, base_dir=base_dir)
-    return construct_policy(cls, params or {}, origin)
+@dataclass(frozen=True)
+class PolicySpec:
+    """A parsed policy spec: a built-in name, or a plug-in's file and class name."""
+
+    written: str  # as the user wrote it: the label of every message about it
+    file: Path | None = None
+    class_name: str = ""
+
+    @property
+    def builtin(self) -> bool:
+        """True for one of ``BUILTIN_POLICIES``."""
+        return self.file is None
+
+    def __str__(self) -> str:
+        return self.written
+
+    def resolved(self) -> str:
+        """The spec with an absolute file path: means the same from any folder."""
+        return self.written if self.file is None else f"{self.file.absolute()}:{self.class_name}"
 
 
-def resolve_policy(spec: str, *, base_dir: Path) -> tuple[type[SchedulerPolicy], str | None]:
-    """The policy class for ``spec`` and, for a plug-in, its ``file.py:Class`` origin."""
+def parse_policy_spec(spec: str, *, base_dir: Path) -> PolicySpec:
+    """Parse ``spec`` once: a built-in name, or an existing ``file.py:ClassName`` under
+    ``base_dir``."""
     if spec in BUILTIN_POLICIES:
-        return BUILTIN_POLICIES[spec], None
+        return PolicySpec(spec)
     file_part, colon, class_name = spec.rpartition(":")
     if not colon or not file_part.endswith(".py") or not class_name.isidentifier():
         names = ", ".join(BUILTIN_POLICIES)
@@ -56,13 +73,39 @@ def resolve_policy(spec: str, *, base_dir: Path) -> tuple[type[SchedulerPolicy],
             f"unknown scheduler policy {spec!r}: use a built-in ({names}) "
             "or a plug-in as path/to/file.py:ClassName"
         )
-    return _plugin_class(base_dir / file_part, class_name, spec), spec
+    path = base_dir / file_part
+    if not path.is_file():
+        raise SchedulerPluginError(f"scheduler plug-in {spec!r}: file not found: {path}")
+    return PolicySpec(spec, path, class_name)
+
+
+def load_policy(
+    spec: str | PolicySpec,
+    *,
+    base_dir: Path | None = None,
+    params: Mapping[str, object] | None = None,
+) -> SchedulerPolicy:
+    """Build the policy named by ``spec`` with policy-level keyword ``params``; a spec still
+    written as text is parsed first, relative to ``base_dir``."""
+    if isinstance(spec, str):
+        if base_dir is None:
+            raise TypeError("a policy spec given as text needs base_dir")
+        spec = parse_policy_spec(spec, base_dir=base_dir)
+    return construct_policy(resolve_policy(spec), params or {}, spec)
+
+
+def resolve_policy(spec: PolicySpec) -> type[SchedulerPolicy]:
+    """The policy class ``spec`` names (a plug-in's file is imported)."""
+    if spec.file is None:
+        return BUILTIN_POLICIES[spec.written]
+    return _plugin_class(spec.file, spec.class_name, spec.written)
 
 
 def construct_policy(
-    cls: type[SchedulerPolicy], params: Mapping[str, object], origin: str | None
+    cls: type[SchedulerPolicy], params: Mapping[str, object], spec: PolicySpec
 ) -> SchedulerPolicy:
     """Instantiate ``cls(**params)``, turning every problem into a one-line error."""
+    origin = None if spec.builtin else spec.written
     label = f"scheduler policy '{cls.name or cls.__name__}'" + (f" ({origin})" if origin else "")
     if inspect.isabstract(cls):
         missing = ", ".join(sorted(getattr(cls, "__abstractmethods__", ())))
@@ -100,8 +143,6 @@ def _check_keywords(cls: type[SchedulerPolicy], params: Mapping[str, object], la
 
 def _plugin_class(path: Path, class_name: str, spec: str) -> type[SchedulerPolicy]:
     where = f"scheduler plug-in {spec!r}"
-    if not path.is_file():
-        raise SchedulerPluginError(f"{where}: file not found: {path}")
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
     stem = re.sub(r"\W", "_", path.stem)
     module_name = f"rthv_sched_plugin_{stem}_{digest}"

@@ -1,16 +1,15 @@
-"""The system configuration: one TOML file, validated in full before anything runs.
+"""The configuration model: frozen pydantic models of every section, shapes and types only.
 
-``parse_config``/``load_config`` read the file into frozen models (shape and types), fill the
-defaults that come from the board (device addresses and IRQs), then run the cross checks of
-``config_checks`` (overlaps, ownership, IRQs, images) and place ``"auto"`` memory. Any problem
-is a ``ConfigError`` whose one-line message names the field. ``docs/configuration.md`` is the
-reference for every field.
+A field's one-line description here is its reference (docs/configuration.md repeats them).
+Cross checks live in ``checks``, "auto" placement in ``placement``; ``load`` runs them in order
+and records their results on the ``SystemConfig`` it returns.
 """
 
 from __future__ import annotations
 
-import tomllib
-from functools import cached_property
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,19 +17,19 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     PrivateAttr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from rthv.board.description import BoardDescription, BoardError
+from rthv.board.description import BoardDescription, BoardError, load_board
 from rthv.board.loader import Image, read_image
-from rthv.hv.config_checks import (
+from rthv.board.memory import PAGE_SIZE
+from rthv.hv.config.fields import (
     IPA_LIMIT,
-    PAGE_SIZE,
     Address,
     ConfigError,
     Costs,
@@ -38,40 +37,39 @@ from rthv.hv.config_checks import (
     Irq,
     Name,
     PhysAddress,
-    Placements,
     Size,
-    board_named,
-    check_system,
-    place_memory,
     whole_number,
 )
 from rthv.hv.costs import CostTable
-
-__all__ = [
-    "BUILTIN_POLICIES",
-    "ConfigError",
-    "DeviceAssignment",
-    "ImageConfig",
-    "MemoryRegion",
-    "NotifyChannel",
-    "Placements",
-    "SchedulerConfig",
-    "SharedMemory",
-    "SharedMemoryView",
-    "SystemConfig",
-    "VmConfig",
-    "load_config",
-    "parse_config",
-    "place_memory",
-]
-
-BUILTIN_POLICIES = ("round-robin", "fixed-priority", "edf", "rtds", "arinc653")
+from rthv.hv.scheduling.errors import SchedulerPluginError
+from rthv.hv.scheduling.registry import BUILTIN_POLICIES, PolicySpec, parse_policy_spec
 
 
-def _resolve(path: str, info: ValidationInfo) -> Path:
+def _base_dir(info: ValidationInfo) -> Path:
+    """The folder relative paths are taken from: the config file's, else the working one."""
     base = info.context.get("base_dir") if isinstance(info.context, dict) else None
-    resolved = Path(path)
-    return base / resolved if isinstance(base, Path) and not resolved.is_absolute() else resolved
+    return base if isinstance(base, Path) else Path()
+
+
+@dataclass(frozen=True)
+class Placements:
+    """Physical addresses chosen for every VM memory region and shared-memory object."""
+
+    vm_memory: Mapping[str, tuple[int, ...]]
+    shared_memory: Mapping[str, int]
+
+    def memory_pa(self, vm: str, index: int) -> int:
+        """The physical base of ``vm``'s memory region number ``index``."""
+        return self.vm_memory[vm][index]
+
+
+@cache
+def board_named(name: str) -> BoardDescription:
+    """The shipped board ``name`` (loaded once)."""
+    try:
+        return load_board(name)
+    except BoardError as error:
+        raise ConfigError(f"board: {error}") from None
 
 
 Perms = Literal["rwx", "rw", "rx", "r"]
@@ -101,7 +99,7 @@ class ImageConfig(_Model):
     def _relative_to_config(cls, value: object, info: ValidationInfo) -> Path:
         if not isinstance(value, str | Path) or not str(value):
             raise ValueError("must be a file path")
-        return _resolve(str(value), info)
+        return _base_dir(info) / str(value)
 
     @model_validator(mode="after")
     def _raw_needs_address(self) -> ImageConfig:
@@ -203,6 +201,11 @@ class VmConfig(_Model):
         "passed to the scheduler policy, which validates them.",
     )
 
+    @property
+    def label(self) -> str:
+        """How messages name this VM: ``vm "name"``."""
+        return f'vm "{self.name}"'
+
     def device(self, name: str) -> DeviceAssignment | None:
         """The passthrough device called ``name``, if this VM has it."""
         return next((d for d in self.devices if d.name == name), None)
@@ -255,15 +258,18 @@ class NotifyChannel(_Model):
     )
 
 
+Policy = Annotated[PolicySpec, PlainSerializer(lambda spec: spec.resolved())]
+
+
 class SchedulerConfig(_Model):
     """The scheduling policy: a built-in one or a class from a Python file."""
 
-    policy: str = Field(
-        default="round-robin",
+    policy: Policy = Field(
+        default=PolicySpec("round-robin"),
         description=f"One of {', '.join(BUILTIN_POLICIES)}, or "
         '"path/to/file.py:ClassName" (path relative to the config file).',
     )
-    fallback: str | None = Field(
+    fallback: Policy | None = Field(
         default=None, description="Optional second policy, written like policy."
     )
     params: dict[str, Any] = Field(
@@ -272,29 +278,15 @@ class SchedulerConfig(_Model):
 
     @field_validator("policy", "fallback", mode="before")
     @classmethod
-    def _known_policy(cls, value: object, info: ValidationInfo) -> object:
-        if value is None or value in BUILTIN_POLICIES:
+    def _parse_policy(cls, value: object, info: ValidationInfo) -> object:
+        if value is None or isinstance(value, PolicySpec):
             return value
         if not isinstance(value, str):
             raise ValueError(f"must be a policy name, not {value!r}")
-        file, colon, class_name = value.rpartition(":")
-        if not colon or not file.endswith(".py") or not class_name.isidentifier():
-            raise ValueError(
-                f'unknown policy "{value}": use one of {", ".join(BUILTIN_POLICIES)} '
-                'or "path/to/file.py:ClassName"'
-            )
-        path = _resolve(file, info)
-        if not path.is_file():
-            raise ValueError(f"policy file {path}: no such file")
-        return f"{path}:{class_name}"
-
-    @property
-    def custom_policy(self) -> tuple[Path, str] | None:
-        """(file, class name) of a user policy, or None for a built-in one."""
-        if self.policy in BUILTIN_POLICIES:
-            return None
-        file, _, class_name = self.policy.rpartition(":")
-        return Path(file), class_name
+        try:
+            return parse_policy_spec(value, base_dir=_base_dir(info))
+        except SchedulerPluginError as error:
+            raise ValueError(str(error)) from None
 
 
 class SystemConfig(_Model):
@@ -322,30 +314,28 @@ class SystemConfig(_Model):
         default=(), alias="notify", description="Notify channels, [[notify]]."
     )
     _placements: Placements | None = PrivateAttr(default=None)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _board_defaults(cls, data: Any) -> Any:
-        return _fill_board_defaults(data)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> SystemConfig:
-        board = self.board_description
-        check_system(self, board)
-        self._placements = place_memory(self, board)
-        return self
+    _images: dict[tuple[str, int], Image] = PrivateAttr(default_factory=dict)
 
     @cached_property
     def board_description(self) -> BoardDescription:
         """The board this configuration runs on."""
         return board_named(self.board)
 
+    def record_checked(self, images: dict[tuple[str, int], Image], placements: Placements) -> None:
+        """Keep what loading found: the parsed images and the chosen physical addresses."""
+        self._images = images
+        self._placements = placements
+
     @property
     def placements(self) -> Placements:
         """The physical address of every VM memory region and shared-memory object."""
         if self._placements is None:
-            raise RuntimeError("placements are computed while the configuration is validated")
+            raise RuntimeError("placements are computed when the configuration is loaded")
         return self._placements
+
+    def image(self, vm: str, index: int) -> Image:
+        """Image number ``index`` of ``vm``, as parsed (once) when the configuration was loaded."""
+        return self._images[vm, index]
 
     def vm(self, name: str) -> VmConfig:
         """The VM called ``name``."""
@@ -353,79 +343,3 @@ class SystemConfig(_Model):
             if vm.name == name:
                 return vm
         raise KeyError(name)
-
-
-def _fill_board_defaults(data: Any) -> Any:
-    """Raw TOML data with device addresses/IRQs from the board and channel ids filled in."""
-    if not isinstance(data, dict) or not isinstance(data.get("board"), str):
-        return data
-    board = board_named(data["board"])
-    data = dict(data)
-    if isinstance(data.get("vm"), list | tuple):
-        data["vm"] = [_fill_devices(board, index, vm) for index, vm in enumerate(data["vm"])]
-    if isinstance(data.get("notify"), list | tuple):
-        data["notify"] = [
-            {"id": index, **channel} if isinstance(channel, dict) else channel
-            for index, channel in enumerate(data["notify"])
-        ]
-    return data
-
-
-def _fill_devices(board: BoardDescription, index: int, vm: Any) -> Any:
-    if not isinstance(vm, dict) or not isinstance(vm.get("device"), list | tuple):
-        return vm
-    vm_label = f'vm "{vm["name"]}"' if isinstance(vm.get("name"), str) else f"vm[{index}]"
-    devices = []
-    for device in vm["device"]:
-        if isinstance(device, dict) and isinstance(device.get("name"), str):
-            try:
-                found = board.device(device["name"])
-            except BoardError:
-                known = ", ".join(d.name for d in board.devices)
-                label = f'{vm_label}.device "{device["name"]}"'
-                raise ConfigError(f"{label}: unknown device; {board.name} has {known}") from None
-            device = {"ipa": found.base, "irqs": list(found.irqs), **device}
-        devices.append(device)
-    return {**vm, "device": devices}
-
-
-def parse_config(text: str, base_dir: Path, *, source: str = "<config>") -> SystemConfig:
-    """Validate a configuration written in TOML; relative paths are taken from ``base_dir``."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{source}: TOML syntax error: {error}") from None
-    try:
-        return SystemConfig.model_validate(data, context={"base_dir": base_dir.absolute()})
-    except ValidationError as error:
-        raise ConfigError(f"{source}: {_describe(error)}") from None
-
-
-def load_config(path: Path) -> SystemConfig:
-    """Read and validate the configuration file at ``path``."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    return parse_config(text, path.parent, source=str(path))
-
-
-_PLAIN_MESSAGES = {"extra_forbidden": "unknown field", "missing": "missing required field"}
-
-
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    cause = first.get("ctx", {}).get("error")
-    if isinstance(cause, ConfigError):
-        return str(cause)
-    what = str(cause) if isinstance(cause, Exception) else first["msg"]
-    what = _PLAIN_MESSAGES.get(first["type"], what)
-    where = _field_path(first["loc"])
-    return f"{where}: {what}" if where else what
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from rthv.board.description import BoardDescription
+from rthv.board.fdt import FdtError, FdtNode, FlattenedDeviceTree, address_cells
 from rthv.board.memory import PAGE_SIZE
-from rthv.hv.fdt import FdtError, FdtNode, FlattenedDeviceTree, address_cells
 
 GIC_SPI: Final = 0
 GIC_PPI: Final = 1
@@ -232,9 +232,7 @@ def _add_uart(root: FdtNode, uart: UartSpec, pclk: int, spec: DeviceTreeSpec) ->
 def spec_from_board(board: BoardDescription, *, cells: Literal[1, 2] = 2) -> DeviceTreeSpec:
     """The tree of a bare board: its RAM, GIC, generic timer and PL011 UARTs (console first)."""
     timer = board.generic_timer
-    uarts = sorted(
-        (d for d in board.devices if d.kind == "pl011"), key=lambda d: d.name != board.console
-    )
+    uarts = sorted((d for d in board.devices if d.is_uart), key=lambda d: d.name != board.console)
     return DeviceTreeSpec(
         memory=tuple(MemoryRange(block.base, block.size) for block in board.ram),
         gic=GicSpec(board.gic.distributor, board.gic.cpu_interface, PAGE_SIZE, PAGE_SIZE),
