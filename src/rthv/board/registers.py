@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import ctypes
 import enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import unicorn
+import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const as uca
 
 from rthv.board.counter import try_read_code
+
+# The bindings' reg_read/reg_write pick a ctypes type per call (about 1.2 us); every register
+# this class names by ``Reg`` is 32 bits wide, so one reused buffer and the C API directly do.
+_uclib: Any = unicorn_binding.uclib
+_uc_reg_read = _uclib.uc_reg_read
+_uc_reg_write = _uclib.uc_reg_write
 
 
 class Reg(enum.IntEnum):
@@ -93,19 +101,31 @@ class Registers:
 
     def __init__(self, uc: unicorn.Uc) -> None:
         self._uc = uc
+        self._handle = uc._uch
+        self._value = ctypes.c_uint32()
+        self._value_ref = ctypes.byref(self._value)
 
     def __getitem__(self, reg: Reg) -> int:
-        return int(self._uc.reg_read(reg))
+        status = _uc_reg_read(self._handle, reg, self._value_ref)
+        if status:
+            raise unicorn.UcError(status, reg)
+        return self._value.value
+
+    def _write(self, reg: int, value: int) -> None:
+        self._value.value = value & 0xFFFFFFFF
+        status = _uc_reg_write(self._handle, reg, self._value_ref)
+        if status:
+            raise unicorn.UcError(status, reg)
 
     def __setitem__(self, reg: Reg, value: int) -> None:
         if reg is Reg.PC:
             # Unicorn takes the Thumb state from bit 0 of a PC write: keep the current one.
             value = (value & ~1) | (1 if self.thumb else 0)
-        self._uc.reg_write(reg, value & 0xFFFFFFFF)
+        self._write(reg, value)
 
     def branch(self, address: int, thumb: bool) -> None:
         """Set PC and the instruction set state together (an interworking branch)."""
-        self._uc.reg_write(Reg.PC, (address & ~1) | (1 if thumb else 0))
+        self._write(Reg.PC, (address & ~1) | (1 if thumb else 0))
 
     def sys(self, reg: SysReg) -> int:
         """Value of a CP15 system register."""

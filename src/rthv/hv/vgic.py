@@ -220,7 +220,7 @@ class VirtualGic:
             return
         value = self._loaded_gich().list_register(index)
         if not value & regs.LR_HW:
-            self._set_lr_state(irq, LrState(lr_state(value) | LrState.ACTIVE))
+            self._set_lr_state(irq, lr_state(value) | LrState.ACTIVE)
 
     def priority(self, irq: int) -> int:
         """Priority byte of ``irq``."""
@@ -346,13 +346,13 @@ class VirtualGic:
             raise RuntimeError(f"{self.vm_name}: vGIC is not loaded")
         return self._gich
 
-    def _lr_state(self, irq: int) -> LrState:
+    def _lr_state(self, irq: int) -> int:
         index = self._listed.get(irq)
         if index is None:
             return LrState.INVALID
         return lr_state(self._loaded_gich().list_register(index))
 
-    def _set_lr_state(self, irq: int, state: LrState) -> None:
+    def _set_lr_state(self, irq: int, state: int) -> None:
         """Change the state of the LR holding ``irq``; an emptied LR is freed."""
         gich, index = self._loaded_gich(), self._listed[irq]
         if state == LrState.INVALID:
@@ -366,7 +366,7 @@ class VirtualGic:
         held = self._lr_state(irq)
         if held & LrState.PENDING:
             self._irqs[irq].pending = True
-            self._set_lr_state(irq, LrState(held & ~LrState.PENDING))
+            self._set_lr_state(irq, held & ~LrState.PENDING)
 
     def _drop(self, state: VirqState, part: LrState) -> None:
         """Clear the pending or active part of an interrupt; passthrough: deactivate physically."""
@@ -377,7 +377,7 @@ class VirtualGic:
             state.active = False
         held = self._lr_state(state.irq)
         if held & part:
-            self._set_lr_state(state.irq, LrState(held & ~part))
+            self._set_lr_state(state.irq, held & ~part)
             had = True
         if had and state.hardware:
             self.physical.deactivate(state.irq)

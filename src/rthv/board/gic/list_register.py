@@ -1,4 +1,8 @@
-"""GICv2 list register format (GICH_LR<n>): encoding and decoding helpers."""
+"""GICv2 list register format (GICH_LR<n>): encoding and decoding helpers.
+
+These run on every trap that touches the virtual interface, so they work on plain ints: a State
+field is an ``int`` that compares equal to the ``LrState`` member of the same value.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def make_list_register(
     virtual_id: int,
     priority: int,
     *,
-    state: LrState = LrState.PENDING,
+    state: int = LrState.PENDING,
     physical_id: int | None = None,
     source_cpu: int = 0,
     eoi: bool = False,
@@ -35,7 +39,7 @@ def make_list_register(
     """
     value = virtual_id & regs.LR_VIRTUAL_ID_MASK
     value |= (priority >> regs.VIRTUAL_PRIORITY_SHIFT) << regs.LR_PRIORITY_SHIFT
-    value |= int(state) << regs.LR_STATE_SHIFT
+    value |= state << regs.LR_STATE_SHIFT
     if group1:
         value |= regs.LR_GRP1
     if physical_id is not None:
@@ -46,9 +50,14 @@ def make_list_register(
     return value
 
 
-def lr_state(value: int) -> LrState:
-    """The State field of list register ``value``."""
-    return LrState((value >> regs.LR_STATE_SHIFT) & regs.LR_STATE_MASK)
+_STATE_SHIFT = regs.LR_STATE_SHIFT
+_STATE_MASK = regs.LR_STATE_MASK
+_STATE_BITS = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
+
+
+def lr_state(value: int) -> int:
+    """The State field of list register ``value`` (an ``LrState`` value)."""
+    return (value >> _STATE_SHIFT) & _STATE_MASK
 
 
 def lr_priority(value: int) -> int:
@@ -57,10 +66,9 @@ def lr_priority(value: int) -> int:
     return field << regs.VIRTUAL_PRIORITY_SHIFT
 
 
-def lr_with_state(value: int, state: LrState) -> int:
-    """List register ``value`` with its State field replaced."""
-    cleared = value & ~(regs.LR_STATE_MASK << regs.LR_STATE_SHIFT)
-    return cleared | int(state) << regs.LR_STATE_SHIFT
+def lr_with_state(value: int, state: int) -> int:
+    """List register ``value`` with its State field replaced by ``state`` (an ``LrState``)."""
+    return (value & ~_STATE_BITS) | state << _STATE_SHIFT
 
 
 def lr_iar_value(value: int) -> int:
@@ -80,6 +88,4 @@ def lr_physical_id(value: int) -> int | None:
 
 def lr_needs_eoi_maintenance(value: int) -> bool:
     """Whether the entry was deactivated with EOI=1 and HW=0 (an EISR bit is set for it)."""
-    if lr_state(value) != LrState.INVALID or value & regs.LR_HW:
-        return False
-    return bool(value & regs.LR_EOI)
+    return value & (_STATE_BITS | regs.LR_HW | regs.LR_EOI) == regs.LR_EOI

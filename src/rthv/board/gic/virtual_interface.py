@@ -10,10 +10,8 @@ from rthv.board.gic.cpu_interface import decode_iar, encode_iar
 from rthv.board.gic.list_register import (
     LrState,
     lr_iar_value,
-    lr_needs_eoi_maintenance,
     lr_physical_id,
     lr_priority,
-    lr_state,
     lr_with_state,
 )
 from rthv.board.gic.regs import BYTE_MASK, IDLE_PRIORITY, SPURIOUS_ID
@@ -21,6 +19,15 @@ from rthv.board.signal import Signal
 
 WORD_MASK = 0xFFFF_FFFF
 LR_BITS_PER_STATUS_REGISTER = 32
+# The list-register bookkeeping below runs on every trap: plain int masks, no Enum values.
+_STATE_BITS = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
+_PENDING_BIT = LrState.PENDING << regs.LR_STATE_SHIFT
+_ACTIVE_BIT = LrState.ACTIVE << regs.LR_STATE_SHIFT
+_PENDING_ONLY = _PENDING_BIT
+_EOI_MAINTENANCE_BITS = _STATE_BITS | regs.LR_HW | regs.LR_EOI  # == LR_EOI: an EISR bit
+_GROUP_INTERRUPT_ENABLES = (
+    regs.HCR_VGRP0EIE | regs.HCR_VGRP0DIE | regs.HCR_VGRP1EIE | regs.HCR_VGRP1DIE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,16 +135,20 @@ class GicHypInterface:
     @property
     def eisr(self) -> int:
         """GICH_EISR as one mask: LRs that were EOIed with the EOI bit set (HW=0)."""
-        return sum(1 << i for i, lr in enumerate(self._lrs) if lr_needs_eoi_maintenance(lr))
+        mask = 0
+        for index, lr in enumerate(self._lrs):
+            if lr & _EOI_MAINTENANCE_BITS == regs.LR_EOI:
+                mask |= 1 << index
+        return mask
 
     @property
     def elsr(self) -> int:
         """GICH_ELSRSR as one mask: LRs that hold no interrupt and need no maintenance."""
-        return sum(
-            1 << i
-            for i, lr in enumerate(self._lrs)
-            if lr_state(lr) == LrState.INVALID and not lr_needs_eoi_maintenance(lr)
-        )
+        mask = 0
+        for index, lr in enumerate(self._lrs):
+            if not lr & _STATE_BITS and lr & _EOI_MAINTENANCE_BITS != regs.LR_EOI:
+                mask |= 1 << index
+        return mask
 
     def free_list_register(self) -> int | None:
         """Lowest empty list register (per ELSRSR), or None when all are in use."""
@@ -148,19 +159,31 @@ class GicHypInterface:
     def misr(self) -> int:
         """GICH_MISR: the maintenance conditions that currently hold."""
         hcr, vmcr = self._hcr, self._vmcr
-        valid = sum(1 for lr in self._lrs if lr_state(lr) != LrState.INVALID)
-        any_pending = any(lr_state(lr) & LrState.PENDING for lr in self._lrs)
-        conditions = (
-            (regs.MISR_EOI, self.eisr != 0),
-            (regs.MISR_U, bool(hcr & regs.HCR_UIE) and valid <= 1),
-            (regs.MISR_LRENP, bool(hcr & regs.HCR_LRENPIE) and self.eoi_count != 0),
-            (regs.MISR_NP, bool(hcr & regs.HCR_NPIE) and not any_pending),
-            (regs.MISR_VGRP0E, bool(hcr & regs.HCR_VGRP0EIE and vmcr & regs.VMCR_ENG0)),
-            (regs.MISR_VGRP0D, bool(hcr & regs.HCR_VGRP0DIE) and not vmcr & regs.VMCR_ENG0),
-            (regs.MISR_VGRP1E, bool(hcr & regs.HCR_VGRP1EIE and vmcr & regs.VMCR_ENG1)),
-            (regs.MISR_VGRP1D, bool(hcr & regs.HCR_VGRP1DIE) and not vmcr & regs.VMCR_ENG1),
-        )
-        return sum(bit for bit, holds in conditions if holds)
+        valid = eoi = 0
+        any_pending = False
+        for lr in self._lrs:
+            if lr & _STATE_BITS:
+                valid += 1
+                any_pending = any_pending or bool(lr & _PENDING_BIT)
+            elif lr & _EOI_MAINTENANCE_BITS == regs.LR_EOI:
+                eoi = regs.MISR_EOI
+        misr = eoi
+        if hcr & regs.HCR_UIE and valid <= 1:
+            misr |= regs.MISR_U
+        if hcr & regs.HCR_LRENPIE and self.eoi_count != 0:
+            misr |= regs.MISR_LRENP
+        if hcr & regs.HCR_NPIE and not any_pending:
+            misr |= regs.MISR_NP
+        if hcr & _GROUP_INTERRUPT_ENABLES:
+            if hcr & regs.HCR_VGRP0EIE and vmcr & regs.VMCR_ENG0:
+                misr |= regs.MISR_VGRP0E
+            if hcr & regs.HCR_VGRP0DIE and not vmcr & regs.VMCR_ENG0:
+                misr |= regs.MISR_VGRP0D
+            if hcr & regs.HCR_VGRP1EIE and vmcr & regs.VMCR_ENG1:
+                misr |= regs.MISR_VGRP1E
+            if hcr & regs.HCR_VGRP1DIE and not vmcr & regs.VMCR_ENG1:
+                misr |= regs.MISR_VGRP1D
+        return misr
 
     @property
     def vtr(self) -> int:
@@ -270,21 +293,25 @@ class GicVirtualCpuInterface:
     def _highest_pending(self) -> int | None:
         vmcr = self.hyp.vmcr
         best: int | None = None
-        for index, lr in enumerate(self.hyp.list_registers):
-            enable = regs.VMCR_ENG1 if lr & regs.LR_GRP1 else regs.VMCR_ENG0
-            if lr_state(lr) != LrState.PENDING or not vmcr & enable:
+        best_priority = 0
+        for index, lr in enumerate(self.hyp._lrs):
+            if lr & _STATE_BITS != _PENDING_ONLY:
                 continue
-            if best is None or lr_priority(lr) < lr_priority(self.hyp.list_register(best)):
-                best = index
+            if not vmcr & (regs.VMCR_ENG1 if lr & regs.LR_GRP1 else regs.VMCR_ENG0):
+                continue
+            priority = (lr >> regs.LR_PRIORITY_SHIFT) & regs.LR_PRIORITY_MASK
+            if best is None or priority < best_priority:
+                best, best_priority = index, priority
         return best
 
     def _signalled(self) -> int | None:
-        if not self.hyp.hcr & regs.HCR_EN:
+        hyp = self.hyp
+        if not hyp._hcr & regs.HCR_EN:
             return None
         index = self._highest_pending()
         if index is None:
             return None
-        lr = self.hyp.list_register(index)
+        lr = hyp._lrs[index]
         if lr_priority(lr) >= self.pmr or self.group_priority(lr) >= self.running_priority:
             return None
         return index
@@ -326,12 +353,12 @@ class GicVirtualCpuInterface:
     def _deactivate(self, irq: int, source: int) -> None:
         hyp = self.hyp
         for index, lr in enumerate(hyp._lrs):
-            if not lr_state(lr) & LrState.ACTIVE or lr & regs.LR_VIRTUAL_ID_MASK != irq:
+            if not lr & _ACTIVE_BIT or lr & regs.LR_VIRTUAL_ID_MASK != irq:
                 continue
             physical = lr_physical_id(lr)
             if physical is None and lr_iar_value(lr) != encode_iar(irq, source):
                 continue  # an SGI from another source CPU
-            hyp._lrs[index] = lr_with_state(lr, LrState(lr_state(lr) & ~LrState.ACTIVE))
+            hyp._lrs[index] = lr & ~_ACTIVE_BIT
             if physical is not None and self._deactivate_physical is not None:
                 self._deactivate_physical(physical)
             return
