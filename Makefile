@@ -42,11 +42,12 @@ debian:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c | debian
+$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c src/rthv/board/_timed_sites.c | debian
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/python -c "from rthv.board.counter import native_available as n; assert n(), 'native counter not built'"
+	$(BIN)/python -c "from rthv.board.timed_sites import sites_available as n; assert n(), 'native timed sites not built'"
 	@mkdir -p $(STAMPS) && touch $@
 
 guests: debian

@@ -101,7 +101,7 @@ def hyp_take(gic: Gic) -> int:
     return irq
 
 
-def listed(gich: GicHypInterface) -> list[tuple[int, LrState]]:
+def listed(gich: GicHypInterface) -> list[tuple[int, int]]:
     """(vID, state) of every valid list register, in LR order."""
     return [(lr & ID_MASK, lr_state(lr)) for lr in gich.list_registers if lr_state(lr)]
 

@@ -28,6 +28,7 @@ from rthv.board.device import MmioDevice
 from rthv.board.registers import CNTHCTL, Registers
 from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
+from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
 
 NEVER_REACHED = 0xFFFFFFFF
 _ARM_HINTS = {0xE320F001: "yield", 0xE320F002: "wfe"}
@@ -100,11 +101,12 @@ class CpuCore:
         self.uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_A15)
         self.regs = Registers(self.uc)
         self.counter = InstructionCounter(self.uc, native=native_counter)
+        self.sites = TimedSites(self.uc, self.counter.state)
         self._pending: CpuExit | None = None
         self._fault: CpuExit | None = None
         self._deferred = False
         self._exact_pc: int | None = None
-        self.timed_accesses = 0  # instructions re-run so a timed device saw their exact time
+        self.timed_accesses = 0  # instructions started twice so a timed device saw exact time
         self._mmio_keepalive: list[object] = []
         self._stage1 = Stage1FaultReader(self.uc)
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
@@ -126,22 +128,36 @@ class CpuCore:
 
         A ``timed`` device sees the exact virtual time of each access (``clock.now()`` at that
         very instruction). Its first attempt at an access stops the engine with no side effect,
-        which reveals the exact PC; the access is then re-run as a block of one instruction,
-        during which the PC, and so the time, is exact. Other devices see the time at the start
-        of the current block, which is deterministic but may be a few instructions early.
+        which reveals the exact PC; the instruction then becomes a timed site (see
+        ``timed_sites``), whose accesses are served in place with an exact PC from then on.
+        Where it cannot be one, the access is re-run as a block of one instruction, during
+        which the PC, and so the time, is exact. Other devices see the time at the start of the
+        current block, which is deterministic but may be a few instructions early.
         """
+        sites, limits = self.sites, self.counter.state
 
         def read(_uc: Uc, at: int, width: int, _data: object) -> int:
-            if timed and self._exact_pc is None:
+            if not timed or self._exact_pc is not None:
+                return device.read(offset + at, width)
+            if sites.executing() is None:
                 self._defer_access()
                 return 0
-            return device.read(offset + at, width)
+            before = limits.budget, limits.soft_limit
+            value = device.read(offset + at, width)
+            if (limits.budget, limits.soft_limit) != before:
+                sites.stop_after_access()
+            return value
 
         def write(_uc: Uc, at: int, width: int, value: int, _data: object) -> None:
-            if timed and self._exact_pc is None:
+            if not timed or self._exact_pc is not None:
+                device.write(offset + at, width, value)
+            elif sites.executing() is None:
                 self._defer_access()
-                return
-            device.write(offset + at, width, value)
+            else:
+                before = limits.budget, limits.soft_limit
+                device.write(offset + at, width, value)
+                if (limits.budget, limits.soft_limit) != before:
+                    sites.stop_after_access()
 
         self.uc.mmio_map(address, size, read, None, write, None)
         self._mmio_keepalive.append((read, write))
@@ -222,7 +238,14 @@ class CpuCore:
             try:
                 self.uc.emu_start(pc, until)
             except unicorn.UcError as error:
+                self.sites.take_stop()
                 return self._after_error(error)
+            if self.sites.take_stop() and self._pending is None and not self._deferred:
+                self.timed_accesses += 1  # the next instruction was started, then abandoned
+                self.counter.correct_to(self.counter.retired_before(self.regs.pc))
+                if self.counter.stop_reason is not StopReason.NONE or self.regs.pc == until:
+                    return None
+                continue  # the next block's checks see the limits the access changed
             if not self._deferred:
                 return self._pending
             result = self._rerun_timed_access(until)
@@ -232,9 +255,12 @@ class CpuCore:
                 return None
 
     def _rerun_timed_access(self, until: int) -> CpuExit | None:
-        """Run the abandoned instruction alone, so its device access sees the exact PC."""
+        """Make the abandoned instruction a timed site, or run it alone, for an exact PC."""
         pc, thumb = self.regs.pc, self.regs.thumb
         self.counter.correct_to(self.counter.retired_before(pc))
+        if self.sites.add(pc):
+            self.uc.ctl_remove_cache(pc, pc + FOLLOWER_SPAN + 1)  # retranslate with the hook
+            return None  # the caller resumes at ``pc``
         if thumb:
             width = 4 if is_wide_thumb(int.from_bytes(read_code(self.uc, pc, 2), "little")) else 2
         else:
