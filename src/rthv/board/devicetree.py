@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from rthv.board.description import BoardDescription
+from rthv.board.description import BoardDescription, GenericTimerLayout
 from rthv.board.fdt import FdtError, FdtNode, FlattenedDeviceTree, address_cells
+from rthv.board.gic.regs import FIRST_PPI, FIRST_SPI, GICC_WINDOW_SIZE, GICD_WINDOW_SIZE
 from rthv.board.memory import PAGE_SIZE
 
 GIC_SPI: Final = 0
@@ -22,8 +23,6 @@ GIC_PPI: Final = 1
 IRQ_TYPE_LEVEL_HIGH: Final = 4
 APB_PCLK_HZ: Final = 24_000_000
 DUMMY_VIRT: Final = "linux,dummy-virt"
-_SPI_BASE: Final = 32
-_PPI_BASE: Final = 16
 # PSCI 0.2 function IDs (SMC32 calling convention).
 PSCI_0_2_FUNCTIONS: Final = (
     ("cpu_suspend", 0x84000001),
@@ -47,8 +46,8 @@ class GicSpec:
 
     distributor: int
     cpu_interface: int
-    distributor_size: int = 0x1000
-    cpu_interface_size: int = 0x2000
+    distributor_size: int = GICD_WINDOW_SIZE
+    cpu_interface_size: int = GICC_WINDOW_SIZE
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,15 @@ class TimerSpec:
     virt_ppi: int = 11
     hyp_ppi: int = 10
     always_on: bool = True
+
+    @classmethod
+    def of(cls, timer: GenericTimerLayout) -> TimerSpec:
+        """The PPIs a board's generic timer is wired to."""
+        return cls(
+            phys_ppi=timer.phys_irq - FIRST_PPI,
+            virt_ppi=timer.virt_irq - FIRST_PPI,
+            hyp_ppi=timer.hyp_irq - FIRST_PPI,
+        )
 
 
 @dataclass(frozen=True)
@@ -231,22 +239,17 @@ def _add_uart(root: FdtNode, uart: UartSpec, pclk: int, spec: DeviceTreeSpec) ->
 
 def spec_from_board(board: BoardDescription, *, cells: Literal[1, 2] = 2) -> DeviceTreeSpec:
     """The tree of a bare board: its RAM, GIC, generic timer and PL011 UARTs (console first)."""
-    timer = board.generic_timer
     uarts = sorted((d for d in board.devices if d.is_uart), key=lambda d: d.name != board.console)
     return DeviceTreeSpec(
         memory=tuple(MemoryRange(block.base, block.size) for block in board.ram),
         gic=GicSpec(board.gic.distributor, board.gic.cpu_interface, PAGE_SIZE, PAGE_SIZE),
         uarts=tuple(UartSpec(d.base, _spi(d.irqs[0]) if d.irqs else None, d.size) for d in uarts),
-        timer=TimerSpec(
-            phys_ppi=timer.phys_irq - _PPI_BASE,
-            virt_ppi=timer.virt_irq - _PPI_BASE,
-            hyp_ppi=timer.hyp_irq - _PPI_BASE,
-        ),
+        timer=TimerSpec.of(board.generic_timer),
         cells=cells,
     )
 
 
 def _spi(intid: int) -> int:
-    if intid < _SPI_BASE:
+    if intid < FIRST_SPI:
         raise FdtError(f"interrupt ID {intid} is not an SPI")
-    return intid - _SPI_BASE
+    return intid - FIRST_SPI

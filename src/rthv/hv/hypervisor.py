@@ -10,6 +10,7 @@ from pathlib import Path
 from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu import CpuExit
 from rthv.board.generic_timer import GenericTimer
+from rthv.board.gic import regs
 from rthv.board.machine import InterruptRecord, Machine, RunResult
 from rthv.board.registers import Reg
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
@@ -26,9 +27,8 @@ from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
 
-GICC_CTLR_ENABLE_EOIMODE = 0x1 | (1 << 9)  # EnableGrp0, EOImodeNS: drop priority, HW deactivates
-PRIORITY_MASK_ALL = 0xFF
-SPURIOUS = 1023
+# EnableGrp0 and EOImodeNS: EOIR only drops the priority; the guest's EOI deactivates (HW LR).
+GICC_CTLR_SPLIT_EOI = regs.GICC_CTLR_ENABLE_GRP0 | regs.GICC_CTLR_EOIMODE
 ConsoleSink = Callable[[str, bytes], None]
 HYPERVISOR_CONSOLE = "rthv"
 IGNORED_IN_FULL = 3  # ignored accesses reported line by line, per VM and register
@@ -76,9 +76,9 @@ class Hypervisor:
             native_counter=self._native,
             console=self._uart_output,
         )
-        machine.gicd.write(0, 4, 1)  # distributor on
-        machine.gicc.write(0, 4, GICC_CTLR_ENABLE_EOIMODE)
-        machine.gicc.write(4, 4, PRIORITY_MASK_ALL)
+        machine.gicd.write(regs.GICD_CTLR, 4, regs.GICD_CTLR_ENABLE)
+        machine.gicc.write(regs.GICC_CTLR, 4, GICC_CTLR_SPLIT_EOI)
+        machine.gicc.write(regs.GICC_PMR, 4, regs.IDLE_PRIORITY)  # every priority unmasked
         return machine
 
     def _build_stage2_tables(self) -> dict[str, Stage2Table]:
@@ -176,8 +176,8 @@ class Hypervisor:
         """A physical IRQ: acknowledge, drop priority, hand it to its owner VM's virtual GIC."""
         machine = self.machine
         machine.charge(self.costs.trap_entry_exit + self.costs.irq_entry)
-        irq = machine.gicc.acknowledge() & 0x3FF
-        if irq == SPURIOUS:
+        irq = machine.gicc.acknowledge() & regs.IAR_ID_MASK
+        if irq == regs.SPURIOUS_ID:
             return
         machine.gicc.end_of_interrupt(irq)
         if irq == self.board.gic.maintenance_irq:

@@ -11,7 +11,7 @@ from rthv.board.devicetree import (
     UartSpec,
     device_tree_blob,
 )
-from rthv.board.gic.regs import FIRST_PPI, FIRST_SPI
+from rthv.board.gic.regs import FIRST_SPI
 from rthv.board.loader import ImageError, Segment
 from rthv.board.memory import PhysicalMemory
 from rthv.hv.config import SystemConfig, VmConfig
@@ -54,16 +54,11 @@ def vm_device_tree(vm: VmConfig, board: BoardDescription) -> DeviceTreeSpec:
         for device in own_uarts
     )
     names = [device.name for device in own_uarts]
-    timer = board.generic_timer
     return DeviceTreeSpec(
         memory=tuple(MemoryRange(r.ipa, r.size) for r in vm.memory if r.kind == "ram"),
         gic=GicSpec(board.gic.distributor, board.gic.cpu_interface),
         uarts=uarts,
-        timer=TimerSpec(
-            phys_ppi=timer.phys_irq - FIRST_PPI,
-            virt_ppi=timer.virt_irq - FIRST_PPI,
-            hyp_ppi=timer.hyp_irq - FIRST_PPI,
-        ),
+        timer=TimerSpec.of(board.generic_timer),
         stdout_uart=names.index(vm.console) if vm.console in names else None,
         firmware_config=FIRMWARE_CONFIG,
     )

@@ -1,14 +1,14 @@
 """The GICD register file a VM sees: table-driven decoding, RAZ/WI outside the VM's interrupts.
 
-The decoding mirrors the board's ``GicDistributor``: one row per register group (offset range,
-bits per interrupt, getter, setter). Every field is checked against the VM's ownership first:
-interrupts the VM does not own read as zero and writes to them are ignored (GICv2 allows RAZ/WI
-for unimplemented interrupts). An ignored write whose field is non-zero (a set/clear bit, a
-priority, a target, a trigger configuration) is a *violation*: the guest tried to touch another
-VM's interrupt, and the hypervisor reports it. Read-only rows (IGROUPR) never record one, since
-they are RAZ/WI for every interrupt. The state behind the fields lives in a ``GicdBackend``
-(the ``VirtualGic``), which applies the GICv2 semantics and the physical mirroring; the
-per-interrupt state record it keeps (``VirqState``) is defined here too.
+The layout is the board's, described once in ``rthv.board.gic.regs.GICD_FIELD_GROUPS``; this file
+binds the VM's getter and setter to each group by name. Every field is checked against the VM's
+ownership first: interrupts the VM does not own read as zero and writes to them are ignored (GICv2
+allows RAZ/WI for unimplemented interrupts). An ignored write whose field is non-zero (a set/clear
+bit, a priority, a target, a trigger configuration) is a *violation*: the guest tried to touch
+another VM's interrupt, and the hypervisor reports it. Read-only rows (IGROUPR) never record one,
+since they are RAZ/WI for every interrupt. The state behind the fields lives in a ``GicdBackend``
+(the ``VirtualGic``), which applies the GICv2 semantics and the physical mirroring; the per-
+interrupt state record it keeps (``VirqState``) is defined here too.
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ from enum import Enum
 from typing import Protocol
 
 from rthv.board.gic import regs
-from rthv.board.gic.regs import BYTE_BITS, SGI_COUNT, find_group
+from rthv.board.gic.regs import (
+    SGI_COUNT,
+    BoundGroup,
+    FieldGetter,
+    FieldPutter,
+    bind_fields,
+    find_group,
+)
 
 VM_CPU_MASK = 0x01  # the VM's single vCPU is CPU interface 0: ITARGETSR/SGIR/SGI source bit
-TYPER_CPU_NUMBER = 0  # GICD_TYPER.CPUNumber: one CPU interface (encoded as count - 1)
-
-_Getter = Callable[[int], int]  # irq -> field value
-_Putter = Callable[[int, int], None]  # (irq, field value)
+VM_CPUS = 1  # one vCPU: one CPU interface (GICD_TYPER.CPUNumber = 0)
 
 
 class VirqKind(Enum):
@@ -130,23 +134,6 @@ class GicdBackend(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class RegisterGroup:
-    """One row of the register table: a field per interrupt over an offset range."""
-
-    start: int
-    end: int
-    bits: int
-    get: _Getter
-    put: _Putter | None  # None: read-only (writes ignored, never a violation)
-
-    def irqs(self, offset: int, size: int) -> range:
-        """The interrupts whose fields an access of ``size`` bytes at ``offset`` covers."""
-        first = (offset - self.start) * BYTE_BITS // self.bits
-        count = max(1, size * BYTE_BITS // self.bits)
-        return range(first, first + count)
-
-
 class GicdRegisterFile:
     """MMIO decoding of one VM's GICD page onto a ``GicdBackend``; records violations."""
 
@@ -154,74 +141,52 @@ class GicdRegisterFile:
         self.backend = backend
         self.violations = violations
         self.ignored_writes = 0
-        self._groups = self._build_table()
+        self._groups = self._bind_fields()
 
     def read(self, offset: int, size: int) -> int:
         """Guest read of ``size`` bytes at GICD ``offset``."""
-        group = self._find_group(offset)
-        if group is not None:
-            return self._read_group(group, offset, size)
-        if offset == regs.GICD_CTLR:
-            return regs.GICD_CTLR_ENABLE if self.backend.enabled else 0
-        if offset == regs.GICD_TYPER:
-            lines = -(-self.backend.num_irqs // regs.IRQS_PER_LINE_GROUP) - 1
-            return lines | TYPER_CPU_NUMBER << regs.TYPER_CPU_NUMBER_SHIFT
-        if offset == regs.GICD_IIDR:
-            return regs.GICD_IIDR_VALUE
-        return regs.GICD_ID_REGISTERS.get(offset, 0)
+        bound = find_group(self._groups, offset)
+        if bound is not None:
+            return bound.group.join(offset, size, lambda irq: self._field(bound, irq))
+        backend = self.backend
+        return regs.read_gicd_fixed(
+            offset, enabled=backend.enabled, num_irqs=backend.num_irqs, num_cpus=VM_CPUS
+        )
+
+    def _field(self, bound: BoundGroup, irq: int) -> int:
+        backend = self.backend
+        return bound.get(irq) if irq < backend.num_irqs and backend.owns(irq) else 0
 
     def write(self, offset: int, size: int, value: int) -> None:
         """Guest write of ``size`` bytes at GICD ``offset``."""
-        group = self._find_group(offset)
-        if group is not None:
-            self._write_group(group, offset, size, value)
+        bound = find_group(self._groups, offset)
+        if bound is not None:
+            self._write_fields(bound, offset, size, value)
         elif offset == regs.GICD_CTLR:
             self.backend.enabled = bool(value & regs.GICD_CTLR_ENABLE)
-        elif offset == regs.GICD_SGIR:
-            self._write_sgir(value)
+        elif offset == regs.GICD_SGIR and regs.sgir_targets(value, 0, VM_CPU_MASK):
+            self.backend.set_pending(value & regs.SGIR_ID_MASK, True)  # to the VM's own vCPU
 
-    def _write_sgir(self, value: int) -> None:
-        """Only the VM's own vCPU exists: 'self' or a list naming CPU 0 pends the SGI there."""
-        sgi = value & regs.SGIR_ID_MASK
-        mode = (value >> regs.SGIR_FILTER_SHIFT) & regs.SGIR_FILTER_MASK
-        targets = (value >> regs.SGIR_TARGET_LIST_SHIFT) & regs.BYTE_MASK
-        to_self = mode == regs.SGIR_FILTER_SELF
-        if to_self or (mode == regs.SGIR_FILTER_LIST and targets & VM_CPU_MASK):
-            self.backend.set_pending(sgi, True)
-
-    def _find_group(self, offset: int) -> RegisterGroup | None:
-        return find_group(self._groups, offset)
-
-    def _read_group(self, group: RegisterGroup, offset: int, size: int) -> int:
-        value = 0
-        backend = self.backend
-        for index, irq in enumerate(group.irqs(offset, size)):
-            if irq < backend.num_irqs and backend.owns(irq):
-                value |= group.get(irq) << (index * group.bits)
-        return value
-
-    def _write_group(self, group: RegisterGroup, offset: int, size: int, value: int) -> None:
-        if group.put is None:
+    def _write_fields(self, bound: BoundGroup, offset: int, size: int, value: int) -> None:
+        if bound.put is None:
             return
-        mask = (1 << group.bits) - 1
         backend = self.backend
-        for index, irq in enumerate(group.irqs(offset, size)):
-            field = (value >> (index * group.bits)) & mask
+        for irq, field in bound.group.split(offset, size, value):
             if irq >= backend.num_irqs:
                 continue  # not implemented at all: RAZ/WI, nobody's interrupt
             if backend.owns(irq):
-                group.put(irq, field)
+                bound.put(irq, field)
             elif field:
                 self.ignored_writes += 1
                 self.violations.append(GicdViolation(offset, irq, value))
 
-    def _build_table(self) -> tuple[RegisterGroup, ...]:
+    def _bind_fields(self) -> tuple[BoundGroup, ...]:
         backend = self.backend
 
-        def flag(get: Callable[[int], bool]) -> _Getter:
+        def flag(get: Callable[[int], bool]) -> FieldGetter:
             return lambda irq: int(get(irq))
 
-        def on_bit(action: Callable[[int, bool], None], level: bool, sgis: bool) -> _Putter:
+        def on_bit(action: Callable[[int, bool], None], level: bool, sgis: bool) -> FieldPutter:
             """Write-1-to-set/clear; with ``sgis`` False the SGI bits are ignored (GICv2)."""
 
             def put(irq: int, field: int) -> None:
@@ -239,33 +204,28 @@ class GicdRegisterFile:
         def get_sgi_sources(irq: int) -> int:
             return VM_CPU_MASK if backend.is_pending(irq) else 0
 
-        def sgi_sources(level: bool) -> _Putter:
+        def sgi_sources(level: bool) -> FieldPutter:
             def put(irq: int, field: int) -> None:
                 if field & VM_CPU_MASK:
                     backend.set_pending(irq, level)
 
             return put
 
-        bits, bytes_, cfg, sgi = (
-            regs.GICD_BIT_BLOCK,
-            regs.GICD_BYTE_BLOCK,
-            regs.GICD_CFG_BLOCK,
-            regs.GICD_SGI_BLOCK,
-        )
         enabled, pending = flag(backend.is_enabled), flag(backend.is_pending)
         active = flag(backend.is_active)
-        rows: list[tuple[int, int, int, _Getter, _Putter | None]] = [
-            (regs.GICD_IGROUPR, bits, 1, lambda irq: 0, None),
-            (regs.GICD_ISENABLER, bits, 1, enabled, on_bit(backend.set_enabled, True, True)),
-            (regs.GICD_ICENABLER, bits, 1, enabled, on_bit(backend.set_enabled, False, True)),
-            (regs.GICD_ISPENDR, bits, 1, pending, on_bit(backend.set_pending, True, False)),
-            (regs.GICD_ICPENDR, bits, 1, pending, on_bit(backend.set_pending, False, False)),
-            (regs.GICD_ISACTIVER, bits, 1, active, on_bit(backend.set_active, True, True)),
-            (regs.GICD_ICACTIVER, bits, 1, active, on_bit(backend.set_active, False, True)),
-            (regs.GICD_IPRIORITYR, bytes_, BYTE_BITS, backend.priority, backend.set_priority),
-            (regs.GICD_ITARGETSR, bytes_, BYTE_BITS, lambda irq: VM_CPU_MASK, backend.set_target),
-            (regs.GICD_ICFGR, cfg, regs.ICFGR_BITS, get_config, put_config),
-            (regs.GICD_CPENDSGIR, sgi, BYTE_BITS, get_sgi_sources, sgi_sources(False)),
-            (regs.GICD_SPENDSGIR, sgi, BYTE_BITS, get_sgi_sources, sgi_sources(True)),
-        ]
-        return tuple(RegisterGroup(o, o + n, w, get, put) for o, n, w, get, put in rows)
+        return bind_fields(
+            {
+                "group": (lambda irq: 0, None),
+                "set_enable": (enabled, on_bit(backend.set_enabled, True, True)),
+                "clear_enable": (enabled, on_bit(backend.set_enabled, False, True)),
+                "set_pending": (pending, on_bit(backend.set_pending, True, False)),
+                "clear_pending": (pending, on_bit(backend.set_pending, False, False)),
+                "set_active": (active, on_bit(backend.set_active, True, True)),
+                "clear_active": (active, on_bit(backend.set_active, False, True)),
+                "priority": (backend.priority, backend.set_priority),
+                "targets": (lambda irq: VM_CPU_MASK, backend.set_target),
+                "config": (get_config, put_config),
+                "clear_sgi_pending": (get_sgi_sources, sgi_sources(False)),
+                "set_sgi_pending": (get_sgi_sources, sgi_sources(True)),
+            }
+        )

@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from itertools import chain
 
 from rthv.board.gic import regs
-from rthv.board.gic.regs import BANKED_COUNT, BYTE_BITS, BYTE_MASK, SGI_COUNT, find_group
+from rthv.board.gic.regs import (
+    BANKED_COUNT,
+    BYTE_BITS,
+    BYTE_MASK,
+    SGI_COUNT,
+    BoundGroup,
+    FieldGetter,
+    FieldPutter,
+    bind_fields,
+    find_group,
+)
 from rthv.board.signal import Signal
 
 
@@ -39,21 +49,6 @@ class PendingInterrupt:
     priority: int
 
 
-_Getter = Callable[[int, int], int]  # (cpu, irq) -> field value
-_Putter = Callable[[int, int, int], None]  # (cpu, irq, field value)
-
-
-@dataclass(frozen=True, slots=True)
-class _RegisterGroup:
-    """One row of the register table: a bit field per interrupt over an offset range."""
-
-    start: int
-    end: int
-    bits: int
-    get: _Getter
-    put: _Putter | None  # None: read-only
-
-
 class GicDistributor:
     """GICv2 distributor without Security Extensions: every interrupt is in Group 0.
 
@@ -80,7 +75,7 @@ class GicDistributor:
         self._shared = [self._fresh(i, 0) for i in range(BANKED_COUNT, num_irqs)]
         self._lines: dict[tuple[int, int], Signal] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._groups = self._build_table()
+        self._groups = tuple(self._bind_fields(cpu) for cpu in range(num_cpus))
 
     @staticmethod
     def _fresh(irq: int, cpu: int) -> _Irq:
@@ -268,130 +263,94 @@ class GicDistributor:
 
     def read_as(self, cpu: int, offset: int, size: int) -> int:
         """MMIO read of ``size`` bytes at ``offset`` performed by CPU ``cpu``."""
-        group = self._find_group(offset)
-        if group is not None:
-            return self._read_group(group, cpu, offset, size)
-        if offset == regs.GICD_CTLR:
-            return regs.GICD_CTLR_ENABLE if self._enabled else 0
-        if offset == regs.GICD_TYPER:
-            lines = -(-self.num_irqs // regs.IRQS_PER_LINE_GROUP) - 1
-            return lines | (self.num_cpus - 1) << regs.TYPER_CPU_NUMBER_SHIFT
-        if offset == regs.GICD_IIDR:
-            return regs.GICD_IIDR_VALUE
-        return regs.GICD_ID_REGISTERS.get(offset, 0)
+        bound = find_group(self._groups[cpu], offset)
+        if bound is not None:
+            return bound.group.join(offset, size, lambda irq: self._field(bound, irq))
+        return regs.read_gicd_fixed(
+            offset, enabled=self._enabled, num_irqs=self.num_irqs, num_cpus=self.num_cpus
+        )
+
+    def _field(self, bound: BoundGroup, irq: int) -> int:
+        return bound.get(irq) if irq < self.num_irqs else 0
 
     def write_as(self, cpu: int, offset: int, size: int, value: int) -> None:
         """MMIO write of ``size`` bytes at ``offset`` performed by CPU ``cpu``."""
-        group = self._find_group(offset)
-        if group is not None:
-            self._write_group(group, cpu, offset, size, value)
+        bound = find_group(self._groups[cpu], offset)
+        if bound is not None:
+            self._write_fields(bound, offset, size, value)
         elif offset == regs.GICD_CTLR:
             self._enabled = bool(value & regs.GICD_CTLR_ENABLE)
         elif offset == regs.GICD_SGIR:
-            self._write_sgir(cpu, value)
+            sgi = value & regs.SGIR_ID_MASK
+            self.send_sgi(sgi, regs.sgir_targets(value, cpu, self._cpu_mask), cpu)
             return  # send_sgi already notified
         else:
             return
         self._changed()
 
-    def _write_sgir(self, cpu: int, value: int) -> None:
-        sgi = value & regs.SGIR_ID_MASK
-        mode = (value >> regs.SGIR_FILTER_SHIFT) & regs.SGIR_FILTER_MASK
-        if mode == regs.SGIR_FILTER_LIST:
-            targets = (value >> regs.SGIR_TARGET_LIST_SHIFT) & BYTE_MASK
-        elif mode == regs.SGIR_FILTER_OTHERS:
-            targets = self._cpu_mask & ~(1 << cpu)
-        elif mode == regs.SGIR_FILTER_SELF:
-            targets = 1 << cpu
-        else:
+    def _write_fields(self, bound: BoundGroup, offset: int, size: int, value: int) -> None:
+        if bound.put is None:
             return
-        self.send_sgi(sgi, targets & self._cpu_mask, cpu)
-
-    def _find_group(self, offset: int) -> _RegisterGroup | None:
-        return find_group(self._groups, offset)
-
-    def _fields(self, group: _RegisterGroup, offset: int, size: int) -> range:
-        first = (offset - group.start) * BYTE_BITS // group.bits
-        count = max(1, size * BYTE_BITS // group.bits)
-        return range(first, first + count)
-
-    def _read_group(self, group: _RegisterGroup, cpu: int, offset: int, size: int) -> int:
-        value = 0
-        fields = self._fields(group, offset, size)
-        for index, irq in enumerate(fields):
+        for irq, field in bound.group.split(offset, size, value):
             if irq < self.num_irqs:
-                value |= group.get(cpu, irq) << (index * group.bits)
-        return value
+                bound.put(irq, field)
 
-    def _write_group(
-        self, group: _RegisterGroup, cpu: int, offset: int, size: int, value: int
-    ) -> None:
-        if group.put is None:
-            return
-        mask = (1 << group.bits) - 1
-        for index, irq in enumerate(self._fields(group, offset, size)):
-            if irq < self.num_irqs:
-                group.put(cpu, irq, (value >> (index * group.bits)) & mask)
+    def _bind_fields(self, cpu: int) -> tuple[BoundGroup, ...]:
+        """CPU ``cpu``'s accessors for every GICD field group (banked IDs: its own copy)."""
 
-    def _build_table(self) -> tuple[_RegisterGroup, ...]:
-        def field(attr: str) -> _Getter:
-            return lambda cpu, irq: int(getattr(self._irq(irq, cpu), attr))
+        def field(attr: str) -> FieldGetter:
+            return lambda irq: int(getattr(self._irq(irq, cpu), attr))
 
-        def setter(attr: str, level: bool) -> _Putter:
+        def setter(attr: str, level: bool) -> FieldPutter:
             """Write-1-to-set/clear; SGI pending bits are read-only here (GICv2)."""
 
-            def put(cpu: int, irq: int, value: int) -> None:
+            def put(irq: int, value: int) -> None:
                 if value and not (attr == "latch" and irq < SGI_COUNT):
                     setattr(self._irq(irq, cpu), attr, level)
 
             return put
 
-        def put_priority(cpu: int, irq: int, value: int) -> None:
+        def put_priority(irq: int, value: int) -> None:
             self._irq(irq, cpu).priority = value & self.priority_mask
 
-        def get_targets(cpu: int, irq: int) -> int:
+        def get_targets(irq: int) -> int:
             return (1 << cpu) if irq < BANKED_COUNT else self._irq(irq, cpu).targets
 
-        def put_targets(cpu: int, irq: int, value: int) -> None:
+        def put_targets(irq: int, value: int) -> None:
             if irq >= BANKED_COUNT:
                 self._irq(irq, cpu).targets = value & self._cpu_mask
 
-        def get_config(cpu: int, irq: int) -> int:
+        def get_config(irq: int) -> int:
             return regs.ICFGR_EDGE if self._irq(irq, cpu).edge else 0
 
-        def put_config(cpu: int, irq: int, value: int) -> None:
+        def put_config(irq: int, value: int) -> None:
             if irq >= SGI_COUNT:
                 self._irq(irq, cpu).edge = bool(value & regs.ICFGR_EDGE)
 
-        def sgis(level: bool) -> _Putter:
-            def put(cpu: int, irq: int, value: int) -> None:
+        def sgis(level: bool) -> FieldPutter:
+            def put(irq: int, value: int) -> None:
                 state = self._irq(irq, cpu)
                 mask = value & self._cpu_mask
                 state.sgi_sources = state.sgi_sources | mask if level else state.sgi_sources & ~mask
 
             return put
 
-        bits, bytes_, cfg, sgi = (
-            regs.GICD_BIT_BLOCK,
-            regs.GICD_BYTE_BLOCK,
-            regs.GICD_CFG_BLOCK,
-            regs.GICD_SGI_BLOCK,
+        return bind_fields(
+            {
+                "group": (lambda irq: 0, None),
+                "set_enable": (field("enabled"), setter("enabled", True)),
+                "clear_enable": (field("enabled"), setter("enabled", False)),
+                "set_pending": (field("pending"), setter("latch", True)),
+                "clear_pending": (field("pending"), setter("latch", False)),
+                "set_active": (field("active"), setter("active", True)),
+                "clear_active": (field("active"), setter("active", False)),
+                "priority": (field("priority"), put_priority),
+                "targets": (get_targets, put_targets),
+                "config": (get_config, put_config),
+                "clear_sgi_pending": (field("sgi_sources"), sgis(False)),
+                "set_sgi_pending": (field("sgi_sources"), sgis(True)),
+            }
         )
-        rows: list[tuple[int, int, int, _Getter, _Putter | None]] = [
-            (regs.GICD_IGROUPR, bits, 1, lambda cpu, irq: 0, None),
-            (regs.GICD_ISENABLER, bits, 1, field("enabled"), setter("enabled", True)),
-            (regs.GICD_ICENABLER, bits, 1, field("enabled"), setter("enabled", False)),
-            (regs.GICD_ISPENDR, bits, 1, field("pending"), setter("latch", True)),
-            (regs.GICD_ICPENDR, bits, 1, field("pending"), setter("latch", False)),
-            (regs.GICD_ISACTIVER, bits, 1, field("active"), setter("active", True)),
-            (regs.GICD_ICACTIVER, bits, 1, field("active"), setter("active", False)),
-            (regs.GICD_IPRIORITYR, bytes_, BYTE_BITS, field("priority"), put_priority),
-            (regs.GICD_ITARGETSR, bytes_, BYTE_BITS, get_targets, put_targets),
-            (regs.GICD_ICFGR, cfg, regs.ICFGR_BITS, get_config, put_config),
-            (regs.GICD_CPENDSGIR, sgi, BYTE_BITS, field("sgi_sources"), sgis(False)),
-            (regs.GICD_SPENDSGIR, sgi, BYTE_BITS, field("sgi_sources"), sgis(True)),
-        ]
-        return tuple(_RegisterGroup(o, o + n, w, get, put) for o, n, w, get, put in rows)
 
 
 class GicDistributorView:

@@ -1,8 +1,15 @@
-"""GICv2 register map: offsets, field layouts and identification values of every block."""
+"""GICv2 register map: offsets, field layouts and identification values of every block.
+
+The distributor's per-interrupt register groups are described once, in ``GICD_FIELD_GROUPS``;
+the board's ``GicDistributor`` and the hypervisor's per-VM register file each bind their
+accessors to it by group name (``bind_fields``), and share the decoding of the rest of the page
+(``read_gicd_fixed``, ``sgir_targets``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from rthv.board.memory import PAGE_SIZE
@@ -186,3 +193,111 @@ def find_group(groups: Sequence[Group], offset: int) -> Group | None:
         if group.start <= offset < group.end:
             return group
     return None
+
+
+# ------------------------------------------------------------------ GICD layout, described once
+@dataclass(frozen=True, slots=True)
+class FieldGroup:
+    """A GICD register group holding one ``bits``-wide field per interrupt over [start, end)."""
+
+    name: str
+    start: int
+    end: int
+    bits: int
+
+    def irqs(self, offset: int, size: int) -> range:
+        """The interrupts whose fields an access of ``size`` bytes at ``offset`` covers."""
+        first = (offset - self.start) * BYTE_BITS // self.bits
+        count = max(1, size * BYTE_BITS // self.bits)
+        return range(first, first + count)
+
+    def split(self, offset: int, size: int, value: int) -> Iterator[tuple[int, int]]:
+        """(interrupt, field value) for each field a written ``value`` covers."""
+        mask = (1 << self.bits) - 1
+        for index, irq in enumerate(self.irqs(offset, size)):
+            yield irq, (value >> (index * self.bits)) & mask
+
+    def join(self, offset: int, size: int, field: Callable[[int], int]) -> int:
+        """The value a read returns, from ``field(irq)`` of each covered interrupt."""
+        value = 0
+        for index, irq in enumerate(self.irqs(offset, size)):
+            value |= field(irq) << (index * self.bits)
+        return value
+
+
+def _group(name: str, start: int, size: int, bits: int) -> FieldGroup:
+    return FieldGroup(name, start, start + size, bits)
+
+
+GICD_FIELD_GROUPS: tuple[FieldGroup, ...] = (
+    _group("group", GICD_IGROUPR, GICD_BIT_BLOCK, 1),
+    _group("set_enable", GICD_ISENABLER, GICD_BIT_BLOCK, 1),
+    _group("clear_enable", GICD_ICENABLER, GICD_BIT_BLOCK, 1),
+    _group("set_pending", GICD_ISPENDR, GICD_BIT_BLOCK, 1),
+    _group("clear_pending", GICD_ICPENDR, GICD_BIT_BLOCK, 1),
+    _group("set_active", GICD_ISACTIVER, GICD_BIT_BLOCK, 1),
+    _group("clear_active", GICD_ICACTIVER, GICD_BIT_BLOCK, 1),
+    _group("priority", GICD_IPRIORITYR, GICD_BYTE_BLOCK, BYTE_BITS),
+    _group("targets", GICD_ITARGETSR, GICD_BYTE_BLOCK, BYTE_BITS),
+    _group("config", GICD_ICFGR, GICD_CFG_BLOCK, ICFGR_BITS),
+    _group("clear_sgi_pending", GICD_CPENDSGIR, GICD_SGI_BLOCK, BYTE_BITS),
+    _group("set_sgi_pending", GICD_SPENDSGIR, GICD_SGI_BLOCK, BYTE_BITS),
+)
+
+FieldGetter = Callable[[int], int]  # irq -> field value
+FieldPutter = Callable[[int, int], None]  # (irq, field value)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundGroup:
+    """A field group with one side's accessors; ``put`` None: read-only (writes ignored)."""
+
+    group: FieldGroup
+    get: FieldGetter
+    put: FieldPutter | None
+
+    @property
+    def start(self) -> int:
+        """First offset of the group."""
+        return self.group.start
+
+    @property
+    def end(self) -> int:
+        """First offset past the group."""
+        return self.group.end
+
+
+def bind_fields(
+    accessors: Mapping[str, tuple[FieldGetter, FieldPutter | None]],
+) -> tuple[BoundGroup, ...]:
+    """Bind ``{group name: (get, put)}`` to ``GICD_FIELD_GROUPS``; every group exactly once."""
+    names = {group.name for group in GICD_FIELD_GROUPS}
+    if set(accessors) != names:
+        raise ValueError(f"GICD accessors must bind exactly {sorted(names)}")
+    return tuple(BoundGroup(g, *accessors[g.name]) for g in GICD_FIELD_GROUPS)
+
+
+def read_gicd_fixed(offset: int, *, enabled: bool, num_irqs: int, num_cpus: int) -> int:
+    """A GICD read outside the field groups: CTLR, TYPER, IIDR, the ID registers, else 0."""
+    if offset == GICD_CTLR:
+        return GICD_CTLR_ENABLE if enabled else 0
+    if offset == GICD_TYPER:
+        lines = -(-num_irqs // IRQS_PER_LINE_GROUP) - 1
+        return lines | (num_cpus - 1) << TYPER_CPU_NUMBER_SHIFT
+    if offset == GICD_IIDR:
+        return GICD_IIDR_VALUE
+    return GICD_ID_REGISTERS.get(offset, 0)
+
+
+def sgir_targets(value: int, cpu: int, cpu_mask: int) -> int:
+    """The CPUs a GICD_SGIR write by ``cpu`` sends to (0 for the reserved filter)."""
+    mode = (value >> SGIR_FILTER_SHIFT) & SGIR_FILTER_MASK
+    if mode == SGIR_FILTER_LIST:
+        targets = (value >> SGIR_TARGET_LIST_SHIFT) & BYTE_MASK
+    elif mode == SGIR_FILTER_OTHERS:
+        targets = cpu_mask & ~(1 << cpu)
+    elif mode == SGIR_FILTER_SELF:
+        targets = 1 << cpu
+    else:
+        targets = 0
+    return targets & cpu_mask
