@@ -3,18 +3,21 @@ against the architecture, next to a hello VM that must always finish as it does 
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
 
 from hv_support import run, vm_toml, write_system
-from probe_support import HELLO, results, run_probe
+from probe_support import HELLO, SCRIPT_IPA, results, run_probe
 from rthv.board.cpu import ExitKind
 from rthv.hv import traps
 from rthv.hv.hypervisor import IGNORED_IN_FULL
 from rthv.hv.trace_log import RECENT_EVENTS
 from rthv.tools.cli import EXIT_INTERNAL_ERROR, main
 from rthv.tools.system import summarise
+from support import boot as boot_bare
+from support import guest_image
 
 
 def test_thumb_udf_in_the_last_halfword_of_ram_is_the_guests_undef(tmp_path: Path) -> None:
@@ -123,3 +126,35 @@ def test_ignored_gicd_writes_are_summarised_not_printed_each(tmp_path: Path) -> 
     (summary,) = [s for s in summarise(system.hypervisor) if s.name == "p"]
     assert "50 ignored accesses (GICD+0x104: 50)" in summary.line()
     assert system.console_text("b") == HELLO
+
+
+def test_hvc_from_user_mode_is_undefined(tmp_path: Path) -> None:
+    """HVC at PL0 is UNDEFINED: the guest's UND handler runs, no hypercall is served."""
+    system = run_probe(tmp_path, 5)
+    assert "probe: user hvc r0=0x00000000 und=1\n" in system.console_text("p")
+    assert system.hypervisor.vms["p"].counters.hypercalls == 0
+
+
+def test_timer_registers_from_user_mode_obey_cntkctl(tmp_path: Path) -> None:
+    """With CNTKCTL = 0, CNTPCT read at PL0 is UNDEFINED (the timer serves PL1 only)."""
+    system = run_probe(tmp_path, 6)
+    assert "probe: user cntpct und=1\n" in system.console_text("p")
+
+
+SMC_LINE = "probe: smc cpsr before=0xf00001d3 after=0xf00001d3 und=1\n"
+
+
+def test_smc_is_undefined_and_returns_to_the_next_instruction_with_cpsr_intact(
+    tmp_path: Path,
+) -> None:
+    """SMC (no Security Extensions below the guest) is UNDEF at the SMC: flags, masks kept."""
+    system = run_probe(tmp_path, 7)
+    assert SMC_LINE in system.console_text("p")
+
+
+def test_smc_bare_metal_is_the_same_undef() -> None:
+    """Bare-metal the board does the same: UND with LR after the SMC, the next MRS runs."""
+    booted = boot_bare(guest_image("probe"))
+    booted.machine.memory.write(SCRIPT_IPA, struct.pack("<II", 7, 0))
+    booted.machine.run(booted.machine.clock.from_ns(20_000_000))
+    assert SMC_LINE in booted.output()

@@ -86,6 +86,7 @@ probe_read_cntpct:
 probe_smc:
     mrs     r2, cpsr
     msr     cpsr_fsxc, r0
+    mov     r0, #0                  /* stays 0 if the return skips the MRS */
     smc     #0
     mrs     r0, cpsr
     msr     cpsr_fsxc, r2

@@ -25,7 +25,7 @@ from rthv.board.counter import (
 )
 from rthv.board.decode import CoprocessorAccess, decode_coprocessor, decode_hvc, fetch_word
 from rthv.board.device import MmioDevice
-from rthv.board.registers import CNTHCTL, Registers
+from rthv.board.registers import CNTHCTL, Mode, Registers
 from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
 from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
@@ -36,6 +36,8 @@ _THUMB_HINTS = {0xBF10: "yield", 0xBF20: "wfe"}
 _UC_INTR_SVC = 2
 _UC_INTR_PREFETCH_ABORT = 3
 _UC_INTR_DATA_ABORT = 4
+_UC_INTR_SMC = 13
+_SMC_WIDTH = 4  # SMC is a 32-bit instruction in ARM and in T32
 _FSR_WNR = 1 << 11
 
 
@@ -296,6 +298,11 @@ class CpuCore:
             self._pending = CpuExit(
                 kind, pc, thumb, address=walk.address, write=write, fault_status=walk.status
             )
+        elif intno == _UC_INTR_SMC:
+            # No Security Extensions below the guest: SMC is UNDEFINED. The engine reports it
+            # with PC past the (always 32-bit) instruction, which it has not retired.
+            self.counter.correct_to(self.counter.retired_before(pc - _SMC_WIDTH))
+            self._pending = CpuExit(ExitKind.UNDEFINED, pc - _SMC_WIDTH, thumb)
         else:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
         uc.emu_stop()
@@ -313,7 +320,9 @@ class CpuCore:
         word = _instruction_at(uc, pc, thumb)
         hvc = None if word is None else decode_hvc(word, thumb)
         access = None if word is None else decode_coprocessor(word, thumb)
-        if hvc is not None:
+        if hvc is not None and self.regs.mode == Mode.USR:
+            self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)  # HVC is UNDEFINED at PL0
+        elif hvc is not None:
             self._pending = CpuExit(ExitKind.HVC, pc, thumb, hvc_imm=hvc)
         elif access is not None:
             self._pending = CpuExit(ExitKind.COPROCESSOR, pc, thumb, coprocessor=access)

@@ -66,6 +66,7 @@ DFAR = SysReg("DFAR", 6, 0, 0, 0)
 IFAR = SysReg("IFAR", 6, 0, 0, 2)
 VBAR = SysReg("VBAR", 12, 0, 0, 0)
 CNTHCTL = SysReg("CNTHCTL", 14, 1, 4, 0)
+CNTKCTL = SysReg("CNTKCTL", 14, 1, 0, 0)
 
 
 class Mode(enum.IntEnum):

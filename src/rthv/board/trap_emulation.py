@@ -6,10 +6,24 @@ from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu import CpuExit
 from rthv.board.decode import CoprocessorAccess
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
-from rthv.board.registers import GENERAL_REGISTERS, Mode, Reg, Registers
+from rthv.board.registers import CNTKCTL, GENERAL_REGISTERS, Mode, Reg, Registers
 from rthv.board.thumb import is_wide_thumb
 
 _MASK32 = 0xFFFFFFFF
+# CNTKCTL bits that open a register to PL0 (ARM ARM B8.1.2): PL0PCTEN, PL0VCTEN (CNTFRQ: either
+# counter), PL0VTEN, PL0PTEN. Anything else is UNDEFINED from PL0.
+_PL0PCTEN, _PL0VCTEN, _PL0VTEN, _PL0PTEN = 1 << 0, 1 << 1, 1 << 8, 1 << 9
+_PL0_ENABLES = {
+    GenericTimerRegister.CNTPCT: _PL0PCTEN,
+    GenericTimerRegister.CNTVCT: _PL0VCTEN,
+    GenericTimerRegister.CNTFRQ: _PL0PCTEN | _PL0VCTEN,
+    GenericTimerRegister.CNTP_CTL: _PL0PTEN,
+    GenericTimerRegister.CNTP_CVAL: _PL0PTEN,
+    GenericTimerRegister.CNTP_TVAL: _PL0PTEN,
+    GenericTimerRegister.CNTV_CTL: _PL0VTEN,
+    GenericTimerRegister.CNTV_CVAL: _PL0VTEN,
+    GenericTimerRegister.CNTV_TVAL: _PL0VTEN,
+}
 
 
 def skip_instruction(regs: Registers, exit: CpuExit) -> None:
@@ -33,6 +47,8 @@ def emulate_coprocessor(regs: Registers, access: CoprocessorAccess, timer: Gener
         return False
     if name == GenericTimerRegister.CNTVOFF and regs.mode != Mode.HYP:
         return False  # CNTVOFF is a Hyp register: from PL1 it is UNDEFINED
+    if regs.mode == Mode.USR and not regs.sys(CNTKCTL) & _PL0_ENABLES.get(name, 0):
+        return False  # PL0 reaches only what CNTKCTL opens to it
     rt = GENERAL_REGISTERS[access.rt]
     if access.read:
         value = timer.read_register(name)
