@@ -111,6 +111,20 @@ def test_mmu_guest_sees_the_fault_status_and_address_of_each_stage1_fault(board:
     assert output.count("no fault") == 2 and output.endswith("mmu-faults done\n")
 
 
+@pytest.mark.parametrize("board", ["vexpress-a15", "virt"])
+def test_virtual_timer_guest_ticks_exactly_at_cval_and_reads_cntvct_from_user_mode(
+    board: str,
+) -> None:
+    """Each of five virtual timer ticks is handled 1 count after its CVAL (the same every
+    time), with ISTATUS set; PL0 reads CNTVCT when CNTKCTL allows; the CPU idles in between."""
+    booted = boot(guest_image("vtimer", board), board)
+    result = booted.machine.run()
+    expected = "".join(f"tick {k} late=1 ctl=0x5\n" for k in range(1, 6))
+    assert booted.output() == expected + "user cntvct ok\nvtimer done\n"
+    assert result.idle_cycles > 0.99 * 5 * 1_000_000  # five 1 ms periods, asleep in WFI
+    assert len(booted.machine.interrupts) == 5
+
+
 def _symbols(image: object) -> dict[str, int]:
     from elftools.elf.elffile import ELFFile
     from elftools.elf.sections import SymbolTableSection

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from rthv.board.decode import CoprocessorAccess, decode_coprocessor, decode_hvc, fetch_word
+from rthv.board.decode import (
+    CoprocessorAccess,
+    condition_passed,
+    decode_coprocessor,
+    decode_hvc,
+    fetch_word,
+)
 
 
 def _assemble(tmp_path: Path, line: str, thumb: bool) -> int:
@@ -150,3 +156,23 @@ def test_vfp_transfer_decodes_with_its_coprocessor_number(tmp_path: Path, thumb:
     """VMOV core->single uses the MCR encoding on cp10: decoded, for the caller to reject."""
     access = decode_coprocessor(_assemble(tmp_path, "vmov s2, r0", thumb), thumb)
     assert access == CoprocessorAccess(10, 0, 1, 0, 0, rt=0, rt2=0, is64=False, read=False)
+
+
+@pytest.mark.parametrize(
+    ("cond", "flags", "passed"),
+    [
+        (0x0, 1 << 30, True),  # EQ with Z
+        (0x1, 1 << 30, False),  # NE with Z
+        (0xA, 0, True),  # GE: N == V
+        (0xA, 1 << 31, False),  # GE: N != V
+        (0x8, 1 << 29, True),  # HI: C and not Z
+        (0x9, 1 << 29, False),  # LS
+        (0xC, 1 << 30, False),  # GT with Z
+        (0xE, 0, True),  # AL
+    ],
+)
+def test_condition_passed_follows_the_flags(cond: int, flags: int, passed: bool) -> None:
+    """ARM condition codes against NZCV; T32 words always pass (their condition is IT state)."""
+    word = cond << 28 | 0x0E000F10
+    assert condition_passed(word, flags, thumb=False) is passed
+    assert condition_passed(word, flags, thumb=True)

@@ -190,3 +190,18 @@ def test_coprocessor_encodings() -> None:
     assert GenericTimer.coprocessor_map is COPROCESSOR_MAP
     assert GenericTimer.lookup(15, 0, 14, 3, 1, False) is R.CNTV_CTL
     assert GenericTimer.lookup(15, 0, 14, 1, 0, False) is None  # CNTKCTL: not modelled
+
+
+def test_mirror_virtual_takes_ctl_and_cval_and_reports_istatus(cpu: Cpu) -> None:
+    """A CPU running the virtual timer natively hands over CTL and CVAL; the model raises the
+    line at CVAL and tells the CPU the CTL (with ISTATUS) it must show from then on."""
+    shown: list[int] = []
+    cpu.timer.on_virtual_update(shown.append)
+    cpu.timer.mirror_virtual(CTL_ENABLE | CTL_ISTATUS, 100)  # ISTATUS is not writable
+    assert shown == [CTL_ENABLE] and not cpu.timer.virt_irq.level
+    cpu.run_to(TICK * 100 - 1)
+    assert not cpu.timer.virt_irq.level
+    cpu.run_to(TICK * 100)
+    assert cpu.timer.virt_irq.level and shown[-1] == CTL_ENABLE | CTL_ISTATUS
+    cpu.timer.mirror_virtual(CTL_ENABLE | CTL_IMASK, 100)
+    assert not cpu.timer.virt_irq.level and shown[-1] == CTL_ENABLE | CTL_IMASK | CTL_ISTATUS

@@ -49,6 +49,22 @@ def test_a_vm_takes_its_own_stage1_faults_with_their_status_and_address(tmp_path
     assert system.hypervisor.faults == []
 
 
+def test_a_vm_ticks_on_its_virtual_timer_in_virtual_time(tmp_path: Path) -> None:
+    """The virtual timer guest, unmodified in a VM: PPI 27 is injected through the virtual GIC
+    at each CVAL, the vCPU sleeps in WFI between ticks, and every tick is exactly as late (the
+    hypervisor's fixed costs), as is every run of the same system."""
+    path = write_system(tmp_path, vm_toml("v", "vtimer"), vm_toml("b", "hello", uart="uart1"))
+    runs = [run(path) for _ in range(2)]
+    text = runs[0].console_text("v")
+    lates = re.findall(r"tick \d late=(\d+) ctl=0x5\n", text)
+    assert len(lates) == 5 and len(set(lates)) == 1
+    assert text.endswith("user cntvct ok\nvtimer done\n")
+    assert text == runs[1].console_text("v")
+    vm = runs[0].hypervisor.vms["v"]
+    assert vm.counters.injections >= 5 and vm.counters.wfi >= 5
+    assert runs[0].console_text("b") == HELLO
+
+
 def test_rogue_gicd_write_is_ignored_reported_and_harms_no_one(tmp_path: Path) -> None:
     """Enabling another VM's IRQ is ignored (RAZ/WI) and reported; the rogue and b go on."""
     path = write_system(tmp_path, vm_toml("a", "rogue-gicd"), vm_toml("b", "hello", uart="uart1"))

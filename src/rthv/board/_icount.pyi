@@ -1,5 +1,5 @@
 """Type stub for the native instruction counter built from ``_icount.c``."""
 
 def addresses() -> dict[str, int]:
-    """Addresses of ``block_hook`` and ``forget_blocks``, and the state's size."""
+    """Addresses of the hook, cache and virtual-clock functions, and the state's size."""
     ...

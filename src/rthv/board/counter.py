@@ -6,6 +6,10 @@ block would cross the exact budget, when the soft limit of a run slice is reache
 interrupt is pending) as soon as the guest clears CPSR.I. T32 blocks are counted by decoding
 instruction lengths, so Thumb-2 counts are as exact as ARM ones.
 
+The native hook also finds blocks that write a generic-timer register and stops right after
+one (``StopReason.TIMER_WRITE``), and serves the engine's own clock in virtual time
+(``keep_time``, see ``engine_clock.py``).
+
 The native hook lives in ``_icount.c``, built by the package install. Without a compiler the
 same logic runs as a Python hook: identical results, about twenty times slower.
 """
@@ -21,6 +25,7 @@ import unicorn
 import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const
 
+from rthv.board.engine_clock import install_engine_clock
 from rthv.board.thumb import count_thumb_instructions
 
 _icount: types.ModuleType | None
@@ -43,6 +48,7 @@ class StopReason(enum.IntEnum):
     BUDGET = 1
     SOFT = 2
     IRQ_UNMASKED = 3
+    TIMER_WRITE = 4  # the guest wrote a generic-timer register in the block before
 
 
 class _ThumbEntry(ctypes.Structure):
@@ -72,6 +78,15 @@ class IcountState(ctypes.Structure):
         ("emu_stop", ctypes.c_void_p),
         ("vmem_read", ctypes.c_void_p),
         ("cache", _ThumbEntry * _CACHE_SLOTS),
+        ("uc", ctypes.c_void_p),
+        ("cycle_base", ctypes.c_uint64),
+        ("retired_base", ctypes.c_uint64),
+        ("cpi", ctypes.c_uint64),
+        ("cpu_hz", ctypes.c_uint64),
+        ("counter_hz", ctypes.c_uint64),
+        ("clock_reads", ctypes.c_uint64),
+        ("timer_sync", ctypes.c_uint32),
+        ("pc_reg", ctypes.c_int32),
     )
 
 
@@ -125,6 +140,7 @@ class InstructionCounter:
         self.state.budget = NO_LIMIT
         self.state.soft_limit = NO_LIMIT
         self.state.cpsr_reg = arm_const.UC_ARM_REG_CPSR
+        self.state.pc_reg = arm_const.UC_ARM_REG_PC
         self._thumb_cache: dict[tuple[int, int], int] = {}
         if self.native:
             self._hook = self._add_native_hook()
@@ -153,6 +169,7 @@ class InstructionCounter:
         if status != 0:
             raise unicorn.UcError(status)
         self._forget = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addresses["forget_blocks"])
+        self._release_clock = ctypes.CFUNCTYPE(None)(addresses["release_clock"])
         return handle.value
 
     def _python_hook(self, uc: unicorn.Uc, address: int, size: int, _data: object) -> None:
@@ -219,6 +236,36 @@ class InstructionCounter:
         else:
             done = (pc - start) // 4
         return self.executed - int(state.block_icount) + done
+
+    def keep_time(self, *, cpu_hz: int, cpi: int, counter_hz: int) -> None:
+        """Let the engine's own clock read virtual time while this engine runs (native only).
+
+        Its generic-timer counters (and so TVAL, ISTATUS) then count ``counter_hz`` ticks of
+        virtual time, exactly at the reading instruction, with no exit from the engine.
+        """
+        if self.native and install_engine_clock():
+            self.state.cpu_hz = cpu_hz
+            self.state.cpi = cpi
+            self.state.counter_hz = counter_hz
+
+    @property
+    def keeps_time(self) -> bool:
+        """True when the engine's clock reads virtual time (``keep_time`` took effect)."""
+        return bool(self.state.cpi)
+
+    def set_timebase(self, cycles: int) -> None:
+        """Virtual time is ``cycles`` now, with ``executed`` instructions retired."""
+        self.state.cycle_base = cycles
+        self.state.retired_base = self.state.executed
+
+    def charge(self, cycles: int) -> None:
+        """Time moved on by ``cycles`` without instructions (mid-run work charged by PL2)."""
+        self.state.cycle_base += cycles
+
+    def release_clock(self) -> None:
+        """The engine stopped executing: its clock must not read this state any more."""
+        if self.native:
+            self._release_clock()
 
     def correct_to(self, retired: int) -> None:
         """Set the count after a synchronous exception ended the current block early."""

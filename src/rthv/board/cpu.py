@@ -23,9 +23,16 @@ from rthv.board.counter import (
     read_code,
     try_read_code,
 )
-from rthv.board.decode import CoprocessorAccess, decode_coprocessor, decode_hvc, fetch_word
+from rthv.board.decode import (
+    CoprocessorAccess,
+    condition_passed,
+    decode_coprocessor,
+    decode_hvc,
+    fetch_word,
+)
 from rthv.board.device import MmioDevice
-from rthv.board.registers import CNTHCTL, Mode, Registers
+from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
+from rthv.board.registers import CNTHCTL, CNTV_CTL, CNTV_CVAL, GENERAL_REGISTERS, Mode, Registers
 from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
 from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
@@ -111,6 +118,7 @@ class CpuCore:
         self.timed_accesses = 0  # instructions started twice so a timed device saw exact time
         self._mmio_keepalive: list[object] = []
         self._stage1 = Stage1FaultReader(self.uc)
+        self.virtual_timer: GenericTimer | None = None
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
@@ -238,7 +246,7 @@ class CpuCore:
             self._deferred = False
             pc = self.regs.pc | (1 if self.regs.thumb else 0)
             try:
-                self.uc.emu_start(pc, until)
+                self._start(pc, until)
             except unicorn.UcError as error:
                 self.sites.take_stop()
                 return self._after_error(error)
@@ -256,6 +264,22 @@ class CpuCore:
             if self.regs.pc == until:
                 return None
 
+    def _start(self, begin: int, until: int) -> None:
+        """``emu_start``, resumed each time the hook stopped it to mirror a timer write."""
+        counter = self.counter
+        while True:
+            try:
+                self.uc.emu_start(begin, until)
+            finally:
+                counter.release_clock()
+            if counter.stop_reason is not StopReason.TIMER_WRITE:
+                return
+            counter.state.stop_reason = StopReason.NONE
+            self.mirror_virtual_timer()
+            if self.regs.pc == until:
+                return
+            begin = self.regs.pc | (1 if self.regs.thumb else 0)
+
     def _rerun_timed_access(self, until: int) -> CpuExit | None:
         """Make the abandoned instruction a timed site, or run it alone, for an exact PC."""
         pc, thumb = self.regs.pc, self.regs.thumb
@@ -272,12 +296,56 @@ class CpuCore:
         self._pending = None
         self._fault = None
         try:
-            self.uc.emu_start(pc | (1 if thumb else 0), min(pc + width, until))
+            self._start(pc | (1 if thumb else 0), min(pc + width, until))
         except unicorn.UcError as error:
             return self._after_error(error)
         finally:
             self._exact_pc = None
         return self._pending
+
+    def attach_virtual_timer(self, timer: GenericTimer) -> None:
+        """Let ``timer`` mirror this engine's virtual timer, which the guest runs natively.
+
+        The engine computes CNTVCT, TVAL and ISTATUS itself (on virtual time, see
+        ``InstructionCounter.keep_time``); ``timer`` raises the interrupt at CVAL. A write to
+        a CNTV register ends its block, and the block hook stops before the next one, so
+        ``timer`` takes the new CTL/CVAL right after the writing instruction; when the timer
+        fires, the engine's ISTATUS is set to match.
+        """
+        self.virtual_timer = timer
+        timer.on_virtual_update(lambda ctl: self.regs.set_sys(CNTV_CTL, ctl))
+        self.mirror_virtual_timer()
+
+    def mirror_virtual_timer(self) -> None:
+        """Bring the virtual timer model (and the engine's CTL, CVAL) up to the guest's writes.
+
+        The engine drops a guest's CNTV_CTL and CNTV_CVAL writes. It keeps TVAL ones, with
+        CVAL computed from the virtual count at the writing instruction. A write ends its
+        block, so right after one (PC at the end of the block just run) the instruction
+        before PC is the write and its registers still hold the value: CTL and CVAL writes
+        are carried out here, as of that instruction.
+        """
+        timer = self.virtual_timer
+        if timer is None:
+            return
+        regs, state = self.regs, self.counter.state
+        pc, thumb = regs.pc, regs.thumb
+        if state.block_size and pc == state.block_start + state.block_size:
+            word = fetch_word(read_code(self.uc, pc - 4, 4), thumb)
+            access = decode_coprocessor(word, thumb)
+            name = None if access is None or access.read else _names(access)
+            if (
+                access is not None
+                and name in _DROPPED_WRITES
+                and condition_passed(word, regs.cpsr, thumb)
+            ):
+                value = regs[GENERAL_REGISTERS[access.rt]]
+                if access.is64:
+                    value |= regs[GENERAL_REGISTERS[access.rt2]] << 32
+                timer.write_register(name, value)
+                regs.set_sys64(CNTV_CVAL, timer.read_register(GenericTimerRegister.CNTV_CVAL))
+                return  # the model's update wrote the engine's CTL (with ISTATUS)
+        timer.mirror_virtual(regs.sys(CNTV_CTL), regs.sys64(CNTV_CVAL))
 
     def _here(self, kind: ExitKind) -> CpuExit:
         return CpuExit(kind, self.regs.pc, self.regs.thumb)
@@ -391,6 +459,15 @@ def _instruction_at(uc: Uc, pc: int, thumb: bool) -> int | None:
         return fetch_word(first + bytes(2), thumb)
     second = try_read_code(uc, pc + 2, 2)
     return None if second is None else fetch_word(first + second, thumb)
+
+
+_DROPPED_WRITES = (GenericTimerRegister.CNTV_CTL, GenericTimerRegister.CNTV_CVAL)
+
+
+def _names(access: CoprocessorAccess) -> GenericTimerRegister | None:
+    return GenericTimer.lookup(
+        access.coproc, access.opc1, access.crn, access.crm, access.opc2, access.is64
+    )
 
 
 def _follows_hint(uc: Uc, pc: int, thumb: bool) -> bool:

@@ -75,3 +75,15 @@ def decode_coprocessor(word: int, thumb: bool) -> CoprocessorAccess | None:
             read=bool(word & (1 << 20)),
         )
     return None
+
+
+def condition_passed(word: int, cpsr: int, thumb: bool) -> bool:
+    """True if the ARM instruction ``word`` passes its condition under ``cpsr``'s flags (ARM ARM
+    A8.3). T32 conditions live in IT state, not in the word: T32 counts as passing."""
+    cond = word >> _COND_SHIFT
+    if thumb or cond >= _COND_ALWAYS:
+        return True
+    n, z, c, v = (bool(cpsr >> bit & 1) for bit in (31, 30, 29, 28))
+    results = (z, c, n, v, c and not z, n == v, not z and n == v)
+    result = results[cond >> 1]
+    return result != bool(cond & 1)

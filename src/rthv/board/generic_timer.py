@@ -17,6 +17,7 @@ registers as unsigned 64-bit values for the caller to split into Rt (low) and Rt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import ClassVar, Final
 
@@ -82,6 +83,7 @@ class _Timer:
         self.ctl = 0
         self.cval = 0
         self._event: Event | None = None
+        self.on_update: Callable[[int], None] | None = None  # hears CTL (with ISTATUS)
 
     def count(self) -> int:
         """This timer's view of the counter."""
@@ -114,6 +116,8 @@ class _Timer:
         if self.ctl & CTL_ENABLE and not met:
             when = self._owner.cycle_of_physical(self._owner.counter() + self.cval - self.count())
             self._event = events.schedule(when, self.update, name=f"{self.name}.expiry")
+        if self.on_update is not None:
+            self.on_update(self.read_ctl())
 
 
 class GenericTimer:
@@ -213,6 +217,18 @@ class GenericTimer:
         else:
             timer.cval = (timer.count() + _signed32(value)) & MASK_64
         timer.update()
+
+    def mirror_virtual(self, ctl: int, cval: int) -> None:
+        """Take CNTV_CTL and CNTV_CVAL as a CPU that runs them natively now holds them."""
+        self._catch_up()
+        self._virt.ctl = ctl & CTL_WRITABLE
+        self._virt.cval = cval & MASK_64
+        self._virt.update()
+
+    def on_virtual_update(self, listener: Callable[[int], None] | None) -> None:
+        """Call ``listener(CNTV_CTL)`` whenever the virtual timer's state is recomputed, so
+        that a CPU running the timer natively shows the same ISTATUS."""
+        self._virt.on_update = listener
 
     def _timer_of(self, reg: GenericTimerRegister) -> _Timer:
         if reg in (

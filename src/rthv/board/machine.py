@@ -27,7 +27,7 @@ from rthv.board.gic.regs import GICC_WINDOW_SIZE, GICD_WINDOW_SIZE, GICH_WINDOW_
 from rthv.board.hyp import Pl2Software
 from rthv.board.memory import PhysicalMemory, RamRegion
 from rthv.board.pl011 import Pl011Uart
-from rthv.board.registers import CPSR_I, Mode, Reg
+from rthv.board.registers import CNTFRQ, CPSR_I, Mode, Reg
 from rthv.board.signal import Signal
 from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 
@@ -134,6 +134,7 @@ class Machine:
         for device in self.board.devices:
             self._add_device(device)
         self.core = self.new_core("cpu0")
+        self.core.attach_virtual_timer(self.generic_timer)
         self.map_physical(self.core)
 
     # -- construction --------------------------------------------------------------------------
@@ -180,6 +181,9 @@ class Machine:
         """A fresh execution context in reset state (non-secure SVC, interrupts masked)."""
         core = CpuCore(name, native_counter=self.native_counter)
         core.regs[Reg.CPSR] = RESET_CPSR
+        counter_hz = self.board.generic_timer.frequency_hz
+        core.regs.set_sys(CNTFRQ, counter_hz)
+        core.counter.keep_time(cpu_hz=self.frequency_hz, cpi=self.cpi, counter_hz=counter_hz)
         return core
 
     def map_physical(self, core: CpuCore) -> None:
@@ -258,6 +262,7 @@ class Machine:
         soft = NO_LIMIT if max_slice is None else start + max_slice
         masked = bool(core.regs.cpsr & CPSR_I)
         self._running, self._slice_start, self._deadline = core, start, deadline
+        core.counter.set_timebase(self.clock.now())
         self.clock.attach_probe(lambda: core.retired() - start)
         try:
             exit = core.run(
@@ -293,6 +298,7 @@ class Machine:
         self.clock.charge(cycles)
         core = self._running
         if core is not None:
+            core.counter.charge(cycles)
             core.counter.state.budget = core.retired() + self.clock.instructions_until(
                 self._deadline
             )

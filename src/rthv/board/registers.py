@@ -59,6 +59,18 @@ class SysReg(NamedTuple):
         return (15, 0, 0, self.crn, self.crm, self.opc1, self.opc2)
 
 
+class SysReg64(NamedTuple):
+    """A 64-bit CP15 register by its MRRC/MCRR encoding (non-secure bank)."""
+
+    name: str
+    crm: int
+    opc1: int
+
+    def key(self) -> tuple[int, int, int, int, int, int, int]:
+        """The tuple Unicorn's UC_ARM_REG_CP_REG expects: (cp, is64, sec, crn, crm, opc1, opc2)."""
+        return (15, 1, 0, 0, self.crm, self.opc1, 0)
+
+
 SCTLR = SysReg("SCTLR", 1, 0, 0, 0)
 DFSR = SysReg("DFSR", 5, 0, 0, 0)
 IFSR = SysReg("IFSR", 5, 0, 0, 1)
@@ -66,7 +78,11 @@ DFAR = SysReg("DFAR", 6, 0, 0, 0)
 IFAR = SysReg("IFAR", 6, 0, 0, 2)
 VBAR = SysReg("VBAR", 12, 0, 0, 0)
 CNTHCTL = SysReg("CNTHCTL", 14, 1, 4, 0)
+CNTFRQ = SysReg("CNTFRQ", 14, 0, 0, 0)
 CNTKCTL = SysReg("CNTKCTL", 14, 1, 0, 0)
+CNTV_CTL = SysReg("CNTV_CTL", 14, 3, 0, 1)
+CNTV_CVAL = SysReg64("CNTV_CVAL", 14, 3)
+CNTVCT = SysReg64("CNTVCT", 14, 1)
 
 
 class Mode(enum.IntEnum):
@@ -135,6 +151,14 @@ class Registers:
     def set_sys(self, reg: SysReg, value: int) -> None:
         """Write a CP15 system register."""
         self._uc.reg_write(uca.UC_ARM_REG_CP_REG, (*reg.key(), value & 0xFFFFFFFF))
+
+    def sys64(self, reg: SysReg64) -> int:
+        """Value of a 64-bit CP15 register."""
+        return int(self._uc.reg_read(uca.UC_ARM_REG_CP_REG, reg.key()))
+
+    def set_sys64(self, reg: SysReg64, value: int) -> None:
+        """Write a 64-bit CP15 register."""
+        self._uc.reg_write(uca.UC_ARM_REG_CP_REG, (*reg.key(), value & 0xFFFFFFFFFFFFFFFF))
 
     @property
     def pc(self) -> int:

@@ -13,6 +13,7 @@ from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.machine import InterruptRecord, Machine, RunResult
 from rthv.board.registers import Reg
+from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
 from rthv.hv.distributor_trap import EmulatedDistributor
@@ -126,8 +127,14 @@ class Hypervisor:
                 entries[config.name],
             )
             add_emulated_window(core, gic.distributor, EmulatedDistributor(self, vm))
-            timer.phys_irq.connect(self._timer_line(vm))
-            vgic.set_level_source(self.board.generic_timer.phys_irq, _line_level(timer))
+            ppis = self.board.generic_timer
+            timer.phys_irq.connect(self._timer_line(vm, ppis.phys_irq))
+            vgic.set_level_source(ppis.phys_irq, _line_level(timer.phys_irq))
+            # The virtual timer runs natively in the vCPU's engine, on virtual time; its
+            # model raises PPI 27 at CVAL (CpuCore.attach_virtual_timer).
+            timer.virt_irq.connect(self._timer_line(vm, ppis.virt_irq))
+            vgic.set_level_source(ppis.virt_irq, _line_level(timer.virt_irq))
+            core.attach_virtual_timer(timer)
             core.regs.branch(vm.entry, thumb=bool(vm.entry & 1))
             self.vms[config.name] = vm
 
@@ -300,9 +307,7 @@ class Hypervisor:
             vm.counters.injections += count
             self.machine.charge(count * self.costs.lr_injection)
 
-    def _timer_line(self, vm: Vm) -> Callable[[bool], None]:
-        ppi = self.board.generic_timer.phys_irq
-
+    def _timer_line(self, vm: Vm, ppi: int) -> Callable[[bool], None]:
         def raised(level: bool) -> None:
             if level and not vm.stopped and vm.vgic.raise_virtual(ppi):
                 self.deliver(vm)
@@ -318,6 +323,6 @@ class Hypervisor:
             self._console(HYPERVISOR_CONSOLE, (line + "\n").encode())
 
 
-def _line_level(timer: GenericTimer) -> Callable[[], bool]:
-    """A sampler for the level of a vCPU timer's physical-timer output."""
-    return lambda: timer.phys_irq.level
+def _line_level(line: Signal) -> Callable[[], bool]:
+    """A sampler for the level of one of a vCPU timer's outputs."""
+    return lambda: line.level

@@ -1,0 +1,120 @@
+"""The engine's own generic timer runs on virtual time: CNTVCT, TVAL and ISTATUS are exact."""
+
+from __future__ import annotations
+
+import pytest
+
+from rthv.board.description import load_board
+from rthv.board.engine_clock import install_engine_clock
+from rthv.board.machine import Machine
+from rthv.board.registers import Reg
+from support import assemble
+
+RAM = 0x80000000
+TICK_PER_INSTRUCTION_HZ = 62_500_000  # CPU clock = counter clock: one count per instruction
+READS = """
+    mov r0, #0
+    ldr r1, =20000
+1:  add r0, r0, #3
+    subs r1, r1, #1
+    bne 1b
+    mrrc p15, 1, r4, r5, c14      @ CNTVCT after 2 + 3 * 20000 instructions
+    add r0, r0, #1
+    add r0, r0, #1
+    mrrc p15, 1, r6, r7, c14      @ three instructions later
+    mrc p15, 0, r8, c14, c3, 0    @ CNTV_TVAL (CVAL is 0)
+    wfi
+"""
+VIRTUAL_TICK = """
+    b main
+    .space 0x14
+    b irq                           @ IRQ vector
+main:
+    ldr r0, =0x80000000
+    mcr p15, 0, r0, c12, c0, 0      @ VBAR
+    ldr r0, =0x2c001000
+    mov r1, #1
+    str r1, [r0]                    @ GICD_CTLR
+    mov r1, #(1 << 27)
+    str r1, [r0, #0x100]            @ enable PPI 27
+    ldr r0, =0x2c002000
+    mov r1, #0xff
+    str r1, [r0, #4]                @ GICC_PMR
+    mov r1, #1
+    str r1, [r0]                    @ GICC_CTLR
+    ldr r1, =1000
+    mcr p15, 0, r1, c14, c3, 0      @ CNTV_TVAL = 1000
+    mov r1, #1
+    mcr p15, 0, r1, c14, c3, 1      @ CNTV_CTL: enable
+    mrrc p15, 3, r8, r9, c14        @ r8 = CVAL
+    mrc p15, 0, r7, c14, c3, 1      @ r7 = CTL before the expiry
+    cpsie i
+1:  add r3, r3, #1
+    b 1b
+irq:
+    mrrc p15, 1, r10, r11, c14      @ r10 = CNTVCT in the handler
+    mrc p15, 0, r12, c14, c3, 1     @ r12 = CTL (ISTATUS)
+    mov r1, #3
+    mcr p15, 0, r1, c14, c3, 1      @ mask: the output falls
+    b .
+"""
+
+
+def _machine(code: bytes, *, thumb: bool = False, hz: int = TICK_PER_INSTRUCTION_HZ) -> Machine:
+    machine = Machine(load_board("vexpress-a15"), frequency_hz=hz)
+    machine.memory.write(RAM, code)
+    machine.reset(RAM | int(thumb))
+    return machine
+
+
+def test_the_engine_clock_is_installed_once() -> None:
+    """The engine's clock import points at virtual time, and installing again changes nothing."""
+    assert install_engine_clock()
+    assert install_engine_clock()
+
+
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_cntvct_reads_the_exact_instruction_count(thumb: bool) -> None:
+    """At one count per cycle, CNTVCT is the number of instructions retired before the read."""
+    machine = _machine(assemble(READS, thumb=thumb), thumb=thumb)
+    machine.run()
+    regs = machine.core.regs
+    first = 2 + 3 * 20_000
+    assert regs[Reg.R4] | regs[Reg.R5] << 32 == first
+    assert regs[Reg.R6] | regs[Reg.R7] << 32 == first + 3
+    assert regs[Reg.R8] == (-(first + 4)) & 0xFFFFFFFF  # TVAL = CVAL - count, signed
+    assert machine.core.counter.state.clock_reads == 3
+
+
+def test_cntvct_scales_to_62_5_mhz_at_1_ghz() -> None:
+    """At 1 GHz a count lasts 16 instructions: CNTVCT = floor(retired / 16)."""
+    machine = _machine(assemble(READS), hz=1_000_000_000)
+    machine.run()
+    regs = machine.core.regs
+    assert regs[Reg.R4] == (2 + 3 * 20_000) // 16
+    assert regs[Reg.R6] == (2 + 3 * 20_000 + 3) // 16
+
+
+def _tick_run(max_slice: int | None) -> tuple[int, int, int, int, int, list[tuple[int, int, int]]]:
+    machine = _machine(assemble(VIRTUAL_TICK))
+    machine.run(5_000, max_slice=max_slice)
+    regs = machine.core.regs
+    irqs = [(i.cycle, i.instructions, i.pc) for i in machine.interrupts]
+    return (regs[Reg.R8], regs[Reg.R7], regs[Reg.R10], regs[Reg.R12], regs[Reg.R3], irqs)
+
+
+def test_the_virtual_timer_interrupt_arrives_exactly_at_cval() -> None:
+    """PPI 27 is taken when the count reaches CVAL; the handler sees ISTATUS set."""
+    cval, ctl_before, count_in_handler, ctl_in_handler, _spins, irqs = _tick_run(None)
+    written_at = 14  # instructions retired before the TVAL write
+    assert cval == written_at + 1000
+    assert ctl_before == 1  # enabled, not yet expired
+    assert irqs == [(cval, cval, irqs[0][2])]  # taken at exactly CVAL
+    assert count_in_handler == cval + 1  # one branch at the vector, then the read
+    assert ctl_in_handler == 0b101  # ENABLE | ISTATUS
+
+
+def test_virtual_timer_runs_are_identical_whatever_the_slice_size() -> None:
+    """Two runs, and three slice sizes, give the same values and interrupt trace."""
+    runs = [_tick_run(max_slice) for max_slice in (None, None, 7, 100)]
+    assert runs[0] == runs[1] == runs[2] == runs[3]
