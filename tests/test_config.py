@@ -433,3 +433,68 @@ def test_a_region_over_the_hypervisors_own_memory_is_refused(workdir: Path) -> N
     """The top MiB of the first RAM block holds the Stage-2 tables: no VM may be placed there."""
     text = BOARD + vm("a", tables="[[vm.memory]]\nipa = 0x90000000\nsize = 4096\npa = 0x87fff000\n")
     fails(workdir, text, 'vm "a".memory[1].pa', "overlaps the hypervisor's own memory")
+
+
+# --- Linux VMs -------------------------------------------------------------------------------
+
+
+def linux_vm(keys: str = "", linux: str = "", size: str = "64M") -> str:
+    """A virt board with one Linux VM booting zImage (and initrd) from the config directory."""
+    return (
+        'board = "virt"\n[[vm]]\nname = "linux"\nconsole = "uart0"\n'
+        f'{keys}\n[vm.linux]\nkernel = "zImage"\n{linux}\n'
+        f'[[vm.memory]]\nipa = 0x40000000\nsize = "{size}"\n[[vm.device]]\nname = "uart0"\n'
+    )
+
+
+@pytest.fixture
+def linux_dir(tmp_path: Path) -> Path:
+    """A config directory with a stand-in zImage (its magic at 0x24) and an initramfs."""
+    kernel = bytearray(0x1000)
+    kernel[0x24:0x28] = struct.pack("<I", 0x016F2818)
+    (tmp_path / "zImage").write_bytes(bytes(kernel))
+    (tmp_path / "initrd.gz").write_bytes(b"\x1f\x8b" + bytes(100))
+    return tmp_path
+
+
+def test_a_linux_vm_needs_no_image(linux_dir: Path) -> None:
+    """[vm.linux] replaces [[vm.image]]; paths are taken from the config's directory."""
+    config = parse(linux_dir, linux_vm(linux='initrd = "initrd.gz"\nbootargs = "quiet"'))
+    linux = config.vm("linux").linux
+    assert linux is not None
+    assert (linux.kernel, linux.initrd, linux.bootargs) == (
+        linux_dir / "zImage",
+        linux_dir / "initrd.gz",
+        "quiet",
+    )
+    assert config.vm("linux").images == ()
+
+
+def test_a_vm_with_neither_image_nor_linux(workdir: Path) -> None:
+    text = BOARD + '[[vm]]\nname = "a"\n[[vm.memory]]\nipa = 0x80000000\nsize = "1M"\n'
+    fails(workdir, text, "vm[0]", "a VM needs [[vm.image]] or [vm.linux]")
+
+
+def test_linux_and_images_exclude_each_other(linux_dir: Path) -> None:
+    text = linux_vm().replace(
+        "[vm.linux]", '[[vm.image]]\npath = "zImage"\nload_ipa = 0x40000000\n[vm.linux]'
+    )
+    fails(linux_dir, text, "[vm.linux] and [[vm.image]] exclude each other")
+
+
+def test_linux_with_dtb(linux_dir: Path) -> None:
+    fails(linux_dir, linux_vm(keys="dtb = true"), "a Linux VM always gets its device tree")
+
+
+def test_linux_kernel_that_is_no_zimage(linux_dir: Path) -> None:
+    (linux_dir / "zImage").write_bytes(bytes(0x100))
+    fails(linux_dir, linux_vm(), 'vm "linux".linux: kernel', "not an Arm zImage")
+
+
+def test_linux_initrd_missing(linux_dir: Path) -> None:
+    text = linux_vm(linux='initrd = "nothing.gz"')
+    fails(linux_dir, text, 'vm "linux".linux: initrd', "nothing.gz: No such file or directory")
+
+
+def test_linux_ram_too_small(linux_dir: Path) -> None:
+    fails(linux_dir, linux_vm(size="32M"), 'vm "linux".linux: 32 MiB of RAM is too small')

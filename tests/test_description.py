@@ -63,14 +63,17 @@ def test_vexpress_a15_memory_map() -> None:
 
 
 def test_virt_memory_map() -> None:
-    """virt: RAM at 1 GiB, two flash banks, one PL011 at 0x09000000 IRQ 33, GIC at 0x08000000."""
+    """virt: RAM at 1 GiB, two flash banks, PL011s at 0x09000000 (IRQ 33) and 0x09040000 (40)."""
     board = load_board("virt")
     assert [(b.base, b.size) for b in board.ram] == [(0x4000_0000, 0x0800_0000)]
     assert [(b.name, b.base, b.size) for b in board.rom] == [
         ("flash0", 0, 0x0400_0000),
         ("flash1", 0x0400_0000, 0x0400_0000),
     ]
-    assert [d.name for d in board.devices] == ["uart0"]
+    assert [(d.name, d.base, d.irqs) for d in board.devices] == [
+        ("uart0", 0x0900_0000, (33,)),
+        ("uart1", 0x0904_0000, (40,)),
+    ]
     uart0 = board.device(board.console)
     assert (uart0.kind, uart0.base, uart0.irqs, uart0.clock_hz) == (
         "pl011",
@@ -120,7 +123,7 @@ def test_console_must_be_one_of_the_devices() -> None:
     text = VIRT_TOML.replace('console = "uart0"', 'console = "uart9"')
     message = _parse_error(text)
     assert message.startswith("test.toml: ")
-    assert message.endswith("console 'uart9' is not one of the devices ['uart0']")
+    assert message.endswith("console 'uart9' is not one of the devices ['uart0', 'uart1']")
 
 
 def test_duplicate_device_names_are_refused() -> None:

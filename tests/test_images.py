@@ -18,8 +18,16 @@ from rthv.board.devicetree import (
 from rthv.board.loader import ImageError, read_image
 from rthv.board.memory import PhysicalMemory
 from rthv.hv.config import parse_config
-from rthv.hv.images import FIRMWARE_CONFIG, ipa_to_pa, place_images, vm_device_tree
+from rthv.hv.images import (
+    FIRMWARE_CONFIG,
+    VmEntry,
+    ipa_to_pa,
+    linux_device_tree,
+    place_images,
+    vm_device_tree,
+)
 from support import DATA_AND_BSS_PROGRAM, assemble, guest_image, link_elf
+from test_devicetree import decode, node
 
 RAM_IPA, RAM_PA = 0x8000_0000, 0x8100_0000
 NEXT_IPA = RAM_IPA + 0x10_0000  # right after the 1 MiB RAM region, placed elsewhere
@@ -92,7 +100,7 @@ def test_an_elf_is_copied_to_the_placed_pa_and_its_entry_returned(tmp_path: Path
     config = parse_config(_vm(_image(hello)), tmp_path)
     memory = _memory()
     image = read_image(hello)
-    assert place_images(config, memory) == {"a": image.entry}
+    assert place_images(config, memory) == {"a": VmEntry(image.entry)}
     for segment in image.segments:
         pa = RAM_PA + segment.address - RAM_IPA
         assert memory.read(pa, len(segment.data)) == segment.data
@@ -107,7 +115,9 @@ def test_a_raw_image_goes_at_load_ipa_and_the_entry_override_wins(tmp_path: Path
         tmp_path / "code.bin", f"load_ipa = {RAM_IPA + 0x1000:#x}\nentry = {RAM_IPA + 0x1004:#x}"
     )
     memory = _memory()
-    assert place_images(parse_config(_vm(raw), tmp_path), memory) == {"a": RAM_IPA + 0x1004}
+    assert place_images(parse_config(_vm(raw), tmp_path), memory) == {
+        "a": VmEntry(RAM_IPA + 0x1004)
+    }
     assert memory.read(RAM_PA + 0x1000, len(code)) == code
 
 
@@ -120,7 +130,9 @@ def test_the_vm_starts_at_its_first_image(tmp_path: Path) -> None:
         guest_image("hello")
     )
     memory = _memory()
-    assert place_images(parse_config(_vm(images), tmp_path), memory) == {"a": RAM_IPA + 0x8_0000}
+    assert place_images(parse_config(_vm(images), tmp_path), memory) == {
+        "a": VmEntry(RAM_IPA + 0x8_0000)
+    }
     assert memory.read(RAM_PA + 0x8_0000, 4) == code
     hello = read_image(guest_image("hello")).segments[0]
     assert memory.read(RAM_PA + hello.address - RAM_IPA, 4) == hello.data[:4]
@@ -152,7 +164,7 @@ def test_dtb_writes_the_vm_tree_at_the_start_of_its_first_ram_region(tmp_path: P
     )
     config = parse_config(text, tmp_path)
     memory = _memory()
-    assert place_images(config, memory) == {"a": 0}
+    assert place_images(config, memory) == {"a": VmEntry(0)}
     blob = device_tree_blob(vm_device_tree(config.vm("a"), config.board_description))
     assert int.from_bytes(memory.read(RAM_PA, 4), "big") == FDT_MAGIC
     assert int.from_bytes(memory.read(RAM_PA + 4, 4), "big") == len(blob)  # totalsize
@@ -207,3 +219,56 @@ def test_a_vm_without_console_has_no_stdout_and_no_foreign_uarts(tmp_path: Path)
     assert spec.uarts == (UartSpec(0x1C0A_0000, 38 - 32),)
     assert spec.stdout_uart is None
     assert spec.memory == (MemoryRange(RAM_IPA, 0x10_0000),)
+
+
+# -- Linux ---------------------------------------------------------------------------------------
+
+
+def _linux(tmp_path: Path, linux: str = "") -> str:
+    kernel = bytearray(0x3000)
+    kernel[0x24:0x28] = (0x016F2818).to_bytes(4, "little")
+    (tmp_path / "zImage").write_bytes(bytes(kernel))
+    (tmp_path / "initrd.gz").write_bytes(b"\x1f\x8b" + b"cpio" * 100)
+    return (
+        'board = "virt"\n[[vm]]\nname = "linux"\nconsole = "uart0"\n'
+        f'[vm.linux]\nkernel = "zImage"\ninitrd = "initrd.gz"\n{linux}\n'
+        '[[vm.memory]]\nipa = 0x40000000\nsize = "64M"\npa = 0x42000000\n'
+        '[[vm.device]]\nname = "uart0"\n'
+    )
+
+
+def test_linux_kernel_initramfs_and_tree_are_placed_by_the_boot_protocol(tmp_path: Path) -> None:
+    """zImage at +32 MiB, tree in the top 64 KiB, initramfs below; r0 = 0, r1 = ~0, r2 = tree."""
+    config = parse_config(_linux(tmp_path), tmp_path)
+    memory = PhysicalMemory()
+    memory.add_ram("dram", 0x4000_0000, 0x0800_0000)
+    dtb, initrd = 0x4400_0000 - 0x1_0000, 0x43FF_0000 - 0x1000
+    assert place_images(config, memory) == {"linux": VmEntry(0x4200_0000, (0, 0xFFFF_FFFF, dtb))}
+    to_pa = 0x4200_0000 - 0x4000_0000
+    assert memory.read(0x4200_0000 + to_pa, 0x3000) == (tmp_path / "zImage").read_bytes()
+    assert memory.read(initrd + to_pa, 402) == (tmp_path / "initrd.gz").read_bytes()
+    assert int.from_bytes(memory.read(dtb + to_pa, 4), "big") == FDT_MAGIC
+
+
+def test_linux_tree_has_chosen_initramfs_psci_and_the_vm_devices(tmp_path: Path) -> None:
+    """The tree the kernel reads: default command line, initramfs range, PSCI over HVC."""
+    config = parse_config(_linux(tmp_path), tmp_path)
+    initrd = (0x43FE_F000, 0x43FE_F000 + 402)
+    spec = linux_device_tree(config.vm("linux"), config.board_description, initrd)
+    text = decode(device_tree_blob(spec), tmp_path)
+    chosen = node(text, "chosen")
+    assert 'bootargs = "console=ttyAMA0 earlycon";' in chosen
+    assert "linux,initrd-start = <0x00 0x43fef000>;" in chosen
+    assert "linux,initrd-end = <0x00 0x43fef192>;" in chosen
+    assert 'stdout-path = "/serial@9000000";' in chosen
+    assert 'method = "hvc";' in node(text, "psci")
+    assert "reg = <0x00 0x40000000 0x00 0x4000000>;" in node(text, "memory@40000000")
+    assert "serial@9040000" not in text  # the board's other UART is not this VM's
+    assert "config" not in text  # no firmware settings for a kernel
+
+
+def test_linux_bootargs_from_the_configuration(tmp_path: Path) -> None:
+    """``bootargs`` replaces the default command line."""
+    config = parse_config(_linux(tmp_path, 'bootargs = "console=ttyAMA0 quiet"'), tmp_path)
+    spec = linux_device_tree(config.vm("linux"), config.board_description, None)
+    assert (spec.bootargs, spec.initrd) == ("console=ttyAMA0 quiet", None)

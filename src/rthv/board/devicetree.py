@@ -3,9 +3,11 @@
 The tree follows the bindings Linux and U-Boot use for QEMU's ``virt`` machine: a
 ``linux,dummy-virt`` root, a GICv2 (``arm,cortex-a15-gic``), the architected timer
 (``arm,armv7-timer``), PL011 UARTs clocked by a fixed 24 MHz ``apb-pclk``, memory nodes and
-``/chosen/stdout-path``. Devices a machine does not own (flash, virtio-mmio, PCI) are absent, so
-firmware never probes them. Interrupt specifiers are GIC triples: type (0 SPI, 1 PPI), number
-(INTID - 32 for SPIs, INTID - 16 for PPIs) and flags (trigger, plus the CPU mask for PPIs).
+``/chosen`` (``stdout-path``; for Linux also ``bootargs`` and the initramfs's
+``linux,initrd-start``/``-end``), and for Linux a PSCI node. Devices a machine does not own
+(flash, virtio-mmio, PCI) are absent, so firmware never probes them. Interrupt specifiers are
+GIC triples: type (0 SPI, 1 PPI), number (INTID - 32 for SPIs, INTID - 16 for PPIs) and flags
+(trigger, plus the CPU mask for PPIs).
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class DeviceTreeSpec:
     stdout_uart: int | None = 0
     psci: PsciSpec | None = None
     bootargs: str | None = None
+    initrd: MemoryRange | None = None
     reserved: tuple[MemoryRange, ...] = ()
     firmware_config: tuple[tuple[str, int | str], ...] = ()
 
@@ -144,6 +147,10 @@ def build_device_tree(spec: DeviceTreeSpec) -> FlattenedDeviceTree:
         chosen.set_string("stdout-path", paths[spec.stdout_uart])
     if spec.bootargs is not None:
         chosen.set_string("bootargs", spec.bootargs)
+    if spec.initrd is not None:
+        initrd = spec.initrd
+        chosen.set_bytes("linux,initrd-start", address_cells(initrd.base, spec.cells))
+        chosen.set_bytes("linux,initrd-end", address_cells(initrd.base + initrd.size, spec.cells))
     if spec.firmware_config:
         _add_config(root, spec.firmware_config)
     for region in spec.reserved:

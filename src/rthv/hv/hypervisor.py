@@ -17,7 +17,7 @@ from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
 from rthv.hv.distributor_trap import EmulatedDistributor
-from rthv.hv.images import place_images
+from rthv.hv.images import VmEntry, place_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.framework import Scheduler
@@ -103,7 +103,7 @@ class Hypervisor:
         gicd.set_priority(maintenance, 0)
         gicd.set_enabled(maintenance, True)
 
-    def _create_vms(self, tables: dict[str, Stage2Table], entries: dict[str, int]) -> None:
+    def _create_vms(self, tables: dict[str, Stage2Table], entries: dict[str, VmEntry]) -> None:
         machine, gic = self.machine, self.board.gic
         for index, config in enumerate(self.config.vms):
             core = machine.new_core(config.name)
@@ -124,7 +124,7 @@ class Hypervisor:
                 vgic,
                 timer,
                 VmHandle(config.name, index),
-                entries[config.name],
+                entries[config.name].pc,
             )
             add_emulated_window(core, gic.distributor, EmulatedDistributor(self, vm))
             ppis = self.board.generic_timer
@@ -136,6 +136,10 @@ class Hypervisor:
             vgic.set_level_source(ppis.virt_irq, _line_level(timer.virt_irq))
             core.attach_virtual_timer(timer)
             core.regs.branch(vm.entry, thumb=bool(vm.entry & 1))
+            for reg, value in zip(
+                (Reg.R0, Reg.R1, Reg.R2), entries[config.name].arguments, strict=True
+            ):
+                core.regs[reg] = value
             self.vms[config.name] = vm
 
     def _start_scheduler(self) -> Scheduler:

@@ -88,6 +88,7 @@ HV_PARTS = {
         "hypercalls.py",
         "ipc.py",
         "images.py",
+        "linux_boot.py",
         "address_space.py",
         "distributor_trap.py",
         "trace_log.py",

@@ -10,6 +10,7 @@ from rthv.hv.config.load import load_config, parse_config, validate_config
 from rthv.hv.config.model import (
     DeviceAssignment,
     ImageConfig,
+    LinuxBoot,
     MemoryRegion,
     NotifyChannel,
     Placements,
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DeviceAssignment",
     "ImageConfig",
+    "LinuxBoot",
     "MemoryRegion",
     "NotifyChannel",
     "Placements",

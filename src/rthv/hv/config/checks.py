@@ -16,6 +16,7 @@ from rthv.board.memory import PAGE_SIZE
 from rthv.hv.config.fields import ConfigError
 from rthv.hv.config.model import SystemConfig, VmConfig
 from rthv.hv.hypercalls import MAX_CHANNEL_ID
+from rthv.hv.linux_boot import LinuxBootError, linux_layout, read_linux
 
 Images = dict[tuple[str, int], Image]  # (vm name, image index) -> the parsed image
 _Range = tuple[int, int, str]  # start, end (exclusive), what it is
@@ -36,6 +37,7 @@ def check_system(config: SystemConfig, board: BoardDescription) -> Images:
     images: Images = {}
     for vm in config.vms:
         images.update(_check_images(vm))
+        _check_linux(vm)
     return images
 
 
@@ -257,3 +259,17 @@ def _check_images(vm: VmConfig) -> Images:
                 raise ConfigError(f"{label}: entry {entry:#x} is not in executable VM memory")
     _no_overlap(loaded, "segment")
     return images
+
+
+def _check_linux(vm: VmConfig) -> None:
+    if vm.linux is None:
+        return
+    label = f"{vm.label}.linux"
+    ram = next((r for r in vm.memory if r.kind == "ram"), None)
+    if ram is None:
+        raise ConfigError(f"{label}: the VM has no RAM region for the kernel")
+    try:
+        images = read_linux(vm.linux.kernel, vm.linux.initrd)
+        linux_layout(ram.ipa, ram.size, len(images.kernel), len(images.initrd))
+    except LinuxBootError as error:
+        raise ConfigError(f"{label}: {error}") from None

@@ -117,6 +117,29 @@ class ImageConfig(_Model):
         return self.entry if self.entry is not None else self.load_ipa
 
 
+class LinuxBoot(_Model):
+    """A Linux kernel that rthv boots directly, as a boot loader would (``rthv.hv.linux_boot``)."""
+
+    kernel: Path = Field(description="The kernel's zImage, e.g. Debian's vmlinuz.")
+    initrd: Path | None = Field(
+        default=None, description="An initramfs (a gzip'd newc cpio) for the kernel to unpack."
+    )
+    bootargs: str | None = Field(
+        default=None,
+        description='The kernel command line; default "console=ttyAMA0 earlycon" when the VM '
+        "has a console, else empty.",
+    )
+
+    @field_validator("kernel", "initrd", mode="before")
+    @classmethod
+    def _relative_to_config(cls, value: object, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        if not isinstance(value, str | Path) or not str(value):
+            raise ValueError("must be a file path")
+        return _base_dir(info) / str(value)
+
+
 class MemoryRegion(_Model):
     """A RAM or ROM region of a VM: where it appears (IPA) and where it lives (PA)."""
 
@@ -181,7 +204,9 @@ class VmConfig(_Model):
 
     name: Name = Field(description="Unique name: a letter, then letters, digits, - or _.")
     images: tuple[ImageConfig, ...] = Field(
-        alias="image", min_length=1, description="Images to load, [[vm.image]]; at least one."
+        default=(),
+        alias="image",
+        description="Images to load, [[vm.image]]; at least one, unless the VM boots Linux.",
     )
     memory: tuple[MemoryRegion, ...] = Field(
         min_length=1, description="RAM/ROM regions, [[vm.memory]]; at least one."
@@ -200,6 +225,21 @@ class VmConfig(_Model):
         description="Scheduling parameters (priority, period_us, budget_us, quantum_us, ...), "
         "passed to the scheduler policy, which validates them.",
     )
+    linux: LinuxBoot | None = Field(
+        default=None,
+        description="Boot a Linux kernel, [vm.linux], instead of [[vm.image]]: rthv places the "
+        "kernel, initramfs and a generated device tree in the first RAM region.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_boot(self) -> VmConfig:
+        if self.linux is None and not self.images:
+            raise ValueError("a VM needs [[vm.image]] or [vm.linux]")
+        if self.linux is not None and self.images:
+            raise ValueError("[vm.linux] and [[vm.image]] exclude each other")
+        if self.linux is not None and self.dtb:
+            raise ValueError("dtb: a Linux VM always gets its device tree (at the top of its RAM)")
+        return self
 
     @property
     def label(self) -> str:
