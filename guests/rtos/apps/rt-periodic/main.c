@@ -14,7 +14,9 @@
  * also count as misses.
  *
  * The run releases jobs for RT_HYPERPERIODS hyperperiods, then waits
- * one more largest deadline before printing the summary.
+ * one more largest deadline before printing the summary.  With
+ * -DRT_REPORT_MS=<n>, a progress line (jobs, misses so far, largest
+ * response) is printed every n ms of the run as well.
  */
 #include <rtlib.h>
 #include "taskset.h"
@@ -45,6 +47,9 @@ static const RT_TASK_DEF defs[] = RT_TASKSET;
 static RT_TASK tasks[NTASK];
 static ID main_tid;
 static UW base_ms, ticks, release_ticks, end_ticks;
+#ifdef RT_REPORT_MS
+static UW report_ticks;
+#endif
 
 static UW gcd(UW a, UW b)
 {
@@ -81,7 +86,29 @@ static void releaser(void *exinf)
 	}
 	if (++ticks == end_ticks)
 		tk_wup_tsk(main_tid);
+#ifdef RT_REPORT_MS
+	else if (ticks % report_ticks == 0)
+		tk_wup_tsk(main_tid);
+#endif
 }
+
+#ifdef RT_REPORT_MS
+/* jobs completed, misses so far (late completions and dropped releases), largest response */
+static void report_progress(void)
+{
+	UW jobs = 0, misses = 0, max_resp = 0;
+	INT i;
+
+	for (i = 0; i < NTASK; i++) {
+		jobs += tasks[i].jobs;
+		misses += tasks[i].misses + tasks[i].dropped;
+		if (tasks[i].max_resp > max_resp)
+			max_resp = tasks[i].max_resp;
+	}
+	tm_printf(RT_PROG ": at %u ms: %u jobs, %u deadline misses, max response %u us\n",
+		  ticks * base_ms, jobs, misses, max_resp);
+}
+#endif
 
 static void periodic_task(INT idx, void *exinf)
 {
@@ -141,7 +168,17 @@ INT usermain(void)
 	ccyc.cycphs = base_ms;
 	cyc = tk_cre_cyc(&ccyc);
 	tk_sta_cyc(cyc);
+#ifdef RT_REPORT_MS
+	report_ticks = RT_REPORT_MS / base_ms;
+	for (;;) {                              /* woken each report period */
+		tk_slp_tsk(TMO_FEVR);
+		if (ticks >= end_ticks)
+			break;
+		report_progress();
+	}
+#else
 	tk_slp_tsk(TMO_FEVR);                   /* woken after end_ticks */
+#endif
 	tk_stp_cyc(cyc);
 
 	for (i = 0; i < NTASK; i++) {
