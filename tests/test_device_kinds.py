@@ -84,7 +84,7 @@ def test_a_kind_registered_from_a_test_is_built_mapped_and_wired(scratch_kind: N
 
 def test_an_unregistered_kind_is_a_board_error() -> None:
     """Without registration the same board is refused, naming the field and the known kinds."""
-    with pytest.raises(BoardError, match=r"devices\.1\.kind: unknown device kind 'test-scratch'"):
+    with pytest.raises(BoardError, match=r"devices\.2\.kind: unknown device kind 'test-scratch'"):
         parse_board(SCRATCH_BOARD)
 
 
