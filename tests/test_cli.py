@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rthv.tools.cli import main
+from hv_support import vm_toml, write_system
 from support import guest_image
 
 
@@ -207,3 +208,32 @@ def test_a_slice_below_one_instruction_is_refused(
     assert main([command, target, "--slice", value]) == 2
     err = capsys.readouterr().err
     assert err == f"rthv: error: --slice {value}: a slice is at least 1 instruction\n"
+
+
+@pytest.mark.parametrize(
+    ("policy", "sched", "named", "meant"),
+    [
+        ("fixed-priority", "priorty = 1", "priorty", "priority"),
+        ("round-robin", "quantom_us = 100", "quantom_us", "quantum_us"),
+    ],
+)
+def test_a_misspelt_scheduling_key_is_named_with_the_file_and_path(
+    policy: str,
+    sched: str,
+    named: str,
+    meant: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A typo in [vm.sched] names the file, vm[i].sched.<typo> and the key it resembles."""
+    first = "priority = 2" if policy == "fixed-priority" else ""
+    path = write_system(
+        tmp_path,
+        vm_toml("a", "hello", sched=first),
+        vm_toml("b", "hello", uart="uart1", sched=sched),
+        head=f'[scheduler]\npolicy = "{policy}"\n',
+    )
+    assert main(["run", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"rthv: error: {path}: vm[1].sched.{named}: unknown parameter"), line
+    assert f'did you mean "{meant}"?' in line

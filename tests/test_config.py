@@ -498,3 +498,36 @@ def test_linux_initrd_missing(linux_dir: Path) -> None:
 
 def test_linux_ram_too_small(linux_dir: Path) -> None:
     fails(linux_dir, linux_vm(size="32M"), 'vm "linux".linux: 32 MiB of RAM is too small')
+
+
+# --- hostile input: every refusal is one line naming the file and the field -------------------
+
+
+def test_a_deeply_nested_array_is_refused_in_one_line(workdir: Path) -> None:
+    """An array nested 100,000 deep is refused with the file named, not a RecursionError."""
+    deep = "x = " + "[" * 100_000 + "]" * 100_000 + "\n"
+    fails(workdir, BOARD + deep + vm("a"), "test.toml", "nested too deeply")
+
+
+def test_invalid_utf8_names_the_file_and_the_line(workdir: Path) -> None:
+    """A config that is not UTF-8 is refused with the file and the line of the bad byte."""
+    path = workdir / "latin1.toml"
+    path.write_bytes((BOARD + vm("a", keys="# caf\xe9")).encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message and "not UTF-8" in message and "line 5" in message, message
+
+
+def test_a_huge_integer_names_the_file_and_the_field(workdir: Path) -> None:
+    """A 5,000-digit integer is refused naming the file, the line and the key."""
+    fails(
+        workdir, BOARD + "cpu_hz = " + "9" * 5000 + "\n" + vm("a"), "test.toml", "line 2", "cpu_hz"
+    )
+
+
+def test_a_misspelt_table_is_named_with_a_suggestion(workdir: Path) -> None:
+    """[[vm.imag]] is reported as the unknown table it is, with the near name."""
+    text = BOARD + '[[vm]]\nname = "a"\n[[vm.imag]]\npath = "guest.elf"\n'
+    text += f'[[vm.memory]]\nipa = {GUEST_BASE:#x}\nsize = "1M"\n'
+    fails(workdir, text, "test.toml", "vm[0].imag: unknown field", 'did you mean "image"')

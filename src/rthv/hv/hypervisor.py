@@ -20,6 +20,7 @@ from rthv.hv.distributor_trap import EmulatedDistributor
 from rthv.hv.images import VmEntry, place_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.scheduling.api import VmHandle, VmState
+from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import HypervisorMemory, Stage2Table, hypervisor_memory
@@ -150,7 +151,10 @@ class Hypervisor:
         scheduler = Scheduler(policy, machine.clock, machine.events, fallback=fallback)
         scheduler.on_switch(self._world_switch)
         for vm in self.vms.values():
-            scheduler.add_vm(vm.handle, vm.config.sched)
+            try:
+                scheduler.add_vm(vm.handle, vm.config.sched)
+            except PolicyParameterError as error:
+                raise error.at(f"{self.config.source}: vm[{vm.index}].sched") from None
         return scheduler
 
     def _start(self) -> None:

@@ -7,11 +7,14 @@ has passed every check, with its images parsed and its "auto" memory placed. Any
 
 from __future__ import annotations
 
+import difflib
+import re
+import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from rthv.board.description import BoardDescription, BoardError
 from rthv.hv.config.checks import check_system
@@ -23,9 +26,16 @@ from rthv.hv.config.placement import place_memory
 def load_config(path: Path) -> SystemConfig:
     """Read and validate the configuration file at ``path``."""
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(
+            f"{path}: line {line}: not UTF-8 text (byte {raw[error.start]:#04x}); TOML is UTF-8"
+        ) from None
     return parse_config(text, path.parent, source=str(path))
 
 
@@ -35,12 +45,30 @@ def parse_config(text: str, base_dir: Path, *, source: str = "<config>") -> Syst
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source}: TOML syntax error: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: arrays or tables nested too deeply") from None
+    except ValueError as error:  # an integer past Python's digit limit for conversions
+        raise ConfigError(f"{source}: {_huge_integer(text) or error}") from None
     try:
-        return validate_config(data, base_dir)
+        config = validate_config(data, base_dir)
+        config.record_source(source)
+        return config
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
     except ValidationError as error:
         raise ConfigError(f"{source}: {_describe(error)}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: arrays or tables nested too deeply") from None
+
+
+def _huge_integer(text: str) -> str | None:
+    """Where ``text`` has an integer too long to convert: "line N: key: ..."."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        digits = re.search(rf"[0-9_]{{{_MAX_DIGITS},}}", line)
+        if digits is not None:
+            key = line.split("=", 1)[0].strip() if "=" in line[: digits.start()] else "a value"
+            return f"line {number}: {key}: an integer of more than {_MAX_DIGITS} digits"
+    return None
 
 
 def validate_config(data: dict[str, Any], base_dir: Path) -> SystemConfig:
@@ -88,18 +116,60 @@ def _fill_devices(board: BoardDescription, index: int, vm: Any) -> Any:
     return {**vm, "device": devices}
 
 
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
 _PLAIN_MESSAGES = {"extra_forbidden": "unknown field", "missing": "missing required field"}
 
 
 def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
+    errors = error.errors()
+    # An unknown key explains the "missing" ones beside it (a typo): report it first.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, ConfigError):
         return str(cause)
     what = str(cause) if isinstance(cause, Exception) else first["msg"]
     what = _PLAIN_MESSAGES.get(first["type"], what)
+    if first["type"] == "extra_forbidden":
+        what += _suggestion(first["loc"], errors)
     where = _field_path(first["loc"])
     return f"{where}: {what}" if where else what
+
+
+def _suggestion(loc: tuple[int | str, ...], errors: list[Any]) -> str:
+    """' (did you mean "x"?)' when a missing or known key beside ``loc`` is close to its name."""
+    name, parent = str(loc[-1]), loc[:-1]
+    siblings = [
+        str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == parent
+    ]
+    near = difflib.get_close_matches(name, siblings + _known_keys(parent), n=1, cutoff=0.6)
+    return f' (did you mean "{near[0]}"?)' if near else ""
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the model accepts at ``loc`` (e.g. ("vm", 0) -> the [[vm]] keys)."""
+    model: Any = SystemConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = model.model_fields if isinstance(model, type) else {}
+        found = [f for name, f in fields.items() if part in (name, f.alias)]
+        if not found:
+            return []
+        model = _model_in(found[0].annotation)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> Any:
+    """The model class inside ``tuple[M, ...]``, ``list[M]`` or ``M | None``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -174,7 +174,9 @@ class SchedulerCore:
         try:
             vm.params = self._call(label, fn, vm, dict(params), config=True)
         except PolicyParameterError as exc:
-            raise PolicyParameterError(f"VM '{vm.name}': {exc}", parameter=exc.parameter) from None
+            raise PolicyParameterError(
+                f"VM '{vm.name}': {exc}", parameter=exc.parameter, problem=exc.problem
+            ) from None
 
     def _notify(self, label: str, fn: Callable[..., object], *args: object) -> None:
         with suppress(_Replaced):

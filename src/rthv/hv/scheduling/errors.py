@@ -10,9 +10,20 @@ class SchedulerError(Exception):
 class PolicyParameterError(SchedulerError, ValueError):
     """A scheduling parameter (per VM or per policy) is missing, unknown or out of range."""
 
-    def __init__(self, message: str, *, parameter: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, parameter: str | None = None, problem: str | None = None
+    ) -> None:
         super().__init__(message)
         self.parameter = parameter
+        self.problem = problem  # what is wrong with ``parameter``, without where it is
+
+    def at(self, where: str) -> PolicyParameterError:
+        """The same error placed at ``where`` (e.g. "system.toml: vm[0].sched")."""
+        if self.parameter is not None and self.problem is not None:
+            message = f"{where}.{self.parameter}: {self.problem}"
+        else:
+            message = f"{where}: {self}"
+        return PolicyParameterError(message, parameter=self.parameter, problem=self.problem)
 
 
 class SchedulerPluginError(SchedulerError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 
 from rthv.hv.scheduling.errors import PolicyParameterError
@@ -16,13 +17,25 @@ class ParamReader:
         self._taken: set[str] = set()
 
     def _error(self, key: str, problem: str) -> PolicyParameterError:
-        return PolicyParameterError(f"{self._context}: {key}: {problem}", parameter=key)
+        return PolicyParameterError(
+            f"{self._context}: {key}: {problem}", parameter=key, problem=problem
+        )
+
+    def _missing(self, key: str) -> PolicyParameterError:
+        """``key`` is required and absent; a misspelling of it is the better report."""
+        unknown = [k for k in self._params if k not in self._taken]
+        near = difflib.get_close_matches(key, unknown, n=1, cutoff=0.6)
+        if near:
+            return self._error(
+                near[0], f'unknown parameter of {self._context} (did you mean "{key}"?)'
+            )
+        return self._error(key, "missing (required)")
 
     def integer(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
         """The required integer ``key``, within [minimum, maximum]."""
         value = self.optional_integer(key, minimum=minimum, maximum=maximum)
         if value is None:
-            raise self._error(key, "missing (required)")
+            raise self._missing(key)
         return value
 
     def optional_integer(
@@ -40,7 +53,7 @@ class ParamReader:
         """The required string ``key``."""
         self._taken.add(key)
         if key not in self._params:
-            raise self._error(key, "missing (required)")
+            raise self._missing(key)
         value = self._params[key]
         if not isinstance(value, str):
             raise self._error(key, f"expected a string, got {value!r}")
@@ -51,9 +64,13 @@ class ParamReader:
         unknown = sorted(set(self._params) - self._taken)
         if unknown:
             accepted = ", ".join(sorted(self._taken)) or "none"
+            near = difflib.get_close_matches(unknown[0], sorted(self._taken), n=1, cutoff=0.6)
+            hint = f'did you mean "{near[0]}"? ' if near else ""
+            problem = f"unknown parameter of {self._context} ({hint}accepted: {accepted})"
             raise PolicyParameterError(
-                f"{self._context}: unknown parameter {unknown[0]!r} (accepted: {accepted})",
+                f"{self._context}: unknown parameter {unknown[0]!r} ({hint}accepted: {accepted})",
                 parameter=unknown[0],
+                problem=problem,
             )
 
 
