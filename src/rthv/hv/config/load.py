@@ -147,21 +147,21 @@ def _suggestion(loc: tuple[int | str, ...], errors: list[Any]) -> str:
 
 def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     """The keys the model accepts at ``loc`` (e.g. ("vm", 0) -> the [[vm]] keys)."""
-    model: Any = SystemConfig
+    model: type[BaseModel] | None = SystemConfig
     for part in loc:
         if isinstance(part, int):
             continue
-        fields = model.model_fields if isinstance(model, type) else {}
+        fields = model.model_fields if model is not None else {}
         found = [f for name, f in fields.items() if part in (name, f.alias)]
         if not found:
             return []
         model = _model_in(found[0].annotation)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+    if model is None:
         return []
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _model_in(annotation: Any) -> Any:
+def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The model class inside ``tuple[M, ...]``, ``list[M]`` or ``M | None``, if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
