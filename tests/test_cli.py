@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rthv.tools.cli import main
 from hv_support import vm_toml, write_system
+from rthv.tools.cli import main
 from support import guest_image
 
 
