@@ -122,7 +122,8 @@ def test_new_period_applies_from_the_next_release() -> None:
         ),
         (
             {"period_us": 1000, "period": 1000},
-            "VM 'x': edf: unknown parameter 'period' (accepted: budget_us, period_us)",
+            "VM 'x': edf: unknown parameter 'period' (did you mean \"period_us\"? "
+            "accepted: budget_us, period_us)",
         ),
     ],
 )

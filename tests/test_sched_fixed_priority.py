@@ -84,7 +84,8 @@ def test_lowering_the_running_vms_priority_lets_another_run() -> None:
         ({"priority": True}, "VM 'x': fixed-priority: priority: expected an integer, got True"),
         (
             {"priority": 1, "prio": 2},
-            "VM 'x': fixed-priority: unknown parameter 'prio' (accepted: priority)",
+            "VM 'x': fixed-priority: unknown parameter 'prio' (did you mean \"priority\"? "
+            "accepted: priority)",
         ),
     ],
 )

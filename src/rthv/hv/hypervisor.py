@@ -154,7 +154,7 @@ class Hypervisor:
             try:
                 scheduler.add_vm(vm.handle, vm.config.sched)
             except PolicyParameterError as error:
-                raise error.at(f"{self.config.source}: vm[{vm.index}].sched") from None
+                raise error.at(f"vm[{vm.index}].sched") from None
         return scheduler
 
     def _start(self) -> None:

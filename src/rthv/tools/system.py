@@ -11,6 +11,7 @@ from pathlib import Path
 from rthv.board.machine import RunResult, StopRequest
 from rthv.hv.config import load_config
 from rthv.hv.hypervisor import Hypervisor
+from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.vm import Vm
 
 
@@ -161,7 +162,12 @@ def boot_system(
     """Load, validate and boot the system described by ``path``."""
     config = load_config(path)
     hv = Hypervisor(config, console=console, native_counter=native_counter, full_trace=full_trace)
-    hv.boot()
+    try:
+        hv.boot()
+    except PolicyParameterError as error:  # a VM's scheduling parameters: name the file too
+        raise PolicyParameterError(
+            f"{path}: {error}", parameter=error.parameter, problem=error.problem
+        ) from None
     return hv
 
 

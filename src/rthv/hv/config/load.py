@@ -50,9 +50,7 @@ def parse_config(text: str, base_dir: Path, *, source: str = "<config>") -> Syst
     except ValueError as error:  # an integer past Python's digit limit for conversions
         raise ConfigError(f"{source}: {_huge_integer(text) or error}") from None
     try:
-        config = validate_config(data, base_dir)
-        config.record_source(source)
-        return config
+        return validate_config(data, base_dir)
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
     except ValidationError as error:

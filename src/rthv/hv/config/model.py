@@ -354,22 +354,12 @@ class SystemConfig(_Model):
         default=(), alias="notify", description="Notify channels, [[notify]]."
     )
     _placements: Placements | None = PrivateAttr(default=None)
-    _source: str = PrivateAttr(default="<config>")
     _images: dict[tuple[str, int], Image] = PrivateAttr(default_factory=dict)
 
     @cached_property
     def board_description(self) -> BoardDescription:
         """The board this configuration runs on."""
         return board_named(self.board)
-
-    @property
-    def source(self) -> str:
-        """The file the configuration was read from, for messages."""
-        return self._source
-
-    def record_source(self, source: str) -> None:
-        """Remember the file the configuration came from (set once by the loader)."""
-        self._source = source
 
     def record_checked(self, images: dict[tuple[str, int], Image], placements: Placements) -> None:
         """Keep what loading found: the parsed images and the chosen physical addresses."""
