@@ -125,6 +125,16 @@ def test_virtual_timer_guest_ticks_exactly_at_cval_and_reads_cntvct_from_user_mo
     assert len(booted.machine.interrupts) == 5
 
 
+@pytest.mark.parametrize("board", ["vexpress-a15", "virt"])
+def test_vfp_guest_turns_the_fpu_on_and_its_registers_hold(board: str) -> None:
+    """CPACR and FPEXC.EN are all a guest needs for VFP/NEON; D0-D31 and FPSCR keep their
+    values (the same output as on QEMU)."""
+    booted = boot(guest_image("vfp", board), board)
+    booted.machine.run()
+    assert booted.output() == (EXPECTED_QEMU / board / "vfp.txt").read_text()
+    assert "20 rounds, 0 mismatches" in booted.output()
+
+
 def _symbols(image: object) -> dict[str, int]:
     from elftools.elf.elffile import ELFFile
     from elftools.elf.sections import SymbolTableSection

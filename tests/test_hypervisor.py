@@ -65,6 +65,21 @@ def test_a_vm_ticks_on_its_virtual_timer_in_virtual_time(tmp_path: Path) -> None
     assert runs[0].console_text("b") == HELLO
 
 
+def test_two_vms_keep_their_own_vfp_registers_across_world_switches(tmp_path: Path) -> None:
+    """Two VMs fill D0-D31 and FPSCR with different patterns and are switched out mid-round
+    many times (a 300 us quantum): each finds its own values every time."""
+    head = '[scheduler]\npolicy = "round-robin"\nparams = { quantum_us = 300 }\n'
+    path = write_system(tmp_path, vm_toml("a", "vfp"), vm_toml("b", "vfp", uart="uart1"), head=head)
+    system = run(path)
+    expected = (
+        "vfp: 2.0 + 0.5 = 0x40200000, fpexc=0x40000000\nvfp: 20 rounds, 0 mismatches\nvfp done\n"
+    )
+    assert system.console_text("a") == system.console_text("b") == expected
+    vms = system.hypervisor.vms
+    assert vms["a"].counters.world_switches >= 10 and vms["b"].counters.world_switches >= 10
+    assert vms["a"].core.uc is not vms["b"].core.uc  # each vCPU's VFP file is its own
+
+
 def test_rogue_gicd_write_is_ignored_reported_and_harms_no_one(tmp_path: Path) -> None:
     """Enabling another VM's IRQ is ignored (RAZ/WI) and reported; the rogue and b go on."""
     path = write_system(tmp_path, vm_toml("a", "rogue-gicd"), vm_toml("b", "hello", uart="uart1"))

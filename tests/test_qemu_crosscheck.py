@@ -36,3 +36,10 @@ def test_mmu_fault_guest_prints_the_same_as_on_qemu(board: str) -> None:
     """Each Stage-1 fault's DFSR/DFAR/IFSR/IFAR is what QEMU's own MMU reports, byte for byte."""
     image = guest_image("mmu-faults", board)
     assert run_on_board(image, board) == run_on_qemu(image, "mmu-faults done", board)
+
+
+@pytest.mark.parametrize("board", ["vexpress-a15", "virt"])
+def test_vfp_guest_prints_the_same_as_on_qemu(board: str) -> None:
+    """VFP on, arithmetic and register file checks print the same as on QEMU."""
+    image = guest_image("vfp", board)
+    assert run_on_board(image, board) == run_on_qemu(image, "vfp done", board)
