@@ -16,6 +16,7 @@ from rthv.hv.scheduling.api import VmState
 from rthv.hv.traps import (
     TRAP_HANDLERS,
     hypercall,
+    secure_monitor_call,
     stage2_abort,
     timer_access,
     wait_for_interrupt,
@@ -42,9 +43,10 @@ def _run(tmp_path: Path, source: str, *, base: int = RAM, memory: str = RAM_64K)
 
 
 def test_the_table_has_one_handler_per_trapped_exception_class() -> None:
-    """HVC, WFI, coprocessor accesses and both Stage-2 aborts, each to its own handler."""
+    """HVC, SMC, WFI, coprocessor accesses and both Stage-2 aborts, each to its handler."""
     expected = {
         ExitKind.HVC: hypercall,
+        ExitKind.SMC: secure_monitor_call,
         ExitKind.WFI: wait_for_interrupt,
         ExitKind.COPROCESSOR: timer_access,
         ExitKind.DATA_ABORT: stage2_abort,

@@ -58,6 +58,7 @@ class ExitKind(enum.Enum):
     SVC = "svc"
     UNDEFINED = "undefined"
     HVC = "hvc"
+    SMC = "smc"
     COPROCESSOR = "coprocessor"
     DATA_ABORT = "data-abort"
     PREFETCH_ABORT = "prefetch-abort"
@@ -120,6 +121,7 @@ class CpuCore:
         self._stage1 = Stage1FaultReader(self.uc)
         self.virtual_timer: GenericTimer | None = None
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
+        self._reset_state = self.uc.context_save()  # registers and CP15 after a reset
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
         self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
@@ -180,6 +182,16 @@ class CpuCore:
     def unmap(self, address: int, size: int) -> None:
         """Remove a mapping."""
         self.uc.mem_unmap(address, size)
+
+    def keep_reset_state(self) -> None:
+        """Remember the registers (CP15 included) as they are now as this core's reset state."""
+        self._reset_state = self.uc.context_save()
+
+    def reset(self) -> None:
+        """Every register back to the kept reset state; translations and TLB forgotten."""
+        self.uc.context_restore(self._reset_state)
+        self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+        self.flush_code()
 
     def flush_code(self) -> None:
         """Forget translated code after memory was written from outside the guest."""
@@ -367,10 +379,12 @@ class CpuCore:
                 kind, pc, thumb, address=walk.address, write=write, fault_status=walk.status
             )
         elif intno == _UC_INTR_SMC:
-            # No Security Extensions below the guest: SMC is UNDEFINED. The engine reports it
-            # with PC past the (always 32-bit) instruction, which it has not retired.
+            # The engine reports SMC with PC past the (always 32-bit) instruction, which it has
+            # not retired. At PL1 it is an SMC exit (PL2 traps it with HCR.TSC; a bare board
+            # without Security Extensions makes it UNDEFINED); at PL0 it is UNDEFINED.
             self.counter.correct_to(self.counter.retired_before(pc - _SMC_WIDTH))
-            self._pending = CpuExit(ExitKind.UNDEFINED, pc - _SMC_WIDTH, thumb)
+            kind = ExitKind.UNDEFINED if self.regs.mode == Mode.USR else ExitKind.SMC
+            self._pending = CpuExit(kind, pc - _SMC_WIDTH, thumb)
         else:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
         uc.emu_stop()

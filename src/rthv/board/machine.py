@@ -367,7 +367,7 @@ class Machine:
                 self.retire_emulated(core)
             else:
                 take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
-        elif kind in (ExitKind.UNDEFINED, ExitKind.HVC, ExitKind.COPROCESSOR):
+        elif kind in (ExitKind.UNDEFINED, ExitKind.HVC, ExitKind.SMC, ExitKind.COPROCESSOR):
             take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
         elif exit.fault_status is not None:  # an abort raised by the guest's own MMU walk
             data = kind is ExitKind.DATA_ABORT
@@ -410,8 +410,9 @@ class Machine:
 
 
 def _is_hyp_trap(exit: CpuExit) -> bool:
-    # HVC, WFI (HCR.TWI), generic-timer accesses (CNTHCTL.PL1PCEN = 0) and Stage-2 aborts.
-    if exit.kind in (ExitKind.HVC, ExitKind.WFI, ExitKind.COPROCESSOR):
+    # HVC, SMC (HCR.TSC), WFI (HCR.TWI), generic-timer accesses (CNTHCTL.PL1PCEN = 0) and
+    # Stage-2 aborts.
+    if exit.kind in (ExitKind.HVC, ExitKind.SMC, ExitKind.WFI, ExitKind.COPROCESSOR):
         return True
     return exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT) and (
         exit.unmapped or exit.permission

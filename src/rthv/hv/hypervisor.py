@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from rthv.board.counter import GuestMemoryError
-from rthv.board.cpu import CpuExit
+from rthv.board.cpu import CpuCore, CpuExit
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.machine import InterruptRecord, Machine, RunResult
@@ -17,7 +17,7 @@ from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
 from rthv.hv.distributor_trap import EmulatedDistributor
-from rthv.hv.images import VmEntry, place_images
+from rthv.hv.images import VmEntry, place_images, place_vm_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.errors import PolicyParameterError
@@ -136,12 +136,16 @@ class Hypervisor:
             timer.virt_irq.connect(self._timer_line(vm, ppis.virt_irq))
             vgic.set_level_source(ppis.virt_irq, _line_level(timer.virt_irq))
             core.attach_virtual_timer(timer)
-            core.regs.branch(vm.entry, thumb=bool(vm.entry & 1))
-            for reg, value in zip(
-                (Reg.R0, Reg.R1, Reg.R2), entries[config.name].arguments, strict=True
-            ):
-                core.regs[reg] = value
+            core.keep_reset_state()
+            self._enter(core, entries[config.name])
             self.vms[config.name] = vm
+
+    @staticmethod
+    def _enter(core: CpuCore, entry: VmEntry) -> None:
+        """Point a vCPU in reset state at its entry, with r0-r2 as the boot protocol wants."""
+        core.regs.branch(entry.pc, thumb=bool(entry.pc & 1))
+        for reg, value in zip((Reg.R0, Reg.R1, Reg.R2), entry.arguments, strict=True):
+            core.regs[reg] = value
 
     def _start_scheduler(self) -> Scheduler:
         settings = self.config.scheduler
@@ -250,16 +254,41 @@ class Hypervisor:
             self.scheduler.vm_runnable(vm.handle)
 
     def stop_vm(
-        self, vm: Vm, reason: str, pc: int, address: int, access: str, *, internal: bool = False
+        self,
+        vm: Vm,
+        reason: str,
+        pc: int,
+        address: int,
+        access: str,
+        *,
+        internal: bool = False,
+        clean: bool = False,
     ) -> None:
         """Stop ``vm`` for good and report why; the other VMs go on."""
         now = self.machine.clock.now()
-        fault = VmFault(vm.name, reason, pc, address, access, now, internal)
+        fault = VmFault(vm.name, reason, pc, address, access, now, internal, clean)
         vm.fault = fault
         self.faults.append(fault)
         self.record("fault", vm, fault.describe())
         self._say(fault.describe())
         self.scheduler.vm_stopped(vm.handle)
+
+    def power_off(self, vm: Vm, how: str) -> None:
+        """The guest switched its VM off: it stops for good, cleanly; the others go on."""
+        self.stop_vm(vm, f"powered off ({how})", vm.core.regs.pc, 0, "", clean=True)
+
+    def reset_vm(self, vm: Vm, how: str) -> None:
+        """The guest asked for a reset: its VM starts again from its images; the others go on."""
+        entry = place_vm_images(self.config, vm.config, self.machine.memory)
+        vm.core.reset()
+        vm.vgic.reset()
+        for control in ("CNTP_CTL", "CNTV_CTL"):
+            vm.timer.write_register(control, 0)
+        vm.interrupt_pending_since = None
+        self._enter(vm.core, entry)
+        line = f'vm "{vm.name}" reset ({how}): restarting from its images'
+        self.record("reset", vm, line)
+        self._say(line)
 
     def report_ignored(self, vm: Vm, register: str, detail: str) -> None:
         """A guest access the hypervisor ignored (per the GIC spec): the first few per VM and

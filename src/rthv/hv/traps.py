@@ -16,12 +16,13 @@ from rthv.hv.hypercalls import (
     HypercallError,
     as_register,
 )
+from rthv.hv.psci import PsciAction, PsciStatus, is_psci, psci_call
 from rthv.hv.vm import Vm, access_of
 
 if TYPE_CHECKING:
     from rthv.hv.hypervisor import Hypervisor
 
-HVC_WIDTH = 4  # HVC is a 32-bit instruction in both ARM and T32
+HVC_WIDTH = 4  # HVC and SMC are 32-bit instructions in both ARM and T32
 
 TrapHandler = Callable[["Hypervisor", Vm, CpuExit], None]
 
@@ -29,9 +30,12 @@ TrapHandler = Callable[["Hypervisor", Vm, CpuExit], None]
 def hypercall(hv: Hypervisor, vm: Vm, exit: CpuExit) -> None:
     """HVC: run the call, put the status in r0, continue after the HVC."""
     regs = vm.core.regs
+    function = regs[Reg.R0]
+    if is_psci(function) and exit.hvc_imm == HVC_IMMEDIATE:
+        firmware_call(hv, vm, exit)
+        return
     vm.counters.hypercalls += 1
     hv.machine.charge(hv.costs.hypercall)
-    function = regs[Reg.R0]
     status: int
     woken: Vm | None = None
     if exit.hvc_imm != HVC_IMMEDIATE:
@@ -52,6 +56,35 @@ def hypercall(hv: Hypervisor, vm: Vm, exit: CpuExit) -> None:
     hv.machine.retire_emulated(vm.core)
     if woken is not None:
         hv.deliver(woken)
+
+
+def secure_monitor_call(hv: Hypervisor, vm: Vm, exit: CpuExit) -> None:
+    """SMC: PSCI, as through HVC; anything else is UNDEFINED, as on a board with no monitor."""
+    if is_psci(vm.core.regs[Reg.R0]):
+        firmware_call(hv, vm, exit)
+    else:
+        take_exception(vm.core.regs, ExceptionKind.UNDEFINED, exit.pc)
+
+
+def firmware_call(hv: Hypervisor, vm: Vm, exit: CpuExit) -> None:
+    """A PSCI call through HVC or SMC (docs/hypercalls.md)."""
+    regs = vm.core.regs
+    function = regs[Reg.R0]
+    if exit.kind is ExitKind.HVC:
+        vm.counters.hypercalls += 1
+    hv.machine.charge(hv.costs.hypercall)
+    hv.machine.retire_emulated(vm.core)
+    action, status = psci_call(function)
+    hv.record(exit.kind.value, vm, f"psci fn={function:#x} status={status}")
+    if action is PsciAction.POWER_OFF:
+        hv.power_off(vm, "PSCI SYSTEM_OFF")
+    elif action is PsciAction.RESET:
+        hv.reset_vm(vm, "PSCI SYSTEM_RESET")
+    else:
+        if status == PsciStatus.NOT_SUPPORTED:
+            vm.counters.hypercall_errors += 1
+        regs[Reg.R0] = as_register(status)
+        regs[Reg.PC] = exit.pc + HVC_WIDTH
 
 
 def wait_for_interrupt(hv: Hypervisor, vm: Vm, _exit: CpuExit) -> None:
@@ -90,6 +123,7 @@ def _in_rom(vm: Vm, address: int) -> bool:
 
 TRAP_HANDLERS: dict[ExitKind, TrapHandler] = {
     ExitKind.HVC: hypercall,
+    ExitKind.SMC: secure_monitor_call,
     ExitKind.WFI: wait_for_interrupt,
     ExitKind.COPROCESSOR: timer_access,
     ExitKind.DATA_ABORT: stage2_abort,

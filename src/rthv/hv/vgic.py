@@ -141,6 +141,14 @@ class VirtualGic:
 
     # ---------------------------------------------------------------- ownership and state
 
+    def reset(self) -> None:
+        """The distributor's reset state (a VM reset): nothing enabled, pending or active."""
+        for irq in list(self._irqs):
+            self.set_enabled(irq, False)
+            self.set_pending(irq, False)
+            self.set_active(irq, False)
+        self.enabled = False
+
     def owns(self, irq: int) -> bool:
         """Whether ``irq`` belongs to this VM (SGIs, PPIs, its passthrough and virtual SPIs)."""
         return irq in self._irqs

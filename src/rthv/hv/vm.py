@@ -23,9 +23,12 @@ class VmFault:
     access: str  # "" when no memory access was involved (then the address means nothing)
     cycle: int
     internal: bool = False  # rthv itself failed while serving the VM: a bug to report
+    clean: bool = False  # the guest asked to stop (PSCI SYSTEM_OFF): no fault at all
 
     def describe(self) -> str:
         """One line for the console and the summary."""
+        if self.clean:
+            return f'vm "{self.vm}" {self.reason} at pc {self.pc:#010x}, cycle {self.cycle}'
         where = f", address {self.address:#010x} ({self.access})" if self.access else ""
         return (
             f'vm "{self.vm}" stopped: {self.reason} at pc {self.pc:#010x}{where}, '
