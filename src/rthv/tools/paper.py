@@ -89,6 +89,7 @@ HV_PARTS = {
         "ipc.py",
         "images.py",
         "linux_boot.py",
+        "psci.py",
         "address_space.py",
         "distributor_trap.py",
         "trace_log.py",
