@@ -66,7 +66,7 @@ SYSTEM_OFF_AFTER_QUERIES = """
 def test_system_off_stops_the_vm_cleanly_and_the_other_vm_goes_on(tmp_path: Path) -> None:
     """Version 0.2 and NOT_SUPPORTED come back in r0; SYSTEM_OFF stops only that VM."""
     system = _system(tmp_path, SYSTEM_OFF_AFTER_QUERIES)
-    system.run("5ms")
+    system.run(until="5ms")
     vm = system.hypervisor.vms["a"]
     regs = vm.core.regs
     assert (regs[Reg.R4], regs[Reg.R5], regs[Reg.R7]) == (PSCI_VERSION_0_2, 0xFFFF_FFFF, 0)
@@ -96,7 +96,7 @@ RESET_THREE_TIMES = f"""
 def test_system_reset_restarts_the_vm_from_its_image_with_registers_reset(tmp_path: Path) -> None:
     """Three boots of the same image: RAM outside it survives, registers do not."""
     system = _system(tmp_path, RESET_THREE_TIMES)
-    system.run("5ms")
+    system.run(until="5ms")
     hv = system.hypervisor
     vm = hv.vms["a"]
     memory = hv.machine.memory
