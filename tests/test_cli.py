@@ -237,3 +237,20 @@ def test_a_misspelt_scheduling_key_is_named_with_the_file_and_path(
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"rthv: error: {path}: vm[1].sched.{named}: unknown parameter"), line
     assert f'did you mean "{meant}"?' in line
+
+
+def test_help_loads_neither_the_engine_nor_the_models() -> None:
+    """``rthv --help`` imports no Unicorn, no pydantic and no board model: start-up stays short."""
+    probe = (
+        "import sys\n"
+        "from rthv.tools.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('unicorn', 'pydantic', 'rthv.board.machine') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "run-bare" in done.stdout
+    assert done.stdout.strip().endswith("[]")

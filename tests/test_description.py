@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rthv.board.description import (
-    BOARDS_DIR,
-    BoardDescription,
-    BoardError,
-    available_boards,
-    load_board,
-    parse_board,
-)
+from rthv.board.board_files import BOARDS_DIR, available_boards
+from rthv.board.description import BoardDescription, BoardError, load_board, parse_board
 
 VIRT_TOML = (BOARDS_DIR / "virt.toml").read_text()
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from rthv.board.description import BOARDS_DIR, BoardError, parse_board
+from rthv.board.board_files import BOARDS_DIR
+from rthv.board.description import BoardError, parse_board
 from rthv.board.device_kinds import (
     DEVICE_KINDS,
     BuiltDevice,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from rthv.board.board_files import BOARDS_DIR, available_boards
 from rthv.board.device_kinds import DeviceKind, device_kind
-
-BOARDS_DIR = Path(__file__).parent / "boards"
 
 
 class BoardError(ValueError):
@@ -107,11 +105,6 @@ class BoardDescription(_Strict):
             if device.name == name:
                 return device
         raise BoardError(f"board {self.name} has no device {name!r}")
-
-
-def available_boards() -> list[str]:
-    """Names of the boards shipped with rthv."""
-    return sorted(path.stem for path in BOARDS_DIR.glob("*.toml"))
 
 
 def load_board(name: str) -> BoardDescription:

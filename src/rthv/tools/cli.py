@@ -1,4 +1,8 @@
-"""The ``rthv`` command line."""
+"""The ``rthv`` command line.
+
+Each command imports what it needs when it runs, so ``rthv --help`` and argument errors stay
+quick (the engine, the board models and pydantic take most of a start-up).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rthv.board.description import BoardError, available_boards
-from rthv.board.loader import ImageError
-from rthv.board.machine import StopRequest
-from rthv.board.memory import MemoryMapError
-from rthv.hv.scheduling.errors import SchedulerError
-from rthv.hv.stage2 import Stage2Error
-from rthv.tools.bare import run_bare
-from rthv.tools.bench import run_speed, speed_markdown, write_json
+from rthv.board.board_files import available_boards
 from rthv.tools.duration import format_ns, parse_duration
-from rthv.tools.paper import paper_markdown, run_paper
-from rthv.tools.system import run_report, run_system, summarise
-from rthv.tools.trace_export import write_chrome_trace
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
 EXIT_USAGE = 2  # bad input: nothing was run
@@ -80,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    from rthv.tools.bench import run_speed, speed_markdown, write_json
+    from rthv.tools.paper import paper_markdown, run_paper
+
     if not (args.speed or args.paper):
         raise CliError("choose a benchmark: --speed and/or --paper")
     if args.paper:
@@ -95,6 +92,9 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _run_system(args: argparse.Namespace) -> int:
+    from rthv.tools.system import run_report, run_system, summarise
+    from rthv.tools.trace_export import write_chrome_trace
+
     _check_slice(args.slice)
     until = parse_duration(args.until) if args.until is not None else None
     consoles: dict[str, str] = {}
@@ -124,6 +124,8 @@ def _run_system(args: argparse.Namespace) -> int:
 
 
 def _run_bare(args: argparse.Namespace) -> int:
+    from rthv.tools.bare import run_bare
+
     _check_slice(args.slice)
     until = parse_duration(args.until) if args.until is not None else None
 
@@ -158,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run, and turn user errors into one line and exit 2."""
     parser = _parser()
     args = parser.parse_args(argv)
+    from rthv.board.machine import StopRequest
+
     args.stop = StopRequest()
     previous = signal.signal(signal.SIGINT, lambda _signum, _frame: args.stop.request())
     try:
@@ -172,6 +176,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Run the chosen command; user errors become one line and exit status 2."""
+    from rthv.board.description import BoardError
+    from rthv.board.loader import ImageError
+    from rthv.board.memory import MemoryMapError
+    from rthv.hv.scheduling.errors import SchedulerError
+    from rthv.hv.stage2 import Stage2Error
+
     try:
         if args.command == "run-bare":
             return _run_bare(args)
