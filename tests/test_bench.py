@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import sys
+from dataclasses import asdict, replace
 from pathlib import Path
 
+import pytest
+
 from rthv.tools.bench import (
+    END_MARKER,
     SpeedResult,
     speed_markdown,
+    time_process,
     time_rthv,
     time_unicorn_ceiling,
     write_json,
@@ -76,3 +81,39 @@ def test_time_unicorn_ceiling_runs_the_image() -> None:
     """Bare Unicorn runs hello to its final WFI: everything it prints is collected."""
     _seconds, printed = time_unicorn_ceiling(guest_image("hello"))
     assert printed == b"Hello from rthv guest\nhello done\n"  # the whole program ran
+
+
+def test_the_later_tables_appear_when_measured() -> None:
+    """Whole-process figures, traps and workloads each add a table after the compute one."""
+    result = replace(
+        RESULT,
+        whole_process={
+            "rthv_cpu_seconds": 1.6,
+            "qemu_cpu_seconds": 0.4,
+            "rthv_wall_seconds": 2.0,
+            "qemu_wall_seconds": 1.0,
+            "ratio_cpu": 0.25,
+            "ratio_wall": 0.5,
+        },
+        trap_us={"hvc": 20.0},
+        workloads={"pingpong-vm": {"instructions": 10, "host_seconds": 1.0, "mips": 0.0}},
+    )
+    tables = speed_markdown(result).split("\n\n")
+    assert len(tables) == 4
+    assert tables[0] == speed_markdown(RESULT)
+    assert "| **rthv speed / deterministic QEMU** (median of pairs) | **0.25** | 0.5 |" in tables[1]
+    assert "20.0 us" in tables[2] and "pingpong-vm" in tables[3]
+
+
+def test_time_process_stops_a_process_at_its_marker() -> None:
+    """A process that prints the marker and then sleeps is killed there and timed."""
+    script = "import sys, time; print('compute done', flush=True); time.sleep(60)"
+    wall, cpu = time_process([sys.executable, "-c", script], END_MARKER)
+    assert 0 < wall < 60
+    assert cpu >= 0
+
+
+def test_time_process_refuses_a_process_that_never_prints_the_marker() -> None:
+    """No marker, no figure: the run did not do what was measured."""
+    with pytest.raises(RuntimeError, match="did not print"):
+        time_process([sys.executable, "-c", "print('something else')"], END_MARKER)

@@ -21,10 +21,14 @@ class Event:
 
 
 class EventQueue:
-    """A heap of events ordered by (time, priority, sequence): deterministic for equal times."""
+    """A heap of events ordered by (time, priority, sequence): deterministic for equal times.
+
+    The heap holds ``(when, priority, sequence, event)`` tuples: the sequence is unique, so
+    entries compare as tuples of ints (in C) and never reach the event itself.
+    """
 
     def __init__(self) -> None:
-        self._heap: list[Event] = []
+        self._heap: list[tuple[int, int, int, Event]] = []
         self._sequence = itertools.count()
         self.on_schedule: Callable[[int], None] | None = None
 
@@ -33,7 +37,7 @@ class EventQueue:
     ) -> Event:
         """Queue ``action`` to run at ``when`` cycles; returns a handle for ``cancel``."""
         event = Event(when, priority, next(self._sequence), action, name)
-        heapq.heappush(self._heap, event)
+        heapq.heappush(self._heap, (when, priority, event.sequence, event))
         if self.on_schedule is not None:
             self.on_schedule(when)
         return event
@@ -45,16 +49,17 @@ class EventQueue:
 
     def peek(self) -> int | None:
         """Time of the next live event, or None when the queue is empty."""
-        while self._heap and self._heap[0].cancelled:
-            heapq.heappop(self._heap)
-        return self._heap[0].when if self._heap else None
+        heap = self._heap
+        while heap and heap[0][3].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def pop_due(self, now: int) -> Event | None:
         """Remove and return the next live event due at or before ``now``."""
         when = self.peek()
         if when is None or when > now:
             return None
-        event = heapq.heappop(self._heap)
+        event = heapq.heappop(self._heap)[3]
         event.cancelled = True
         return event
 
@@ -67,4 +72,4 @@ class EventQueue:
         return count
 
     def __len__(self) -> int:
-        return sum(1 for e in self._heap if not e.cancelled)
+        return sum(1 for entry in self._heap if not entry[3].cancelled)

@@ -11,11 +11,13 @@ import json
 import os
 import platform
 import selectors
+import signal
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import unicorn
@@ -27,10 +29,18 @@ from rthv.board.description import load_board
 from rthv.board.loader import read_image
 from rthv.tools.bare import boot_bare
 from rthv.tools.paper import PaperResult
+from rthv.tools.trap_bench import (
+    run_trap_bench,
+    run_workloads,
+    traps_markdown,
+    workloads_markdown,
+)
 
 START_MARKER = b"compute start"
 END_MARKER = b"compute done"
 QEMU_TIMEOUT_S = 120.0
+TRAPBENCH_IMAGE = Path("guests/build/vexpress-a15/trapbench.elf")
+QEMU_DETERMINISTIC = ["-icount", "shift=0,sleep=off"]  # one instruction = one ns, no host sleep
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,11 @@ class SpeedResult:
     ratio_to_unicorn: float
     native_counter: bool
     host: str
+    # Whole processes, same run: `rthv run-bare` against the deterministic QEMU (medians of the
+    # pairs: CPU seconds, wall seconds, and their ratios as QEMU time / rthv time).
+    whole_process: dict[str, float] = field(default_factory=dict)
+    trap_us: dict[str, float] = field(default_factory=dict)  # host us per trap, by kind
+    workloads: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def time_rthv(image: Path) -> tuple[int, float]:
@@ -136,8 +151,57 @@ def time_qemu(image: Path) -> float:
     return finished - first
 
 
+def time_process(command: list[str], end: bytes) -> tuple[float, float]:
+    """Wall and CPU seconds of a whole process, from its start until it prints ``end``.
+
+    The process is killed there (QEMU idles forever after the guest's last line).
+    """
+    output = b""
+    started = time.perf_counter()
+    deadline = time.monotonic() + QEMU_TIMEOUT_S
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
+        assert process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while end not in output and time.monotonic() < deadline:
+                if not selector.select(timeout=1.0):
+                    continue
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                output += chunk
+        wall = time.perf_counter() - started
+        os.kill(process.pid, signal.SIGKILL)  # not Popen.kill: it may reap, losing the usage
+        _pid, _status, usage = os.wait4(process.pid, 0)
+        process.returncode = 0  # reaped here
+    if end not in output:
+        raise RuntimeError(f"{command[0]} did not print {end.decode()!r}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def compare_whole_processes(image: Path, repetitions: int) -> dict[str, float]:
+    """``rthv run-bare`` against the deterministic QEMU, pair by pair; medians and ratios."""
+    ours = [sys.executable, "-m", "rthv.tools.cli", "run-bare", str(image)]
+    qemu = [
+        "qemu-system-arm", "-M", "vexpress-a15", "-m", "128M", "-nographic",
+        "-monitor", "none", "-serial", "stdio", "-kernel", str(image), *QEMU_DETERMINISTIC,
+    ]  # fmt: skip
+    pairs = [
+        (time_process(ours, END_MARKER), time_process(qemu, END_MARKER)) for _ in range(repetitions)
+    ]
+    return {
+        "rthv_cpu_seconds": round(statistics.median(r[1] for r, _ in pairs), 3),
+        "qemu_cpu_seconds": round(statistics.median(q[1] for _, q in pairs), 3),
+        "rthv_wall_seconds": round(statistics.median(r[0] for r, _ in pairs), 3),
+        "qemu_wall_seconds": round(statistics.median(q[0] for _, q in pairs), 3),
+        "ratio_cpu": round(statistics.median(q[1] / r[1] for r, q in pairs), 3),
+        "ratio_wall": round(statistics.median(q[0] / r[0] for r, q in pairs), 3),
+    }
+
+
 def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
-    """Run the compute guest ``repetitions`` times on each and take medians."""
+    """Run the compute guest ``repetitions`` times on each and take medians; then the whole
+    processes against the deterministic QEMU, the trap micro-benchmark and the workloads."""
     ours = [time_rthv(image) for _ in range(repetitions)]
     instructions = ours[0][0]
     rthv_s = statistics.median(seconds for _, seconds in ours)
@@ -160,11 +224,40 @@ def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
         ratio_to_unicorn=round(rthv_mips / unicorn_mips, 3),
         native_counter=native_available(),
         host=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        whole_process=compare_whole_processes(image, repetitions),
+        trap_us=run_trap_bench(TRAPBENCH_IMAGE, repetitions),
+        workloads=run_workloads(repetitions),
     )
 
 
 def speed_markdown(result: SpeedResult) -> str:
-    """The speed figures as a Markdown table."""
+    """The speed figures as Markdown tables (the later ones only when they were measured)."""
+    tables = [_compute_markdown(result)]
+    if result.whole_process:
+        tables.append(_whole_process_markdown(result.whole_process))
+    if result.trap_us:
+        tables.append(traps_markdown(result.trap_us))
+    if result.workloads:
+        tables.append(workloads_markdown(result.workloads))
+    return "\n\n".join(tables)
+
+
+def _whole_process_markdown(figures: dict[str, float]) -> str:
+    return "\n".join(
+        [
+            "| whole process, compute guest | CPU time (median) | wall time (median) |",
+            "|---|---:|---:|",
+            f"| rthv run-bare | {figures['rthv_cpu_seconds']} s | "
+            f"{figures['rthv_wall_seconds']} s |",
+            f"| qemu-system-arm -icount shift=0,sleep=off | {figures['qemu_cpu_seconds']} s | "
+            f"{figures['qemu_wall_seconds']} s |",
+            f"| **rthv speed / deterministic QEMU** (median of pairs) | "
+            f"**{figures['ratio_cpu']}** | {figures['ratio_wall']} |",
+        ]
+    )
+
+
+def _compute_markdown(result: SpeedResult) -> str:
     return "\n".join(
         [
             "| simulator | instructions | wall time (median) | MIPS |",

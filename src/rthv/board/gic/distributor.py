@@ -69,6 +69,7 @@ class GicDistributor:
         self.priority_mask = (BYTE_MASK << (BYTE_BITS - priority_bits)) & BYTE_MASK
         self._cpu_mask = (1 << num_cpus) - 1
         self._enabled = False
+        self._enabled_irqs: dict[int, list[tuple[int, _Irq]]] = {}  # per CPU, while unchanged
         self._banked = [
             [self._fresh(i, cpu) for i in range(BANKED_COUNT)] for cpu in range(num_cpus)
         ]
@@ -122,6 +123,7 @@ class GicDistributor:
     def set_enabled(self, irq: int, enabled: bool, cpu: int = 0) -> None:
         """Enable or disable ``irq``."""
         self._irq(irq, cpu).enabled = enabled
+        self._enabled_irqs.clear()
         self._changed()
 
     def priority(self, irq: int, cpu: int = 0) -> int:
@@ -221,8 +223,12 @@ class GicDistributor:
             return None
         best: PendingInterrupt | None = None
         bit = 1 << cpu
-        for irq, state in enumerate(chain(self._banked[cpu], self._shared)):
-            if not (state.enabled and not state.active and state.targets & bit and state.pending):
+        enabled = self._enabled_irqs.get(cpu)
+        if enabled is None:  # only enabled IRQs can be forwarded: scan those, in ID order
+            everything = enumerate(chain(self._banked[cpu], self._shared))
+            enabled = self._enabled_irqs[cpu] = [(i, s) for i, s in everything if s.enabled]
+        for irq, state in enabled:
+            if not (not state.active and state.targets & bit and state.pending):
                 continue
             if best is not None and state.priority >= best.priority:
                 continue
@@ -307,6 +313,8 @@ class GicDistributor:
             def put(irq: int, value: int) -> None:
                 if value and not (attr == "latch" and irq < SGI_COUNT):
                     setattr(self._irq(irq, cpu), attr, level)
+                    if attr == "enabled":
+                        self._enabled_irqs.clear()
 
             return put
 

@@ -1,0 +1,49 @@
+"""The trap micro-benchmark and the workload timings: their plumbing, never their times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rthv.tools.trap_bench import (
+    TRAP_PHASES,
+    Workload,
+    time_trap_phases,
+    time_workload,
+    traps_markdown,
+    workloads_markdown,
+)
+from support import guest_image
+
+
+def test_every_phase_of_the_trap_guest_is_timed() -> None:
+    """trapbench in a VM announces its three phases; each gets a host time per round."""
+    figures = time_trap_phases(guest_image("trapbench"))
+    assert sorted(figures) == sorted(TRAP_PHASES)
+    assert all(us > 0 for us in figures.values())
+
+
+def test_a_bare_metal_workload_counts_its_instructions() -> None:
+    """hello, run bare-metal until idle: its 303 instructions and some host time."""
+    instructions, seconds = time_workload(Workload("hello", guest_image("hello")))
+    assert instructions == 303
+    assert seconds >= 0
+
+
+def test_a_system_workload_runs_to_its_virtual_time() -> None:
+    """The boot example for 1 ms: the instructions its VM ran in that time."""
+    example = Path(__file__).resolve().parents[1] / "examples" / "boot-vm.toml"
+    instructions, _seconds = time_workload(Workload("boot-vm", example, "1ms"))
+    assert instructions > 0
+
+
+def test_the_tables_name_each_trap_kind_and_workload() -> None:
+    """One row per kind, with its description; one row per workload, with separators."""
+    traps = traps_markdown({"hvc": 12.5, "wfi": 80.0}).splitlines()
+    assert traps[2:] == [
+        f"| {TRAP_PHASES['hvc']} | 12.5 us |",
+        f"| {TRAP_PHASES['wfi']} | 80.0 us |",
+    ]
+    rows = workloads_markdown(
+        {"two-rtos": {"instructions": 1234567, "host_seconds": 0.5, "mips": 2.5}}
+    )
+    assert rows.splitlines()[2] == "| two-rtos | 1,234,567 | 0.5 s | 2.5 |"
