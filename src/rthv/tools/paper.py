@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,9 @@ def _number(pattern: str, text: str) -> int:
 
 def sloc(paths: list[Path]) -> int:
     """Physical source lines of code as SLOCCount counts them (the paper's tool)."""
-    done = subprocess.run(["sloccount", *map(str, paths)], capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as data:  # its own data folder: runs may be concurrent
+        command = ["sloccount", "--datadir", data, *map(str, paths)]
+        done = subprocess.run(command, capture_output=True, text=True)
     output = done.stdout
     if "SLOC total is zero" in output + done.stderr:
         return 0  # sloccount says so, and exits 1
