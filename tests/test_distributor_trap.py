@@ -30,7 +30,7 @@ def test_each_access_charges_a_trap_and_an_emulation(tmp_path: Path) -> None:
     """A read and a write each advance virtual time by trap_entry_exit + gicd_emulation."""
     system = _two_hellos(tmp_path)
     hv, a = system.hypervisor, system.hypervisor.vms["a"]
-    gicd = EmulatedDistributor(hv, a)
+    gicd = EmulatedDistributor(hv, a, GICD)
     clock = hv.machine.clock
     start, traps = clock.now(), a.counters.traps
     assert gicd.read(0x4, 4) == a.vgic.read(0x4, 4) == 2  # GICD_TYPER: 96 interrupts
@@ -73,7 +73,7 @@ def test_a_write_to_a_foreign_irq_is_reported_once_with_its_gicd_address(tmp_pat
     """a enabling b's IRQ 38, then the unowned IRQ 39: one line each, nothing enabled."""
     system = _two_hellos(tmp_path)
     hv, a = system.hypervisor, system.hypervisor.vms["a"]
-    gicd = EmulatedDistributor(hv, a)
+    gicd = EmulatedDistributor(hv, a, GICD)
     gicd.write(ISENABLER1, 4, 1 << (38 - 32))
     gicd.write(ISENABLER1, 4, 1 << (39 - 32))
     gicd.write(ISENABLER1, 4, 1 << (37 - 32))  # its own UART's IRQ: fine, not reported
@@ -97,7 +97,7 @@ def test_a_write_that_makes_an_interrupt_deliverable_injects_it(tmp_path: Path) 
     a.vgic.set_enabled(0, True)
     deliverable = a.vgic.raise_virtual(0)
     assert not deliverable  # the distributor is still off
-    EmulatedDistributor(hv, a).write(0x0, 4, 1)
+    EmulatedDistributor(hv, a, GICD).write(0x0, 4, 1)
     assert a.counters.injections == 1
     assert hv.machine.gich.list_register(0) & 0x3FF == 0  # vIRQ 0 in list register 0
     assert hv.machine.gich.list_register(0) >> 28 & 0b11 == 0b01  # pending

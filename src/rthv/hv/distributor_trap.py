@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from rthv.hv.trap_context import TrapContext
 from rthv.hv.vm import Vm
-
-if TYPE_CHECKING:
-    from rthv.hv.hypervisor import Hypervisor
 
 
 class EmulatedDistributor:
     """Routes a VM's GICD accesses to its virtual GIC, charging a trap and an emulation each."""
 
-    def __init__(self, hv: Hypervisor, vm: Vm) -> None:
-        self._hv = hv
+    def __init__(self, ctx: TrapContext, vm: Vm, base: int) -> None:
+        """``base``: the distributor's address in the VM's IPA space (for reports)."""
+        self._ctx = ctx
         self._vm = vm
+        self._base = base
 
     def _trap(self) -> None:
-        costs = self._hv.costs
-        self._vm.counters.traps += 1
         self._vm.counters.gicd_accesses += 1
-        self._hv.machine.charge(costs.trap_entry_exit + costs.gicd_emulation)
+        self._ctx.trap_taken(self._vm, self._ctx.costs.gicd_emulation)
 
     def read(self, offset: int, size: int) -> int:
         """An emulated GICD read."""
@@ -35,12 +31,11 @@ class EmulatedDistributor:
         before = len(vgic.violations)
         vgic.write(offset, size, value)
         for violation in vgic.violations[before:]:
-            address = self._hv.board.gic.distributor + offset
-            self._hv.report_ignored(
+            self._ctx.report_ignored(
                 self._vm,
                 f"GICD+{offset & ~3:#05x}",
-                f"GICD write at {address:#010x} for IRQ {violation.irq} (not its own)",
+                f"GICD write at {self._base + offset:#010x} for IRQ {violation.irq} (not its own)",
             )
         del vgic.violations[before:]  # reported and counted: a rogue VM must not grow them
         if vgic.has_deliverable():
-            self._hv.deliver(self._vm)
+            self._ctx.deliver(self._vm)

@@ -52,53 +52,48 @@ class Hypervisor:
         self.costs = config.costs
         self.board = config.board_description
         self._console = console
-        self._native = native_counter
         self.vms: dict[str, Vm] = {}
         self.trace = TraceLog(None if full_trace else RECENT_EVENTS)
         self.faults: list[VmFault] = []
+        self.irq_owner = {irq: vm.name for vm in config.vms for d in vm.devices for irq in d.irqs}
+        self.uart_owner = {d.name: vm.name for vm in config.vms for d in vm.devices}
+        self.machine = Machine(
+            self.board,
+            frequency_hz=config.cpu_hz,
+            cpi=config.cpi,
+            native_counter=native_counter,
+            console=self._uart_output,
+        )
+        start, end = hypervisor_memory(self.board)
+        self.table_memory = HypervisorMemory(start, end - start)
+        self.ipc = NotifyChannels(config.channels, self.vms)
+        self.scheduler = self._new_scheduler()
 
     def boot(self) -> None:
         """Bring the system up in a fixed order, as PL2 software on a real board would."""
-        self.machine = self._power_on_board()  # the hardware, physical GIC initialised
+        self._init_physical_gic()  # distributor and CPU interface on, EOI split
         entries = place_images(self.config, self.machine.memory)  # the boot loader's role
         tables = self._build_stage2_tables()  # one LPAE Stage-2 table per VM
-        self._route_devices_and_irqs()  # passthrough IRQs -> owner VM, maintenance IRQ on
+        self._enable_maintenance_irq()  # passthrough IRQs go to their owners (irq_owner)
         self._create_vms(tables, entries)  # vCPUs, virtual GICs, per-vCPU timers
-        self.ipc = NotifyChannels(self.config.channels, self.vms)
-        self.scheduler = self._start_scheduler()  # init, allocate, enque
+        self._start_scheduler()  # allocate, enque
         self._start()  # PL2 takes the CPU; the first VM runs
 
     # -- boot steps ---------------------------------------------------------------------------
 
-    def _power_on_board(self) -> Machine:
-        machine = Machine(
-            self.board,
-            frequency_hz=self.config.cpu_hz,
-            cpi=self.config.cpi,
-            native_counter=self._native,
-            console=self._uart_output,
-        )
+    def _init_physical_gic(self) -> None:
+        machine = self.machine
         machine.gicd.write(regs.GICD_CTLR, 4, regs.GICD_CTLR_ENABLE)
         machine.gicc.write(regs.GICC_CTLR, 4, GICC_CTLR_SPLIT_EOI)
         machine.gicc.write(regs.GICC_PMR, 4, regs.IDLE_PRIORITY)  # every priority unmasked
-        return machine
 
     def _build_stage2_tables(self) -> dict[str, Stage2Table]:
-        start, end = hypervisor_memory(self.board)
-        self.table_memory = HypervisorMemory(start, end - start)
         return {
             vm.name: build_stage2(self.config, vm, self.board, self.table_memory, index + 1)
             for index, vm in enumerate(self.config.vms)
         }
 
-    def _route_devices_and_irqs(self) -> None:
-        self.irq_owner: dict[int, str] = {}
-        self.uart_owner: dict[str, str] = {}
-        for vm in self.config.vms:
-            for device in vm.devices:
-                for irq in device.irqs:
-                    self.irq_owner[irq] = vm.name
-                self.uart_owner[device.name] = vm.name
+    def _enable_maintenance_irq(self) -> None:
         gicd = self.machine.gicd
         maintenance = self.board.gic.maintenance_irq
         gicd.set_priority(maintenance, 0)
@@ -127,7 +122,8 @@ class Hypervisor:
                 VmHandle(config.name, index),
                 entries[config.name].pc,
             )
-            add_emulated_window(core, gic.distributor, EmulatedDistributor(self, vm))
+            distributor = EmulatedDistributor(self, vm, gic.distributor)
+            add_emulated_window(core, gic.distributor, distributor)
             ppis = self.board.generic_timer
             timer.phys_irq.connect(self._timer_line(vm, ppis.phys_irq))
             vgic.set_level_source(ppis.phys_irq, _line_level(timer.phys_irq))
@@ -147,19 +143,21 @@ class Hypervisor:
         for reg, value in zip((Reg.R0, Reg.R1, Reg.R2), entry.arguments, strict=True):
             core.regs[reg] = value
 
-    def _start_scheduler(self) -> Scheduler:
+    def _new_scheduler(self) -> Scheduler:
         settings = self.config.scheduler
         policy = load_policy(settings.policy, params=settings.params)
         fallback = load_policy(settings.fallback) if settings.fallback else None
         machine = self.machine
         scheduler = Scheduler(policy, machine.clock, machine.events, fallback=fallback)
         scheduler.on_switch(self._world_switch)
+        return scheduler
+
+    def _start_scheduler(self) -> None:
         for vm in self.vms.values():
             try:
-                scheduler.add_vm(vm.handle, vm.config.sched)
+                self.scheduler.add_vm(vm.handle, vm.config.sched)
             except PolicyParameterError as error:
                 raise error.at(f"vm[{vm.index}].sched") from None
-        return scheduler
 
     def _start(self) -> None:
         self.machine.interrupt_observers.append(self._interrupt_taken)
@@ -220,8 +218,7 @@ class Hypervisor:
         vm = self.current
         if vm is None:  # pragma: no cover - a parked CPU executes nothing
             return
-        vm.counters.traps += 1
-        self.machine.charge(self.costs.trap_entry_exit)
+        self.trap_taken(vm)
         try:
             TRAP_HANDLERS[exit.kind](self, vm, exit)
         except GuestMemoryError as error:
@@ -242,7 +239,30 @@ class Hypervisor:
             raise error
         self._internal_error(vm, error, vm.core.regs.pc)
 
-    # -- services for the trap handlers --------------------------------------------------------
+    # -- services for the trap handlers (rthv.hv.trap_context.TrapContext) ---------------------
+
+    def trap_taken(self, vm: Vm, cycles: int = 0) -> None:
+        """Count a trap of ``vm`` and charge trap entry/exit plus ``cycles`` of handling."""
+        vm.counters.traps += 1
+        self.machine.charge(self.costs.trap_entry_exit + cycles)
+
+    def charge(self, cycles: int) -> None:
+        """Charge hypervisor work to virtual time."""
+        self.machine.charge(cycles)
+
+    def retire(self, vm: Vm) -> None:
+        """Count ``vm``'s trapped instruction as executed (it was emulated)."""
+        self.machine.retire_emulated(vm.core)
+
+    def wait(self, vm: Vm) -> None:
+        """``vm`` waits for an interrupt, unless one is pending at its CPU interface already."""
+        if self.machine.gicv.virq_out.level or vm.vgic.has_deliverable():
+            return
+        self.scheduler.vm_waits(vm.handle)
+
+    def notify(self, sender: Vm, channel: int) -> tuple[int, Vm | None]:
+        """Raise a notify channel's vIRQ: (status, the peer to deliver to afterwards or None)."""
+        return self.ipc.notify(sender, channel)
 
     def deliver(self, vm: Vm) -> None:
         """``vm`` has a deliverable virtual interrupt: inject now, or make the VM runnable."""

@@ -95,6 +95,7 @@ HV_PARTS = {
         "psci.py",
         "address_space.py",
         "distributor_trap.py",
+        "trap_context.py",
         "trace_log.py",
     ],
     "Stage-2 tables": ["stage2.py"],

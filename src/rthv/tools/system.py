@@ -161,8 +161,10 @@ def boot_system(
 ) -> Hypervisor:
     """Load, validate and boot the system described by ``path``."""
     config = load_config(path)
-    hv = Hypervisor(config, console=console, native_counter=native_counter, full_trace=full_trace)
     try:
+        hv = Hypervisor(
+            config, console=console, native_counter=native_counter, full_trace=full_trace
+        )
         hv.boot()
     except PolicyParameterError as error:  # a VM's scheduling parameters: name the file too
         raise PolicyParameterError(

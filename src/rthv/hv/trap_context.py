@@ -1,0 +1,70 @@
+"""What a trap handler may ask of the hypervisor: a small, typed context.
+
+Handlers (``traps``, ``distributor_trap``) receive a ``TrapContext`` and the trapping ``Vm``;
+they never reach into the hypervisor's machine, scheduler or channels. ``Hypervisor`` is the one
+implementation; a test can pass a fake.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from rthv.hv.costs import CostTable
+from rthv.hv.vm import Vm
+
+
+class TrapContext(Protocol):
+    """The hypervisor as its trap handlers see it."""
+
+    @property
+    def costs(self) -> CostTable:
+        """The cost table, in cycles."""
+        ...
+
+    def trap_taken(self, vm: Vm, cycles: int = 0) -> None:
+        """Count a trap of ``vm`` and charge trap entry/exit plus ``cycles`` of handling."""
+        ...
+
+    def charge(self, cycles: int) -> None:
+        """Charge hypervisor work to virtual time."""
+        ...
+
+    def record(self, kind: str, vm: Vm | None, detail: str = "") -> None:
+        """Add an event to the trace."""
+        ...
+
+    def retire(self, vm: Vm) -> None:
+        """Count the trapped instruction as executed (it was emulated, not run)."""
+        ...
+
+    def deliver(self, vm: Vm) -> None:
+        """``vm`` has a deliverable virtual interrupt: inject it, or make the VM runnable."""
+        ...
+
+    def wait(self, vm: Vm) -> None:
+        """``vm`` waits for an interrupt (WFI), unless one is already deliverable."""
+        ...
+
+    def notify(self, sender: Vm, channel: int) -> tuple[int, Vm | None]:
+        """Raise a notify channel's vIRQ: (status, the peer to deliver to afterwards or None)."""
+        ...
+
+    def resample_timer(self, vm: Vm) -> None:
+        """``vm`` reprogrammed its timer: a line still high is pending again."""
+        ...
+
+    def stop_vm(self, vm: Vm, reason: str, pc: int, address: int, access: str) -> None:
+        """Stop ``vm`` for good and report why; the others go on."""
+        ...
+
+    def power_off(self, vm: Vm, how: str) -> None:
+        """The guest switched its VM off: it stops for good, cleanly."""
+        ...
+
+    def reset_vm(self, vm: Vm, how: str) -> None:
+        """The guest asked for a reset: its VM starts again from its images."""
+        ...
+
+    def report_ignored(self, vm: Vm, register: str, detail: str) -> None:
+        """Report a guest access that was ignored (per the GIC spec)."""
+        ...
