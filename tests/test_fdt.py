@@ -217,3 +217,15 @@ def test_duplicate_child_is_rejected() -> None:
     root.add_node("same@0")
     with pytest.raises(FdtError, match="already has a child"):
         root.add_node("same@0")
+
+
+def test_free_space_is_zeroed_room_counted_in_totalsize(tmp_path: Path) -> None:
+    """``free_space`` adds zero bytes after the strings, inside totalsize; the tree is the same."""
+    packed = sample_tree().to_bytes()
+    roomy = sample_tree().to_bytes(free_space=0x3000)
+    assert header(roomy)["totalsize"] == len(roomy) == len(packed) + 0x3000
+    assert roomy[len(packed) :] == bytes(0x3000)
+    assert roomy[8 : len(packed)] == packed[8:]  # only totalsize differs in the header
+    assert decode(roomy, tmp_path) == decode(packed, tmp_path)
+    with pytest.raises(FdtError, match="negative"):
+        sample_tree().to_bytes(free_space=-1)

@@ -8,6 +8,7 @@ import pytest
 
 from rthv.board.description import load_board
 from rthv.board.devicetree import (
+    FIRMWARE_FREE_SPACE,
     DeviceTreeSpec,
     GicSpec,
     MemoryRange,
@@ -165,7 +166,9 @@ def test_dtb_writes_the_vm_tree_at_the_start_of_its_first_ram_region(tmp_path: P
     config = parse_config(text, tmp_path)
     memory = _memory()
     assert place_images(config, memory) == {"a": VmEntry(0)}
-    blob = device_tree_blob(vm_device_tree(config.vm("a"), config.board_description))
+    spec = vm_device_tree(config.vm("a"), config.board_description)
+    blob = device_tree_blob(spec, free_space=FIRMWARE_FREE_SPACE)
+    assert len(blob) == len(device_tree_blob(spec)) + FIRMWARE_FREE_SPACE  # room for edits
     assert int.from_bytes(memory.read(RAM_PA, 4), "big") == FDT_MAGIC
     assert int.from_bytes(memory.read(RAM_PA + 4, 4), "big") == len(blob)  # totalsize
     assert memory.read(RAM_PA, len(blob)) == blob

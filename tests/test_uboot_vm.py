@@ -48,3 +48,63 @@ def test_uboot_vm_boot_is_deterministic() -> None:
         system = _booted()
         runs.append((system.vm("uboot").console.text, system.now_ns, system.report["vms"]))
     assert runs[0] == runs[1]
+
+
+FAKE_ZIMAGE = """
+start:
+    b code
+    .rept 8
+    nop
+    .endr
+    .word 0x016f2818                @ zImage magic, at 0x24
+    .word 0                         @ start address: position independent
+    .word end - start               @ end address
+    .word 0x04030201                @ little-endian
+code:
+    mov r6, r2                      @ the device tree, as the boot protocol passes it
+    ldr r7, =0x09000000             @ PL011 data register
+    adr r8, entered
+    bl puts
+    ldr r0, [r6]
+    ldr r1, =0xedfe0dd0             @ FDT magic 0xd00dfeed, read little-endian
+    cmp r0, r1
+    adreq r8, good
+    adrne r8, bad
+    bl puts
+1:  wfi
+    b 1b
+puts:
+    ldrb r0, [r8], #1
+    cmp r0, #0
+    strne r0, [r7]
+    bne puts
+    bx lr
+entered: .asciz "zImage entered\\n"
+good: .asciz "dtb ok\\n"
+bad: .asciz "dtb bad\\n"
+    .balign 4
+    .ltorg
+end:
+"""
+
+
+def test_uboot_bootz_hands_a_kernel_its_device_tree(tmp_path: Path) -> None:
+    """`bootz` with the tree U-Boot was given, edited in place (fdt_high = ~0): the tree has
+    room for U-Boot's edits, so its global data beside the tree survives and the kernel is
+    entered with a valid tree in r2 (it used to stop the VM with a Stage-2 fault)."""
+    from support import assemble
+
+    kernel = tmp_path / "zImage"
+    kernel.write_bytes(assemble(FAKE_ZIMAGE, base=0x40200000))
+    config = CONFIG.read_text().replace('size = "64M"', 'size = "112M"')
+    image = f'[[vm.image]]\npath = "{kernel}"\nload_ipa = 0x40200000\n[[vm.memory]]'
+    config = config.replace("[[vm.memory]]", image, 1)
+    path = tmp_path / "bootz.toml"
+    path.write_text(config)
+    system = rthv.load(path)
+    console = system.vm("uboot").console
+    console.expect(PROMPT, within="100ms")
+    console.send("bootz 0x40200000 - ${fdtcontroladdr}\n")
+    console.expect("Starting kernel", within="100ms")
+    console.expect("zImage entered\ndtb ok\n", within="10ms")
+    assert system.vm("uboot").fault is None

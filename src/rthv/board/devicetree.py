@@ -158,9 +158,16 @@ def build_device_tree(spec: DeviceTreeSpec) -> FlattenedDeviceTree:
     return tree
 
 
-def device_tree_blob(spec: DeviceTreeSpec) -> bytes:
-    """The DTB for ``spec``."""
-    return build_device_tree(spec).to_bytes()
+# Free space in a tree handed to a boot loader. U-Boot edits its tree in place before it boots a
+# kernel (chosen, memory; CONFIG_SYS_FDT_PAD = 12 KiB of growth) and reserves no more than the
+# tree's totalsize for it: without room, the edits overwrite U-Boot's global data, which lies
+# right above. QEMU's virt trees have 1 MiB; 64 KiB is plenty.
+FIRMWARE_FREE_SPACE = 0x10000
+
+
+def device_tree_blob(spec: DeviceTreeSpec, *, free_space: int = 0) -> bytes:
+    """The DTB for ``spec``, with ``free_space`` bytes of room at its end."""
+    return build_device_tree(spec).to_bytes(free_space=free_space)
 
 
 def _reg(spec: DeviceTreeSpec, *ranges: MemoryRange) -> bytes:

@@ -177,8 +177,12 @@ class FlattenedDeviceTree:
         node.set_u32("phandle", value)
         return value
 
-    def to_bytes(self) -> bytes:
-        """The DTB: header, reservation block, structure block, strings block."""
+    def to_bytes(self, *, free_space: int = 0) -> bytes:
+        """The DTB: header, reservation block, structure block, strings block, then
+        ``free_space`` zero bytes counted in ``totalsize`` (room to edit the tree in place,
+        as ``dtc -p`` leaves)."""
+        if free_space < 0:
+            raise FdtError(f"free space cannot be negative: {free_space}")
         strings = StringTable()
         structure = bytearray()
         self._emit(self.root, structure, strings)
@@ -188,7 +192,8 @@ class FlattenedDeviceTree:
         off_dt_struct = _align(off_mem_rsvmap + len(reservations), 4)
         off_dt_strings = off_dt_struct + len(structure)
         string_bytes = strings.to_bytes()
-        total = off_dt_strings + len(string_bytes)
+        used = off_dt_strings + len(string_bytes)
+        total = used + free_space
         header = u32_cells(
             FDT_MAGIC,
             total,
@@ -205,7 +210,7 @@ class FlattenedDeviceTree:
         blob[:HEADER_SIZE] = header
         blob[off_mem_rsvmap : off_mem_rsvmap + len(reservations)] = reservations
         blob[off_dt_struct:off_dt_strings] = structure
-        blob[off_dt_strings:] = string_bytes
+        blob[off_dt_strings:used] = string_bytes
         return bytes(blob)
 
     def _emit(self, node: FdtNode, out: bytearray, strings: StringTable) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from rthv.board.description import BoardDescription
 from rthv.board.devicetree import (
+    FIRMWARE_FREE_SPACE,
     DeviceTreeSpec,
     GicSpec,
     MemoryRange,
@@ -60,7 +61,8 @@ def place_vm_images(config: SystemConfig, vm: VmConfig, memory: PhysicalMemory) 
             entry = image.entry if start is None else start
     if vm.dtb:
         ram = next(region for region in vm.memory if region.kind == "ram")
-        blob = device_tree_blob(vm_device_tree(vm, config.board_description))
+        spec = vm_device_tree(vm, config.board_description)
+        blob = device_tree_blob(spec, free_space=FIRMWARE_FREE_SPACE)
         memory.write(ipa_to_pa(config, vm, ram.ipa, len(blob)), blob)
     return VmEntry(entry)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rthv.board.cpu import CpuCore, CpuExit, ExitKind
 from rthv.board.description import BoardDescription, load_board
-from rthv.board.devicetree import device_tree_blob, spec_from_board
+from rthv.board.devicetree import FIRMWARE_FREE_SPACE, device_tree_blob, spec_from_board
 from rthv.board.machine import ConsoleSink, Machine, StopCause
 from rthv.board.memory import DeviceWindow, RamRegion
 
@@ -134,7 +134,8 @@ def device_tree_for(
     board: BoardDescription, firmware_config: tuple[tuple[str, int | str], ...] = ()
 ) -> bytes:
     """The DTB describing ``board`` as it is (no flash, virtio or PCI nodes)."""
-    return device_tree_blob(replace(spec_from_board(board), firmware_config=firmware_config))
+    spec = replace(spec_from_board(board), firmware_config=firmware_config)
+    return device_tree_blob(spec, free_space=FIRMWARE_FREE_SPACE)
 
 
 def boot_firmware_bare(
