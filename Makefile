@@ -3,6 +3,7 @@
 #   make run    install what is missing, build the guests, run the main demo
 #   make test   the same set-up, then the whole test suite (pytest, mypy --strict, ruff, layers)
 #   make bench  the speed and paper benchmarks (JSON + docs/BENCHMARKS.md)
+#   make fuzz   property-based fuzzing at scale (counts in docs/bench/fuzz.json; hours)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,7 +14,7 @@ DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount devic
                    python3-venv python3-dev gcc make apt cpio
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup debian guests bench lint clean
+.PHONY: run test setup debian guests bench fuzz lint clean
 
 run: setup
 	$(BIN)/rthv run examples/two-rtos.toml --until 600ms
@@ -29,6 +30,19 @@ lint: setup
 
 bench: setup
 	$(BIN)/rthv bench --paper --speed
+
+# Property-based fuzzing at scale: 100 boots x 1,000 random hypercalls, the same for GICD
+# accesses, then 100,000 invalid and 100,000 valid configurations. Counts of the cases tried
+# go to docs/bench/fuzz.json as they run (long: run it when you can let it go).
+FUZZ_RECORD := docs/bench/fuzz.json
+fuzz: setup
+	rm -f $(FUZZ_RECORD)
+	RTHV_FUZZ_EXAMPLES=100 RTHV_FUZZ_MIN_PER_RUN=1000 RTHV_FUZZ_PER_RUN=1000 \
+	  RTHV_FUZZ_RECORD=$(FUZZ_RECORD) $(BIN)/python -m pytest -q tests/test_properties.py -k "hypercalls or gicd"
+	RTHV_FUZZ_EXAMPLES=100000 RTHV_FUZZ_RECORD=$(FUZZ_RECORD) \
+	  $(BIN)/python -m pytest -q tests/test_properties.py -k "invalid_configurations"
+	RTHV_FUZZ_EXAMPLES=100000 RTHV_FUZZ_RECORD=$(FUZZ_RECORD) \
+	  $(BIN)/python -m pytest -q tests/test_properties.py -k "valid_configurations_boot"
 
 setup: debian $(STAMPS)/venv guests
 

@@ -22,7 +22,9 @@ def _pages(size: int) -> int:
     return max(PAGE, -(-size // PAGE) * PAGE)
 
 
-def probe_toml(folder: Path, probe: int, cases: Sequence[Case] = (), *, name: str = "p") -> str:
+def probe_toml(
+    folder: Path, probe: int, cases: Sequence[Case] = (), *, name: str = "p", keys: str = ""
+) -> str:
     """A [[vm]] running the probe guest with script ``probe`` and table ``cases``."""
     script = folder / f"probe-{name}.bin"
     words = [probe, len(cases), *(word for case in cases for word in case)]
@@ -32,6 +34,7 @@ def probe_toml(folder: Path, probe: int, cases: Sequence[Case] = (), *, name: st
             "[[vm]]",
             f'name = "{name}"',
             'console = "uart0"',
+            keys,
             "[[vm.image]]",
             f'path = "{guest_image("probe")}"',
             "[[vm.image]]",
@@ -60,19 +63,22 @@ def probe_toml(folder: Path, probe: int, cases: Sequence[Case] = (), *, name: st
     )
 
 
-def probe_system(folder: Path, probe: int, cases: Sequence[Case] = (), head: str = "") -> Path:
-    """A system file: the probe VM ``p`` and a hello VM ``b`` on UART1."""
+def probe_system(
+    folder: Path, probe: int, cases: Sequence[Case] = (), head: str = "", keys: str = ""
+) -> Path:
+    """A system file: the probe VM ``p`` (with extra ``keys``) and a hello VM ``b`` on UART1."""
     path = folder / "system.toml"
     header = 'board = "vexpress-a15"\n' + (head or '[scheduler]\npolicy = "round-robin"\n')
-    path.write_text(header + probe_toml(folder, probe, cases) + vm_toml("b", "hello", uart="uart1"))
+    vms = probe_toml(folder, probe, cases, keys=keys) + vm_toml("b", "hello", uart="uart1")
+    path.write_text(header + vms)
     return path
 
 
 def run_probe(
-    folder: Path, probe: int, cases: Sequence[Case] = (), until_ms: int = 50
+    folder: Path, probe: int, cases: Sequence[Case] = (), until_ms: int = 50, keys: str = ""
 ) -> rthv.System:
     """Boot and run the probe system for ``until_ms`` of virtual time (recent trace only)."""
-    system = boot(probe_system(folder, probe, cases), full_trace=False)
+    system = boot(probe_system(folder, probe, cases, keys=keys), full_trace=False)
     system.hypervisor.run(until_ms * 1_000_000)
     return system
 

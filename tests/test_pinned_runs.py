@@ -29,6 +29,7 @@ RUNS = [
     ("rt-hog-fp", "300ms"),
     ("boot-vm", "10ms"),
     ("uboot-vm", "20ms"),
+    ("estop", "110ms"),
 ]
 
 VM_FIGURES = ("instructions", "traps", "hypercalls", "injections", "gicd_accesses", "switches_in")

@@ -220,6 +220,9 @@ int main(void)
         __asm__ volatile("dsb\n\tmcr p15, 0, %0, c7, c5, 0\n\tisb" : : "r"(0) : "memory");
         probe_lockup(PROBE_SECOND_RAM);
         break;
+    case PROBE_STAGE2_READ: /* no memory of the VM here: an abort, if the VM gets it */
+        kprintf("probe: read 0x%08x\n", mmio_read32(BOARD_UNMAPPED_ADDR));
+        break;
     case PROBE_HVC_TABLE:
         hvc_table(script[1]);
         break;

@@ -30,6 +30,7 @@ enum probe {
     PROBE_SMC = 7,
     PROBE_HINTS_AFTER_UNDEF = 8,
     PROBE_LOCKUP = 9,
+    PROBE_STAGE2_READ = 10,
     PROBE_HVC_TABLE = 20,
     PROBE_GICD_TABLE = 21,
 };

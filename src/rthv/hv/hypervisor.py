@@ -17,6 +17,7 @@ from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
 from rthv.hv.distributor_trap import EmulatedDistributor
+from rthv.hv.fault_policy import clear_memory, inject_abort, injectable
 from rthv.hv.images import VmEntry, place_images, place_vm_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.scheduling.api import VmHandle, VmState
@@ -34,6 +35,7 @@ GICC_CTLR_SPLIT_EOI = regs.GICC_CTLR_ENABLE_GRP0 | regs.GICC_CTLR_EOIMODE
 ConsoleSink = Callable[[str, bytes], None]
 HYPERVISOR_CONSOLE = "rthv"
 IGNORED_IN_FULL = 3  # ignored accesses reported line by line, per VM and register
+RESTARTS_IN_FULL = 3  # restarts of one VM reported line by line
 
 
 class Hypervisor:
@@ -68,6 +70,7 @@ class Hypervisor:
         self.table_memory = HypervisorMemory(start, end - start)
         self.ipc = NotifyChannels(config.channels, self.vms)
         self.scheduler = self._new_scheduler()
+        self._injected_at: dict[str, int] = {}  # instruction count at a VM's last injected abort
 
     def boot(self) -> None:
         """Bring the system up in a fixed order, as PL2 software on a real board would."""
@@ -283,15 +286,42 @@ class Hypervisor:
         *,
         internal: bool = False,
         clean: bool = False,
+        exit: CpuExit | None = None,
     ) -> None:
-        """Stop ``vm`` for good and report why; the other VMs go on."""
+        """A fault of ``vm``: stop it for good and report why, unless its fault policy injects
+        the abort into the guest or restarts it. The other VMs go on."""
+        action, policy = "stopped", vm.config.fault
+        if not (internal or clean) and policy == "inject" and injectable(exit):
+            progressed = self._injected_at.get(vm.name) != vm.core.counter.executed
+            action = "injected" if progressed else "stopped"  # else its handler faults again
+        elif not (internal or clean) and policy == "restart":
+            action = "restarted"
         now = self.machine.clock.now()
-        fault = VmFault(vm.name, reason, pc, address, access, now, internal, clean)
-        vm.fault = fault
+        fault = VmFault(vm.name, reason, pc, address, access, now, internal, clean, action)
         self.faults.append(fault)
         self.record("fault", vm, fault.describe())
-        self._say(fault.describe())
-        self.scheduler.vm_stopped(vm.handle)
+        if action != "restarted" or vm.counters.restarts < RESTARTS_IN_FULL:
+            self._say(fault.describe())  # a VM that keeps crashing: the summary counts the rest
+        if action == "injected" and exit is not None:
+            vm.counters.injected_aborts += 1
+            self._injected_at[vm.name] = vm.core.counter.executed
+            inject_abort(vm, exit)
+        elif action == "restarted":
+            vm.counters.restarts += 1
+            clear_memory(self.config, vm, self.machine.memory)
+            self._reset_from_images(vm)
+            self.record("restart", vm, f"restart {vm.counters.restarts} from its images")
+        else:
+            vm.fault = fault
+            self.scheduler.vm_stopped(vm.handle)
+        self._tell_supervisor(vm)
+
+    def _tell_supervisor(self, vm: Vm) -> None:
+        channel = vm.config.fault_notify
+        if channel is not None:
+            _status, woken = self.ipc.notify(vm, channel)
+            if woken is not None:
+                self.deliver(woken)
 
     def power_off(self, vm: Vm, how: str) -> None:
         """The guest switched its VM off: it stops for good, cleanly; the others go on."""
@@ -299,6 +329,12 @@ class Hypervisor:
 
     def reset_vm(self, vm: Vm, how: str) -> None:
         """The guest asked for a reset: its VM starts again from its images; the others go on."""
+        self._reset_from_images(vm)
+        line = f'vm "{vm.name}" reset ({how}): restarting from its images'
+        self.record("reset", vm, line)
+        self._say(line)
+
+    def _reset_from_images(self, vm: Vm) -> None:
         entry = place_vm_images(self.config, vm.config, self.machine.memory)
         vm.core.reset()
         vm.vgic.reset()
@@ -306,9 +342,6 @@ class Hypervisor:
             vm.timer.write_register(control, 0)
         vm.interrupt_pending_since = None
         self._enter(vm.core, entry)
-        line = f'vm "{vm.name}" reset ({how}): restarting from its images'
-        self.record("reset", vm, line)
-        self._say(line)
 
     def report_ignored(self, vm: Vm, register: str, detail: str) -> None:
         """A guest access the hypervisor ignored (per the GIC spec): the first few per VM and

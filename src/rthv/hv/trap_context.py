@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from rthv.board.cpu import CpuExit
 from rthv.hv.costs import CostTable
 from rthv.hv.vm import Vm
 
@@ -53,8 +54,18 @@ class TrapContext(Protocol):
         """``vm`` reprogrammed its timer: a line still high is pending again."""
         ...
 
-    def stop_vm(self, vm: Vm, reason: str, pc: int, address: int, access: str) -> None:
-        """Stop ``vm`` for good and report why; the others go on."""
+    def stop_vm(
+        self,
+        vm: Vm,
+        reason: str,
+        pc: int,
+        address: int,
+        access: str,
+        *,
+        exit: CpuExit | None = None,
+    ) -> None:
+        """A fault of ``vm``: stopped for good and reported, unless its fault policy injects
+        ``exit`` into the guest or restarts it; the others go on."""
         ...
 
     def power_off(self, vm: Vm, how: str) -> None:

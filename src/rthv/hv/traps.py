@@ -124,7 +124,7 @@ def stage2_abort(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
         ctx.retire(vm)
         return
     kind = "permission" if exit.permission else "translation"
-    ctx.stop_vm(vm, f"Stage-2 {kind} fault", exit.pc, exit.address, access_of(exit))
+    ctx.stop_vm(vm, f"Stage-2 {kind} fault", exit.pc, exit.address, access_of(exit), exit=exit)
 
 
 def _in_rom(vm: Vm, address: int) -> bool:

@@ -24,6 +24,7 @@ class VmFault:
     cycle: int
     internal: bool = False  # rthv itself failed while serving the VM: a bug to report
     clean: bool = False  # the guest asked to stop (PSCI SYSTEM_OFF): no fault at all
+    action: str = "stopped"  # what the VM's fault policy did: stopped, restarted, injected
 
     def describe(self) -> str:
         """One line for the console and the summary."""
@@ -31,7 +32,7 @@ class VmFault:
             return f'vm "{self.vm}" {self.reason} at pc {self.pc:#010x}, cycle {self.cycle}'
         where = f", address {self.address:#010x} ({self.access})" if self.access else ""
         return (
-            f'vm "{self.vm}" stopped: {self.reason} at pc {self.pc:#010x}{where}, '
+            f'vm "{self.vm}" {self.action}: {self.reason} at pc {self.pc:#010x}{where}, '
             f"cycle {self.cycle}"
         )
 
@@ -68,6 +69,8 @@ class VmCounters:
     hypercall_errors: int = 0
     gicd_accesses: int = 0
     gicd_ignored: int = 0
+    restarts: int = 0  # faults answered by a reset from the images (fault = "restart")
+    injected_aborts: int = 0  # faults delivered into the guest (fault = "inject")
     ignored_by_register: dict[str, int] = field(default_factory=dict)  # e.g. "GICD+0x104": 3
     injections: int = 0
     notifications: int = 0

@@ -73,6 +73,8 @@ class VmSummary:
     irq_latency_us: tuple[float, float, float] | None  # min, mean, max; None: no interrupt
     fault: str | None
     ignored: dict[str, int] = field(default_factory=dict)  # ignored accesses per register
+    restarts: int = 0  # faults answered by a restart (fault = "restart")
+    injected_aborts: int = 0  # faults delivered into the guest (fault = "inject")
 
     def line(self) -> str:
         """One summary line."""
@@ -86,6 +88,10 @@ class VmSummary:
         if self.ignored:
             each = ", ".join(f"{register}: {n}" for register, n in sorted(self.ignored.items()))
             ignored = f", {sum(self.ignored.values())} ignored accesses ({each})"
+        if self.restarts:
+            ignored += f", {self.restarts} restarts"
+        if self.injected_aborts:
+            ignored += f", {self.injected_aborts} aborts injected"
         return (
             f"{self.name}: {self.instructions} instructions, {self.cpu_share:.1%} CPU, "
             f"{self.traps} traps ({self.hypercalls} hvc, {self.gicd_accesses} gicd), "
@@ -118,6 +124,8 @@ def summarise(hv: Hypervisor) -> list[VmSummary]:
                 irq_latency_us=_latency_us(hv, vm),
                 fault=vm.fault.describe() if vm.fault else None,
                 ignored=dict(counters.ignored_by_register),
+                restarts=counters.restarts,
+                injected_aborts=counters.injected_aborts,
             )
         )
     return result

@@ -33,12 +33,24 @@ def check_system(config: SystemConfig, board: BoardDescription) -> Images:
     for vm in config.vms:
         _check_ipa_space(config, vm, board)
     _check_channels(config, board)
+    _check_fault_notify(config)
     _check_physical(config)
     images: Images = {}
     for vm in config.vms:
         images.update(_check_images(vm))
         _check_linux(vm)
     return images
+
+
+def _check_fault_notify(config: SystemConfig) -> None:
+    for index, vm in enumerate(config.vms):
+        wanted = vm.fault_notify
+        if wanted is not None and not any(
+            c.id == wanted and c.from_vm == vm.name for c in config.channels
+        ):
+            raise ConfigError(
+                f"vm[{index}].fault_notify: no [[notify]] channel {wanted} from {vm.label}"
+            )
 
 
 def _span(start: int, end: int) -> str:

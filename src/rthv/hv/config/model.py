@@ -73,6 +73,7 @@ def board_named(name: str) -> BoardDescription:
 
 
 Perms = Literal["rwx", "rw", "rx", "r"]
+FaultPolicy = Literal["stop", "inject", "restart"]
 
 
 class _Model(BaseModel):
@@ -229,6 +230,16 @@ class VmConfig(_Model):
         default=None,
         description="Boot a Linux kernel, [vm.linux], instead of [[vm.image]]: rthv places the "
         "kernel, initramfs and a generated device tree in the first RAM region.",
+    )
+    fault: FaultPolicy = Field(
+        default="stop",
+        description='What a fault of this VM does: "stop" it for good; "inject" the abort into '
+        'the guest (its own handler decides); "restart" it from its images, peers untouched.',
+    )
+    fault_notify: int | None = Field(
+        default=None,
+        description="A [[notify]] channel from this VM, by id, that rthv raises when the VM "
+        "faults (tells a supervising VM).",
     )
 
     @model_validator(mode="after")

@@ -78,10 +78,13 @@ def check_integer(
     value: object, where: str, key: str, *, minimum: int | None = None, maximum: int | None = None
 ) -> int:
     """``value`` as an int (bools refused) within bounds, else a PolicyParameterError."""
+    problem = None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PolicyParameterError(f"{where}: expected an integer, got {value!r}", parameter=key)
-    if minimum is not None and value < minimum:
-        raise PolicyParameterError(f"{where}: must be >= {minimum}, got {value}", parameter=key)
-    if maximum is not None and value > maximum:
-        raise PolicyParameterError(f"{where}: must be <= {maximum}, got {value}", parameter=key)
+        problem = f"expected an integer, got {value!r}"
+    elif minimum is not None and value < minimum:
+        problem = f"must be >= {minimum}, got {value}"
+    elif maximum is not None and value > maximum:
+        problem = f"must be <= {maximum}, got {value}"
+    if problem is not None or not isinstance(value, int):
+        raise PolicyParameterError(f"{where}: {problem}", parameter=key, problem=problem)
     return value
