@@ -97,6 +97,7 @@ HV_PARTS = {
         "distributor_trap.py",
         "trap_context.py",
         "trace_log.py",
+        "fault_policy.py",
     ],
     "Stage-2 tables": ["stage2.py"],
     "virtual GIC distributor": ["vgic.py", "vgic_registers.py"],
