@@ -9,33 +9,33 @@ import pytest
 from rthv.board.clock import NS_PER_S, VirtualClock
 
 
-def test_defaults_are_one_ghz_and_one_cycle_per_instruction() -> None:
-    """A new clock runs at 1 GHz, 1 CPI, and starts at cycle 0."""
+def test_defaults_are_one_ghz_and_one_unit_per_cycle() -> None:
+    """A new clock runs at 1 GHz, counts whole cycles, and starts at cycle 0."""
     clock = VirtualClock()
-    assert (clock.frequency_hz, clock.cpi, clock.now()) == (1_000_000_000, 1, 0)
+    assert (clock.frequency_hz, clock.units_per_cycle, clock.now()) == (1_000_000_000, 1, 0)
     assert NS_PER_S == 1_000_000_000
 
 
-def test_commit_counts_cpi_cycles_per_instruction() -> None:
-    """Committing a slice of 10 instructions at CPI 3 adds 30 cycles."""
-    clock = VirtualClock(cpi=3)
-    clock.commit_instructions(10)
-    assert clock.now() == 30
-    clock.commit_instructions(1)
-    assert clock.now() == 33
+def test_units_add_up_to_whole_cycles() -> None:
+    """At 2 units per cycle (e.g. CPI 1.5: 3 units an instruction), now() floors the units."""
+    clock = VirtualClock(units_per_cycle=2)
+    clock.commit_units(3)
+    assert (clock.now_units(), clock.now()) == (3, 1)
+    clock.commit_units(3)
+    assert (clock.now_units(), clock.now()) == (6, 3)
 
 
 def test_now_includes_the_running_slice_through_the_probe() -> None:
-    """With a probe attached, now() adds the slice's retired instructions times CPI."""
-    clock = VirtualClock(cpi=2)
-    clock.commit_instructions(5)
+    """With a probe attached, now() adds the slice's retired units."""
+    clock = VirtualClock(units_per_cycle=2)
+    clock.commit_units(10)
     retired = [0]
     clock.attach_probe(lambda: retired[0])
-    assert clock.now() == 10
+    assert clock.now() == 5
     retired[0] = 7
-    assert clock.now() == 24
+    assert clock.now() == 8
     clock.attach_probe(None)
-    assert clock.now() == 10
+    assert clock.now() == 5
 
 
 def test_advance_to_moves_forward_only() -> None:
@@ -59,36 +59,29 @@ def test_advance_to_refuses_while_a_slice_is_running() -> None:
 
 
 def test_charge_adds_cycles_and_rejects_negative() -> None:
-    """Hypervisor work is charged in cycles, independent of CPI; negative charges fail."""
-    clock = VirtualClock(cpi=4)
+    """Hypervisor work is charged in whole cycles, whatever the unit; negative charges fail."""
+    clock = VirtualClock(units_per_cycle=4)
     clock.charge(7)
     clock.charge(0)
-    assert clock.now() == 7
+    assert (clock.now(), clock.now_units()) == (7, 28)
     with pytest.raises(ValueError, match="cannot charge negative cycles: -1"):
         clock.charge(-1)
     assert clock.now() == 7
 
 
-def test_instructions_until_rounds_up_with_cpi_above_one() -> None:
-    """At CPI 3, reaching cycle 10 takes 4 instructions, cycle 9 three; the past gives 0."""
-    clock = VirtualClock(cpi=3)
-    assert clock.instructions_until(10) == 4
-    assert clock.instructions_until(9) == 3
-    assert clock.instructions_until(1) == 1
-    assert clock.instructions_until(0) == 0
-    clock.commit_instructions(5)  # now = 15
-    assert clock.instructions_until(10) == 0
-    assert clock.instructions_until(16) == 1
-    assert clock.instructions_until(18) == 1
-    assert clock.instructions_until(19) == 2
-
-
-def test_instructions_until_counts_from_the_probe() -> None:
-    """The gap is measured from now(), including the running slice."""
-    clock = VirtualClock(cpi=2)
-    clock.attach_probe(lambda: 4)  # now = 8
-    assert clock.instructions_until(20) == 6
-    assert clock.instructions_until(8) == 0
+def test_units_until_is_the_exact_gap_in_units() -> None:
+    """Units until a cycle: measured from now, including the probe; the past gives 0."""
+    clock = VirtualClock(units_per_cycle=3)
+    assert clock.units_until(10) == 30
+    clock.commit_units(5)
+    assert clock.units_until(2) == 1
+    assert clock.units_until(1) == 0
+    clock.attach_probe(lambda: 4)  # 9 units: cycle 3
+    assert clock.units_until(20) == 51
+    assert clock.units_until(3) == 0
+    clock.attach_probe(None)
+    clock.advance_to(4)
+    assert clock.now_units() == 12
 
 
 def test_ns_conversions_are_identity_at_one_ghz() -> None:
@@ -130,16 +123,18 @@ def test_ticks_to_cycles_rounds_up_and_cycles_to_ticks_rounds_down() -> None:
 
 
 @pytest.mark.parametrize(
-    ("frequency_hz", "cpi", "message"),
+    ("frequency_hz", "units", "message"),
     [
         (0, 1, "clock frequency must be positive, got 0"),
         (-5, 1, "clock frequency must be positive, got -5"),
-        (1000, 0, "cycles per instruction must be positive, got 0"),
-        (1000, -2, "cycles per instruction must be positive, got -2"),
+        (1000, 0, "units per cycle must be positive, got 0"),
+        (1000, -2, "units per cycle must be positive, got -2"),
     ],
 )
-def test_constructor_rejects_non_positive_values(frequency_hz: int, cpi: int, message: str) -> None:
-    """A zero or negative frequency or CPI is refused with the offending value."""
+def test_constructor_rejects_non_positive_values(
+    frequency_hz: int, units: int, message: str
+) -> None:
+    """A zero or negative frequency or unit is refused with the offending value."""
     with pytest.raises(ValueError) as error:
-        VirtualClock(frequency_hz, cpi)
+        VirtualClock(frequency_hz, units)
     assert str(error.value) == message

@@ -6,6 +6,9 @@
  *   - entering the block would cross the exact budget (the next event's deadline), or
  *   - the soft limit of the run slice has been reached, or
  *   - IRQs are being watched and the guest has cleared CPSR.I.
+ * It also keeps virtual time in units (rthv.board.timing): each block's units are the sum of
+ * its instructions' class weights, computed once when the block is first seen and cached with
+ * its instruction count; the budget is in units.
  * Unicorn's functions are passed in as pointers, so this file needs no Unicorn headers or
  * linking.  The state layout must match IcountState in counter.py.
  */
@@ -31,11 +34,15 @@ struct block_entry {
     uint64_t address;
     uint32_t size;
     uint32_t icount; /* bit 31: T32 block */
+    uint64_t units;  /* time units of the whole block */
 };
+
+enum { WEIGHT_SLOTS = 16, W_OTHER = 0, W_LOAD, W_STORE, W_LDM, W_STM, W_MUL, W_DIV, W_SYSTEM,
+       W_BARRIER, W_EXCEPTION, W_PER_REGISTER };
 
 struct icount_state {
     uint64_t executed;     /* instructions retired, including the current block */
-    uint64_t budget;       /* never enter a block that would end beyond this count */
+    uint64_t budget;       /* never enter a block whose units would end beyond this */
     uint64_t soft_limit;   /* stop at the first block start at or beyond this count */
     uint64_t block_start;  /* address of the current block */
     uint64_t blocks;       /* blocks entered (statistics) */
@@ -48,12 +55,16 @@ struct icount_state {
     reg_read_fn reg_read;
     emu_stop_fn emu_stop;
     vmem_read_fn vmem_read;
+    uint64_t units;        /* time units retired, including the current block */
+    uint64_t block_units;  /* units of the current block */
+    uint32_t weighted;     /* 1: weigh A32 code by class; 0: weights[W_OTHER] each */
+    uint32_t weights[WEIGHT_SLOTS]; /* units per class, then per LDM/STM register after one */
     struct block_entry cache[CACHE_SLOTS];
     /* Virtual time for the engine's own clock (see "virtual clock" below). */
     void *uc;                 /* the engine this state counts for (set by the hook) */
-    uint64_t cycle_base;      /* virtual time, in cycles, when ``executed`` was retired_base */
+    uint64_t cycle_base;      /* virtual time, in units, when ``units`` was retired_base */
     uint64_t retired_base;
-    uint64_t cpi;             /* cycles per instruction; 0: the engine keeps its host clock */
+    uint64_t units_per_cycle; /* 0: the engine keeps its host clock */
     uint64_t cpu_hz;
     uint64_t counter_hz;      /* the generic timer's counter frequency */
     uint64_t clock_reads;     /* reads of the engine's clock served in virtual time */
@@ -105,18 +116,111 @@ static int writes_timer(const uint8_t *code, uint32_t size, int thumb)
     return 0;
 }
 
-/* Instruction count of a block (bit 31 set for T32, bit 30 if it writes a generic-timer
- * register), cached by (address, size).  A block is only ever executed in one instruction
- * set, so the cache also spares reading CPSR.T. */
-static uint32_t block_icount(struct icount_state *s, void *uc, uint64_t address, uint32_t size)
+static uint32_t popcount16(uint32_t v)
+{
+    uint32_t n = 0;
+    for (v &= 0xffff; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+/* Units of one A32 instruction: its class weight (the same decoding as classify_arm in
+ * timing.py, which the tests hold this to). */
+static uint64_t arm_units(const struct icount_state *s, uint32_t w)
+{
+    uint32_t cond = w >> 28, op = (w >> 25) & 7, low = (w >> 4) & 0xf, n;
+    const uint32_t *k = s->weights;
+    if (cond == 0xf) {
+        if ((w & 0xffffff00u) == 0xf57ff000u && low >= 4 && low <= 6)
+            return k[W_BARRIER];
+        if (op == 4)
+            return ((w & (1u << 20)) && !(w & (1u << 22))) ? k[W_EXCEPTION] : k[W_STORE];
+        return k[W_OTHER];
+    }
+    if (op == 0) {
+        if ((w & 0x0ff000f0u) == 0x01400070u || (w & 0x0ff000f0u) == 0x01600070u ||
+            (w & 0x0fffffffu) == 0x0160006eu)
+            return k[W_EXCEPTION];
+        if (low == 9 && ((w >> 24) & 0xf) == 0)
+            return k[W_MUL];
+        if (low == 9 && ((w >> 23) & 0x1f) == 2)
+            return k[W_LOAD];
+        if (low == 9 && ((w >> 23) & 0x1f) == 3)
+            return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+        if ((low & 9) == 9 && low != 9) {
+            if (!(w & (1u << 20)) && ((low >> 1) & 3) == 2)
+                return k[W_LOAD];
+            return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+        }
+        if (((w >> 23) & 0x1f) == 2 && !(w & (1u << 20)) && (low & 9) == 8)
+            return k[W_MUL];
+    }
+    if (op <= 1 && !(op == 0 && ((w >> 23) & 3) == 2 && !(w & (1u << 20))))
+        return ((w & (1u << 20)) && ((w >> 12) & 0xf) == 15) ? k[W_EXCEPTION] : k[W_OTHER];
+    if (op == 3 && (w & 0x10))
+        return ((w & 0x0fd000f0u) == 0x07100010u) ? k[W_DIV] : k[W_OTHER];
+    if (op == 2 || op == 3)
+        return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+    if (op == 4) {
+        n = popcount16(w);
+        if (w & (1u << 20)) {
+            if ((w & (1u << 22)) && (w & (1u << 15)))
+                return k[W_EXCEPTION];
+            return k[W_LDM] + (n > 1 ? (uint64_t)(n - 1) * k[W_PER_REGISTER] : 0);
+        }
+        return k[W_STM] + (n > 1 ? (uint64_t)(n - 1) * k[W_PER_REGISTER] : 0);
+    }
+    if (op == 6) {
+        if (((w >> 21) & 0x7f) == 0x62 && ((w >> 9) & 7) == 7)
+            return k[W_SYSTEM];
+        return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+    }
+    if (op == 7) {
+        if (w & (1u << 24))
+            return k[W_EXCEPTION];
+        if ((w & 0x10) && ((w >> 9) & 7) == 7)
+            return k[W_SYSTEM];
+    }
+    return k[W_OTHER];
+}
+
+/* Units of a run of A32 code under the state's weights (tests hold timing.py to this). */
+uint64_t rthv_arm_units(const struct icount_state *s, const uint8_t *code, uint32_t size)
+{
+    uint64_t units = 0;
+    uint32_t offset, word;
+    for (offset = 0; offset + 3 < size; offset += 4) {
+        memcpy(&word, code + offset, 4);
+        units += arm_units(s, word);
+    }
+    return units;
+}
+
+/* Units of a block of ``icount`` instructions whose code is ``code`` (NULL: unreadable). */
+static uint64_t code_units(const struct icount_state *s, const uint8_t *code, uint32_t size,
+                           uint32_t icount, int thumb)
+{
+    if (!s->weighted || thumb || code == NULL)
+        return (uint64_t)icount * s->weights[W_OTHER];
+    return rthv_arm_units(s, code, size);
+}
+
+/* The cache entry of a block: its instruction count (bit 31 set for T32, bit 30 if it writes
+ * a generic-timer register) and its units, by (address, size).  A block is only ever executed
+ * in one instruction set, so the cache also spares reading CPSR.T. */
+static struct block_entry *block_entry(struct icount_state *s, void *uc, uint64_t address,
+                                       uint32_t size)
 {
     struct block_entry *slot = &s->cache[((address >> 1) ^ (address >> 13) ^ size) % CACHE_SLOTS];
     uint8_t code[MAX_BLOCK_BYTES];
     uint32_t cpsr = 0, icount;
+    int readable;
     if (slot->size == size && slot->address == address)
-        return slot->icount;
+        return slot;
     s->reg_read(uc, s->cpsr_reg, &cpsr);
-    if (size > MAX_BLOCK_BYTES || s->vmem_read(uc, address, UC_PROT_EXEC_, code, size) != 0)
+    readable = size <= MAX_BLOCK_BYTES &&
+               s->vmem_read(uc, address, UC_PROT_EXEC_, code, size) == 0;
+    if (!readable)
         icount = (cpsr & CPSR_T) ? (size / 2) | THUMB_FLAG : size / 4; /* unreadable */
     else if (!(cpsr & CPSR_T))
         icount = (size / 4) | (writes_timer(code, size, 0) ? TIMER_WRITE_FLAG : 0);
@@ -126,7 +230,9 @@ static uint32_t block_icount(struct icount_state *s, void *uc, uint64_t address,
     slot->address = address;
     slot->size = size;
     slot->icount = icount;
-    return icount;
+    slot->units = code_units(s, readable ? code : NULL, size, icount & ICOUNT_MASK,
+                             (cpsr & CPSR_T) != 0);
+    return slot;
 }
 
 static struct icount_state *clock_owner; /* the state of the engine executing guest code */
@@ -134,7 +240,8 @@ static struct icount_state *clock_owner; /* the state of the engine executing gu
 void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct icount_state *s = (struct icount_state *)user_data;
-    uint32_t cpsr = 0, entry, icount;
+    struct block_entry *entry;
+    uint32_t cpsr = 0, icount;
 
     clock_owner = s;
     s->uc = uc;
@@ -159,19 +266,21 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
         s->emu_stop(uc);
         return;
     }
-    entry = block_icount(s, uc, address, size);
-    icount = entry & ICOUNT_MASK;
-    if (s->executed + icount > s->budget) {
+    entry = block_entry(s, uc, address, size);
+    icount = entry->icount & ICOUNT_MASK;
+    if (s->units + entry->units > s->budget) {
         s->stop_reason = STOP_BUDGET;
         s->emu_stop(uc);
         return;
     }
     s->executed += icount;
+    s->units += entry->units;
     s->block_start = address;
     s->block_size = size;
     s->block_icount = icount;
-    s->block_thumb = (entry & THUMB_FLAG) ? 1 : 0;
-    s->timer_sync = (entry & TIMER_WRITE_FLAG) ? 1 : 0;
+    s->block_units = entry->units;
+    s->block_thumb = (entry->icount & THUMB_FLAG) ? 1 : 0;
+    s->timer_sync = (entry->icount & TIMER_WRITE_FLAG) ? 1 : 0;
     s->blocks++;
 }
 
@@ -185,20 +294,23 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
  * no exit from the engine. */
 enum { ENGINE_NS_PER_TICK = 16 }; /* the engine's fixed 62.5 MHz counter */
 
-static uint64_t retired_at(struct icount_state *s, uint64_t pc)
+/* Time units retired before the instruction at ``pc`` (as units_before in counter.py). */
+static uint64_t units_at(struct icount_state *s, uint64_t pc)
 {
     uint8_t code[MAX_BLOCK_BYTES];
     uint64_t done;
+    uint32_t length = (uint32_t)(pc - s->block_start);
+    int readable;
     if (pc < s->block_start || pc >= s->block_start + s->block_size)
-        return s->executed;
+        return s->units;
+    readable = length <= MAX_BLOCK_BYTES &&
+               s->vmem_read(s->uc, s->block_start, UC_PROT_EXEC_, code, length) == 0;
     if (!s->block_thumb)
-        done = (pc - s->block_start) / 4;
-    else if (pc - s->block_start > MAX_BLOCK_BYTES ||
-             s->vmem_read(s->uc, s->block_start, UC_PROT_EXEC_, code, pc - s->block_start) != 0)
-        done = (pc - s->block_start) / 2;
+        done = code_units(s, readable ? code : NULL, length, length / 4, 0);
     else
-        done = count_thumb(code, (uint32_t)(pc - s->block_start));
-    return s->executed - s->block_icount + done;
+        done = (uint64_t)(readable ? count_thumb(code, length) : length / 2) *
+               s->weights[W_OTHER];
+    return s->units - s->block_units + done;
 }
 
 static int virtual_clock_gettime(clockid_t id, struct timespec *ts)
@@ -206,10 +318,10 @@ static int virtual_clock_gettime(clockid_t id, struct timespec *ts)
     struct icount_state *s = clock_owner;
     uint32_t pc = 0;
     uint64_t cycles, ticks, ns;
-    if (id != CLOCK_MONOTONIC || s == NULL || s->cpi == 0 || s->uc == NULL)
+    if (id != CLOCK_MONOTONIC || s == NULL || s->units_per_cycle == 0 || s->uc == NULL)
         return clock_gettime(id, ts);
     s->reg_read(s->uc, s->pc_reg, &pc);
-    cycles = s->cycle_base + (retired_at(s, pc) - s->retired_base) * s->cpi;
+    cycles = (s->cycle_base + units_at(s, pc) - s->retired_base) / s->units_per_cycle;
     ticks = (uint64_t)(((unsigned __int128)cycles * s->counter_hz) / s->cpu_hz);
     ns = ticks * ENGINE_NS_PER_TICK;
     ts->tv_sec = (time_t)(ns / 1000000000u);
@@ -233,9 +345,10 @@ static PyObject *addresses(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:n}", "block_hook",
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:n}", "block_hook",
                          (unsigned long long)(uintptr_t)&rthv_block_hook, "forget_blocks",
-                         (unsigned long long)(uintptr_t)&rthv_forget_blocks, "clock_gettime",
+                         (unsigned long long)(uintptr_t)&rthv_forget_blocks, "arm_units",
+                         (unsigned long long)(uintptr_t)&rthv_arm_units, "clock_gettime",
                          (unsigned long long)(uintptr_t)&virtual_clock_gettime,
                          "release_clock", (unsigned long long)(uintptr_t)&rthv_release_clock,
                          "state_size", (Py_ssize_t)sizeof(struct icount_state));

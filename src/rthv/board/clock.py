@@ -11,53 +11,60 @@ NS_PER_S = 1_000_000_000
 class VirtualClock:
     """The board's single time base, counted in CPU cycles.
 
-    Time advances only when the CPU retires instructions (``cpi`` cycles each), when the board
-    idles to the next event (WFI), or when a caller charges cycles explicitly (hypervisor work).
-    ``now()`` is exact even inside an MMIO callback in the middle of a run slice: the run loop
-    installs a probe that reports the instructions retired so far in the current slice.
+    Inside, time is kept in *units* of ``1 / units_per_cycle`` cycles, so that instructions may
+    cost a fraction of a cycle (``rthv.board.timing``) and still add up exactly. Time advances
+    only when the CPU retires instructions (their units), when the board idles to the next
+    event (WFI), or when a caller charges cycles explicitly (hypervisor work, device accesses).
+    ``now()`` is the whole cycles elapsed, exact even inside an MMIO callback in the middle of a
+    run slice: the run loop installs a probe that reports the units retired so far in the
+    current slice.
     """
 
-    def __init__(self, frequency_hz: int = 1_000_000_000, cpi: int = 1) -> None:
+    def __init__(self, frequency_hz: int = 1_000_000_000, units_per_cycle: int = 1) -> None:
         if frequency_hz <= 0:
             raise ValueError(f"clock frequency must be positive, got {frequency_hz}")
-        if cpi <= 0:
-            raise ValueError(f"cycles per instruction must be positive, got {cpi}")
+        if units_per_cycle <= 0:
+            raise ValueError(f"units per cycle must be positive, got {units_per_cycle}")
         self.frequency_hz = frequency_hz
-        self.cpi = cpi
-        self._committed = 0
+        self.units_per_cycle = units_per_cycle
+        self._committed = 0  # units
         self._probe: Callable[[], int] | None = None
 
-    def now(self) -> int:
-        """Current virtual time in cycles, including the running slice."""
+    def now_units(self) -> int:
+        """Current virtual time in units, including the running slice."""
         if self._probe is None:
             return self._committed
-        return self._committed + self._probe() * self.cpi
+        return self._committed + self._probe()
+
+    def now(self) -> int:
+        """Current virtual time in whole cycles, including the running slice."""
+        return self.now_units() // self.units_per_cycle
 
     def attach_probe(self, probe: Callable[[], int] | None) -> None:
-        """Install (or remove) the source of instructions retired in the running slice."""
+        """Install (or remove) the source of units retired in the running slice."""
         self._probe = probe
 
-    def commit_instructions(self, count: int) -> None:
-        """Add the instructions of a finished slice to committed time."""
-        self._committed += count * self.cpi
+    def commit_units(self, units: int) -> None:
+        """Add the units of a finished slice (or an emulated instruction) to committed time."""
+        self._committed += units
 
     def advance_to(self, cycles: int) -> None:
         """Idle forward to ``cycles`` (never backwards)."""
         if self._probe is not None:
             raise RuntimeError("cannot jump time while a slice is running")
-        if cycles > self._committed:
-            self._committed = cycles
+        target = cycles * self.units_per_cycle
+        if target > self._committed:
+            self._committed = target
 
     def charge(self, cycles: int) -> None:
         """Add ``cycles`` of work that executes no guest instruction (e.g. a world switch)."""
         if cycles < 0:
             raise ValueError(f"cannot charge negative cycles: {cycles}")
-        self._committed += cycles
+        self._committed += cycles * self.units_per_cycle
 
-    def instructions_until(self, cycles: int) -> int:
-        """Instructions that may run before time reaches ``cycles`` (at least 0)."""
-        gap = cycles - self.now()
-        return max(0, -(-gap // self.cpi))
+    def units_until(self, cycles: int) -> int:
+        """Units that may elapse before time reaches ``cycles`` (at least 0)."""
+        return max(0, cycles * self.units_per_cycle - self.now_units())
 
     def to_ns(self, cycles: int) -> Fraction:
         """Exact nanoseconds for ``cycles``."""

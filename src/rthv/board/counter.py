@@ -1,8 +1,10 @@
 """Exact instruction counting for one Unicorn engine: a native block hook, or a Python fallback.
 
 The hook runs at the start of every translation block, before it executes. It adds the block's
-instruction count to ``executed`` and stops the engine *without entering the block* when the
-block would cross the exact budget, when the soft limit of a run slice is reached, or (while an
+instruction count to ``executed`` and its time units to ``units`` (the class weights of its
+instructions under the timing profile, ``rthv.board.timing``: computed once per block and
+cached), and stops the engine *without entering the block* when the block's units would cross
+the exact budget, when the soft limit of a run slice is reached, or (while an
 interrupt is pending) as soon as the guest clears CPSR.I. T32 blocks are counted by decoding
 instruction lengths, so Thumb-2 counts are as exact as ARM ones.
 
@@ -27,6 +29,7 @@ from unicorn import arm_const
 
 from rthv.board.engine_clock import install_engine_clock
 from rthv.board.thumb import count_thumb_instructions
+from rthv.board.timing import INSTRUCTION_COUNT, NATIVE_SLOTS, InsnClass, arm_units
 
 _icount: types.ModuleType | None
 try:
@@ -56,6 +59,7 @@ class _ThumbEntry(ctypes.Structure):
         ("address", ctypes.c_uint64),
         ("size", ctypes.c_uint32),
         ("icount", ctypes.c_uint32),
+        ("units", ctypes.c_uint64),
     )
 
 
@@ -77,11 +81,15 @@ class IcountState(ctypes.Structure):
         ("reg_read", ctypes.c_void_p),
         ("emu_stop", ctypes.c_void_p),
         ("vmem_read", ctypes.c_void_p),
+        ("units", ctypes.c_uint64),
+        ("block_units", ctypes.c_uint64),
+        ("weighted", ctypes.c_uint32),
+        ("weights", ctypes.c_uint32 * NATIVE_SLOTS),
         ("cache", _ThumbEntry * _CACHE_SLOTS),
         ("uc", ctypes.c_void_p),
         ("cycle_base", ctypes.c_uint64),
         ("retired_base", ctypes.c_uint64),
-        ("cpi", ctypes.c_uint64),
+        ("units_per_cycle", ctypes.c_uint64),
         ("cpu_hz", ctypes.c_uint64),
         ("counter_hz", ctypes.c_uint64),
         ("clock_reads", ctypes.c_uint64),
@@ -129,7 +137,10 @@ class GuestMemoryError(Exception):
 
 
 class InstructionCounter:
-    """Counts retired instructions of one engine exactly and stops it at budgets."""
+    """Counts retired instructions and their time units exactly and stops the engine at budgets.
+
+    ``budget`` is in units; ``soft_limit`` in instructions.
+    """
 
     def __init__(self, uc: unicorn.Uc, *, native: bool | None = None) -> None:
         self.native = native_available() if native is None else native
@@ -142,10 +153,12 @@ class InstructionCounter:
         self.state.cpsr_reg = arm_const.UC_ARM_REG_CPSR
         self.state.pc_reg = arm_const.UC_ARM_REG_PC
         self._thumb_cache: dict[tuple[int, int], int] = {}
+        self._units_cache: dict[tuple[int, int], int] = {}
         if self.native:
             self._hook = self._add_native_hook()
         else:
             self._hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, self._python_hook)
+        self.set_weights(INSTRUCTION_COUNT.unit_weights(), weighted=False)
 
     def _add_native_hook(self) -> int:
         assert _icount is not None
@@ -185,14 +198,17 @@ class InstructionCounter:
             return
         thumb = bool(cpsr & _CPSR_T)
         icount = self._thumb_icount(address, size) if thumb else size // 4
-        if state.executed + icount > state.budget:
+        units = self._block_units(address, size, icount, thumb)
+        if state.units + units > state.budget:
             state.stop_reason = StopReason.BUDGET
             uc.emu_stop()
             return
         state.executed += icount
+        state.units += units
         state.block_start = address
         state.block_size = size
         state.block_icount = icount
+        state.block_units = units
         state.block_thumb = int(thumb)
         state.blocks += 1
 
@@ -204,13 +220,46 @@ class InstructionCounter:
             self._thumb_cache[key] = count
         return count
 
+    def _block_units(self, address: int, size: int, icount: int, thumb: bool) -> int:
+        if thumb or not self.state.weighted:
+            return icount * int(self.state.weights[InsnClass.OTHER])
+        key = (address, size)
+        units = self._units_cache.get(key)
+        if units is None:
+            units = arm_units(read_code(self._uc, address, size), self._weights)
+            self._units_cache[key] = units
+        return units
+
+    def set_weights(self, weights: tuple[int, ...], *, weighted: bool) -> None:
+        """Use these units per instruction class (``TimingProfile.unit_weights``).
+
+        ``weighted`` False: every instruction costs ``weights[0]``, and code is never read.
+        """
+        self._weights = weights
+        self.state.weighted = int(weighted)
+        for index, value in enumerate(weights):
+            self.state.weights[index] = value
+        self.forget_code()
+
+    def unit_at(self, address: int, thumb: bool) -> int:
+        """Units of the instruction at ``address`` (any T32 one: the ``other`` weight)."""
+        if thumb or not self.state.weighted:
+            return int(self.state.weights[InsnClass.OTHER])
+        return arm_units(read_code(self._uc, address, 4), self._weights)
+
     @property
     def executed(self) -> int:
         """Instructions counted so far, including every instruction of the current block."""
         return int(self.state.executed)
 
+    @property
+    def units(self) -> int:
+        """Time units counted so far, including those of the whole current block."""
+        return int(self.state.units)
+
     def arm(self, *, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> None:
-        """Set the stop conditions for the next run (absolute instruction counts)."""
+        """Set the stop conditions for the next run (budget in units, soft limit in
+        instructions; both absolute)."""
         self.state.budget = budget
         self.state.soft_limit = soft_limit
         self.state.watch_irq = int(watch_irq)
@@ -237,7 +286,7 @@ class InstructionCounter:
             done = (pc - start) // 4
         return self.executed - int(state.block_icount) + done
 
-    def keep_time(self, *, cpu_hz: int, cpi: int, counter_hz: int) -> None:
+    def keep_time(self, *, cpu_hz: int, units_per_cycle: int, counter_hz: int) -> None:
         """Let the engine's own clock read virtual time while this engine runs (native only).
 
         Its generic-timer counters (and so TVAL, ISTATUS) then count ``counter_hz`` ticks of
@@ -245,36 +294,52 @@ class InstructionCounter:
         """
         if self.native and install_engine_clock():
             self.state.cpu_hz = cpu_hz
-            self.state.cpi = cpi
+            self.state.units_per_cycle = units_per_cycle
             self.state.counter_hz = counter_hz
 
     @property
     def keeps_time(self) -> bool:
         """True when the engine's clock reads virtual time (``keep_time`` took effect)."""
-        return bool(self.state.cpi)
+        return bool(self.state.units_per_cycle)
 
-    def set_timebase(self, cycles: int) -> None:
-        """Virtual time is ``cycles`` now, with ``executed`` instructions retired."""
-        self.state.cycle_base = cycles
-        self.state.retired_base = self.state.executed
+    def set_timebase(self, units: int) -> None:
+        """Virtual time is ``units`` (clock units) now, with ``units`` of this engine retired."""
+        self.state.cycle_base = units
+        self.state.retired_base = self.state.units
 
     def charge(self, cycles: int) -> None:
         """Time moved on by ``cycles`` without instructions (mid-run work charged by PL2)."""
-        self.state.cycle_base += cycles
+        self.state.cycle_base += cycles * self.state.units_per_cycle
 
     def release_clock(self) -> None:
         """The engine stopped executing: its clock must not read this state any more."""
         if self.native:
             self._release_clock()
 
-    def correct_to(self, retired: int) -> None:
-        """Set the count after a synchronous exception ended the current block early."""
-        self.state.executed = retired
+    def units_before(self, pc: int) -> int:
+        """Units of the instructions retired before the one at ``pc`` in the current block."""
+        state = self.state
+        start = int(state.block_start)
+        if not start <= pc < start + state.block_size:
+            return self.units
+        before = self.retired_before(pc) - (self.executed - int(state.block_icount))
+        if state.block_thumb or not state.weighted:
+            done = before * int(state.weights[InsnClass.OTHER])
+        else:
+            done = arm_units(read_code(self._uc, start, pc - start), self._weights)
+        return self.units - int(state.block_units) + done
+
+    def rewind_to(self, pc: int) -> None:
+        """Set the counts after a synchronous exception ended the current block at ``pc``."""
+        units = self.units_before(pc)
+        self.state.executed = self.retired_before(pc)
+        self.state.units = units
         self.state.block_size = 0
 
     def forget_code(self) -> None:
         """Drop cached T32 block lengths (call whenever code in memory changes)."""
         self._thumb_cache.clear()
+        self._units_cache.clear()
         if self.native:
             self._forget(ctypes.addressof(self.state))
 

@@ -204,10 +204,16 @@ class CpuCore:
         """Instructions retired so far (exact, also from inside an MMIO callback)."""
         return self.counter.retired_before(self.regs.pc)
 
-    def run(self, *, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> CpuExit:
-        """Execute until the retired count reaches ``budget`` (exactly) or something happens.
+    def elapsed_units(self) -> int:
+        """Time units of the instructions retired so far (exact, as ``retired``)."""
+        return self.counter.units_before(self.regs.pc)
 
-        ``soft_limit`` ends the run at the first block boundary at or after that count;
+    def run(self, *, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> CpuExit:
+        """Execute until the time units reach ``budget`` or something happens.
+
+        The run stops at the first instruction boundary at or after ``budget`` units (exactly
+        at it when every instruction costs one unit). ``soft_limit`` ends the run at the first
+        block boundary at or after that many instructions;
         ``watch_irq`` ends it as soon as the guest clears CPSR.I.
         """
         self.counter.arm(budget=budget, soft_limit=soft_limit, watch_irq=watch_irq)
@@ -215,7 +221,7 @@ class CpuCore:
         if result is not None:
             return result
         if self.counter.stop_reason is StopReason.BUDGET:
-            return self._finish_budget(budget)
+            return self._finish_budget()
         return self._stopped()
 
     def _stopped(self) -> CpuExit:
@@ -229,12 +235,22 @@ class CpuCore:
             return self._here(ExitKind.BUDGET)
         return self._here(ExitKind.WFI)
 
-    def _finish_budget(self, budget: int) -> CpuExit:
-        """Run the few instructions left before ``budget`` inside the block the hook refused."""
-        remaining = budget - self.counter.executed
-        if remaining <= 0:
+    def _finish_budget(self) -> CpuExit:
+        """Run the instructions that start before the budget inside the block the hook refused.
+
+        The budget is the counter's: charges made during the run may have lowered it.
+        """
+        counter = self.counter
+        remaining_units = int(counter.state.budget) - counter.units
+        if remaining_units <= 0:
             return self._here(ExitKind.BUDGET)
         pc, thumb = self.regs.pc, self.regs.thumb
+        remaining = 0
+        spent = 0
+        while spent < remaining_units:
+            spent += counter.unit_at(pc + 4 * remaining, thumb)
+            remaining += 1
+        counter.state.budget = counter.units + spent  # the last one may end beyond budget
         if thumb:
             code = read_code(self.uc, pc, 4 * remaining)
             until = thumb_instruction_address(code, pc, remaining)
@@ -264,7 +280,7 @@ class CpuCore:
                 return self._after_error(error)
             if self.sites.take_stop() and self._pending is None and not self._deferred:
                 self.timed_accesses += 1  # the next instruction was started, then abandoned
-                self.counter.correct_to(self.counter.retired_before(self.regs.pc))
+                self.counter.rewind_to(self.regs.pc)
                 if self.counter.stop_reason is not StopReason.NONE or self.regs.pc == until:
                     return None
                 continue  # the next block's checks see the limits the access changed
@@ -295,7 +311,7 @@ class CpuCore:
     def _rerun_timed_access(self, until: int) -> CpuExit | None:
         """Make the abandoned instruction a timed site, or run it alone, for an exact PC."""
         pc, thumb = self.regs.pc, self.regs.thumb
-        self.counter.correct_to(self.counter.retired_before(pc))
+        self.counter.rewind_to(pc)
         if self.sites.add(pc):
             self.uc.ctl_remove_cache(pc, pc + FOLLOWER_SPAN + 1)  # retranslate with the hook
             return None  # the caller resumes at ``pc``
@@ -370,7 +386,7 @@ class CpuCore:
             width = 2 if thumb else 4
             self._pending = CpuExit(ExitKind.SVC, pc - width, thumb)
         elif intno in (_UC_INTR_DATA_ABORT, _UC_INTR_PREFETCH_ABORT):
-            self.counter.correct_to(self.counter.retired_before(pc))
+            self.counter.rewind_to(pc)
             data = intno == _UC_INTR_DATA_ABORT
             kind = ExitKind.DATA_ABORT if data else ExitKind.PREFETCH_ABORT
             walk = self._stage1.read()  # the engine raises these only for Stage-1 walk faults
@@ -382,7 +398,7 @@ class CpuCore:
             # The engine reports SMC with PC past the (always 32-bit) instruction, which it has
             # not retired. At PL1 it is an SMC exit (PL2 traps it with HCR.TSC; a bare board
             # without Security Extensions makes it UNDEFINED); at PL0 it is UNDEFINED.
-            self.counter.correct_to(self.counter.retired_before(pc - _SMC_WIDTH))
+            self.counter.rewind_to(pc - _SMC_WIDTH)
             kind = ExitKind.UNDEFINED if self.regs.mode == Mode.USR else ExitKind.SMC
             self._pending = CpuExit(kind, pc - _SMC_WIDTH, thumb)
         else:
@@ -396,9 +412,9 @@ class CpuCore:
         syndrome = uc.reg_read(arm_const.UC_ARM_REG_ESR)
         uc.reg_write(arm_const.UC_ARM_REG_ESR, 0)
         if syndrome == 0 and _follows_hint(uc, pc, thumb):
-            self.counter.correct_to(self.counter.retired_before(pc))
+            self.counter.rewind_to(pc)
             return True  # WFE and YIELD are hints: executing them as NOPs is architectural
-        self.counter.correct_to(self.counter.retired_before(pc))
+        self.counter.rewind_to(pc)
         word = _instruction_at(uc, pc, thumb)
         hvc = None if word is None else decode_hvc(word, thumb)
         access = None if word is None else decode_coprocessor(word, thumb)
@@ -448,7 +464,7 @@ class CpuCore:
         if fault is None:
             raise error
         pc = self.regs.pc
-        self.counter.correct_to(self.counter.retired_before(pc))
+        self.counter.rewind_to(pc)
         return CpuExit(
             fault.kind,
             pc,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from rthv.board.clock import VirtualClock
 from rthv.board.counter import NO_LIMIT
@@ -29,6 +30,7 @@ from rthv.board.memory import PhysicalMemory, RamRegion
 from rthv.board.pl011 import Pl011Uart
 from rthv.board.registers import CNTFRQ, CPSR_I, Mode, Reg
 from rthv.board.signal import Signal
+from rthv.board.timing import INSTRUCTION_COUNT, DeviceCost, InsnClass, TimingProfile
 from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 
 RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
@@ -99,9 +101,11 @@ class Machine:
 
     board: BoardDescription
     frequency_hz: int = 1_000_000_000
-    cpi: int = 1
+    cpi: int | Fraction = 1
     native_counter: bool | None = None
     console: ConsoleSink | None = None
+    timing: TimingProfile | None = None
+    profile: TimingProfile = field(init=False)
     clock: VirtualClock = field(init=False)
     events: EventQueue = field(init=False)
     memory: PhysicalMemory = field(init=False)
@@ -112,7 +116,10 @@ class Machine:
     )
 
     def __post_init__(self) -> None:
-        self.clock = VirtualClock(self.frequency_hz, self.cpi)
+        profile = self.timing or INSTRUCTION_COUNT
+        self.profile = profile if self.cpi == 1 else profile.with_overrides(cpi=self.cpi)
+        self.clock = VirtualClock(self.frequency_hz, self.profile.units_per_cycle)
+        self._unit_weights = self.profile.unit_weights()
         self.events = EventQueue()
         self.events.on_schedule = self._event_scheduled
         self.memory = PhysicalMemory()
@@ -156,7 +163,8 @@ class Machine:
         ):
             # Timed: a write that makes an interrupt deliverable (enable, EOI, PMR, SGIR) is
             # followed by the interrupt right after that instruction, not at the block's end.
-            self.memory.add_device(name, base, size, device, timed=True)
+            charged = self._charged(device, self.profile.device_cost(name, "gic"))
+            self.memory.add_device(name, base, size, charged, timed=True)
         timer = self.board.generic_timer
         self.generic_timer = GenericTimer(self.clock, self.events, timer.frequency_hz)
         self.generic_timer.phys_irq.connect(self.gicd.input_line(timer.phys_irq).set)
@@ -168,7 +176,12 @@ class Machine:
         for number in spec.irqs:
             built.irq.connect(self.gicd.input_line(number).set)
         self.devices[spec.name] = built.model
-        self.memory.add_device(spec.name, spec.base, spec.size, built.model, timed=kind.timed)
+        charged = self._charged(built.model, self.profile.device_cost(spec.name, spec.kind))
+        self.memory.add_device(spec.name, spec.base, spec.size, charged, timed=kind.timed)
+
+    def _charged(self, device: MmioDevice, cost: DeviceCost) -> MmioDevice:
+        """``device`` as the CPU sees it: each access charged its cycles (if the profile says)."""
+        return device if cost == DeviceCost(0, 0) else _ChargedDevice(device, cost, self.charge)
 
     def _console_sink(self, name: str) -> Callable[[bytes], None]:
         def sink(data: bytes) -> None:
@@ -180,10 +193,15 @@ class Machine:
     def new_core(self, name: str) -> CpuCore:
         """A fresh execution context in reset state (non-secure SVC, interrupts masked)."""
         core = CpuCore(name, native_counter=self.native_counter)
+        core.counter.set_weights(self._unit_weights, weighted=not self.profile.uniform)
         core.regs[Reg.CPSR] = RESET_CPSR
         counter_hz = self.board.generic_timer.frequency_hz
         core.regs.set_sys(CNTFRQ, counter_hz)
-        core.counter.keep_time(cpu_hz=self.frequency_hz, cpi=self.cpi, counter_hz=counter_hz)
+        core.counter.keep_time(
+            cpu_hz=self.frequency_hz,
+            units_per_cycle=self.clock.units_per_cycle,
+            counter_hz=counter_hz,
+        )
         return core
 
     def map_physical(self, core: CpuCore) -> None:
@@ -256,14 +274,15 @@ class Machine:
     def _run_slice(self, deadline: int, max_slice: int | None) -> CpuExit:
         core = self.core
         start = core.counter.executed
+        start_units = core.counter.units
         budget = (
-            NO_LIMIT if deadline == NO_LIMIT else start + self.clock.instructions_until(deadline)
+            NO_LIMIT if deadline == NO_LIMIT else start_units + self.clock.units_until(deadline)
         )
         soft = NO_LIMIT if max_slice is None else start + max_slice
         masked = bool(core.regs.cpsr & CPSR_I)
         self._running, self._slice_start, self._deadline = core, start, deadline
-        core.counter.set_timebase(self.clock.now())
-        self.clock.attach_probe(lambda: core.retired() - start)
+        core.counter.set_timebase(self.clock.now_units())
+        self.clock.attach_probe(lambda: core.elapsed_units() - start_units)
         try:
             exit = core.run(
                 budget=budget, soft_limit=soft, watch_irq=self._guest_irq().level and masked
@@ -271,9 +290,8 @@ class Machine:
         finally:
             self.clock.attach_probe(None)
             self._running = None
-        done = core.counter.executed - start
-        self.clock.commit_instructions(done)
-        self._retired_total += done
+        self.clock.commit_units(core.counter.units - start_units)
+        self._retired_total += core.counter.executed - start
         return exit
 
     def idle_until(self, limit: int) -> bool:
@@ -299,14 +317,16 @@ class Machine:
         core = self._running
         if core is not None:
             core.counter.charge(cycles)
-            core.counter.state.budget = core.retired() + self.clock.instructions_until(
+            core.counter.state.budget = core.elapsed_units() + self.clock.units_until(
                 self._deadline
             )
 
-    def retire_emulated(self, core: CpuCore) -> None:
+    def retire_emulated(self, core: CpuCore, kind: InsnClass = InsnClass.OTHER) -> None:
         """Count one instruction that the board or PL2 software emulated instead of running."""
+        units = self._unit_weights[kind]
         core.counter.state.executed += 1
-        self.clock.commit_instructions(1)
+        core.counter.state.units += units
+        self.clock.commit_units(units)
         self._retired_total += 1
 
     def _guest_irq(self) -> Signal:
@@ -337,7 +357,7 @@ class Machine:
         core = self._running
         if core is not None and when < self._deadline:
             self._deadline = when
-            core.counter.state.budget = core.retired() + self.clock.instructions_until(when)
+            core.counter.state.budget = core.elapsed_units() + self.clock.units_until(when)
 
     def _result(self, cause: StopCause) -> RunResult:
         return RunResult(cause, self.clock.now(), self._retired_total, self.idle_cycles)
@@ -364,7 +384,7 @@ class Machine:
         elif kind is ExitKind.COPROCESSOR and exit.coprocessor is not None:
             if emulate_coprocessor(regs, exit.coprocessor, self.generic_timer):
                 skip_instruction(regs, exit)
-                self.retire_emulated(core)
+                self.retire_emulated(core, InsnClass.SYSTEM)
             else:
                 take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
         elif kind in (ExitKind.UNDEFINED, ExitKind.HVC, ExitKind.SMC, ExitKind.COPROCESSOR):
@@ -377,7 +397,7 @@ class Machine:
             )
         elif kind is ExitKind.DATA_ABORT and exit.permission and self._in_rom(exit.address):
             skip_instruction(regs, exit)  # flash: writes are ignored, as by a flash in read mode
-            self.retire_emulated(core)
+            self.retire_emulated(core, InsnClass.STORE)
         elif kind is ExitKind.DATA_ABORT:
             record_data_abort(regs, exit.address, FSR_SYNC_EXTERNAL_ABORT, exit.write)
             take_exception(regs, ExceptionKind.DATA_ABORT, exit.pc)
@@ -417,3 +437,20 @@ def _is_hyp_trap(exit: CpuExit) -> bool:
     return exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT) and (
         exit.unmapped or exit.permission
     )
+
+
+class _ChargedDevice:
+    """A device window whose every access also charges the profile's cycles for it."""
+
+    def __init__(self, device: MmioDevice, cost: DeviceCost, charge: Callable[[int], None]):
+        self.device = device
+        self._cost = cost
+        self._charge = charge
+
+    def read(self, offset: int, size: int) -> int:
+        self._charge(self._cost.read)
+        return self.device.read(offset, size)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        self._charge(self._cost.write)
+        self.device.write(offset, size, value)
