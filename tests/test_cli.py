@@ -56,6 +56,21 @@ def test_until_limits_virtual_time(capsys: pytest.CaptureFixture[str]) -> None:
     assert "(3000000 cycles" in out and "stopped: until" in out
 
 
+def test_timing_and_cpi_are_chosen_on_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same guest takes 1.5 times the cycles at --cpi 1.5, and more under cortex-a7."""
+    figures = []
+    for extra in ([], ["--cpi", "1.5"], ["--timing", "cortex-a7"]):
+        assert main(["run-bare", str(guest_image("hello")), *extra]) == 0
+        summary = capsys.readouterr().out.splitlines()[-1]
+        instructions = int(summary.split(": ")[1].split(" instructions")[0])
+        cycles = int(summary.split("(")[1].split(" cycles")[0])
+        figures.append((instructions, cycles))
+    (count, one), (_, half_more), (_, a7) = figures
+    assert one == count and half_more == count * 3 // 2 and a7 > one
+
+
 @pytest.mark.parametrize(
     ("make_args", "message"),
     [
@@ -69,8 +84,23 @@ def test_until_limits_virtual_time(capsys: pytest.CaptureFixture[str]) -> None:
             lambda tmp: ["run-bare", str(guest_image("hello")), "--until", "5 parsecs"],
             "bad duration",
         ),
+        (
+            lambda tmp: ["run-bare", str(guest_image("hello")), "--timing", "cortex-m0"],
+            "unknown timing profile 'cortex-m0'",
+        ),
+        (lambda tmp: ["run-bare", str(guest_image("hello")), "--cpi", "fast"], "cpi: must be"),
     ],
-    ids=["missing", "not-elf", "other-arch", "device", "outside-ram", "board", "duration"],
+    ids=[
+        "missing",
+        "not-elf",
+        "other-arch",
+        "device",
+        "outside-ram",
+        "board",
+        "duration",
+        "timing",
+        "cpi",
+    ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, make_args: object, message: str) -> None:
     """Each kind of bad input gives exit status 2 and a single clear line, never a traceback."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,25 @@ def test_two_rtos_fixture_loads_with_every_default_resolved(workdir: Path) -> No
     assert str(config.scheduler.policy) == "fixed-priority"
     assert config.scheduler.params == {"tick_us": 1000}
     assert config.cpu_hz == 1_000_000_000 and config.cpi == 1
+    assert config.timing == "instruction-count" and config.timing_profile.uniform
+
+
+def test_timing_profile_cpi_and_weights_are_chosen_in_the_file(workdir: Path) -> None:
+    """A profile by name, a fractional cpi and weight overrides make the board's profile."""
+    config = parse(
+        workdir,
+        'timing = "cortex-a7"\ncpi = 1.5\n' + BOARD + "[weights]\nload = 5\n" + vm("a"),
+    )
+    timing = config.timing_profile
+    assert (timing.name, timing.cpi, timing.weights["load"]) == (
+        "cortex-a7",
+        Fraction(3, 2),
+        Fraction(5),
+    )
+    assert timing.units_per_cycle == 2
+    fails(workdir, 'timing = "cortex-m0"\n' + BOARD + vm("a"), "timing", "unknown timing profile")
+    fails(workdir, "cpi = 0\n" + BOARD + vm("a"), "cpi", "> 0")
+    fails(workdir, BOARD + "[weights]\ncoffee = 1\n" + vm("a"), "weights.coffee", "unknown")
 
 
 def test_round_trip_through_model_dump(workdir: Path) -> None:

@@ -62,7 +62,7 @@ class Hypervisor:
         self.machine = Machine(
             self.board,
             frequency_hz=config.cpu_hz,
-            cpi=config.cpi,
+            timing=config.timing_profile,
             native_counter=native_counter,
             console=self._uart_output,
         )

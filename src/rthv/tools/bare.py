@@ -9,6 +9,7 @@ from pathlib import Path
 from rthv.board.description import load_board
 from rthv.board.loader import load_image, read_image
 from rthv.board.machine import ConsoleSink, Machine, RunResult, StopRequest
+from rthv.board.timing import TimingProfile
 
 
 @dataclass
@@ -36,9 +37,10 @@ def boot_bare(
     board: str = "vexpress-a15",
     load_address: int | None = None,
     frequency_hz: int = 1_000_000_000,
-    cpi: int = 1,
+    cpi: int | Fraction = 1,
     native_counter: bool | None = None,
     console: ConsoleSink | None = None,
+    timing: TimingProfile | None = None,
 ) -> Machine:
     """A fresh board with ``image_path`` loaded and the CPU at its entry, not yet running."""
     description = load_board(board)
@@ -49,6 +51,7 @@ def boot_bare(
         cpi=cpi,
         native_counter=native_counter,
         console=console,
+        timing=timing,
     )
     load_image(image, machine.memory)
     machine.reset(image.entry)
@@ -63,10 +66,11 @@ def run_bare(
     max_slice: int | None = None,
     load_address: int | None = None,
     frequency_hz: int = 1_000_000_000,
-    cpi: int = 1,
+    cpi: int | Fraction = 1,
     native_counter: bool | None = None,
     echo: ConsoleSink | None = None,
     stop: StopRequest | None = None,
+    timing: TimingProfile | None = None,
 ) -> BareRun:
     """Load ``image_path`` on a fresh board and run it until ``until_ns`` or until it idles."""
     consoles: dict[str, bytearray] = {}
@@ -84,6 +88,7 @@ def run_bare(
         cpi=cpi,
         native_counter=native_counter,
         console=sink,
+        timing=timing,
     )
     if stop is not None:
         stop.attach(machine)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rthv.board.board_files import available_boards
+from rthv.board.timing import DEFAULT_PROFILE, PROFILES
 from rthv.tools.duration import format_ns, parse_duration
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
@@ -51,11 +52,24 @@ def _parser() -> argparse.ArgumentParser:
     bare.add_argument("--load-address", type=_int, default=None, help="load a raw binary here")
     bare.add_argument("--slice", type=int, default=None, help="maximum instructions per run slice")
     bare.add_argument("--cpu-hz", type=int, default=1_000_000_000, help="CPU clock (default 1 GHz)")
-    bare.add_argument("--cpi", type=int, default=1, help="cycles per instruction (default 1)")
+    bare.add_argument(
+        "--timing",
+        default=DEFAULT_PROFILE,
+        help=f"timing profile, one of: {', '.join(PROFILES)} (default {DEFAULT_PROFILE})",
+    )
+    bare.add_argument(
+        "--cpi", default=None, help="scale of every instruction weight, e.g. 1.5 (default 1)"
+    )
     run = commands.add_parser("run", help="boot a system configuration and run its VMs")
     run.add_argument("config", type=Path, help="system configuration (TOML)")
     run.add_argument("--until", default=None, help="stop at this virtual time, e.g. 100ms")
     run.add_argument("--slice", type=int, default=None, help="maximum instructions per slice")
+    run.add_argument(
+        "--timing",
+        default=None,
+        help=f"timing profile, overrides the file's: {', '.join(PROFILES)}",
+    )
+    run.add_argument("--cpi", default=None, help="overrides the file's cpi, e.g. 1.5")
     run.add_argument(
         "--trace", type=Path, default=None, help="write the event trace as Perfetto/Chrome JSON"
     )
@@ -106,6 +120,7 @@ def _run_system(args: argparse.Namespace) -> int:
         args.stop,
         consoles,
         full_trace=args.trace is not None,
+        overrides=_timing_overrides(args),
     )
     if args.trace is not None:
         write_chrome_trace(hv, args.trace)
@@ -123,7 +138,17 @@ def _run_system(args: argparse.Namespace) -> int:
     return EXIT_INTERNAL_ERROR if internal else 0
 
 
+def _timing_overrides(args: argparse.Namespace) -> dict[str, object]:
+    overrides: dict[str, object] = {}
+    if args.timing is not None:
+        overrides["timing"] = args.timing
+    if args.cpi is not None:
+        overrides["cpi"] = args.cpi
+    return overrides
+
+
 def _run_bare(args: argparse.Namespace) -> int:
+    from rthv.board.timing import profile
     from rthv.tools.bare import run_bare
 
     _check_slice(args.slice)
@@ -140,7 +165,7 @@ def _run_bare(args: argparse.Namespace) -> int:
         max_slice=args.slice,
         load_address=args.load_address,
         frequency_hz=args.cpu_hz,
-        cpi=args.cpi,
+        timing=profile(args.timing, args.cpi),
         echo=echo,
         stop=args.stop,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -166,9 +166,14 @@ def boot_system(
     console: Callable[[str, bytes], None] | None = None,
     native_counter: bool | None = None,
     full_trace: bool = False,
+    overrides: Mapping[str, object] | None = None,
 ) -> Hypervisor:
-    """Load, validate and boot the system described by ``path``."""
-    config = load_config(path)
+    """Load, validate and boot the system described by ``path``.
+
+    ``overrides`` replace top-level settings (``timing``, ``cpi``, ``costs``...) after loading:
+    the sweeps and the command line use it; each value is validated as in the file.
+    """
+    config = load_config(path, overrides)
     try:
         hv = Hypervisor(
             config, console=console, native_counter=native_counter, full_trace=full_trace
@@ -189,6 +194,7 @@ def run_system(
     stop: StopRequest | None = None,
     consoles: dict[str, str] | None = None,
     full_trace: bool = False,
+    overrides: Mapping[str, object] | None = None,
 ) -> tuple[Hypervisor, RunResult]:
     """Boot and run a system, emitting prefixed console lines as they come.
 
@@ -196,7 +202,7 @@ def run_system(
     keeps every trace event (for an export).
     """
     prefixer = LinePrefixer(emit)
-    hv = boot_system(path, console=prefixer, full_trace=full_trace)
+    hv = boot_system(path, console=prefixer, full_trace=full_trace, overrides=overrides)
     if stop is not None:
         stop.attach(hv.machine)
     result = hv.run(until_ns, max_slice=max_slice)

@@ -11,20 +11,22 @@ import difflib
 import re
 import sys
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from rthv.board.description import BoardDescription, BoardError
+from rthv.board.timing import TimingError
 from rthv.hv.config.checks import check_system
 from rthv.hv.config.fields import ConfigError
 from rthv.hv.config.model import SystemConfig, board_named
 from rthv.hv.config.placement import place_memory
 
 
-def load_config(path: Path) -> SystemConfig:
-    """Read and validate the configuration file at ``path``."""
+def load_config(path: Path, overrides: Mapping[str, object] | None = None) -> SystemConfig:
+    """Read and validate the configuration file at ``path`` (``overrides``: see parse_config)."""
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -36,11 +38,21 @@ def load_config(path: Path) -> SystemConfig:
         raise ConfigError(
             f"{path}: line {line}: not UTF-8 text (byte {raw[error.start]:#04x}); TOML is UTF-8"
         ) from None
-    return parse_config(text, path.parent, source=str(path))
+    return parse_config(text, path.parent, source=str(path), overrides=overrides)
 
 
-def parse_config(text: str, base_dir: Path, *, source: str = "<config>") -> SystemConfig:
-    """Validate a configuration written in TOML; relative paths are taken from ``base_dir``."""
+def parse_config(
+    text: str,
+    base_dir: Path,
+    *,
+    source: str = "<config>",
+    overrides: Mapping[str, object] | None = None,
+) -> SystemConfig:
+    """Validate a configuration written in TOML; relative paths are taken from ``base_dir``.
+
+    ``overrides`` replace top-level keys of the file (e.g. ``timing``, ``cpi``, ``costs``)
+    before validation, as the command line and parameter sweeps do.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -49,6 +61,7 @@ def parse_config(text: str, base_dir: Path, *, source: str = "<config>") -> Syst
         raise ConfigError(f"{source}: arrays or tables nested too deeply") from None
     except ValueError as error:  # an integer past Python's digit limit for conversions
         raise ConfigError(f"{source}: {_huge_integer(text) or error}") from None
+    data.update(overrides or {})
     try:
         return validate_config(data, base_dir)
     except ConfigError as error:
@@ -74,6 +87,10 @@ def validate_config(data: dict[str, Any], base_dir: Path) -> SystemConfig:
     config = SystemConfig.model_validate(
         _fill_board_defaults(data), context={"base_dir": base_dir.absolute()}
     )
+    try:
+        config.timing_profile  # noqa: B018 - validates the weight overrides
+    except TimingError as error:
+        raise ConfigError(f"weights.{error}") from None
     board = config.board_description
     images = check_system(config, board)
     config.record_checked(images, place_memory(config, board))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,6 +29,7 @@ from pydantic import (
 from rthv.board.description import BoardDescription, BoardError, load_board
 from rthv.board.loader import Image, read_image
 from rthv.board.memory import PAGE_SIZE
+from rthv.board.timing import DEFAULT_PROFILE, TimingError, TimingProfile, cycles, profile
 from rthv.hv.config.fields import (
     IPA_LIMIT,
     Address,
@@ -340,6 +342,26 @@ class SchedulerConfig(_Model):
             raise ValueError(str(error)) from None
 
 
+def _cpi(value: object) -> Fraction:
+    try:
+        number = cycles(value, "cpi")
+    except TimingError as error:
+        raise ValueError(str(error).removeprefix("cpi: ")) from None
+    if number <= 0:
+        raise ValueError(f"must be a number of cycles > 0, got {value!r}")
+    return number
+
+
+def _timing_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a timing profile name, not {value!r}")
+    try:
+        profile(value)
+    except TimingError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
 class SystemConfig(_Model):
     """The whole system: board, timing, costs, scheduler, VMs, shared memory, notify channels."""
 
@@ -347,8 +369,23 @@ class SystemConfig(_Model):
     cpu_hz: Annotated[int, PlainValidator(lambda v: whole_number(v, "a frequency in Hz", 1))] = (
         Field(default=1_000_000_000, description="CPU clock: cycles per second of virtual time.")
     )
-    cpi: Annotated[int, PlainValidator(lambda v: whole_number(v, "cycles per instruction", 1))] = (
-        Field(default=1, description="Cycles charged per guest instruction.")
+    cpi: Annotated[
+        Fraction,
+        PlainValidator(_cpi),
+        PlainSerializer(lambda c: c.numerator if c.denominator == 1 else str(c)),
+    ] = Field(
+        default=Fraction(1),
+        description="Scale of every instruction weight: cycles per instruction in the "
+        '"instruction-count" profile. A number > 0, fractions allowed (1.5, "3/2").',
+    )
+    timing: Annotated[str, PlainValidator(_timing_name)] = Field(
+        default=DEFAULT_PROFILE,
+        description='The timing profile (rthv.board.timing): "instruction-count", "cortex-a7" '
+        'or "cortex-a15".',
+    )
+    weights: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Overrides of the profile's instruction-class weights, by name, in cycles.",
     )
     costs: Costs = Field(
         default_factory=CostTable,
@@ -366,6 +403,11 @@ class SystemConfig(_Model):
     )
     _placements: Placements | None = PrivateAttr(default=None)
     _images: dict[tuple[str, int], Image] = PrivateAttr(default_factory=dict)
+
+    @property
+    def timing_profile(self) -> TimingProfile:
+        """The timing profile with this configuration's ``cpi`` and weight overrides."""
+        return profile(self.timing, self.cpi, self.weights)
 
     @cached_property
     def board_description(self) -> BoardDescription:
