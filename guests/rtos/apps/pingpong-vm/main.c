@@ -34,12 +34,22 @@
  * before the first look at the peer, so no notification is lost; each
  * wait has a timeout only to report a missing peer and give up.
  *
- * Options: -DPPVM_COUNT=n (default 1000).
+ * Each side's figure covers only its own loop: after its last reply, B
+ * waits until A publishes `done` in its control line before B does its
+ * own after-loop work (the expected CRC, printing), so under a policy that
+ * does not preempt B (round robin) A's figure does not include that work.
+ *
+ * Options: -DPPVM_COUNT=n (default 1000); -DPP_TICK_WAIT (A only): wait
+ * for the next 1 ms tick before each message, the tick-bound variant
+ * (pingpong_tick.h, as pingpong-ring-tick).
  */
 #include <tk/tkernel.h>
 #include <rthv_ipc.h>
 #include <pingpong_msg.h>
 #include "layout.h"
+#ifdef PP_TICK_WAIT
+#include <pingpong_tick.h>
+#endif
 
 #if defined(PPVM_ROLE_A) == defined(PPVM_ROLE_B)
 #error "build pingpong-vm with -DPPVM_ROLE_A or -DPPVM_ROLE_B"
@@ -79,7 +89,8 @@ typedef struct {
 	volatile UW magic;              /* PPVM_CTL_MAGIC: nonce and seen valid */
 	volatile UW nonce;              /* the owner's incarnation, never 0 */
 	volatile UW seen;               /* the peer nonce the owner acknowledged */
-	UW _pad[13];
+	volatile UW done;               /* A: its loop has ended (B waits for it) */
+	UW _pad[12];
 } PPVM_CTL;
 
 #define SHM(off)        ((UW)PPVM_SHM_IPA + (off))
@@ -228,6 +239,9 @@ static UW run(UW *crc)
 
 	for (i = 0; i < PPVM_COUNT; i++) {
 #ifdef PPVM_ROLE_A
+#ifdef PP_TICK_WAIT
+		pp_tick_wait();
+#endif
 		if (send(i, 0) != E_OK || (n = receive(&got)) < 0)
 			break;
 		check(&got, n, i, 1, crc);
@@ -240,6 +254,22 @@ static UW run(UW *crc)
 #endif
 	}
 	return i;
+}
+
+/* A: publish the end of its loop; B: wait for it before any after-loop work */
+static void finish(void)
+{
+#ifdef PPVM_ROLE_A
+	me->done = 1;
+	barrier();
+	notify_peer();
+#else
+	UW waits = 0;
+
+	while (peer->done == 0 && waits < MSG_WAITS)
+		if (wait_notify() != E_OK)
+			waits++;
+#endif
 }
 
 INT usermain(void)
@@ -274,6 +304,13 @@ INT usermain(void)
 		return 1;
 	}
 	EnableInt(RX_VIRQ, INT_LEVEL);
+#ifdef PP_TICK_WAIT
+	if (pp_tick_start() != E_OK) {
+		tm_printf(ME ": tick setup failed\n");
+		tm_printf("pingpong-vm: FAIL (1 errors)\n");
+		return 1;
+	}
+#endif
 
 	/* format the ring this VM sends on, then publish this incarnation */
 	rthv_ring_init(tx, PPVM_RING_SIZE, PPVM_SLOT_SIZE);
@@ -281,6 +318,7 @@ INT usermain(void)
 	barrier();
 	me->nonce = NONCE_SALT | (rt_counter() & 0xffffU);     /* never 0 */
 	me->seen = 0;
+	me->done = 0;
 	barrier();
 	me->magic = PPVM_CTL_MAGIC;
 	barrier();
@@ -294,6 +332,7 @@ INT usermain(void)
 		t0 = rt_counter();
 		done = run(&crc);
 		t1 = rt_counter();
+		finish();
 	}
 
 	for (i = 0; i < done; i++)
