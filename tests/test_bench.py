@@ -18,7 +18,7 @@ from rthv.tools.bench import (
     time_unicorn_ceiling,
     write_json,
 )
-from rthv.tools.paper import PaperResult
+from rthv.tools.paper import PaperResult, PingPong, SweepPoint
 from support import guest_image
 
 RESULT = SpeedResult(
@@ -63,11 +63,16 @@ def test_write_json_round_trips_a_speed_result(tmp_path: Path) -> None:
 
 
 def test_write_json_keeps_nested_tables(tmp_path: Path) -> None:
-    """A result with dict fields (the paper's) round-trips too."""
-    paper = PaperResult(1, 2, 3, 4, {"edf": 5, "round-robin": 6}, 7, {"core": 7})
+    """A result with nested fields (the paper's) round-trips too."""
+    paper = PaperResult(
+        1, 2, 3, [PingPong("edf", 5, 6, "no wait")], [SweepPoint(3000, "1.5", 5, 9)], 7, {"core": 7}
+    )
     path = tmp_path / "paper.json"
     write_json(paper, path)
-    assert PaperResult(**json.loads(path.read_text())) == paper
+    data = json.loads(path.read_text())
+    data["pingpong"] = [PingPong(**row) for row in data["pingpong"]]
+    data["sweep"] = [SweepPoint(**point) for point in data["sweep"]]
+    assert PaperResult(**data) == paper
 
 
 def test_time_rthv_counts_the_guests_instructions() -> None:

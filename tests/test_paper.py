@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
-from rthv.tools.paper import HV_PARTS, PaperResult, paper_markdown, sloc
+from rthv.tools.paper import (
+    HV_PARTS,
+    SWEEP_CPI,
+    SWEEP_WORLD_SWITCH,
+    PaperResult,
+    PingPong,
+    SweepPoint,
+    paper_markdown,
+    plot_sweep,
+    sloc,
+)
 
-HV_DIR = Path(__file__).resolve().parents[1] / "src" / "rthv" / "hv"
+REPO = Path(__file__).resolve().parents[1]
+HV_DIR = REPO / "src" / "rthv" / "hv"
 
 # 3 physical source lines for SLOCCount: the import, the def and the return. The docstring,
 # the comments and the blank lines are not code.
@@ -25,30 +37,58 @@ def join(x):
 '''
 
 
-def test_paper_markdown_renders_both_tables() -> None:
-    """Boot row, one ping-pong row per policy with its ratio to bare metal, SLOC per part."""
-    result = PaperResult(
+def _result() -> PaperResult:
+    return PaperResult(
         boot_bare_us=120,
         boot_vm_us=150,
-        hypervisor_boot_cycles=8_799,
-        pingpong_bare_us=400,
-        pingpong_vm_us={"round-robin": 1_000, "edf": 500},
+        hypervisor_boot_cycles=3_000,
+        pingpong=[
+            PingPong("back to back (edf)", 4_000, 12_000, "no wait"),
+            PingPong("tick (round-robin)", 1_000_000, 1_001_000, "one per tick"),
+        ],
+        sweep=[
+            SweepPoint(ws, cpi, 4_000, 4_000 + ws * (i + 1))
+            for ws in SWEEP_WORLD_SWITCH
+            for i, cpi in enumerate(SWEEP_CPI)
+        ],
         sloc_hv=1_234,
         sloc_by_part={"core": 900, "Stage-2 tables": 334},
     )
-    assert paper_markdown(result).splitlines() == [
-        "| benchmark | bare metal | on rthv | ratio |",
-        "|---|---:|---:|---:|",
-        "| boot: reset -> `usermain` | 120 us | 150 us (hypervisor boot: 8799 cycles) | |",
-        "| 1,000 messages each way (round-robin) | 400 us | 1000 us | 2.50x |",
-        "| 1,000 messages each way (edf) | 400 us | 500 us | 1.25x |",
-        "",
-        "| `src/rthv/hv` part | SLOC |",
-        "|---|---:|",
-        "| core | 900 |",
-        "| Stage-2 tables | 334 |",
-        "| **total `src/rthv/hv`** | **1234** |",
-    ]
+
+
+def test_paper_markdown_renders_every_variant_the_overhead_and_the_sweep() -> None:
+    """Boot row; the paper's row then each variant with overhead per round trip, ratio and how
+    it differs; the sweep grid; SLOC per part."""
+    lines = paper_markdown(_result()).splitlines()
+    assert lines[2] == (
+        "| boot: reset -> `usermain` | 120 us | 150 us (hypervisor boot: 3000 cycles) | |"
+    )
+    assert "| the paper (Table 2) | 1,009,000 us | 1,432,000 us | 423 us | 1.42x |" in lines[6]
+    assert lines[7] == "| back to back (edf) | 4,000 us | 12,000 us | 8.0 us | 3.00x | no wait |"
+    assert lines[8] == (
+        "| tick (round-robin) | 1,000,000 us | 1,001,000 us | 1.0 us | 1.00x | one per tick |"
+    )
+    assert lines[10].startswith("Every rthv row: our RTOS")
+    assert lines[12] == "| ratio (fixed-priority, back to back) | CPI 1 | CPI 1.5 | CPI 2 |"
+    # world_switch 3,000: 4,000 + 3,000 x (1, 2, 3) over 4,000
+    assert lines[15] == "| world_switch = 3,000 cycles | 1.75x | 2.50x | 3.25x |"
+    assert lines[-1] == "| **total `src/rthv/hv`** | **1234** |"
+
+
+def test_the_sweep_is_plotted(tmp_path: Path) -> None:
+    """plot_sweep writes a PNG image."""
+    path = tmp_path / "sweep.png"
+    plot_sweep(_result().sweep, path)
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_benchmarks_md_shows_the_recorded_paper_figures() -> None:
+    """docs/BENCHMARKS.md carries the tables of docs/bench/paper.json, as rthv renders them."""
+    data = json.loads((REPO / "docs" / "bench" / "paper.json").read_text())
+    data["pingpong"] = [PingPong(**row) for row in data["pingpong"]]
+    data["sweep"] = [SweepPoint(**point) for point in data["sweep"]]
+    tables = paper_markdown(PaperResult(**data))
+    assert tables in (REPO / "docs" / "BENCHMARKS.md").read_text()
 
 
 def test_sloc_counts_python_code_lines_as_sloccount_does(tmp_path: Path) -> None:

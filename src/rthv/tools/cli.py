@@ -89,13 +89,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def _bench(args: argparse.Namespace) -> int:
     from rthv.tools.bench import run_speed, speed_markdown, write_json
-    from rthv.tools.paper import paper_markdown, run_paper
+    from rthv.tools.paper import paper_markdown, plot_sweep, run_paper
 
     if not (args.speed or args.paper):
         raise CliError("choose a benchmark: --speed and/or --paper")
     if args.paper:
         paper = run_paper(Path.cwd())
         write_json(paper, args.json.with_name("paper.json"))
+        plot_sweep(paper.sweep, args.json.with_name("paper-sweep.png"))
         print(paper_markdown(paper))
     if args.speed:
         result = run_speed(args.image, args.repetitions)
