@@ -4,6 +4,7 @@
 #   make test   the same set-up, then the whole test suite (pytest, mypy --strict, ruff, layers)
 #   make bench  the speed and paper benchmarks (JSON + docs/BENCHMARKS.md)
 #   make fuzz   property-based fuzzing at scale (counts in docs/bench/fuzz.json; hours)
+#   make soak   10 virtual seconds of examples/soak.toml, memory and queue sampled
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +15,7 @@ DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount devic
                    python3-venv python3-dev gcc make apt cpio
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup debian guests bench fuzz lint clean
+.PHONY: run test setup debian guests bench fuzz soak lint clean
 
 run: setup
 	$(BIN)/rthv run examples/two-rtos.toml --until 600ms
@@ -30,6 +31,11 @@ lint: setup
 
 bench: setup
 	$(BIN)/rthv bench --paper --speed
+
+# 10 s of virtual time of examples/soak.toml (two RTOS VMs and a chatty one): memory and
+# event-queue length sampled every virtual second (docs/bench/soak.json).
+soak: setup
+	$(BIN)/python -m rthv.tools.soak examples/soak.toml --seconds 10 --json docs/bench/soak.json
 
 # Property-based fuzzing at scale: 100 boots x 1,000 random hypercalls, the same for GICD
 # accesses, then 100,000 invalid and 100,000 valid configurations. Counts of the cases tried

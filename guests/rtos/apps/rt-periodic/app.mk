@@ -4,8 +4,18 @@
 #   rt-periodic-vm-b  console uart1, SP804 timer23 only (tick IRQ 35)
 # Both VM variants fix the calibration at 500,000 loops/ms (the rthv board at 1 GHz): measured
 # in a VM, it would depend on what the other VM did meanwhile.
+# rt-soak-vm-a/-b: the light task set (U = 0.10), a progress line every second, and a run that
+# does not end (100,000 hyperperiods), for the soak system examples/soak.toml.
 ifeq ($(BOARD),vexpress-a15)
-PROGRAMS_rt-periodic := rt-periodic rt-periodic-vm-a rt-periodic-vm-b
+PROGRAMS_rt-periodic := rt-periodic rt-periodic-vm-a rt-periodic-vm-b rt-soak-vm-a rt-soak-vm-b
+SRCDIR_rt-soak-vm-a := apps/rt-periodic
+SRCDIR_rt-soak-vm-b := apps/rt-periodic
+CFLAGS_rt-soak-vm-a := -DBSP_CONSOLE_UART=0 -DBSP_SINGLE_SP804=0 -DRT_LOOPS_PER_MS=500000 \
+                       -DRT_TASKSET_LIGHT -DRT_REPORT_MS=1000 -DRT_HYPERPERIODS=100000 \
+                       -DRT_PROG='"rt-soak"'
+CFLAGS_rt-soak-vm-b := -DBSP_CONSOLE_UART=1 -DBSP_SINGLE_SP804=1 -DRT_LOOPS_PER_MS=500000 \
+                       -DRT_TASKSET_LIGHT -DRT_REPORT_MS=1000 -DRT_HYPERPERIODS=100000 \
+                       -DRT_PROG='"rt-soak"'
 SRCDIR_rt-periodic-vm-a := apps/rt-periodic
 SRCDIR_rt-periodic-vm-b := apps/rt-periodic
 CFLAGS_rt-periodic-vm-a := -DBSP_CONSOLE_UART=0 -DBSP_SINGLE_SP804=0 -DRT_LOOPS_PER_MS=500000
