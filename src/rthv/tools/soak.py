@@ -111,8 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(soak_markdown(result))
     print(f"\ngrowth after the first second: {result.growth()}")
     if args.json is not None:
-        data = {"config": result.config, "samples": [asdict(s) for s in result.samples]}
-        data["growth_after_first_second"] = result.growth()
+        data: dict[str, object] = {
+            "config": result.config,
+            "samples": [asdict(s) for s in result.samples],
+            "growth_after_first_second": result.growth(),
+        }
         args.json.write_text(json.dumps(data, indent=2) + "\n")
     return 0
 
