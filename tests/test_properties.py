@@ -205,7 +205,7 @@ def _set(config: dict[str, Any], path: tuple[str | int, ...], value: Any) -> Non
 
 
 _DELETE = object()
-BAD_VALUES = st.sampled_from([-1, 0, "zero", 0x1801, 1.5, True, [], {}])
+BAD_VALUES = st.sampled_from([-1, 0, "zero", True, [], {}])
 
 
 @st.composite
