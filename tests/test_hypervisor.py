@@ -62,6 +62,7 @@ def test_a_vm_ticks_on_its_virtual_timer_in_virtual_time(tmp_path: Path) -> None
     assert text == runs[1].console_text("v")
     vm = runs[0].hypervisor.vms["v"]
     assert vm.counters.injections >= 5 and vm.counters.wfi >= 5
+    assert runs[0].hypervisor.machine.idle_cycles > 4_900_000  # asleep between the 1 ms ticks
     assert runs[0].console_text("b") == HELLO
 
 
