@@ -37,13 +37,13 @@ bench: setup
 soak: setup
 	$(BIN)/python -m rthv.tools.soak examples/soak.toml --seconds 10 --json docs/bench/soak.json
 
-# Property-based fuzzing at scale: 100 boots x 1,000 random hypercalls, the same for GICD
+# Property-based fuzzing at scale: 1,000 boots x 100 random hypercalls, the same for GICD
 # accesses, then 100,000 invalid and 100,000 valid configurations. Counts of the cases tried
 # go to docs/bench/fuzz.json as they run (long: run it when you can let it go).
 FUZZ_RECORD := docs/bench/fuzz.json
 fuzz: setup
 	rm -f $(FUZZ_RECORD)
-	RTHV_FUZZ_EXAMPLES=100 RTHV_FUZZ_MIN_PER_RUN=1000 RTHV_FUZZ_PER_RUN=1000 \
+	RTHV_FUZZ_EXAMPLES=1000 RTHV_FUZZ_MIN_PER_RUN=100 RTHV_FUZZ_PER_RUN=100 \
 	  RTHV_FUZZ_RECORD=$(FUZZ_RECORD) $(BIN)/python -m pytest -q tests/test_properties.py -k "hypercalls or gicd"
 	RTHV_FUZZ_EXAMPLES=100000 RTHV_FUZZ_RECORD=$(FUZZ_RECORD) \
 	  $(BIN)/python -m pytest -q tests/test_properties.py -k "invalid_configurations"

@@ -30,7 +30,12 @@ SLOW = settings(
     deadline=None,
     derandomize=not FUZZING,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.large_base_example,
+        HealthCheck.data_too_large,
+    ],
 )
 NOTIFY_CHANNEL = 0  # the probe VM's one channel: to the hello VM
 
