@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 FUZZING = "RTHV_FUZZ_EXAMPLES" in os.environ  # else the CI-sized, derandomised count
-EXAMPLES = int(os.environ.get("RTHV_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("RTHV_FUZZ_EXAMPLES", "25"))
 PER_RUN = int(os.environ.get("RTHV_FUZZ_PER_RUN", "40"))  # most guest cases per boot
 MIN_PER_RUN = int(os.environ.get("RTHV_FUZZ_MIN_PER_RUN", "1"))
 _RECORD = os.environ.get("RTHV_FUZZ_RECORD")
