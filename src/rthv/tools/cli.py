@@ -107,36 +107,59 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _run_system(args: argparse.Namespace) -> int:
-    from rthv.tools.system import run_report, run_system, summarise
+    from rthv.tools.system import (
+        RunFailed,
+        failed_run_report,
+        policy_failure_lines,
+        run_report,
+        run_system,
+        summarise,
+    )
     from rthv.tools.trace_export import write_chrome_trace
 
-    _check_slice(args.slice)
-    until = parse_duration(args.until) if args.until is not None else None
     consoles: dict[str, str] = {}
-    hv, result = run_system(
-        args.config,
-        until,
-        print,
-        args.slice,
-        args.stop,
-        consoles,
-        full_trace=args.trace is not None,
-        overrides=_timing_overrides(args),
-    )
+    try:
+        _check_slice(args.slice)
+        until = parse_duration(args.until) if args.until is not None else None
+        hv, result = run_system(
+            args.config,
+            until,
+            print,
+            args.slice,
+            args.stop,
+            consoles,
+            full_trace=args.trace is not None,
+            overrides=_timing_overrides(args),
+        )
+    except RunFailed as failed:  # the report still says what is known, and the error
+        if args.json is not None:
+            _write_json(args.json, failed_run_report(failed.hv, failed.error, consoles))
+        raise failed.error from None
+    except Exception as error:
+        if args.json is not None:
+            _write_json(args.json, failed_run_report(None, error, consoles))
+        raise
     if args.trace is not None:
         write_chrome_trace(hv, args.trace)
     if args.json is not None:
-        args.json.write_text(json.dumps(run_report(hv, result, consoles), indent=2) + "\n")
+        _write_json(args.json, run_report(hv, result, consoles))
     print(
         f"[rthv] {hv.board.name}: {format_ns(hv.machine.clock.to_ns(result.cycles))} virtual "
         f"time, {result.instructions} instructions, stopped: {result.cause.value}"
     )
     for summary in summarise(hv):
         print(f"[rthv] {summary.line()}")
+    for line in policy_failure_lines(hv):  # a fallback took over: never in silence
+        print(f"[rthv] scheduler: {line}")
+        print(f"rthv: warning: {line}", file=sys.stderr)
     internal = [fault for fault in hv.faults if fault.internal]
     for fault in internal:
         print(f"rthv: {fault.describe()}", file=sys.stderr)
     return EXIT_INTERNAL_ERROR if internal else 0
+
+
+def _write_json(path: Path, report: dict[str, object]) -> None:
+    path.write_text(json.dumps(report, indent=2) + "\n")
 
 
 def _timing_overrides(args: argparse.Namespace) -> dict[str, object]:

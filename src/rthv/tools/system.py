@@ -13,6 +13,7 @@ from rthv.hv.config import load_config
 from rthv.hv.hypervisor import Hypervisor
 from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.vm import Vm
+from rthv.tools.duration import format_ns
 
 
 class LinePrefixer:
@@ -145,14 +146,42 @@ def _latency_us(hv: Hypervisor, vm: Vm) -> tuple[float, float, float] | None:
 
 def run_report(hv: Hypervisor, result: RunResult, consoles: dict[str, str]) -> dict[str, object]:
     """Everything a CI job may want to check after a run, as plain JSON-ready data."""
+    return _report(hv, result.cause.value, result.cycles, result.instructions, consoles)
+
+
+def failed_run_report(
+    hv: Hypervisor | None, error: BaseException, consoles: dict[str, str]
+) -> dict[str, object]:
+    """What is known of a run that ended in an error (``hv`` None: it never booted)."""
+    if hv is None:
+        return {"stopped": "error", "error": str(error), "consoles": consoles}
+    machine = hv.machine
+    report = _report(hv, "error", machine.clock.now(), machine.instructions, consoles)
+    return {"error": str(error), **report}
+
+
+def policy_failure_lines(hv: Hypervisor) -> list[str]:
+    """One line per scheduling-policy failure of the run, saying who took over."""
+    lines = []
+    for failure in hv.scheduler.stats().failures:
+        when = format_ns(hv.machine.clock.to_ns(failure.at))
+        after = f"; the fallback {failure.replaced_by} took over" if failure.replaced_by else ""
+        lines.append(f"{failure.message} (at {when}){after}")
+    return lines
+
+
+def _report(
+    hv: Hypervisor, stopped: str, cycles: int, instructions: int, consoles: dict[str, str]
+) -> dict[str, object]:
     stats = hv.scheduler.stats()
     return {
         "board": hv.board.name,
-        "stopped": result.cause.value,
-        "virtual_time_ns": float(hv.machine.clock.to_ns(result.cycles)),
-        "cycles": result.cycles,
-        "instructions": result.instructions,
+        "stopped": stopped,
+        "virtual_time_ns": float(hv.machine.clock.to_ns(cycles)),
+        "cycles": cycles,
+        "instructions": instructions,
         "policy": hv.scheduler.policy.name,
+        "policy_failures": [asdict(failure) for failure in stats.failures],
         "world_switches": stats.switches,
         "trace_events": dict(sorted(hv.trace.counts.items())),
         "vms": [asdict(summary) for summary in summarise(hv)],
@@ -205,8 +234,21 @@ def run_system(
     hv = boot_system(path, console=prefixer, full_trace=full_trace, overrides=overrides)
     if stop is not None:
         stop.attach(hv.machine)
-    result = hv.run(until_ns, max_slice=max_slice)
-    prefixer.flush()
-    if consoles is not None:
-        consoles.update(prefixer.text)
+    try:
+        result = hv.run(until_ns, max_slice=max_slice)
+    except Exception as error:
+        raise RunFailed(hv, error) from error
+    finally:
+        prefixer.flush()
+        if consoles is not None:
+            consoles.update(prefixer.text)
     return hv, result
+
+
+class RunFailed(Exception):
+    """A booted system's run ended in ``error``; ``hv`` holds what is known."""
+
+    def __init__(self, hv: Hypervisor, error: Exception) -> None:
+        super().__init__(str(error))
+        self.hv = hv
+        self.error = error
