@@ -41,7 +41,7 @@ RESULT = SpeedResult(
 def test_speed_markdown_renders_one_row_per_simulator_and_the_ratios() -> None:
     """Thousands separators, seconds, MIPS; the stored ratios and the derived Unicorn/QEMU one."""
     assert speed_markdown(RESULT).splitlines() == [
-        "| simulator | instructions | wall time (median) | MIPS |",
+        "| simulator | instructions | CPU time (median) | MIPS |",
         "|---|---:|---:|---:|",
         "| rthv board | 12,345,678 | 1.5 s | 8.2 |",
         "| qemu-system-arm (TCG) | 12,345,678 | 0.25 s | 30.0 |",
