@@ -19,6 +19,21 @@ _uc_reg_read = _uclib.uc_reg_read
 _uc_reg_write = _uclib.uc_reg_write
 
 
+class _CpRegister(ctypes.Structure):
+    """Unicorn's ``uc_arm_cp_reg``: a coprocessor register's encoding and its value."""
+
+    _fields_ = (
+        ("cp", ctypes.c_uint32),
+        ("is64", ctypes.c_uint32),
+        ("sec", ctypes.c_uint32),
+        ("crn", ctypes.c_uint32),
+        ("crm", ctypes.c_uint32),
+        ("opc1", ctypes.c_uint32),
+        ("opc2", ctypes.c_uint32),
+        ("val", ctypes.c_uint64),
+    )
+
+
 class Reg(enum.IntEnum):
     """Core registers, as seen in the current mode (banked SP/LR/SPSR follow CPSR.M)."""
 
@@ -121,6 +136,7 @@ class Registers:
         self._handle = uc._uch
         self._value = ctypes.c_uint32()
         self._value_ref = ctypes.byref(self._value)
+        self._cp_registers: dict[SysReg, tuple[_CpRegister, Any]] = {}
 
     def __getitem__(self, reg: Reg) -> int:
         status = _uc_reg_read(self._handle, reg, self._value_ref)
@@ -144,13 +160,29 @@ class Registers:
         """Set PC and the instruction set state together (an interworking branch)."""
         self._write(Reg.PC, (address & ~1) | (1 if thumb else 0))
 
+    def _cp_register(self, reg: SysReg) -> tuple[_CpRegister, Any]:
+        """The (cached) C structure naming ``reg``, and a reference to it for the C API."""
+        entry = self._cp_registers.get(reg)
+        if entry is None:
+            structure = _CpRegister(*reg.key())
+            entry = self._cp_registers[reg] = (structure, ctypes.byref(structure))
+        return entry
+
     def sys(self, reg: SysReg) -> int:
         """Value of a CP15 system register."""
-        return int(self._uc.reg_read(uca.UC_ARM_REG_CP_REG, reg.key()))
+        structure, reference = self._cp_register(reg)
+        status = _uc_reg_read(self._handle, uca.UC_ARM_REG_CP_REG, reference)
+        if status:
+            raise unicorn.UcError(status, reg.name)
+        return int(structure.val)
 
     def set_sys(self, reg: SysReg, value: int) -> None:
         """Write a CP15 system register."""
-        self._uc.reg_write(uca.UC_ARM_REG_CP_REG, (*reg.key(), value & 0xFFFFFFFF))
+        structure, reference = self._cp_register(reg)
+        structure.val = value & 0xFFFFFFFF
+        status = _uc_reg_write(self._handle, uca.UC_ARM_REG_CP_REG, reference)
+        if status:
+            raise unicorn.UcError(status, reg.name)
 
     def sys64(self, reg: SysReg64) -> int:
         """Value of a 64-bit CP15 register."""
