@@ -22,14 +22,26 @@ _RECORD = os.environ.get("RTHV_FUZZ_RECORD")
 _counts: dict[str, int] = {}
 
 
+def _recorded() -> dict[str, int]:
+    """What earlier runs of this record counted (read once, when this process starts)."""
+    path = Path(_RECORD) if _RECORD else None
+    if path is None or not path.exists():
+        return {}
+    data: dict[str, int] = json.loads(path.read_text())
+    return data
+
+
+_earlier = _recorded()
+
+
 def count_cases(kind: str, count: int) -> None:
     """Note ``count`` more cases of ``kind`` tried (and write the record, if one is kept)."""
     _counts[kind] = _counts.get(kind, 0) + count
     if _RECORD:
-        path = Path(_RECORD)
-        totals = json.loads(path.read_text()) if path.exists() else {}
-        totals[kind] = totals.get(kind, 0) + count
-        path.write_text(json.dumps(totals, indent=2, sort_keys=True) + "\n")
+        totals = dict(_earlier)
+        for name, tried in _counts.items():
+            totals[name] = totals.get(name, 0) + tried
+        Path(_RECORD).write_text(json.dumps(totals, indent=2, sort_keys=True) + "\n")
 
 
 def to_toml(data: dict[str, Any]) -> str:
