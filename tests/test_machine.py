@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from rthv.board.description import load_board
-from rthv.board.machine import Machine, StopCause
+from rthv.board.machine import INTERRUPTS_KEPT, Machine, StopCause
 from rthv.board.registers import Reg
 from support import InstructionTrace, assemble, boot, guest_image
 
@@ -191,3 +191,9 @@ def test_a_run_stops_exactly_at_its_limit_and_leaves_what_is_due_there_to_the_ne
     assert (first.cause, first.cycles, fired) == (StopCause.UNTIL, 500, [])
     machine.run(600)
     assert fired == [500]
+
+
+def test_interrupt_records_are_bounded() -> None:
+    """A machine keeps the latest INTERRUPTS_KEPT interrupt records, not every one forever."""
+    machine = _machine_with(assemble(ENABLE_PENDING_IRQ))
+    assert machine.interrupts.maxlen == INTERRUPTS_KEPT

@@ -24,6 +24,7 @@ from rthv.board.pl011 import (
     UART_MIS,
     UART_RIS,
     UART_RSR,
+    OUTPUT_KEPT,
     Pl011Uart,
 )
 
@@ -71,6 +72,18 @@ def test_transmit_goes_to_sink_byte_by_byte_even_when_disabled(console: Console)
     assert console.uart.output == bytearray(b"Hi\n!")
     assert console.rd(UART_FR) & FR_TXFE
     assert console.rd(UART_FR) & ~(FR_TXFE | FR_RXFE) == 0  # never TXFF nor BUSY
+
+
+def test_a_chatty_uart_keeps_only_its_latest_output() -> None:
+    """A UART that never stops sending keeps a bounded tail in ``output``; the sink gets all."""
+    sent = bytearray()
+    uart = Pl011Uart("uart0", sink=sent.extend)
+    total = 3 * OUTPUT_KEPT + 5
+    for index in range(total):
+        uart.write(UART_DR, 4, index & 0xFF)
+    assert len(sent) == total
+    assert OUTPUT_KEPT <= len(uart.output) < 2 * OUTPUT_KEPT
+    assert uart.output == sent[-len(uart.output) :]
 
 
 def test_sink_is_optional() -> None:

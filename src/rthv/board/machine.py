@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -38,6 +39,9 @@ RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async abort
 # make progress again (e.g. a prefetch abort at a vector with no code behind it).
 LOCKUP_ENTRIES = 8
 ConsoleSink = Callable[[str, bytes], None]
+
+
+INTERRUPTS_KEPT = 10_000  # interrupt records kept (observers see every one)
 
 
 class StopCause(enum.Enum):
@@ -110,7 +114,9 @@ class Machine:
     events: EventQueue = field(init=False)
     memory: PhysicalMemory = field(init=False)
     devices: dict[str, MmioDevice] = field(init=False, default_factory=dict)
-    interrupts: list[InterruptRecord] = field(init=False, default_factory=list)
+    interrupts: deque[InterruptRecord] = field(  # the latest INTERRUPTS_KEPT, oldest first
+        init=False, default_factory=lambda: deque(maxlen=INTERRUPTS_KEPT)
+    )
     interrupt_observers: list[Callable[[InterruptRecord], None]] = field(
         init=False, default_factory=list
     )

@@ -83,13 +83,16 @@ CR_RESET: Final = 0x0300  # TXE | RXE
 IFLS_RESET: Final = 0x12  # both FIFO trigger levels at half full
 
 
+OUTPUT_KEPT = 64 * 1024  # transmitted bytes a UART keeps for inspection; sinks get them all
+
+
 class Pl011Uart:
     """ARM PL011 UART with an instant transmitter and a lossless receive path."""
 
     def __init__(self, name: str, sink: Callable[[bytes], None] | None = None) -> None:
         self.name = name
         self.sink = sink
-        self.output = bytearray()
+        self.output = bytearray()  # the latest OUTPUT_KEPT bytes or more sent (never unbounded)
         self.irq = Signal(f"{name}.irq")
         self._rx: deque[int] = deque()
         self._ris = 0
@@ -199,6 +202,8 @@ class Pl011Uart:
 
     def _transmit(self, byte: int) -> None:
         self.output.append(byte)
+        if len(self.output) >= 2 * OUTPUT_KEPT:  # amortised: trim by half at a time
+            del self.output[:-OUTPUT_KEPT]
         if self.sink is not None:
             self.sink(bytes((byte,)))
         self._ris |= INT_TX
