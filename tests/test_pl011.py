@@ -12,6 +12,7 @@ from rthv.board.pl011 import (
     INT_RX,
     INT_TX,
     LCR_H_FEN,
+    OUTPUT_KEPT,
     UART_CR,
     UART_DR,
     UART_FBRD,
@@ -24,7 +25,6 @@ from rthv.board.pl011 import (
     UART_MIS,
     UART_RIS,
     UART_RSR,
-    OUTPUT_KEPT,
     Pl011Uart,
 )
 
