@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 STAMPS := .stamps
 # Every program that src/ or tests/ start comes from one of these (tests/test_host_deps.py).
 DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount device-tree-compiler \
-                   python3-venv python3-dev gcc make apt cpio
+                   python3-venv python3-dev gcc make apt cpio gdb-multiarch
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup debian guests bench fuzz soak lint clean

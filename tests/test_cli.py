@@ -12,7 +12,7 @@ import pytest
 
 from hv_support import vm_toml, write_system
 from rthv.tools.cli import main
-from support import guest_image
+from support import REPO, guest_image
 
 
 def _cli(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -284,3 +284,32 @@ def test_help_loads_neither_the_engine_nor_the_models() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "run-bare" in done.stdout
     assert done.stdout.strip().endswith("[]")
+
+
+def test_version_prints_the_package_version() -> None:
+    """``rthv --version``: one line with the version the package declares."""
+    from rthv import __version__
+
+    result = _cli(["--version"])
+    assert (result.returncode, result.stdout) == (0, f"rthv {__version__}\n")
+
+
+def test_run_help_shows_units_defaults_policies_and_exit_statuses() -> None:
+    """What a user needs before the first run is in ``rthv run --help``."""
+    from rthv.hv.scheduling.registry import BUILTIN_POLICIES
+    from rthv.tools.cli import EXIT_STATUSES
+
+    text = " ".join(_cli(["run", "--help"]).stdout.split())  # undo the wrapping
+    assert "e.g. 600ms, 2.5s, 100us" in text
+    assert "(default: run until nothing more can happen)" in text
+    assert all(policy in text for policy in BUILTIN_POLICIES)
+    for status, meaning in EXIT_STATUSES.items():
+        assert f"{status} {meaning}" in text
+
+
+def test_until_zero_stops_at_zero() -> None:
+    """``--until 0ms`` ends before anything ran, at exactly 0 ns."""
+    result = _cli(["run", str(REPO / "examples" / "two-rtos.toml"), "--until", "0ms"])
+    assert "[rthv] vexpress-a15: 0 ns virtual time, 0 instructions, stopped: until" in (
+        result.stdout
+    )

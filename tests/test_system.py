@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 from hv_support import run, vm_toml, write_system
-from rthv.board.machine import StopCause, StopRequest
-from rthv.tools.system import LinePrefixer, VmSummary, run_report, run_system, summarise
+from rthv.board.machine import RunResult, StopCause, StopRequest
+from rthv.tools.system import (
+    LinePrefixer,
+    StepRun,
+    VmSummary,
+    run_report,
+    run_system,
+    summarise,
+)
 
+TWO_RTOS = Path(__file__).resolve().parents[1] / "examples" / "two-rtos.toml"
 TWO_HELLO = Path(__file__).parent / "fixtures" / "systems" / "two-hello.toml"
 HELLO = "Hello from rthv guest\nhello done\n"
 
 
+class _Lines(list[str]):
+    """Collects emitted lines as ``[source] line``."""
+
+    def __call__(self, source: str, line: str) -> None:
+        self.append(f"[{source}] {line}")
+
+
 def _prefixer() -> tuple[LinePrefixer, list[str]]:
-    lines: list[str] = []
-    return LinePrefixer(lines.append), lines
+    lines = _Lines()
+    return LinePrefixer(lines), lines
 
 
 # -- LinePrefixer -------------------------------------------------------------------------------
@@ -85,8 +102,8 @@ def test_a_long_line_costs_linear_work() -> None:
 
     (Rebuilding the growing text per byte took 1.3 s for 80 KB and 19.5 s for 320 KB.)
     """
-    lines: list[str] = []
-    prefixer = LinePrefixer(lines.append)
+    lines = _Lines()
+    prefixer = LinePrefixer(lines)
     for _ in range(200_000):
         prefixer("vm", b"x")
     assert lines == []
@@ -175,9 +192,9 @@ def test_summary_line_shows_deadline_misses_and_the_fault() -> None:
 
 def test_run_system_emits_prefixed_lines_and_fills_consoles() -> None:
     """The two-hello fixture: four prefixed lines, each VM's whole text, an idle end."""
-    lines: list[str] = []
+    lines = _Lines()
     consoles: dict[str, str] = {}
-    hv, result = run_system(TWO_HELLO, None, lines.append, consoles=consoles)
+    hv, result = run_system(TWO_HELLO, None, lines, consoles=consoles)
     assert lines == [
         "[a] Hello from rthv guest",
         "[a] hello done",
@@ -192,10 +209,10 @@ def test_run_system_emits_prefixed_lines_and_fills_consoles() -> None:
 def test_a_stop_request_during_the_run_interrupts_it() -> None:
     """Requesting a stop when the first line appears ends the run early, INTERRUPTED."""
     stop = StopRequest()
-    lines: list[str] = []
+    lines = _Lines()
 
-    def emit(line: str) -> None:
-        lines.append(line)
+    def emit(source: str, line: str) -> None:
+        lines(source, line)
         stop.request()
 
     _, result = run_system(TWO_HELLO, None, emit, stop=stop)
@@ -208,7 +225,7 @@ def test_a_stop_request_during_the_run_interrupts_it() -> None:
 def test_the_report_is_plain_json_of_the_run() -> None:
     """Board, end, time, policy, one summary per VM and the consoles, through JSON unchanged."""
     consoles: dict[str, str] = {}
-    hv, result = run_system(TWO_HELLO, None, lambda _line: None, consoles=consoles)
+    hv, result = run_system(TWO_HELLO, None, lambda _source, _line: None, consoles=consoles)
     report = run_report(hv, result, consoles)
     assert json.loads(json.dumps(report)) == report
     assert report["board"] == "vexpress-a15"
@@ -224,3 +241,26 @@ def test_the_report_is_plain_json_of_the_run() -> None:
     assert isinstance(vms, list)
     assert [vm["name"] for vm in vms] == ["a", "b"]
     assert [vm["instructions"] for vm in vms] == [303, 303]
+
+
+def test_a_paced_run_is_the_same_run_in_pieces() -> None:
+    """``pace`` runs the system in pieces of virtual time; consoles and counts do not change."""
+    pieces: list[Fraction] = []
+
+    def pace(step: StepRun, now_ns: Callable[[], Fraction], until: Fraction | None) -> RunResult:
+        assert until is not None
+        while True:
+            result = step(min(now_ns() + 370_000, until))
+            pieces.append(now_ns())
+            if result.cause is not StopCause.UNTIL or now_ns() >= until:
+                return result
+
+    runs = []
+    for chosen in (None, pace):
+        consoles: dict[str, str] = {}
+        hv, result = run_system(
+            TWO_RTOS, Fraction(3_000_000), lambda _s, _l: None, consoles=consoles, pace=chosen
+        )
+        runs.append((consoles, result, [vm.core.counter.executed for vm in hv.vms.values()]))
+    assert runs[0] == runs[1]
+    assert len(pieces) == 9 and pieces[-1] == 3_000_000

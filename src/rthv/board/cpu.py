@@ -62,6 +62,7 @@ class ExitKind(enum.Enum):
     COPROCESSOR = "coprocessor"
     DATA_ABORT = "data-abort"
     PREFETCH_ABORT = "prefetch-abort"
+    WATCHED = "watched"  # about to execute a watched instruction (a debugger's breakpoint)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class CpuCore:
         self._exact_pc: int | None = None
         self.timed_accesses = 0  # instructions started twice so a timed device saw exact time
         self._mmio_keepalive: list[object] = []
+        self._resume_at = (-1, -1)  # (pc, retired): a watch lets this instruction execute
         self._stage1 = Stage1FaultReader(self.uc)
         self.virtual_timer: GenericTimer | None = None
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
@@ -197,6 +199,33 @@ class CpuCore:
         """Forget translated code after memory was written from outside the guest."""
         self.uc.ctl_flush_tb()
         self.counter.forget_code()
+
+    def watch_code(self, begin: int, end: int) -> Callable[[], None]:
+        """Stop with a WATCHED exit before any instruction in [begin, end] executes, except the
+        next one now and after each such stop (so a run resumes past it, as a debugger's
+        continue or step does). Returns the function that unwatches.
+
+        A debugger's breakpoints and single steps: nothing is written into guest memory, and
+        the count of retired instructions stays exact, so timing is not changed.
+        """
+        handle = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_watched, begin=begin, end=end)
+        self.flush_code()  # code translated before the hook was added would not call it
+        self._resume_at = (self.regs.pc, self.counter.executed)
+
+        def unwatch() -> None:
+            self.uc.hook_del(handle)
+            self.flush_code()
+
+        return unwatch
+
+    def _on_watched(self, uc: Uc, address: int, _size: int, _data: object) -> None:
+        retired = self.counter.retired_before(address)
+        if (address, retired) == self._resume_at:
+            return
+        self._resume_at = (address, retired)  # resuming from this stop executes it
+        self.counter.rewind_to(address)
+        self._pending = CpuExit(ExitKind.WATCHED, address, self.regs.thumb)
+        uc.emu_stop()
 
     # -- running -----------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ class StopCause(enum.Enum):
     HALTED = "halted"
     LOCKUP = "lockup"
     INTERRUPTED = "interrupted"
+    WATCHED = "watched"  # a core reached a watched instruction (``CpuCore.watch_code``)
 
 
 class StopRequest:
@@ -267,6 +268,8 @@ class Machine:
             deadline = min(self.events.peek() or NO_LIMIT, limit)
             try:
                 exit = self._run_slice(deadline, max_slice)
+                if exit.kind is ExitKind.WATCHED:
+                    return self._result(StopCause.WATCHED)
                 if exit.kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
                     if not self.idle_until(limit):
                         return self._result(StopCause.IDLE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rthv.board.cpu import CpuCore, CpuExit, ExitKind
@@ -46,9 +47,11 @@ class LatencyStats:
     total: int = 0
     minimum: int | None = None
     maximum: int = 0
+    histogram: Counter[int] = field(default_factory=Counter)  # cycles -> how often
 
     def add(self, cycles: int) -> None:
         """Record one latency."""
+        self.histogram[cycles] += 1
         self.count += 1
         self.total += cycles
         self.minimum = cycles if self.minimum is None else min(self.minimum, cycles)

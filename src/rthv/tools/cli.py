@@ -10,12 +10,23 @@ import argparse
 import json
 import signal
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rthv.board.board_files import available_boards
 from rthv.board.timing import DEFAULT_PROFILE, PROFILES
 from rthv.tools.duration import format_ns, parse_duration
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from rthv.board.machine import RunResult
+    from rthv.hv.hypervisor import Hypervisor
+    from rthv.tools.pictures import WrittenReport
+    from rthv.tools.system import Pace, StepRun
+    from rthv.tools.terminal import ConsoleView
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
 EXIT_USAGE = 2  # bad input: nothing was run
@@ -36,34 +47,106 @@ def _check_slice(max_slice: int | None) -> None:
         raise CliError(f"--slice {max_slice}: a slice is at least 1 instruction")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="rthv", description="real-time hypervisor on an emulated ARMv7-A board"
+EXIT_STATUSES = {
+    0: "the run ended (at --until, or with nothing more to do)",
+    EXIT_GUEST_FAILED: "a bare-metal guest locked up (under the hypervisor only that VM stops)",
+    EXIT_USAGE: "bad input (a missing file, a configuration error naming its field): nothing ran",
+    EXIT_INTERNAL_ERROR: "rthv failed while serving a VM (that VM was stopped): a bug to report",
+    EXIT_INTERRUPTED: "interrupted with Ctrl-C: the run stopped at once",
+}
+HELP_WIDTH = 79
+UNTIL_HELP = (
+    "stop at this virtual time: a number and a unit (s, ms, us, ns), e.g. 600ms, 2.5s, 100us "
+    "(default: run until nothing more can happen)"
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose epilog is made only when help is shown (it may import more)."""
+
+    epilog_from: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        if self.epilog_from is not None:
+            self.epilog = self.epilog_from()
+        return super().format_help()
+
+
+def _exit_statuses() -> str:
+    lines = [f"  {status:<4} {meaning}" for status, meaning in EXIT_STATUSES.items()]
+    return "exit statuses:\n" + "\n".join(lines)
+
+
+def _run_epilog() -> str:
+    from rthv.hv.scheduling.registry import BUILTIN_POLICIES
+
+    policies = (
+        "scheduling policies ([scheduler] policy in the configuration): "
+        f"{', '.join(BUILTIN_POLICIES)}, or path/to/file.py:ClassName of your own "
+        "(docs/scheduler-plugins.md)"
     )
+    return (
+        textwrap.fill(policies, HELP_WIDTH) + "\n\n"
+        "example:\n  rthv run examples/two-rtos.toml --until 600ms --json run.json\n\n"
+        + _exit_statuses()
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    from rthv import __version__
+
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(
+        prog="rthv",
+        description="real-time hypervisor on an emulated ARMv7-A board, in exact virtual time",
+        formatter_class=raw,
+    )
+    parser.epilog_from = _exit_statuses
+    parser.add_argument("--version", action="version", version=f"rthv {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    bare = commands.add_parser("run-bare", help="run one guest image bare-metal on the board")
+    bare = commands.add_parser(
+        "run-bare", help="run one guest image bare-metal on the board", formatter_class=raw
+    )
+    bare.epilog_from = _exit_statuses
     bare.add_argument("image", type=Path, help="ELF image (or raw binary with --load-address)")
     bare.add_argument(
-        "--board", default="vexpress-a15", help=f"one of: {', '.join(available_boards())}"
+        "--board",
+        default="vexpress-a15",
+        help=f"one of: {', '.join(available_boards())} (default: vexpress-a15)",
+    )
+    bare.add_argument("--until", default=None, help=UNTIL_HELP)
+    bare.add_argument("--load-address", type=_int, default=None, help="load a raw binary here")
+    bare.add_argument(
+        "--slice",
+        type=int,
+        default=None,
+        help="at most this many instructions per run slice; results do not depend on it "
+        "(default: no limit)",
     )
     bare.add_argument(
-        "--until", default=None, help="stop at this virtual time, e.g. 10ms (default: when idle)"
+        "--cpu-hz", type=int, default=1_000_000_000, help="CPU clock in Hz (default: 1 GHz)"
     )
-    bare.add_argument("--load-address", type=_int, default=None, help="load a raw binary here")
-    bare.add_argument("--slice", type=int, default=None, help="maximum instructions per run slice")
-    bare.add_argument("--cpu-hz", type=int, default=1_000_000_000, help="CPU clock (default 1 GHz)")
     bare.add_argument(
         "--timing",
         default=DEFAULT_PROFILE,
-        help=f"timing profile, one of: {', '.join(PROFILES)} (default {DEFAULT_PROFILE})",
+        help=f"timing profile, one of: {', '.join(PROFILES)} (default: {DEFAULT_PROFILE})",
     )
     bare.add_argument(
-        "--cpi", default=None, help="scale of every instruction weight, e.g. 1.5 (default 1)"
+        "--cpi", default=None, help="scale of every instruction weight, e.g. 1.5 (default: 1)"
     )
-    run = commands.add_parser("run", help="boot a system configuration and run its VMs")
+    run = commands.add_parser(
+        "run", help="boot a system configuration and run its VMs", formatter_class=raw
+    )
+    run.epilog_from = _run_epilog
     run.add_argument("config", type=Path, help="system configuration (TOML)")
-    run.add_argument("--until", default=None, help="stop at this virtual time, e.g. 100ms")
-    run.add_argument("--slice", type=int, default=None, help="maximum instructions per slice")
+    run.add_argument("--until", default=None, help=UNTIL_HELP)
+    run.add_argument(
+        "--slice",
+        type=int,
+        default=None,
+        help="at most this many instructions per slice; results do not depend on it "
+        "(default: no limit)",
+    )
     run.add_argument(
         "--timing",
         default=None,
@@ -76,14 +159,64 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--json", type=Path, default=None, help="write the run's results (per VM, consoles) as JSON"
     )
-    bench = commands.add_parser("bench", help="measure the simulator's speed against QEMU")
+    run.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="at the end, draw the run into DIR: timeline.png, latency.png, cpu-share.md",
+    )
+    run.add_argument("--html", action="store_true", help="with --report: also report.html")
+    run.add_argument(
+        "--gdb",
+        default=None,
+        metavar="VM:PORT",
+        help="serve VM to GDB (gdb-multiarch: target remote 127.0.0.1:PORT) on 127.0.0.1 "
+        "only; port 0 picks a free one. The system halts whenever that VM does",
+    )
+    run.add_argument(
+        "--gdb-wait",
+        action="store_true",
+        help="with --gdb: hold everything at 0 until GDB attaches",
+    )
+    report = commands.add_parser(
+        "report",
+        help="draw a run from its --json report and/or --trace file",
+        formatter_class=raw,
+    )
+    report.add_argument(
+        "inputs",
+        type=Path,
+        nargs="+",
+        metavar="RUN.json|TRACE.json",
+        help="a run report (--json: figures, latencies, deadline misses) and/or a trace "
+        "(--trace: the timeline)",
+    )
+    report.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    report.add_argument("--html", action="store_true", help="also one report.html page")
+    bench = commands.add_parser(
+        "bench", help="measure the simulator's speed against QEMU", formatter_class=raw
+    )
     bench.add_argument("--speed", action="store_true", help="compute guest: MIPS vs QEMU")
     bench.add_argument(
         "--paper", action="store_true", help="the paper's boot, ping-pong and code-size figures"
     )
-    bench.add_argument("--image", type=Path, default=Path("guests/build/vexpress-a15/compute.elf"))
-    bench.add_argument("--repetitions", type=int, default=3)
-    bench.add_argument("--json", type=Path, default=Path("docs/bench/speed.json"))
+    bench.add_argument(
+        "--image",
+        type=Path,
+        default=Path("guests/build/vexpress-a15/compute.elf"),
+        help="guest for --speed (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--repetitions", type=int, default=3, help="runs per measurement (default: %(default)s)"
+    )
+    bench.add_argument(
+        "--json",
+        type=Path,
+        default=Path("docs/bench/speed.json"),
+        help="where --speed writes its JSON; --paper writes paper.json beside it "
+        "(default: %(default)s)",
+    )
     return parser
 
 
@@ -115,21 +248,31 @@ def _run_system(args: argparse.Namespace) -> int:
         run_system,
         summarise,
     )
-    from rthv.tools.trace_export import write_chrome_trace
+    from rthv.tools.terminal import ConsoleView, run_with_progress
+    from rthv.tools.trace_export import chrome_trace, write_chrome_trace
 
     consoles: dict[str, str] = {}
+    view = ConsoleView()
+    pace: Pace = lambda step, now, end: run_with_progress(step, now, end, view)  # noqa: E731
+    booted = None
     try:
         _check_slice(args.slice)
         until = parse_duration(args.until) if args.until is not None else None
+        if args.gdb is not None:
+            pace, booted = _gdb(args, view)
+        elif args.gdb_wait:
+            raise CliError("--gdb-wait needs --gdb VM:PORT")
         hv, result = run_system(
             args.config,
             until,
-            print,
+            view.line,
             args.slice,
             args.stop,
             consoles,
-            full_trace=args.trace is not None,
+            full_trace=args.trace is not None or args.report is not None,
             overrides=_timing_overrides(args),
+            pace=pace,
+            booted=booted,
         )
     except RunFailed as failed:  # the report still says what is known, and the error
         if args.json is not None:
@@ -143,14 +286,23 @@ def _run_system(args: argparse.Namespace) -> int:
         write_chrome_trace(hv, args.trace)
     if args.json is not None:
         _write_json(args.json, run_report(hv, result, consoles))
-    print(
-        f"[rthv] {hv.board.name}: {format_ns(hv.machine.clock.to_ns(result.cycles))} virtual "
-        f"time, {result.instructions} instructions, stopped: {result.cause.value}"
+    if args.report is not None:
+        from rthv.tools.pictures import write_pictures
+        from rthv.tools.report_data import RunPicture
+
+        picture = RunPicture()
+        picture.add_report(json.loads(json.dumps(run_report(hv, result, consoles))))
+        picture.add_trace(chrome_trace(hv))
+        _say_written(write_pictures(picture, args.report, html=args.html))
+    view.line(
+        "rthv",
+        f"{hv.board.name}: {format_ns(hv.machine.clock.to_ns(result.cycles))} virtual "
+        f"time, {result.instructions} instructions, stopped: {result.cause.value}",
     )
     for summary in summarise(hv):
-        print(f"[rthv] {summary.line()}")
+        view.line("rthv", summary.line())
     for line in policy_failure_lines(hv):  # a fallback took over: never in silence
-        print(f"[rthv] scheduler: {line}")
+        view.line("rthv", f"scheduler: {line}")
         print(f"rthv: warning: {line}", file=sys.stderr)
     internal = [fault for fault in hv.faults if fault.internal]
     for fault in internal:
@@ -169,6 +321,41 @@ def _timing_overrides(args: argparse.Namespace) -> dict[str, object]:
     if args.cpi is not None:
         overrides["cpi"] = args.cpi
     return overrides
+
+
+def _gdb(args: argparse.Namespace, view: ConsoleView) -> tuple[Pace, Callable[[Hypervisor], None]]:
+    """The run paced by a GDB server for one VM, created once the system has booted."""
+    from rthv.tools.gdb_server import HOST, GdbServer, parse_gdb_option
+
+    vm, port = parse_gdb_option(args.gdb)
+    servers: list[GdbServer] = []
+
+    def booted(hv: Hypervisor) -> None:
+        server = GdbServer(hv, vm, port, stopping=lambda: args.stop.requested)
+        servers.append(server)
+        view.line("rthv", f"gdb: {vm} on {HOST}:{server.port}")
+        view.console.file.flush()
+
+    def pace(step: StepRun, now: Callable[[], Fraction], end: Fraction | None) -> RunResult:
+        try:
+            return servers[0].run(step, now, end, wait=args.gdb_wait)
+        finally:
+            servers[0].close()
+
+    return pace, booted
+
+
+def _report(args: argparse.Namespace) -> int:
+    from rthv.tools.pictures import write_pictures
+    from rthv.tools.report_data import load_picture
+
+    _say_written(write_pictures(load_picture(args.inputs), args.out, html=args.html))
+    return 0
+
+
+def _say_written(written: WrittenReport) -> None:
+    files = (written.timeline, written.latency, written.table, written.html)
+    print(f"[rthv] wrote {', '.join(str(path) for path in files if path is not None)}")
 
 
 def _run_bare(args: argparse.Namespace) -> int:
@@ -238,6 +425,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _run_system(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "report":
+            return _report(args)
     except (
         CliError,
         BoardError,

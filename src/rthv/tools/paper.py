@@ -125,7 +125,7 @@ def _system_output(
             raise RuntimeError(f"{config} does not mention {replace[0]}")
         text = text.replace(*replace)
     parsed = parse_config(text, config.parent, source=str(config), overrides=overrides)
-    prefixer = LinePrefixer(lambda _line: None)
+    prefixer = LinePrefixer(lambda _source, _line: None)
     hv = Hypervisor(parsed, console=prefixer)
     hv.boot()
     booted_at = hv.machine.clock.now()

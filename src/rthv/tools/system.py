@@ -15,11 +15,15 @@ from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.vm import Vm
 from rthv.tools.duration import format_ns
 
+LineSink = Callable[[str, str], None]  # (source, line without its end)
+StepRun = Callable[[Fraction | None], RunResult]  # run the system to a virtual time (ns)
+Pace = Callable[[StepRun, Callable[[], Fraction], Fraction | None], RunResult]
+
 
 class LinePrefixer:
-    """Collects console bytes per source and emits whole lines as ``[source] line``."""
+    """Collects console bytes per source and emits whole lines as ``(source, line)``."""
 
-    def __init__(self, emit: Callable[[str], None]) -> None:
+    def __init__(self, emit: LineSink) -> None:
         self._emit = emit
         # Pieces, joined only when a line ends (or when asked): text arrives byte by byte, and
         # rebuilding a growing string per byte would cost time quadratic in its length.
@@ -44,7 +48,7 @@ class LinePrefixer:
             return
         *lines, rest = ("".join(partial) + text).split("\n")
         for line in lines:
-            self._emit(f"[{source}] {line.rstrip(chr(13))}")
+            self._emit(source, line.rstrip(chr(13)))
         partial[:] = [rest]
 
     def flush(self) -> None:
@@ -52,7 +56,7 @@ class LinePrefixer:
         for source, pieces in self._partial.items():
             rest = "".join(pieces)
             if rest:
-                self._emit(f"[{source}] {rest.rstrip(chr(13))}")
+                self._emit(source, rest.rstrip(chr(13)))
         self._partial.clear()
 
 
@@ -174,6 +178,7 @@ def _report(
     hv: Hypervisor, stopped: str, cycles: int, instructions: int, consoles: dict[str, str]
 ) -> dict[str, object]:
     stats = hv.scheduler.stats()
+    to_ns = hv.machine.clock.to_ns
     return {
         "board": hv.board.name,
         "stopped": stopped,
@@ -184,9 +189,28 @@ def _report(
         "policy_failures": [asdict(failure) for failure in stats.failures],
         "world_switches": stats.switches,
         "trace_events": dict(sorted(hv.trace.counts.items())),
-        "vms": [asdict(summary) for summary in summarise(hv)],
+        "vms": [
+            asdict(summary) | {"irq_latency_histogram_us": _latency_histogram_us(hv, summary.name)}
+            for summary in summarise(hv)
+        ],
+        "deadline_misses": [
+            {
+                "vm": miss.vm,
+                "deadline_ns": float(to_ns(miss.deadline)),
+                "time_ns": float(to_ns(miss.detected_at)),
+                "detail": miss.detail,
+            }
+            for miss in stats.misses
+        ],
         "consoles": consoles,
     }
+
+
+def _latency_histogram_us(hv: Hypervisor, vm: str) -> list[list[float]]:
+    """Each interrupt latency seen by ``vm`` (us) with how often: ``[[us, count], ...]``."""
+    histogram = hv.vms[vm].latency.histogram
+    to_ns = hv.machine.clock.to_ns
+    return [[float(to_ns(cycles)) / 1000, histogram[cycles]] for cycles in sorted(histogram)]
 
 
 def boot_system(
@@ -218,24 +242,36 @@ def boot_system(
 def run_system(
     path: Path,
     until_ns: Fraction | None,
-    emit: Callable[[str], None],
+    emit: LineSink,
     max_slice: int | None = None,
     stop: StopRequest | None = None,
     consoles: dict[str, str] | None = None,
     full_trace: bool = False,
     overrides: Mapping[str, object] | None = None,
+    pace: Pace | None = None,
+    booted: Callable[[Hypervisor], None] | None = None,
 ) -> tuple[Hypervisor, RunResult]:
-    """Boot and run a system, emitting prefixed console lines as they come.
+    """Boot and run a system, emitting console lines as they come.
 
     ``consoles``, if given, receives each VM's whole console text at the end; ``full_trace``
-    keeps every trace event (for an export).
+    keeps every trace event (for an export); ``pace``, if given, runs the system in pieces of
+    virtual time (for a progress display, a debugger); ``booted`` sees the system before it runs.
     """
     prefixer = LinePrefixer(emit)
     hv = boot_system(path, console=prefixer, full_trace=full_trace, overrides=overrides)
     if stop is not None:
         stop.attach(hv.machine)
+    if booted is not None:
+        booted(hv)
+
+    def step(target: Fraction | None) -> RunResult:
+        return hv.run(target, max_slice=max_slice)
+
+    def now_ns() -> Fraction:
+        return hv.machine.clock.to_ns(hv.machine.clock.now())
+
     try:
-        result = hv.run(until_ns, max_slice=max_slice)
+        result = step(until_ns) if pace is None else pace(step, now_ns, until_ns)
     except Exception as error:
         raise RunFailed(hv, error) from error
     finally:

@@ -72,10 +72,10 @@ def time_trap_phases(image: Path) -> dict[str, float]:
     """One run of the trap micro-benchmark: host microseconds per round, by phase."""
     marks: dict[str, float] = {}
 
-    def note(line: str) -> None:
+    def note(_source: str, line: str) -> None:
         words = line.split()
-        if len(words) == 4 and words[1] == "trapbench" and words[3] in ("start", "end"):
-            marks[f"{words[2]} {words[3]}"] = time.process_time()
+        if len(words) == 3 and words[0] == "trapbench" and words[2] in ("start", "end"):
+            marks[f"{words[1]} {words[2]}"] = time.process_time()
 
     with tempfile.TemporaryDirectory() as scratch:
         config = Path(scratch) / "trapbench.toml"
