@@ -70,6 +70,7 @@ class Hypervisor:
         self.table_memory = HypervisorMemory(start, end - start)
         self.ipc = NotifyChannels(config.channels, self.vms)
         self.scheduler = self._new_scheduler()
+        self.idle_while_runnable = 0  # times the policy idled the CPU while VMs were runnable
         self._injected_at: dict[str, int] = {}  # instruction count at a VM's last injected abort
 
     def boot(self) -> None:
@@ -168,7 +169,16 @@ class Hypervisor:
         self.machine.parked = True
         # The first pick (and its world switch) happens in the first run, so that a run to
         # time 0 ends at 0.
-        self.machine.events.schedule(self.machine.clock.now(), self.scheduler.start)
+        self.machine.events.schedule(self.machine.clock.now(), self._first_pick)
+
+    def _first_pick(self) -> None:
+        self.scheduler.start()
+        self._note_idle()
+
+    def _note_idle(self) -> None:
+        """Count the policy leaving the CPU idle while a VM wants it (it never passes silently)."""
+        if self.scheduler.current is None and any(vm.handle.runnable for vm in self.vms.values()):
+            self.idle_while_runnable += 1
 
     # -- running ------------------------------------------------------------------------------
 
@@ -374,6 +384,7 @@ class Hypervisor:
         self.record("switch", None, f"{old.name if old else '-'} -> {new.name if new else '-'}")
         if new is None:
             machine.parked = True
+            self._note_idle()
             return
         vm = self.vms[new.name]
         vm.counters.world_switches += 1

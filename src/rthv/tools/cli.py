@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import textwrap
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,6 +149,15 @@ def _parser() -> argparse.ArgumentParser:
         "(default: no limit)",
     )
     run.add_argument(
+        "--callback-budget",
+        type=float,
+        default=2.0,
+        help="host seconds a scheduling-policy callback may run before it is stopped (default 2)",
+    )
+    run.add_argument(
+        "--debug", action="store_true", help="show the traceback of a plug-in's exception"
+    )
+    run.add_argument(
         "--timing",
         default=None,
         help=f"timing profile, overrides the file's: {', '.join(PROFILES)}",
@@ -277,7 +287,7 @@ def _run_system(args: argparse.Namespace) -> int:
     except RunFailed as failed:  # the report still says what is known, and the error
         if args.json is not None:
             _write_json(args.json, failed_run_report(failed.hv, failed.error, consoles))
-        raise failed.error from None
+        raise failed.error from failed.error.__cause__
     except Exception as error:
         if args.json is not None:
             _write_json(args.json, failed_run_report(None, error, consoles))
@@ -399,11 +409,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rthv.board.machine import StopRequest
 
     args.stop = StopRequest()
-    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: args.stop.request())
-    try:
-        status = _dispatch(parser, args)
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    if args.command == "run":
+        from rthv.tools.watchdog import CallbackInterrupted, PolicyWatchdog
+
+        if args.callback_budget <= 0:
+            print("rthv: error: --callback-budget must be positive", file=sys.stderr)
+            return EXIT_USAGE
+        watchdog = PolicyWatchdog(args.stop, args.callback_budget)
+        watchdog.install()
+        try:
+            status = _dispatch(parser, args)
+        except CallbackInterrupted as interrupted:  # Ctrl-C inside a policy callback
+            print(f"rthv: {interrupted}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        finally:
+            watchdog.uninstall()
+    else:
+        previous = signal.signal(signal.SIGINT, lambda _signum, _frame: args.stop.request())
+        try:
+            status = _dispatch(parser, args)
+        finally:
+            signal.signal(signal.SIGINT, previous)
     if args.stop.requested:
         print("rthv: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -437,10 +463,26 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         ValueError,
         OSError,
     ) as error:
-        print(f"rthv: error: {error}", file=sys.stderr)
+        print(f"rthv: error: {_with_origin(error)}", file=sys.stderr)
+        if getattr(args, "debug", False) and error.__cause__ is not None:
+            traceback.print_exception(error.__cause__, file=sys.stderr)  # the whole chain
         return EXIT_USAGE
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE  # pragma: no cover
+
+
+def _with_origin(error: BaseException) -> str:
+    """The error's line; for a plug-in's exception, with the file and line that raised it."""
+    from rthv.hv.scheduling.errors import SchedulerError
+    from rthv.tools.watchdog import raised_at
+
+    cause = error.__cause__
+    while cause is not None and cause.__cause__ is not None:  # down to the plug-in's own
+        cause = cause.__cause__
+    where = raised_at(cause) if isinstance(error, SchedulerError) and cause is not None else None
+    if where is None or where in str(error):
+        return str(error)
+    return f"{error} (raised at {where})"
 
 
 if __name__ == "__main__":

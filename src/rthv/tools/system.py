@@ -165,8 +165,14 @@ def failed_run_report(
 
 
 def policy_failure_lines(hv: Hypervisor) -> list[str]:
-    """One line per scheduling-policy failure of the run, saying who took over."""
+    """One line per scheduling-policy failure of the run, saying who took over; and one if the
+    policy left the CPU idle while VMs were runnable."""
     lines = []
+    if hv.idle_while_runnable:
+        lines.append(
+            f"the scheduling policy left the CPU idle while VMs were runnable "
+            f"({hv.idle_while_runnable} times)"
+        )
     for failure in hv.scheduler.stats().failures:
         when = format_ns(hv.machine.clock.to_ns(failure.at))
         after = f"; the fallback {failure.replaced_by} took over" if failure.replaced_by else ""
@@ -187,6 +193,7 @@ def _report(
         "instructions": instructions,
         "policy": hv.scheduler.policy.name,
         "policy_failures": [asdict(failure) for failure in stats.failures],
+        "idle_while_runnable": hv.idle_while_runnable,
         "world_switches": stats.switches,
         "trace_events": dict(sorted(hv.trace.counts.items())),
         "vms": [

@@ -113,7 +113,8 @@ class SchedulerCore:
     @contextmanager
     def _operation(self) -> Iterator[None]:
         if self._broken is not None:
-            raise SchedulerStateError(f"the scheduler stopped after a failure: {self._broken}")
+            message = f"the scheduler stopped after a failure: {self._broken}"
+            raise SchedulerStateError(message) from self._broken
         try:
             yield
         finally:
