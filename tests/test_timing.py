@@ -13,6 +13,7 @@ from rthv.board import _icount
 from rthv.board.counter import IcountState
 from rthv.board.description import load_board
 from rthv.board.machine import Machine, StopCause
+from rthv.board.registers import SCTLR, SysReg
 from rthv.board.timing import (
     CORTEX_A7,
     CORTEX_A15,
@@ -86,14 +87,14 @@ def test_each_a32_instruction_falls_in_its_class(class_words: list[int]) -> None
         assert classify_arm(word) == (cls, registers), text
 
 
-def _native_units(code: bytes, weights: tuple[int, ...]) -> int:
+def _native_units(code: bytes, weights: tuple[int, ...], uncached: bool) -> int:
     state = IcountState()
     for index, value in enumerate(weights):
         state.weights[index] = value
-    function = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32)(
-        _icount.addresses()["arm_units"]
-    )
-    return int(function(ctypes.addressof(state), code, len(code)))
+    function = ctypes.CFUNCTYPE(
+        ctypes.c_uint64, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_int
+    )(_icount.addresses()["arm_units"])
+    return int(function(ctypes.addressof(state), code, len(code), int(uncached)))
 
 
 def test_the_native_hook_weighs_code_as_the_python_fallback(class_words: list[int]) -> None:
@@ -111,12 +112,15 @@ def test_the_native_hook_weighs_code_as_the_python_fallback(class_words: list[in
         10**9,
         3,
     )
+    weights += (123_456_789, 987_654_321)  # uncached extras per register loaded, stored
     weights += (0,) * (16 - len(weights))
     rng = random.Random(12)
     words = class_words + [rng.getrandbits(32) for _ in range(20_000)]
     for word in words:
         code = word.to_bytes(4, "little")
-        assert _native_units(code, weights) == arm_units(code, weights), hex(word)
+        for uncached in (False, True):
+            native = _native_units(code, weights, uncached)
+            assert native == arm_units(code, weights, uncached), hex(word)
 
 
 # One block of each class; the hand-computed sums below are the profile's weights added up.
@@ -140,13 +144,28 @@ HAND_SUMS = {
     "cortex-a7": 3 * 1 + 3 + 1 + (3 + 3 * 1) + (1 + 2 * 1) + 4 + 6 + 1 + 8,
     "cortex-a15": 3 * 1 + 4 + 2 + (4 + 3 * 1) + (2 + 2 * 1) + 3 + 12 + 3 + 13,
 }
+# With the MMU off, data accesses are uncached: 5 registers loaded, 4 stored.
+UNCACHED = {"instruction-count": 0, "cortex-a7": 5 * 100 + 4 * 50, "cortex-a15": 5 * 100 + 4 * 50}
 
 
-def _run_code(source: str, timing: TimingProfile, native: bool) -> tuple[int, int]:
+def _run_code(
+    source: str, timing: TimingProfile, native: bool, *, cached: bool = False
+) -> tuple[int, int]:
     machine = Machine(load_board("vexpress-a15"), timing=timing, native_counter=native)
     code = assemble(".arch_extension idiv\n" + source)
-    machine.memory.ram[0].write(0, code)
+    ram = machine.memory.ram[0]
+    ram.write(0, code)
     machine.reset(0x80000000)
+    if cached:  # identity-mapped 1 MiB sections, Normal write-back memory; MMU and caches on
+        table = 0x80100000
+        ram.write(
+            table - ram.base,
+            b"".join(((i << 20) | 0xC0E).to_bytes(4, "little") for i in range(4096)),
+        )
+        regs = machine.core.regs
+        regs.set_sys(SysReg("TTBR0", 2, 0, 0, 0), table)
+        regs.set_sys(SysReg("DACR", 3, 0, 0, 0), 0xFFFFFFFF)
+        regs.set_sys(SCTLR, regs.sys(SCTLR) | 0b101)  # M, C
     result = machine.run(10_000)
     assert result.cause is StopCause.IDLE
     return result.cycles, result.instructions
@@ -155,8 +174,11 @@ def _run_code(source: str, timing: TimingProfile, native: bool) -> tuple[int, in
 @pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
 @pytest.mark.parametrize("name", list(PROFILES))
 def test_a_block_costs_the_hand_computed_sum_of_its_weights(name: str, native: bool) -> None:
-    """Eleven instructions, one per class, cost exactly the sum of the profile's weights."""
-    assert _run_code(SEQUENCE, PROFILES[name], native) == (HAND_SUMS[name], 11)
+    """Eleven instructions, one per class, cost exactly the sum of the profile's weights, plus
+    the uncached extra of each register loaded or stored while the MMU is off."""
+    timing = PROFILES[name]
+    assert _run_code(SEQUENCE, timing, native) == (HAND_SUMS[name] + UNCACHED[name], 11)
+    assert _run_code(SEQUENCE, timing, native, cached=True) == (HAND_SUMS[name], 11)
 
 
 DEVICES = """
@@ -178,6 +200,7 @@ def test_a_device_access_adds_its_cycles(name: str) -> None:
     uart, gic = timing.device_cost("uart0", "pl011"), timing.device_cost("gicd", "gic")
     weights = timing.scaled()
     instructions = 5 * weights["other"] + 2 * weights["load"] + weights["store"]
+    instructions += 2 * weights["uncached_load"] + weights["uncached_store"]  # the MMU is off
     cycles, count = _run_code(DEVICES, timing, True)
     assert count == 8
     assert cycles == instructions + uart.read + uart.write + gic.read
@@ -191,8 +214,8 @@ def test_fractional_cpi_is_exact() -> None:
     timing = INSTRUCTION_COUNT.with_overrides(cpi="3/2")
     assert timing.units_per_cycle == 2 and timing.uniform
     assert _run_code(SEQUENCE, timing, True) == (16, 11)
-    assert (
-        _run_code(SEQUENCE, CORTEX_A7.with_overrides(cpi=2), True)[0] == 2 * HAND_SUMS["cortex-a7"]
+    assert _run_code(SEQUENCE, CORTEX_A7.with_overrides(cpi=2), True)[0] == 2 * (
+        HAND_SUMS["cortex-a7"] + UNCACHED["cortex-a7"]
     )
 
 
@@ -223,7 +246,7 @@ def test_three_slice_sizes_give_identical_runs(name: str) -> None:
             guest_image("rtos-pingpong-local"),
             timing=PROFILES[name],
             max_slice=max_slice,
-            until_ns=Fraction(8_000_000),
+            until_ns=Fraction(60_000_000),
         )
         runs.append((run.result.cycles, run.result.instructions, run.output))
     assert runs[0] == runs[1] == runs[2]

@@ -35,10 +35,19 @@ struct block_entry {
     uint32_t size;
     uint32_t icount; /* bit 31: T32 block */
     uint64_t units;  /* time units of the whole block */
+    uint32_t uncached; /* units computed with data accesses uncached */
+    uint32_t unused;
 };
 
 enum { WEIGHT_SLOTS = 16, W_OTHER = 0, W_LOAD, W_STORE, W_LDM, W_STM, W_MUL, W_DIV, W_SYSTEM,
-       W_BARRIER, W_EXCEPTION, W_PER_REGISTER };
+       W_BARRIER, W_EXCEPTION, W_PER_REGISTER, W_UNCACHED_LOAD, W_UNCACHED_STORE };
+enum { SCTLR_M = 1u << 0, SCTLR_C = 1u << 2 };
+
+/* Unicorn's uc_arm_cp_reg, for reading SCTLR through UC_ARM_REG_CP_REG. */
+struct cp_reg {
+    uint32_t cp, is64, sec, crn, crm, opc1, opc2;
+    uint64_t val;
+};
 
 struct icount_state {
     uint64_t executed;     /* instructions retired, including the current block */
@@ -57,7 +66,10 @@ struct icount_state {
     vmem_read_fn vmem_read;
     uint64_t units;        /* time units retired, including the current block */
     uint64_t block_units;  /* units of the current block */
-    uint32_t weighted;     /* 1: weigh A32 code by class; 0: weights[W_OTHER] each */
+    uint32_t weighted;     /* 0: weights[W_OTHER] each; 1: A32 code by class; 2: also charge
+                              uncached data accesses while SCTLR.M or SCTLR.C is clear */
+    uint32_t block_uncached; /* the current block's data accesses were charged uncached */
+    int32_t cp_reg;        /* UC_ARM_REG_CP_REG */
     uint32_t weights[WEIGHT_SLOTS]; /* units per class, then per LDM/STM register after one */
     struct block_entry cache[CACHE_SLOTS];
     /* Virtual time for the engine's own clock (see "virtual clock" below). */
@@ -126,15 +138,16 @@ static uint32_t popcount16(uint32_t v)
 
 /* Units of one A32 instruction: its class weight (the same decoding as classify_arm in
  * timing.py, which the tests hold this to). */
-static uint64_t arm_units(const struct icount_state *s, uint32_t w)
+static uint64_t arm_units(const struct icount_state *s, uint32_t w, int uncached)
 {
     uint32_t cond = w >> 28, op = (w >> 25) & 7, low = (w >> 4) & 0xf, n;
     const uint32_t *k = s->weights;
+    uint64_t ld = uncached ? k[W_UNCACHED_LOAD] : 0, st = uncached ? k[W_UNCACHED_STORE] : 0;
     if (cond == 0xf) {
         if ((w & 0xffffff00u) == 0xf57ff000u && low >= 4 && low <= 6)
             return k[W_BARRIER];
         if (op == 4)
-            return ((w & (1u << 20)) && !(w & (1u << 22))) ? k[W_EXCEPTION] : k[W_STORE];
+            return ((w & (1u << 20)) && !(w & (1u << 22))) ? k[W_EXCEPTION] : (k[W_STORE] + st);
         return k[W_OTHER];
     }
     if (op == 0) {
@@ -144,13 +157,13 @@ static uint64_t arm_units(const struct icount_state *s, uint32_t w)
         if (low == 9 && ((w >> 24) & 0xf) == 0)
             return k[W_MUL];
         if (low == 9 && ((w >> 23) & 0x1f) == 2)
-            return k[W_LOAD];
+            return (k[W_LOAD] + ld);
         if (low == 9 && ((w >> 23) & 0x1f) == 3)
-            return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+            return (w & (1u << 20)) ? (k[W_LOAD] + ld) : (k[W_STORE] + st);
         if ((low & 9) == 9 && low != 9) {
             if (!(w & (1u << 20)) && ((low >> 1) & 3) == 2)
-                return k[W_LOAD];
-            return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+                return (k[W_LOAD] + ld);
+            return (w & (1u << 20)) ? (k[W_LOAD] + ld) : (k[W_STORE] + st);
         }
         if (((w >> 23) & 0x1f) == 2 && !(w & (1u << 20)) && (low & 9) == 8)
             return k[W_MUL];
@@ -160,20 +173,20 @@ static uint64_t arm_units(const struct icount_state *s, uint32_t w)
     if (op == 3 && (w & 0x10))
         return ((w & 0x0fd000f0u) == 0x07100010u) ? k[W_DIV] : k[W_OTHER];
     if (op == 2 || op == 3)
-        return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+        return (w & (1u << 20)) ? (k[W_LOAD] + ld) : (k[W_STORE] + st);
     if (op == 4) {
         n = popcount16(w);
         if (w & (1u << 20)) {
             if ((w & (1u << 22)) && (w & (1u << 15)))
                 return k[W_EXCEPTION];
-            return k[W_LDM] + (n > 1 ? (uint64_t)(n - 1) * k[W_PER_REGISTER] : 0);
+            return k[W_LDM] + (n > 1 ? (uint64_t)(n - 1) * k[W_PER_REGISTER] : 0) + n * ld;
         }
-        return k[W_STM] + (n > 1 ? (uint64_t)(n - 1) * k[W_PER_REGISTER] : 0);
+        return k[W_STM] + (n > 1 ? (uint64_t)(n - 1) * k[W_PER_REGISTER] : 0) + n * st;
     }
     if (op == 6) {
         if (((w >> 21) & 0x7f) == 0x62 && ((w >> 9) & 7) == 7)
             return k[W_SYSTEM];
-        return (w & (1u << 20)) ? k[W_LOAD] : k[W_STORE];
+        return (w & (1u << 20)) ? (k[W_LOAD] + ld) : (k[W_STORE] + st);
     }
     if (op == 7) {
         if (w & (1u << 24))
@@ -185,37 +198,51 @@ static uint64_t arm_units(const struct icount_state *s, uint32_t w)
 }
 
 /* Units of a run of A32 code under the state's weights (tests hold timing.py to this). */
-uint64_t rthv_arm_units(const struct icount_state *s, const uint8_t *code, uint32_t size)
+uint64_t rthv_arm_units(const struct icount_state *s, const uint8_t *code, uint32_t size,
+                        int uncached)
 {
     uint64_t units = 0;
     uint32_t offset, word;
     for (offset = 0; offset + 3 < size; offset += 4) {
         memcpy(&word, code + offset, 4);
-        units += arm_units(s, word);
+        units += arm_units(s, word, uncached);
     }
     return units;
 }
 
 /* Units of a block of ``icount`` instructions whose code is ``code`` (NULL: unreadable). */
 static uint64_t code_units(const struct icount_state *s, const uint8_t *code, uint32_t size,
-                           uint32_t icount, int thumb)
+                           uint32_t icount, int thumb, int uncached)
 {
     if (!s->weighted || thumb || code == NULL)
         return (uint64_t)icount * s->weights[W_OTHER];
-    return rthv_arm_units(s, code, size);
+    return rthv_arm_units(s, code, size, uncached);
+}
+
+/* True when data accesses are uncached now: weighted == 2 and SCTLR.M or SCTLR.C clear (with
+ * the MMU off, data accesses are Strongly-ordered; with C clear, Normal memory is
+ * Non-cacheable).  A write to SCTLR ends its translation block, so reading it at every block
+ * start sees every change. */
+static int data_uncached(struct icount_state *s, void *uc)
+{
+    struct cp_reg sctlr = {15, 0, 0, 1, 0, 0, 0, 0};
+    if (s->weighted != 2)
+        return 0;
+    s->reg_read(uc, s->cp_reg, &sctlr);
+    return (sctlr.val & (SCTLR_M | SCTLR_C)) != (SCTLR_M | SCTLR_C);
 }
 
 /* The cache entry of a block: its instruction count (bit 31 set for T32, bit 30 if it writes
  * a generic-timer register) and its units, by (address, size).  A block is only ever executed
  * in one instruction set, so the cache also spares reading CPSR.T. */
 static struct block_entry *block_entry(struct icount_state *s, void *uc, uint64_t address,
-                                       uint32_t size)
+                                       uint32_t size, int uncached)
 {
     struct block_entry *slot = &s->cache[((address >> 1) ^ (address >> 13) ^ size) % CACHE_SLOTS];
     uint8_t code[MAX_BLOCK_BYTES];
     uint32_t cpsr = 0, icount;
     int readable;
-    if (slot->size == size && slot->address == address)
+    if (slot->size == size && slot->address == address && slot->uncached == (uint32_t)uncached)
         return slot;
     s->reg_read(uc, s->cpsr_reg, &cpsr);
     readable = size <= MAX_BLOCK_BYTES &&
@@ -230,8 +257,9 @@ static struct block_entry *block_entry(struct icount_state *s, void *uc, uint64_
     slot->address = address;
     slot->size = size;
     slot->icount = icount;
+    slot->uncached = (uint32_t)uncached;
     slot->units = code_units(s, readable ? code : NULL, size, icount & ICOUNT_MASK,
-                             (cpsr & CPSR_T) != 0);
+                             (cpsr & CPSR_T) != 0, uncached);
     return slot;
 }
 
@@ -242,6 +270,7 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
     struct icount_state *s = (struct icount_state *)user_data;
     struct block_entry *entry;
     uint32_t cpsr = 0, icount;
+    int uncached;
 
     clock_owner = s;
     s->uc = uc;
@@ -266,7 +295,8 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
         s->emu_stop(uc);
         return;
     }
-    entry = block_entry(s, uc, address, size);
+    uncached = data_uncached(s, uc);
+    entry = block_entry(s, uc, address, size, uncached);
     icount = entry->icount & ICOUNT_MASK;
     if (s->units + entry->units > s->budget) {
         s->stop_reason = STOP_BUDGET;
@@ -279,6 +309,7 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
     s->block_size = size;
     s->block_icount = icount;
     s->block_units = entry->units;
+    s->block_uncached = (uint32_t)uncached;
     s->block_thumb = (entry->icount & THUMB_FLAG) ? 1 : 0;
     s->timer_sync = (entry->icount & TIMER_WRITE_FLAG) ? 1 : 0;
     s->blocks++;
@@ -306,7 +337,8 @@ static uint64_t units_at(struct icount_state *s, uint64_t pc)
     readable = length <= MAX_BLOCK_BYTES &&
                s->vmem_read(s->uc, s->block_start, UC_PROT_EXEC_, code, length) == 0;
     if (!s->block_thumb)
-        done = code_units(s, readable ? code : NULL, length, length / 4, 0);
+        done = code_units(s, readable ? code : NULL, length, length / 4, 0,
+                          (int)s->block_uncached);
     else
         done = (uint64_t)(readable ? count_thumb(code, length) : length / 2) *
                s->weights[W_OTHER];

@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - exercised only where no C compiler was
 _CACHE_SLOTS = 4096
 _CPSR_I = 1 << 7
 _CPSR_T = 1 << 5
+_SCTLR_M_C = (1 << 0) | (1 << 2)
 _UC_PROT_EXEC = 4
 NO_LIMIT = (1 << 64) - 1
 
@@ -60,6 +61,8 @@ class _ThumbEntry(ctypes.Structure):
         ("size", ctypes.c_uint32),
         ("icount", ctypes.c_uint32),
         ("units", ctypes.c_uint64),
+        ("uncached", ctypes.c_uint32),
+        ("unused", ctypes.c_uint32),
     )
 
 
@@ -84,6 +87,8 @@ class IcountState(ctypes.Structure):
         ("units", ctypes.c_uint64),
         ("block_units", ctypes.c_uint64),
         ("weighted", ctypes.c_uint32),
+        ("block_uncached", ctypes.c_uint32),
+        ("cp_reg", ctypes.c_int32),
         ("weights", ctypes.c_uint32 * NATIVE_SLOTS),
         ("cache", _ThumbEntry * _CACHE_SLOTS),
         ("uc", ctypes.c_void_p),
@@ -152,13 +157,14 @@ class InstructionCounter:
         self.state.soft_limit = NO_LIMIT
         self.state.cpsr_reg = arm_const.UC_ARM_REG_CPSR
         self.state.pc_reg = arm_const.UC_ARM_REG_PC
+        self.state.cp_reg = arm_const.UC_ARM_REG_CP_REG
         self._thumb_cache: dict[tuple[int, int], int] = {}
-        self._units_cache: dict[tuple[int, int], int] = {}
+        self._units_cache: dict[tuple[int, int, bool], int] = {}
         if self.native:
             self._hook = self._add_native_hook()
         else:
             self._hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, self._python_hook)
-        self.set_weights(INSTRUCTION_COUNT.unit_weights(), weighted=False)
+        self.set_weights(INSTRUCTION_COUNT.unit_weights(), mode=0)
 
     def _add_native_hook(self) -> int:
         assert _icount is not None
@@ -198,7 +204,8 @@ class InstructionCounter:
             return
         thumb = bool(cpsr & _CPSR_T)
         icount = self._thumb_icount(address, size) if thumb else size // 4
-        units = self._block_units(address, size, icount, thumb)
+        uncached = self.data_uncached()
+        units = self._block_units(address, size, icount, thumb, uncached)
         if state.units + units > state.budget:
             state.stop_reason = StopReason.BUDGET
             uc.emu_stop()
@@ -209,6 +216,7 @@ class InstructionCounter:
         state.block_size = size
         state.block_icount = icount
         state.block_units = units
+        state.block_uncached = int(uncached)
         state.block_thumb = int(thumb)
         state.blocks += 1
 
@@ -220,23 +228,34 @@ class InstructionCounter:
             self._thumb_cache[key] = count
         return count
 
-    def _block_units(self, address: int, size: int, icount: int, thumb: bool) -> int:
+    def _block_units(
+        self, address: int, size: int, icount: int, thumb: bool, uncached: bool
+    ) -> int:
         if thumb or not self.state.weighted:
             return icount * int(self.state.weights[InsnClass.OTHER])
-        key = (address, size)
+        key = (address, size, uncached)
         units = self._units_cache.get(key)
         if units is None:
-            units = arm_units(read_code(self._uc, address, size), self._weights)
+            units = arm_units(read_code(self._uc, address, size), self._weights, uncached)
             self._units_cache[key] = units
         return units
 
-    def set_weights(self, weights: tuple[int, ...], *, weighted: bool) -> None:
+    def data_uncached(self) -> bool:
+        """Mode 2 only: data accesses are uncached now (SCTLR.M or SCTLR.C clear)."""
+        if self.state.weighted != 2:
+            return False
+        sctlr = int(self._uc.reg_read(arm_const.UC_ARM_REG_CP_REG, (15, 0, 0, 1, 0, 0, 0)))
+        return sctlr & _SCTLR_M_C != _SCTLR_M_C
+
+    def set_weights(self, weights: tuple[int, ...], *, mode: int) -> None:
         """Use these units per instruction class (``TimingProfile.unit_weights``).
 
-        ``weighted`` False: every instruction costs ``weights[0]``, and code is never read.
+        ``mode`` (``TimingProfile.native_mode``) 0: every instruction costs ``weights[0]``,
+        and code is never read; 1: A32 code weighed by class; 2: and uncached data accesses
+        charged their extra while SCTLR.M or SCTLR.C is clear.
         """
         self._weights = weights
-        self.state.weighted = int(weighted)
+        self.state.weighted = mode
         for index, value in enumerate(weights):
             self.state.weights[index] = value
         self.forget_code()
@@ -245,7 +264,7 @@ class InstructionCounter:
         """Units of the instruction at ``address`` (any T32 one: the ``other`` weight)."""
         if thumb or not self.state.weighted:
             return int(self.state.weights[InsnClass.OTHER])
-        return arm_units(read_code(self._uc, address, 4), self._weights)
+        return arm_units(read_code(self._uc, address, 4), self._weights, self.data_uncached())
 
     @property
     def executed(self) -> int:
@@ -326,7 +345,8 @@ class InstructionCounter:
         if state.block_thumb or not state.weighted:
             done = before * int(state.weights[InsnClass.OTHER])
         else:
-            done = arm_units(read_code(self._uc, start, pc - start), self._weights)
+            code = read_code(self._uc, start, pc - start)
+            done = arm_units(code, self._weights, bool(state.block_uncached))
         return self.units - int(state.block_units) + done
 
     def rewind_to(self, pc: int) -> None:

@@ -200,7 +200,7 @@ class Machine:
     def new_core(self, name: str) -> CpuCore:
         """A fresh execution context in reset state (non-secure SVC, interrupts masked)."""
         core = CpuCore(name, native_counter=self.native_counter)
-        core.counter.set_weights(self._unit_weights, weighted=not self.profile.uniform)
+        core.counter.set_weights(self._unit_weights, mode=self.profile.native_mode)
         core.regs[Reg.CPSR] = RESET_CPSR
         counter_hz = self.board.generic_timer.frequency_hz
         core.regs.set_sys(CNTFRQ, counter_hz)

@@ -15,9 +15,13 @@ Profiles (``PROFILES``):
   a figure (``A7_SOURCE``, ``A15_SOURCE``); the rest are estimates, named as such in
   ``WEIGHT_SOURCES``. Device accesses cost ``DEVICE_CYCLES``.
 
-What no profile models: caches (every RAM access is charged as an L1 hit), branch prediction,
-pipeline overlap and dual issue beyond the per-class weight, bus contention, and Thumb classes
-(T32 instructions are charged the weight of ``other``, times ``cpi``). See docs/timing.md.
+Memory: with the MMU and data cache on (SCTLR.M and SCTLR.C set) every access is charged as an
+L1 hit; with either off, data accesses are uncached (Strongly-ordered with the MMU off) and
+each register loaded or stored also costs ``uncached_load`` / ``uncached_store``. The native
+hook reads SCTLR at each block start in that mode. What no profile models: cache misses,
+branch prediction, pipeline overlap and dual issue beyond the per-class weight, bus
+contention, and Thumb classes (T32 instructions are charged the weight of ``other``, times
+``cpi``, and no uncached extra). See docs/timing.md.
 """
 
 from __future__ import annotations
@@ -51,7 +55,10 @@ class InsnClass(enum.IntEnum):
 
 CLASS_NAMES = tuple(c.name.lower() for c in InsnClass)
 PER_REGISTER = "per_register"  # LDM/STM: each register after the first
-WEIGHT_NAMES = (*CLASS_NAMES, PER_REGISTER)
+UNCACHED_LOAD = "uncached_load"  # extra per register loaded while the data cache is off
+UNCACHED_STORE = "uncached_store"  # extra per register stored while the data cache is off
+EXTRAS = (PER_REGISTER, UNCACHED_LOAD, UNCACHED_STORE)  # may be zero
+WEIGHT_NAMES = (*CLASS_NAMES, *EXTRAS)
 NATIVE_SLOTS = 16  # the size of the weight table shared with _icount.c
 
 A7_SOURCE = (
@@ -103,7 +110,7 @@ class TimingProfile:
         if set(self.weights) != set(WEIGHT_NAMES):
             raise TimingError(f"profile {self.name}: weights must name exactly {WEIGHT_NAMES}")
         for key, value in (*self.weights.items(), ("cpi", self.cpi)):
-            if value < 0 or (key != PER_REGISTER and value == 0):
+            if value < 0 or (key not in EXTRAS and value == 0):
                 raise TimingError(f"{key}: must be a positive number of cycles, got {value}")
 
     @property
@@ -125,7 +132,16 @@ class TimingProfile:
     def uniform(self) -> bool:
         """True when every instruction costs the same: no need to look at the code."""
         weights = self.scaled()
-        return weights[PER_REGISTER] == 0 and len(set(weights.values()) - {Fraction(0)}) == 1
+        if any(weights[name] for name in EXTRAS):
+            return False
+        return len({weights[name] for name in CLASS_NAMES}) == 1
+
+    @property
+    def native_mode(self) -> int:
+        """The counter's mode: 0 uniform, 1 weighed by class, 2 also uncached data accesses."""
+        if self.uniform:
+            return 0
+        return 2 if self.weights[UNCACHED_LOAD] or self.weights[UNCACHED_STORE] else 1
 
     def device_cost(self, window: str, kind: str) -> DeviceCost:
         """What an access to ``window`` (a device of ``kind``) costs; named windows first."""
@@ -180,6 +196,8 @@ INSTRUCTION_COUNT = TimingProfile(
         barrier=1,
         exception=1,
         per_register=0,
+        uncached_load=0,
+        uncached_store=0,
     ),
 )
 
@@ -197,6 +215,8 @@ CORTEX_A7 = TimingProfile(
         barrier=8,  # estimate: the A7's 8-stage pipeline drained
         exception=8,  # estimate: the same drain (ex5_LITTLE gives no trap latency)
         per_register=1,  # estimate: one register per cycle
+        uncached_load=100,  # estimate: a DRAM read, about 100 ns, at 1 GHz
+        uncached_store=50,  # estimate: a Strongly-ordered write waits for its completion
     ),
     devices=DEVICE_CYCLES,
 )
@@ -215,6 +235,8 @@ CORTEX_A15 = TimingProfile(
         barrier=13,  # estimate: drained like a trap (trapLatency 13)
         exception=13,  # trapLatency 13
         per_register=1,  # estimate: one register per cycle
+        uncached_load=100,  # estimate: a DRAM read, about 100 ns, at 1 GHz
+        uncached_store=50,  # estimate: a Strongly-ordered write waits for its completion
     ),
     devices=DEVICE_CYCLES,
 )
@@ -226,8 +248,10 @@ DEFAULT_PROFILE = INSTRUCTION_COUNT.name
 
 WEIGHT_SOURCES: Mapping[str, str] = MappingProxyType(
     {
-        "cortex-a7": f"{A7_SOURCE}. Rule: {RULE}. Estimates: barrier, exception, per_register.",
-        "cortex-a15": f"{A15_SOURCE}. Rule: {RULE}. Estimates: barrier, per_register.",
+        "cortex-a7": f"{A7_SOURCE}. Rule: {RULE}. Estimates: barrier, exception, per_register, "
+        "uncached_load, uncached_store.",
+        "cortex-a15": f"{A15_SOURCE}. Rule: {RULE}. Estimates: barrier, per_register, "
+        "uncached_load, uncached_store.",
         "instruction-count": "every instruction one cycle times cpi (QEMU -icount, Renode)",
     }
 )
@@ -301,12 +325,22 @@ def classify_arm(word: int) -> tuple[InsnClass, int]:
     return InsnClass.OTHER, 0
 
 
-def arm_units(code: bytes, weights: tuple[int, ...]) -> int:
-    """Units of a run of A32 instructions under a native weight table."""
+_LOADS = {InsnClass.LOAD: 1, InsnClass.LOAD_MULTIPLE: 0}
+_STORES = {InsnClass.STORE: 1, InsnClass.STORE_MULTIPLE: 0}
+
+
+def arm_units(code: bytes, weights: tuple[int, ...], uncached: bool = False) -> int:
+    """Units of a run of A32 instructions under a native weight table; ``uncached`` adds the
+    uncached extra for every register loaded or stored."""
+    per_register, load_extra, store_extra = weights[len(InsnClass) : len(InsnClass) + 3]
     total = 0
     for offset in range(0, len(code) - 3, 4):
         cls, registers = classify_arm(int.from_bytes(code[offset : offset + 4], "little"))
         total += weights[cls]
         if registers > 1:
-            total += (registers - 1) * weights[len(InsnClass)]
+            total += (registers - 1) * per_register
+        if uncached and cls in _LOADS:
+            total += (_LOADS[cls] or registers) * load_extra
+        if uncached and cls in _STORES:
+            total += (_STORES[cls] or registers) * store_extra
     return total
