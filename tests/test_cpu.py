@@ -6,7 +6,7 @@ import functools
 
 import pytest
 
-from rthv.board.cpu import CpuCore, CpuExit, ExitKind, Perm
+from rthv.board.cpu import TRANSLATION_BUFFER_BYTES, CpuCore, CpuExit, ExitKind, Perm
 from rthv.board.decode import CoprocessorAccess
 from rthv.board.memory import RamRegion
 from rthv.board.registers import Reg
@@ -315,3 +315,8 @@ def test_watching_everything_steps_one_instruction_at_a_time() -> None:
     pcs = [core.run(budget=1_000).pc for _ in range(5)]
     assert pcs == [CODE + 4, CODE + 8, CODE + 12, CODE + 16, CODE + 4]
     assert core.counter.executed == 5
+
+
+def test_the_translation_buffer_is_bounded() -> None:
+    """Each engine's translated code lives in a fixed buffer, not Unicorn's default 1 GiB."""
+    assert CpuCore("bounded").uc.ctl_get_tcg_buffer_size() == TRANSLATION_BUFFER_BYTES < 1 << 30

@@ -38,6 +38,11 @@ from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
 from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
 
 NEVER_REACHED = 0xFFFFFFFF
+# Host code translated per engine. Unicorn reserves 1 GiB by default and fills it, since
+# blocks ended early at budgets are translated again, so a long run's memory grew for
+# minutes; when this buffer is full Unicorn flushes it and translates afresh (no effect on
+# results, which count guest instructions).
+TRANSLATION_BUFFER_BYTES = 16 << 20
 _ARM_HINTS = {0xE320F001: "yield", 0xE320F002: "wfe"}
 _THUMB_HINTS = {0xBF10: "yield", 0xBF20: "wfe"}
 _UC_INTR_SVC = 2
@@ -110,6 +115,7 @@ class CpuCore:
         self.name = name
         self.uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
         self.uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_A15)
+        self.uc.ctl_set_tcg_buffer_size(TRANSLATION_BUFFER_BYTES)
         self.regs = Registers(self.uc)
         self.counter = InstructionCounter(self.uc, native=native_counter)
         self.sites = TimedSites(self.uc, self.counter.state)
