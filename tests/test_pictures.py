@@ -51,7 +51,7 @@ def test_rthv_report_draws_the_trace(example: str, until: str, tmp_path: Path) -
         check=True,
         capture_output=True,
     )
-    names = {"timeline.png", "latency.png", "cpu-share.md", "report.html"}
+    names = {"timeline.png", "latency.png", "tables.md", "report.html"}
     assert {path.name for path in out.iterdir()} == names
 
     system = rthv.load(config)
@@ -71,6 +71,8 @@ def test_rthv_report_draws_the_trace(example: str, until: str, tmp_path: Path) -
         pixels = matplotlib.image.imread(out / picture)
         ink = (pixels[:, :, :3].sum(axis=2) < 2.9).mean()  # not white
         assert ink > 0.01, f"{picture} is blank"
+    if example == "rt-hog-fp":  # rt-periodic reports its tasks: their table comes too
+        assert "| rt/tau1 | 20000 | 20000 |" in (out / "tables.md").read_text()
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 2
     assert all(f"<td>{vm}</td>" in page for vm in expected)

@@ -25,6 +25,7 @@ from rthv.hv.hypervisor import HYPERVISOR_CONSOLE, Hypervisor
 from rthv.hv.trace_log import TraceEvent as _HvTraceEvent
 from rthv.tools.duration import format_ns, parse_duration
 from rthv.tools.system import VmSummary, boot_system, run_report, summarise
+from rthv.tools.task_metrics import TaskMetrics, system_task_metrics
 
 Duration = str | int | Fraction
 """A span or point of virtual time: ``"10ms"``-style text, or nanoseconds."""
@@ -144,6 +145,11 @@ class VirtualMachine:
     def summary(self) -> VmSummary:
         """The figures ``rthv run`` prints for this VM, as of now."""
         return next(s for s in summarise(self._system.hypervisor) if s.name == self.name)
+
+    @property
+    def tasks(self) -> list[TaskMetrics]:
+        """Per-task metrics the guest reported (docs/task-metrics.md); empty if it reports none."""
+        return system_task_metrics(self._system.hypervisor).get(self.name, [])
 
     @property
     def fault(self) -> str | None:

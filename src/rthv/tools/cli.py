@@ -174,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="at the end, draw the run into DIR: timeline.png, latency.png, cpu-share.md",
+        help="at the end, draw the run into DIR: timeline.png, latency.png, tables.md",
     )
     run.add_argument("--html", action="store_true", help="with --report: also report.html")
     run.add_argument(
@@ -258,6 +258,7 @@ def _run_system(args: argparse.Namespace) -> int:
         run_system,
         summarise,
     )
+    from rthv.tools.task_metrics import system_task_metrics
     from rthv.tools.terminal import ConsoleView, run_with_progress
     from rthv.tools.trace_export import chrome_trace, write_chrome_trace
 
@@ -311,6 +312,9 @@ def _run_system(args: argparse.Namespace) -> int:
     )
     for summary in summarise(hv):
         view.line("rthv", summary.line())
+    for tasks in system_task_metrics(hv).values():
+        for task in tasks:
+            view.line("rthv", task.line())
     for line in policy_failure_lines(hv):  # a fallback took over: never in silence
         view.line("rthv", f"scheduler: {line}")
         print(f"rthv: warning: {line}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Pictures of a run (matplotlib): a timeline of the VMs, latency histograms, a CPU-share table.
 
-``write_pictures`` writes ``timeline.png``, ``latency.png`` and ``cpu-share.md`` into a folder,
+``write_pictures`` writes ``timeline.png``, ``latency.png`` and ``tables.md`` into a folder,
 and with ``html=True`` also ``report.html``, one file holding the pictures and the table.
 """
 
@@ -129,6 +129,28 @@ def share_table(picture: RunPicture) -> list[list[str]]:
     return rows
 
 
+def task_table(picture: RunPicture) -> list[list[str]]:
+    """The per-task table (guest-level metrics): a header row, then one row per task."""
+    header = ["VM/task", "T (us)", "D (us)", "released", "completed"]
+    header += ["response min/mean/max/p99 (us)", "deadline misses", "preemptions"]
+    rows = [header]
+    for task in picture.tasks:
+        response = task["response_us"]
+        rows.append(
+            [
+                f"{task['vm']}/{task['name']}",
+                str(task["period_us"]),
+                str(task["deadline_us"]),
+                str(task["released"]),
+                str(task["completed"]),
+                "-" if response is None else "{} / {:.1f} / {} / {}".format(*response),
+                str(task["deadline_misses"]),
+                str(task["preemptions"]),
+            ]
+        )
+    return rows
+
+
 def markdown_table(rows: list[list[str]]) -> str:
     """``rows`` (header first) as a Markdown table."""
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
@@ -146,13 +168,15 @@ def write_pictures(picture: RunPicture, folder: Path, *, html: bool = False) -> 
     if picture.has_report:
         latency = folder / "latency.png"
         _save(latency_figure(picture), latency)
-    table = folder / "cpu-share.md"
-    rows = share_table(picture)
-    table.write_text(markdown_table(rows))
+    table = folder / "tables.md"
+    tables = [("CPU share", share_table(picture))]
+    if picture.tasks:
+        tables.append(("Tasks (reported by the guests)", task_table(picture)))
+    table.write_text("\n".join(f"## {title}\n\n{markdown_table(rows)}" for title, rows in tables))
     page = None
     if html:
         page = folder / "report.html"
-        page.write_text(_html_page(rows, [p for p in (timeline, latency) if p is not None]))
+        page.write_text(_html_page(tables, [p for p in (timeline, latency) if p is not None]))
     return WrittenReport(timeline, latency, table, page)
 
 
@@ -161,11 +185,15 @@ def _save(figure: Figure, path: Path) -> None:
     plt.close(figure)
 
 
-def _html_page(rows: list[list[str]], images: list[Path]) -> str:
+def _html_table(title: str, rows: list[list[str]]) -> str:
     cells = "".join(f"<th>{html_text.escape(cell)}</th>" for cell in rows[0])
     body = [f"<tr>{cells}</tr>"]
     for row in rows[1:]:
         body.append("<tr>" + "".join(f"<td>{html_text.escape(c)}</td>" for c in row) + "</tr>")
+    return f"<h2>{html_text.escape(title)}</h2>\n<table>{''.join(body)}</table>\n"
+
+
+def _html_page(tables: list[tuple[str, list[list[str]]]], images: list[Path]) -> str:
     pictures = [
         f'<p><img alt="{image.stem}" src="data:image/png;base64,'
         f'{base64.b64encode(image.read_bytes()).decode()}"></p>'
@@ -175,9 +203,8 @@ def _html_page(rows: list[list[str]], images: list[Path]) -> str:
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>rthv run</title>\n'
         "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
         "td,th{border:1px solid #999;padding:2px 8px;text-align:right}</style></head>\n"
-        "<body><h1>rthv run</h1>\n<h2>CPU share</h2>\n<table>"
-        + "".join(body)
-        + "</table>\n"
+        "<body><h1>rthv run</h1>\n"
+        + "".join(_html_table(title, rows) for title, rows in tables)
         + "\n".join(pictures)
         + "\n</body></html>\n"
     )

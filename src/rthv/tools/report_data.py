@@ -63,6 +63,7 @@ class RunPicture:
     marks: list[Mark] = field(default_factory=list)
     latencies_us: dict[str, Counter[float]] = field(default_factory=dict)
     shares: list[ShareRow] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)  # per-task metrics, as reported
     has_trace: bool = False
     has_report: bool = False
 
@@ -112,6 +113,7 @@ class RunPicture:
             )
             histogram = vm.get("irq_latency_histogram_us", [])
             self.latencies_us[name] = Counter({float(us): count for us, count in histogram})
+        self.tasks = [task for tasks in report.get("tasks", {}).values() for task in tasks]
         for miss in report.get("deadline_misses", []):
             self.marks.append(Mark(miss["vm"], miss["time_ns"] / 1000, "miss", miss["detail"]))
         self.has_report = True

@@ -14,6 +14,7 @@ from rthv.hv.hypervisor import Hypervisor
 from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.vm import Vm
 from rthv.tools.duration import format_ns
+from rthv.tools.task_metrics import system_task_metrics
 
 LineSink = Callable[[str, str], None]  # (source, line without its end)
 StepRun = Callable[[Fraction | None], RunResult]  # run the system to a virtual time (ns)
@@ -209,6 +210,10 @@ def _report(
             }
             for miss in stats.misses
         ],
+        "tasks": {
+            vm: [asdict(metrics) for metrics in tasks]
+            for vm, tasks in system_task_metrics(hv).items()
+        },
         "consoles": consoles,
     }
 

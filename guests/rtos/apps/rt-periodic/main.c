@@ -8,7 +8,9 @@
  * ring and wakes the task (tk_wup_tsk; releases queue up while a task
  * is still busy).  A job burns its execution time as a fixed number of
  * calibrated loop iterations (see rtlib.h), then records
- * response = completion - release.  A job misses when its response
+ * response = completion - release.  Each release, start and completion
+ * is also reported to rthv (include/rthv_tasks.h), which computes the
+ * same figures per task from outside.  A job misses when its response
  * exceeds the relative deadline; a release that finds the ring full and
  * a job still pending when the run ends (after its deadline has passed)
  * also count as misses.
@@ -19,6 +21,7 @@
  * response) is printed every n ms of the run as well.
  */
 #include <rtlib.h>
+#include <rthv_tasks.h>
 #include "taskset.h"
 
 typedef struct {
@@ -35,6 +38,7 @@ typedef struct {
 	ID	tskid;
 	UW	loops;                  /* execution time in rt_burn loops */
 	UW	release[RING];          /* counter values of pending releases */
+	UW	job[RING];              /* and their job numbers (0, 1, ...) */
 	UW	rd, wr;                 /* ring indices (free running) */
 	UW	released, jobs, misses, dropped;
 	UW	max_resp;               /* response times in us */
@@ -74,12 +78,14 @@ static void releaser(void *exinf)
 			RT_TASK *t = &tasks[i];
 			if (t_ms % defs[i].period_ms != 0)
 				continue;
+			rthv_task_event(RTHV_TASK_RELEASE, (UW)i, t->released, now);
 			t->released++;
 			if (t->wr - t->rd >= RING) {
 				t->dropped++;
 				continue;
 			}
 			t->release[t->wr % RING] = now;
+			t->job[t->wr % RING] = t->released - 1;
 			t->wr++;
 			tk_wup_tsk(t->tskid);
 		}
@@ -117,12 +123,16 @@ static void periodic_task(INT idx, void *exinf)
 
 	(void)exinf;
 	for (;;) {
-		UW rel, resp;
+		UW rel, job, end, resp;
 
 		tk_slp_tsk(TMO_FEVR);
 		rel = t->release[t->rd % RING];
+		job = t->job[t->rd % RING];
+		rthv_task_event(RTHV_TASK_START, (UW)idx, job, rt_counter());
 		rt_burn(t->loops);
-		resp = rt_counter() - rel;
+		end = rt_counter();
+		rthv_task_event(RTHV_TASK_COMPLETE, (UW)idx, job, end);
+		resp = end - rel;
 		t->rd++;
 		t->jobs++;
 		t->sum_resp += resp;
@@ -152,6 +162,8 @@ INT usermain(void)
 			max_d = defs[i].deadline_ms;
 		u += defs[i].wcet_us / defs[i].period_ms;       /* permille */
 		tasks[i].loops = rt_loops_for_us(lpms, defs[i].wcet_us);
+		rthv_task_define((UW)i, defs[i].name, defs[i].period_ms * 1000U,
+				 defs[i].deadline_ms * 1000U, defs[i].pri);
 		ctsk.itskpri = defs[i].pri;
 		tasks[i].tskid = tk_cre_tsk(&ctsk);
 		tk_sta_tsk(tasks[i].tskid, i);
