@@ -16,7 +16,9 @@ from rthv.hv.scheduling import (
     RtdsPolicy,
     SchedulerPluginError,
     load_policy,
+    parse_policy_spec,
 )
+from rthv.hv.scheduling.registry import resolve_policy
 from sched_harness import MS, US, Sim
 
 TESTS = Path(__file__).resolve().parent
@@ -170,3 +172,20 @@ def test_a_plugin_failing_at_run_time_is_named_with_its_file(tmp_path: Path) -> 
         "scheduler policy 'broken' (broken.py:Broken) failed in schedule(): "
         "raised ZeroDivisionError: integer division or modulo by zero"
     )
+
+
+def test_a_policy_added_to_the_one_list_is_known_to_the_configuration_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A built-in is its module and its line in BUILTIN_POLICIES: the configuration accepts the
+    name and the hypervisor runs it, with nothing else to change."""
+    from hv_support import boot, vm_toml, write_system
+
+    lifo = resolve_policy(parse_policy_spec(PLUGIN, base_dir=TESTS))
+    monkeypatch.setitem(BUILTIN_POLICIES, lifo.name, lifo)
+    head = f'[scheduler]\npolicy = "{lifo.name}"\n'
+    system = boot(write_system(tmp_path, vm_toml("a", "hello"), head=head))
+    system.hypervisor.run()
+    policy = system.hypervisor.scheduler.policy
+    assert isinstance(policy, lifo) and policy.origin is None
+    assert system.console_text("a").endswith("hello done\n")

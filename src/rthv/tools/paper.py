@@ -189,7 +189,7 @@ HV_PARTS = {
     "scheduler framework": [
         "scheduling/api.py",
         "scheduling/framework.py",
-        "scheduling/core.py",
+        "scheduling/guard.py",
         "scheduling/services.py",
         "scheduling/budget.py",
         "scheduling/stats.py",

@@ -61,6 +61,10 @@ class VmHandle:
         """Current state; only the framework changes it."""
         return self._state
 
+    def set_state(self, state: VmState) -> None:
+        """Move the VM to ``state``: for the framework only (policies read ``state``)."""
+        self._state = state
+
     @property
     def runnable(self) -> bool:
         """True when the VM is RUNNING or READY."""

@@ -5,34 +5,109 @@ The hypervisor core talks to ``Scheduler`` only through the seam: ``add_vm``, ``
 the ``on_switch`` listener, through which it performs each world switch ``(old, new)``. Policy
 timers are events on the board's EventQueue, so they interleave deterministically with devices.
 
-Every policy callback runs guarded: an exception, a ``schedule()`` result that is not a runnable
-VM, or a policy that never settles becomes a ``SchedulerPluginError`` naming the policy, the
-callback and the fault. Nothing is committed before the policy has answered, so a failure never
-leaves a half-made switch. With a ``fallback`` policy the framework retires the faulty policy
-(its timers are cancelled), hands every VM to the fallback and goes on; otherwise it raises.
+Every policy callback runs guarded (``guard.PolicyGuard``): an exception, a ``schedule()`` result
+that is not a runnable VM, or a policy that never settles becomes a ``SchedulerPluginError``
+naming the policy, the callback and the fault. Nothing is committed before the policy has
+answered, so a failure never leaves a half-made switch. With a ``fallback`` policy the framework
+retires the faulty policy (its timers are cancelled), hands every VM to the fallback and goes on;
+otherwise it raises. Budget timers, accounting and the policy's services are parts of their own
+(``budget``, ``stats``, ``services``); the services reach the scheduler through its public
+methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 
-from rthv.hv.scheduling.api import VmHandle, VmState
-from rthv.hv.scheduling.core import (
-    MAX_RESCHEDULE_ROUNDS,
-    MissListener,
-    SchedulerCore,
-    SwitchListener,
-    _Replaced,
+from rthv.board.clock import VirtualClock
+from rthv.board.events import EventQueue
+from rthv.hv.scheduling.api import (
+    SchedulerPolicy,
+    TimerCallback,
+    VmHandle,
+    VmState,
+    describe_policy,
 )
+from rthv.hv.scheduling.budget import BudgetTimers
 from rthv.hv.scheduling.errors import PolicyParameterError, SchedulerStateError
-from rthv.hv.scheduling.stats import VmAccount
+from rthv.hv.scheduling.guard import PolicyGuard, PolicyReplaced
+from rthv.hv.scheduling.services import PolicyServices
+from rthv.hv.scheduling.stats import (
+    DeadlineMiss,
+    SchedulerStats,
+    Totals,
+    VmAccount,
+    snapshot,
+)
 
 __all__ = ["MissListener", "Scheduler", "SwitchListener"]
 
+SwitchListener = Callable[[VmHandle | None, VmHandle | None], None]
+MissListener = Callable[[DeadlineMiss], None]
+MAX_RESCHEDULE_ROUNDS = 100  # request_reschedule() rounds in a row before the policy is faulty
 
-class Scheduler(SchedulerCore):
+
+class Scheduler:
     """Runs one policy (and an optional fallback) over the VMs of one physical CPU."""
+
+    def __init__(
+        self,
+        policy: SchedulerPolicy,
+        clock: VirtualClock,
+        events: EventQueue,
+        *,
+        fallback: SchedulerPolicy | None = None,
+    ) -> None:
+        self.clock = clock
+        self.events = events
+        self._totals = Totals()
+        self._guard = PolicyGuard(
+            policy, fallback, clock, self._totals.failures, self._retire, self._hand_over
+        )
+        self._services = PolicyServices(self, policy)
+        self._vms: list[VmHandle] = []
+        self._fallback_params: dict[VmHandle, dict[str, object]] = {}
+        self._accounts: dict[VmHandle, VmAccount] = {}
+        self._budgets = BudgetTimers(events, self.consumed, clock.now, self.run_timer)
+        self._current: VmHandle | None = None
+        self._announced: VmHandle | None = None
+        self._announcing = False
+        self._started = False
+        self._reschedule_requested = False
+        self._switch_listeners: list[SwitchListener] = []
+        self._miss_listeners: list[MissListener] = []
+        self._guard.notify("init()", policy.init, self._services)
+
+    # -- views and listeners --------------------------------------------------------------------
+
+    @property
+    def current(self) -> VmHandle | None:
+        """The VM that should hold the CPU, or None: the physical CPU idles."""
+        return self._current
+
+    @property
+    def policy(self) -> SchedulerPolicy:
+        """The active policy (the fallback after a failure)."""
+        return self._guard.policy
+
+    @property
+    def vms(self) -> tuple[VmHandle, ...]:
+        """Every VM added, in order."""
+        return tuple(self._vms)
+
+    def on_switch(self, listener: SwitchListener) -> None:
+        """Call ``listener(old, new)`` at every change of ``current`` (None = idle)."""
+        self._switch_listeners.append(listener)
+
+    def on_deadline_miss(self, listener: MissListener) -> None:
+        """Call ``listener(miss)`` whenever a policy reports a deadline miss."""
+        self._miss_listeners.append(listener)
+
+    def stats(self) -> SchedulerStats:
+        """A snapshot of the accounting: per VM and in total."""
+        policy = describe_policy(self.policy)
+        return snapshot(self.clock.now(), policy, self._accounts, self._totals)
 
     # -- the seam the hypervisor calls ---------------------------------------------------------
 
@@ -47,24 +122,24 @@ class Scheduler(SchedulerCore):
         with self._operation():
             if any(v is vm or v.name == vm.name for v in self._vms):
                 raise SchedulerStateError(f"VM '{vm.name}' is already added")
-            vm._state = VmState.WAITING
+            vm.set_state(VmState.WAITING)
             vm.params = None
             self._vms.append(vm)
             self._accounts[vm] = VmAccount()
             self._fallback_params[vm] = dict(fallback_params or {})
-            if self._policy is self._fallback:
+            if self._guard.on_fallback:
                 params = fallback_params  # the fallback has taken over already
             try:
-                self._configure(vm, f"allocate({vm.name!r})", self._policy.allocate, params or {})
+                self._configure(vm, f"allocate({vm.name!r})", self.policy.allocate, params or {})
             except PolicyParameterError:
                 self._vms.remove(vm)
                 del self._accounts[vm], self._fallback_params[vm]
                 raise
-            except _Replaced:
+            except PolicyReplaced:
                 pass  # the fallback allocated every VM, this one included
             if self._started:
-                vm._state = VmState.READY
-                self._notify(f"enque({vm.name!r})", self._policy.enque, vm)
+                vm.set_state(VmState.READY)
+                self._guard.notify(f"enque({vm.name!r})", self.policy.enque, vm)
                 self._settle()
 
     def start(self) -> None:
@@ -76,11 +151,11 @@ class Scheduler(SchedulerCore):
             self._totals.idle_since = self.clock.now()
             ready = [vm for vm in self._vms if vm.state is VmState.WAITING]
             for vm in ready:
-                vm._state = VmState.READY
+                vm.set_state(VmState.READY)
             try:
                 for vm in ready:
-                    self._call(f"enque({vm.name!r})", self._policy.enque, vm)
-            except _Replaced:
+                    self._guard.guarded(f"enque({vm.name!r})", self.policy.enque, vm)
+            except PolicyReplaced:
                 pass  # the fallback was handed every READY VM
             self._settle()
 
@@ -88,11 +163,11 @@ class Scheduler(SchedulerCore):
         """A WAITING ``vm`` got an interrupt: READY, ``enque``, reschedule (else nothing)."""
         with self._operation():
             self._check_started("vm_runnable")
-            self._account(vm)
+            self.account(vm)
             if vm.state is not VmState.WAITING:
                 return
-            vm._state = VmState.READY
-            self._notify(f"enque({vm.name!r})", self._policy.enque, vm)
+            vm.set_state(VmState.READY)
+            self._guard.notify(f"enque({vm.name!r})", self.policy.enque, vm)
             self._settle()
 
     def vm_waits(self, vm: VmHandle) -> None:
@@ -104,34 +179,34 @@ class Scheduler(SchedulerCore):
                     f"vm_waits({vm.name!r}): the VM is {vm.state.name}, not the running VM"
                 )
             self._leave_cpu(vm)
-            vm._state = VmState.WAITING
+            vm.set_state(VmState.WAITING)
             self._accounts[vm].waits += 1
-            self._notify(f"yield_({vm.name!r})", self._policy.yield_, vm)
+            self._guard.notify(f"yield_({vm.name!r})", self.policy.yield_, vm)
             self._settle()
 
     def vm_stopped(self, vm: VmHandle) -> None:
         """``vm`` faulted or terminated: STOPPED for good, ``remove``, reschedule."""
         with self._operation():
-            self._account(vm)
+            self.account(vm)
             if vm.state is VmState.STOPPED:
                 return
             if vm is self._current:
                 self._leave_cpu(vm)
-            vm._state = VmState.STOPPED
+            vm.set_state(VmState.STOPPED)
             self._budgets.drop(vm)
-            self._notify(f"remove({vm.name!r})", self._policy.remove, vm)
+            self._guard.notify(f"remove({vm.name!r})", self.policy.remove, vm)
             if self._started:
                 self._settle()
 
     def change_params(self, vm: VmHandle, params: Mapping[str, object]) -> None:
         """Give ``vm`` new scheduling parameters at run time (policy ``change_params``)."""
         with self._operation():
-            self._account(vm)
+            self.account(vm)
             if vm.state is VmState.STOPPED:
                 raise SchedulerStateError(f"change_params({vm.name!r}): the VM is STOPPED")
-            with suppress(_Replaced):
+            with suppress(PolicyReplaced):
                 label = f"change_params({vm.name!r})"
-                self._configure(vm, label, self._policy.change_params, params)
+                self._configure(vm, label, self.policy.change_params, params)
             if self._started:
                 self._settle()
 
@@ -141,6 +216,124 @@ class Scheduler(SchedulerCore):
             if self._started:
                 self._settle()
 
+    # -- operations, switching out, announcing ------------------------------------------------
+
+    @contextmanager
+    def _operation(self) -> Iterator[None]:
+        if self._guard.broken is not None:
+            message = f"the scheduler stopped after a failure: {self._guard.broken}"
+            raise SchedulerStateError(message) from self._guard.broken
+        try:
+            yield
+        finally:
+            self._announce()
+
+    def _check_started(self, what: str) -> None:
+        if not self._started:
+            raise SchedulerStateError(f"{what}() before start()")
+
+    def _leave_cpu(self, vm: VmHandle) -> None:
+        now = self.clock.now()
+        self._accounts[vm].switch_out(now)
+        self._budgets.switched_out(vm)
+        self._current = None
+        self._totals.idle_since = now
+
+    def _announce(self) -> None:
+        if self._announcing:
+            return  # the outer loop announces the final state
+        self._announcing = True
+        try:
+            while self._announced is not self._current:
+                old, new = self._announced, self._current
+                self._announced = new
+                self._totals.switches += 1
+                for listener in list(self._switch_listeners):
+                    listener(old, new)
+        finally:
+            self._announcing = False
+
+    # -- failure and fallback (called by the guard) ---------------------------------------------
+
+    def _configure(
+        self, vm: VmHandle, label: str, fn: Callable[..., object], params: Mapping[str, object]
+    ) -> None:
+        try:
+            vm.params = self._guard.guarded(label, fn, vm, dict(params), config=True)
+        except PolicyParameterError as exc:
+            raise PolicyParameterError(
+                f"VM '{vm.name}': {exc}", parameter=exc.parameter, problem=exc.problem
+            ) from None
+
+    def _retire(self) -> None:
+        self._services.close()
+        self._budgets.clear()
+
+    def _hand_over(self, policy: SchedulerPolicy) -> None:
+        self._services = PolicyServices(self, policy)
+        self._guard.guarded("init()", policy.init, self._services)
+        for vm in self._vms:
+            if vm.state is not VmState.STOPPED:
+                params = self._fallback_params[vm]
+                label = f"allocate({vm.name!r})"
+                vm.params = self._guard.guarded(label, policy.allocate, vm, params)
+        if self._started:
+            running = [self._current] if self._current is not None else []
+            ready = [vm for vm in self._vms if vm.state is VmState.READY]
+            for vm in running + ready:
+                self._guard.guarded(f"enque({vm.name!r})", policy.enque, vm)
+
+    # -- what the policy's services use ------------------------------------------------------------
+
+    def consumed(self, vm: VmHandle) -> int:
+        """CPU cycles ``vm`` has run, including the slice running now."""
+        return self._accounts[vm].consumed(self.clock.now())
+
+    def account(self, vm: VmHandle) -> VmAccount:
+        """The accounting record of ``vm`` (an error for a VM of another scheduler)."""
+        account = self._accounts.get(vm)
+        if account is None:
+            raise SchedulerStateError(f"{vm!r} is not a VM of this scheduler")
+        return account
+
+    def request_reschedule(self) -> None:
+        """One more ``schedule()`` round once the current callback returns."""
+        self._reschedule_requested = True
+
+    def set_budget(self, vm: VmHandle, cycles: int, callback: TimerCallback) -> None:
+        """Call ``callback`` once ``vm`` has run ``cycles`` more cycles."""
+        self.account(vm)
+        self._budgets.set(vm, cycles, callback, vm is self._current)
+
+    def drop_budget(self, vm: VmHandle) -> None:
+        """Drop the budget timer of ``vm`` if any."""
+        self.account(vm)
+        self._budgets.drop(vm)
+
+    def run_timer(self, label: str, callback: TimerCallback) -> None:
+        """A policy timer (or budget) is due: run ``callback`` guarded, then reschedule."""
+        if self._guard.broken is not None:
+            return
+        storm = self._guard.timer_storm()
+        with self._operation():
+            try:
+                if storm is not None:
+                    self._guard.fail(self.policy, label, storm)
+                else:
+                    self._guard.guarded(label, callback)
+            except PolicyReplaced:
+                pass
+            if self._started:
+                self._settle()
+
+    def record_miss(self, vm: VmHandle, deadline: int, detail: str) -> None:
+        """A policy reports that a job of ``vm`` missed ``deadline``."""
+        self.account(vm).deadline_misses += 1
+        miss = DeadlineMiss(vm.name, deadline, self.clock.now(), detail)
+        self._totals.misses.append(miss)
+        for listener in list(self._miss_listeners):
+            listener(miss)
+
     # -- deciding and switching ----------------------------------------------------------------
 
     def _settle(self) -> None:
@@ -149,43 +342,43 @@ class Scheduler(SchedulerCore):
             self._reschedule_requested = False
             try:
                 self._decide()
-            except _Replaced:
+            except PolicyReplaced:
                 continue
             if not self._reschedule_requested:
                 return
             rounds += 1
             if rounds >= MAX_RESCHEDULE_ROUNDS:
                 problem = f"requested rescheduling {rounds} times in a row without settling"
-                self._fail(self._policy, "request_reschedule()", problem)
+                self._guard.fail(self.policy, "request_reschedule()", problem)
                 rounds = 0
 
     def _decide(self) -> None:
-        policy = self._policy
-        choice: object = self._call("schedule()", policy.schedule)
+        policy = self.policy
+        choice: object = self._guard.guarded("schedule()", policy.schedule)
         if choice is not None:
             if not isinstance(choice, VmHandle) or not any(vm is choice for vm in self._vms):
                 names = ", ".join(repr(vm.name) for vm in self._vms)
                 shown = repr(choice)
                 shown = shown if len(shown) <= 60 else shown[:57] + "..."
                 problem = f"returned {shown}, which is not one of the VMs ({names})"
-                self._fail(policy, "schedule()", problem)
-                raise _Replaced
+                self._guard.fail(policy, "schedule()", problem)
+                raise PolicyReplaced
             if not choice.runnable:
                 problem = (
                     f"returned VM '{choice.name}', which is {choice.state.name} (not runnable)"
                 )
-                self._fail(policy, "schedule()", problem)
-                raise _Replaced
+                self._guard.fail(policy, "schedule()", problem)
+                raise PolicyReplaced
         old = self._current
         if choice is old:
             return
         if old is not None:
-            old._state = VmState.READY  # tentative: block() sees the VM as it will be
+            old.set_state(VmState.READY)  # tentative: block() sees the VM as it will be
 
             def undo() -> None:
-                old._state = VmState.RUNNING
+                old.set_state(VmState.RUNNING)
 
-            self._call(f"block({old.name!r})", policy.block, old, undo=undo)
+            self._guard.guarded(f"block({old.name!r})", policy.block, old, undo=undo)
         self._commit(choice if isinstance(choice, VmHandle) else None)
 
     def _commit(self, new: VmHandle | None) -> None:
@@ -193,14 +386,14 @@ class Scheduler(SchedulerCore):
         old = self._current
         if old is not None:
             self._leave_cpu(old)
-            old._state = VmState.READY
+            old.set_state(VmState.READY)
             self._accounts[old].preemptions += 1
             self._totals.preemptions += 1
         if new is not None:
             if self._totals.idle_since is not None:
                 self._totals.idle_cycles += now - self._totals.idle_since
                 self._totals.idle_since = None
-            new._state = VmState.RUNNING
+            new.set_state(VmState.RUNNING)
             self._accounts[new].switch_in(now)
             self._current = new
             self._budgets.switched_in(new)

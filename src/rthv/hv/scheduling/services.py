@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from rthv.board.clock import VirtualClock
+from rthv.board.events import EventQueue
 from rthv.hv.scheduling.api import (
     SchedulerPolicy,
     SchedulerServices,
@@ -14,17 +16,51 @@ from rthv.hv.scheduling.api import (
     describe_policy,
 )
 from rthv.hv.scheduling.errors import SchedulerStateError
+from rthv.hv.scheduling.stats import VmAccount
 
 TIMER_EVENT_PRIORITY = 0  # same-time order against device events: by arming sequence
 
-if TYPE_CHECKING:
-    from rthv.hv.scheduling.core import SchedulerCore
+
+class ServiceHost(Protocol):
+    """The scheduler as the services see it (``framework.Scheduler``)."""
+
+    clock: VirtualClock
+    events: EventQueue
+
+    @property
+    def current(self) -> VmHandle | None:
+        """The VM holding the CPU, or None."""
+        ...
+
+    def account(self, vm: VmHandle) -> VmAccount:
+        """The accounting record of ``vm``."""
+        ...
+
+    def request_reschedule(self) -> None:
+        """One more ``schedule()`` round once the current callback returns."""
+        ...
+
+    def set_budget(self, vm: VmHandle, cycles: int, callback: TimerCallback) -> None:
+        """Call ``callback`` once ``vm`` has run ``cycles`` more cycles."""
+        ...
+
+    def drop_budget(self, vm: VmHandle) -> None:
+        """Drop the budget timer of ``vm``."""
+        ...
+
+    def run_timer(self, label: str, callback: TimerCallback) -> None:
+        """Run a due policy timer guarded, then reschedule."""
+        ...
+
+    def record_miss(self, vm: VmHandle, deadline: int, detail: str) -> None:
+        """Record a deadline miss of ``vm``."""
+        ...
 
 
 class PolicyServices(SchedulerServices):
     """``SchedulerServices`` for one policy of one ``Scheduler``; tracks the policy's timers."""
 
-    def __init__(self, scheduler: SchedulerCore, policy: SchedulerPolicy) -> None:
+    def __init__(self, scheduler: ServiceHost, policy: SchedulerPolicy) -> None:
         self._scheduler = scheduler
         self._policy = policy
         self.active = True
@@ -72,7 +108,7 @@ class PolicyServices(SchedulerServices):
         def fire() -> None:
             self.timers.discard(handle)
             if self.active:
-                self._scheduler._run_timer(f"timer {name!r}", callback)
+                self._scheduler.run_timer(f"timer {name!r}", callback)
 
         event = self._scheduler.events.schedule(
             when, fire, priority=TIMER_EVENT_PRIORITY, name=f"sched {name}"
@@ -90,7 +126,7 @@ class PolicyServices(SchedulerServices):
     def request_reschedule(self) -> None:
         """Ask for one more ``schedule()`` round once the current callback returns."""
         self._check()
-        self._scheduler._reschedule_requested = True
+        self._scheduler.request_reschedule()
 
     def running(self) -> VmHandle | None:
         """The VM holding the CPU now, or None when the CPU idles."""
@@ -98,32 +134,29 @@ class PolicyServices(SchedulerServices):
 
     def consumed(self, vm: VmHandle) -> int:
         """CPU cycles ``vm`` has run in total, including the slice running now."""
-        return self._scheduler._account(vm).consumed(self.now())
+        return self._scheduler.account(vm).consumed(self.now())
 
     def set_budget_timer(self, vm: VmHandle, cycles: int, callback: TimerCallback) -> None:
         """Call ``callback`` once ``vm`` has *run* ``cycles`` more cycles; replaces its previous."""
         self._check()
         if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 0:
             raise ValueError(f"set_budget_timer: cycles must be an int >= 0, got {cycles!r}")
-        self._scheduler._account(vm)
-        running = vm is self._scheduler.current
-        self._scheduler._budgets.set(vm, cycles, callback, running)
+        self._scheduler.set_budget(vm, cycles, callback)
 
     def cancel_budget_timer(self, vm: VmHandle) -> None:
         """Drop the budget timer of ``vm`` if any."""
-        self._scheduler._account(vm)
-        self._scheduler._budgets.drop(vm)
+        self._scheduler.drop_budget(vm)
 
     def release_job(self, vm: VmHandle, deadline: int) -> None:
         """Record that a job of periodic ``vm`` was released with absolute ``deadline``."""
-        account = self._scheduler._account(vm)
+        account = self._scheduler.account(vm)
         account.jobs_released += 1
         account.current_deadline = deadline
 
     def complete_job(self, vm: VmHandle) -> None:
         """Record that the current job of ``vm`` finished."""
-        self._scheduler._account(vm).jobs_completed += 1
+        self._scheduler.account(vm).jobs_completed += 1
 
     def report_deadline_miss(self, vm: VmHandle, deadline: int, detail: str) -> None:
         """Record that a job of ``vm`` missed ``deadline``; ``detail`` says how."""
-        self._scheduler._record_miss(vm, deadline, detail)
+        self._scheduler.record_miss(vm, deadline, detail)
