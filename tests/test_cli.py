@@ -313,3 +313,22 @@ def test_until_zero_stops_at_zero() -> None:
     assert "[rthv] vexpress-a15: 0 ns virtual time, 0 instructions, stopped: until" in (
         result.stdout
     )
+
+
+def test_an_error_that_is_not_the_users_is_reported_as_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ValueError from inside rthv is not a user's mistake: one line saying so, exit status 3."""
+    import rthv.tools.system
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("an invariant broke")
+
+    monkeypatch.setattr(rthv.tools.system, "boot_system", broken)
+    status = main(["run", str(REPO / "examples" / "two-rtos.toml"), "--until", "1ms"])
+    (line,) = capsys.readouterr().err.splitlines()
+    assert status == 3
+    assert (
+        line
+        == "rthv: internal error (a bug in rthv, please report it): ValueError: an invariant broke"
+    )

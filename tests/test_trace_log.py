@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rthv.hv.trace_log import TraceEvent, TraceLog
+from pathlib import Path
+
+from rthv.hv.trace_log import Switch, TraceEvent, TraceLog
 
 
 def _events(count: int) -> list[TraceEvent]:
@@ -24,3 +26,22 @@ def test_an_unbounded_log_keeps_everything() -> None:
     for event in _events(5000):
         log.append(event)
     assert len(log) == 5000 and log.dropped == 0
+
+
+def test_a_switch_is_typed_and_reads_as_before() -> None:
+    """A Switch carries old, new and why old left; its detail is the familiar ``old -> new``."""
+    switch = Switch.at(7, "a", None, "wfi")
+    assert (switch.old, switch.new, switch.reason) == ("a", None, "wfi")
+    assert (switch.kind, switch.vm, switch.detail) == ("switch", "-", "a -> -")
+    assert isinstance(switch, TraceEvent)
+
+
+def test_a_run_records_why_each_vm_left_the_cpu(tmp_path: Path) -> None:
+    """Two hello VMs under round robin: each leaves the CPU when it waits (WFI)."""
+    from hv_support import run, vm_toml, write_system
+
+    system = run(write_system(tmp_path, vm_toml("a", "hello"), vm_toml("b", "hello", uart="uart1")))
+    switches = [e for e in system.hypervisor.trace if isinstance(e, Switch)]
+    assert [(s.old, s.new) for s in switches][:2] == [(None, "a"), ("a", "b")]
+    assert switches[0].reason == "idle" and switches[-1].new is None
+    assert {s.reason for s in switches if s.old is not None} == {"wfi"}

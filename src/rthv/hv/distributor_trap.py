@@ -28,14 +28,11 @@ class EmulatedDistributor:
         """An emulated GICD write; writes to interrupts the VM does not own are reported."""
         self._trap()
         vgic = self._vm.vgic
-        before = len(vgic.violations)
-        vgic.write(offset, size, value)
-        for violation in vgic.violations[before:]:
+        for violation in vgic.write(offset, size, value):
             self._ctx.report_ignored(
                 self._vm,
                 f"GICD+{offset & ~3:#05x}",
                 f"GICD write at {self._base + offset:#010x} for IRQ {violation.irq} (not its own)",
             )
-        del vgic.violations[before:]  # reported and counted: a rogue VM must not grow them
         if vgic.has_deliverable():
             self._ctx.deliver(self._vm)

@@ -25,7 +25,7 @@ from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import HypervisorMemory, Stage2Table, hypervisor_memory
-from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
+from rthv.hv.trace_log import NO_VM, RECENT_EVENTS, Switch, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
@@ -197,7 +197,7 @@ class Hypervisor:
 
     def record(self, kind: str, vm: Vm | None, detail: str = "") -> None:
         """Append to the event trace."""
-        name = vm.name if vm is not None else "-"
+        name = vm.name if vm is not None else NO_VM
         self.trace.append(TraceEvent(self.machine.clock.now(), kind, name, detail))
 
     # -- what the board hands to PL2 ------------------------------------------------------------
@@ -381,7 +381,8 @@ class Hypervisor:
         if old is not None:
             self.vms[old.name].vgic.save_from(machine.gich)
         machine.charge(self.costs.world_switch)
-        self.record("switch", None, f"{old.name if old else '-'} -> {new.name if new else '-'}")
+        now = machine.clock.now()
+        self.trace.append(Switch.at(now, _name(old), _name(new), _why_left(old)))
         if new is None:
             machine.parked = True
             self._note_idle()
@@ -427,3 +428,14 @@ class Hypervisor:
 def _line_level(line: Signal) -> Callable[[], bool]:
     """A sampler for the level of one of a vCPU timer's outputs."""
     return lambda: line.level
+
+
+def _name(handle: VmHandle | None) -> str | None:
+    return None if handle is None else handle.name
+
+
+def _why_left(old: VmHandle | None) -> str:
+    """Why the CPU left ``old``: its state when the scheduler switched it out."""
+    if old is None:
+        return "idle"
+    return {VmState.WAITING: "wfi", VmState.STOPPED: "stopped"}.get(old.state, "preempted")

@@ -19,6 +19,24 @@ class TraceEvent:
     detail: str
 
 
+NO_VM = "-"  # how the trace names "no VM": the idle CPU, or an event of the hypervisor itself
+
+
+@dataclass(frozen=True, slots=True)
+class Switch(TraceEvent):
+    """A world switch from ``old`` to ``new`` (None: the idle CPU), and why ``old`` left."""
+
+    old: str | None
+    new: str | None
+    reason: str  # "wfi", "preempted", "stopped", or "idle" when the CPU was idle
+
+    @classmethod
+    def at(cls, cycle: int, old: str | None, new: str | None, reason: str) -> Switch:
+        """The switch at ``cycle``; its ``detail`` reads ``old -> new``."""
+        detail = f"{old or NO_VM} -> {new or NO_VM}"
+        return cls(cycle, "switch", NO_VM, detail, old, new, reason)
+
+
 class TraceLog:
     """Events in order. With ``keep`` set, only the last ``keep`` events are held (memory stays
     bounded however long the run); ``counts`` and ``dropped`` still account for every one."""

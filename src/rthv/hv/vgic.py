@@ -7,7 +7,7 @@ it onto the GICV) acknowledges and EOIs in hardware.
 
 Interrupts a VM owns: SGIs and PPIs (0..31, banked per VM and purely virtual), its passthrough
 SPIs (the IRQs of its devices) and its virtual SPIs (inter-VM notify vIRQs). Everything else is
-RAZ/WI and every attempt to change it is recorded in ``violations``.
+RAZ/WI and every attempt to change it is returned by ``write`` (``GicdViolation``).
 
 Passthrough SPIs are mirrored to the physical distributor: enable, trigger configuration,
 priority (so the physical arbitration between pending device IRQs follows the guest's choice;
@@ -108,10 +108,8 @@ class VirtualGic:
         self._hcr = regs.HCR_EN
         self._vmcr = regs.VMCR_RESET
         self._apr = 0
-        self.violations: list[GicdViolation] = []
-        self.injections = 0
         self.maintenance_count = 0
-        self._registers = GicdRegisterFile(self, self.violations)
+        self._registers = GicdRegisterFile(self)
 
     def _check_ids(self) -> None:
         both = self.passthrough & self.virtual
@@ -130,14 +128,9 @@ class VirtualGic:
         """Emulated guest read of the VM's GICD."""
         return self._registers.read(offset, size)
 
-    def write(self, offset: int, size: int, value: int) -> None:
-        """Emulated guest write of the VM's GICD; foreign fields land in ``violations``."""
-        self._registers.write(offset, size, value)
-
-    @property
-    def ignored_writes(self) -> int:
-        """How many written fields of foreign interrupts were ignored (violations ever)."""
-        return self._registers.ignored_writes
+    def write(self, offset: int, size: int, value: int) -> list[GicdViolation]:
+        """Emulated guest write of the VM's GICD; returns the foreign fields it ignored."""
+        return self._registers.write(offset, size, value)
 
     # ---------------------------------------------------------------- ownership and state
 
@@ -433,7 +426,6 @@ class VirtualGic:
             if index is not None:
                 written += self._list(gich, index, state)
         self._request_maintenance(gich, overflow)
-        self.injections += written
         return written
 
     def _wants_lr(self, state: VirqState) -> bool:

@@ -135,12 +135,11 @@ class GicdBackend(Protocol):
 
 
 class GicdRegisterFile:
-    """MMIO decoding of one VM's GICD page onto a ``GicdBackend``; records violations."""
+    """MMIO decoding of one VM's GICD page onto a ``GicdBackend``; a write returns its
+    violations."""
 
-    def __init__(self, backend: GicdBackend, violations: list[GicdViolation]) -> None:
+    def __init__(self, backend: GicdBackend) -> None:
         self.backend = backend
-        self.violations = violations
-        self.ignored_writes = 0
         self._groups = self._bind_fields()
 
     def read(self, offset: int, size: int) -> int:
@@ -157,19 +156,23 @@ class GicdRegisterFile:
         backend = self.backend
         return bound.get(irq) if irq < backend.num_irqs and backend.owns(irq) else 0
 
-    def write(self, offset: int, size: int, value: int) -> None:
-        """Guest write of ``size`` bytes at GICD ``offset``."""
+    def write(self, offset: int, size: int, value: int) -> list[GicdViolation]:
+        """Guest write of ``size`` bytes at GICD ``offset``; the fields it could not change."""
         bound = find_group(self._groups, offset)
         if bound is not None:
-            self._write_fields(bound, offset, size, value)
-        elif offset == regs.GICD_CTLR:
+            return self._write_fields(bound, offset, size, value)
+        if offset == regs.GICD_CTLR:
             self.backend.enabled = bool(value & regs.GICD_CTLR_ENABLE)
         elif offset == regs.GICD_SGIR and regs.sgir_targets(value, 0, VM_CPU_MASK):
             self.backend.set_pending(value & regs.SGIR_ID_MASK, True)  # to the VM's own vCPU
+        return []
 
-    def _write_fields(self, bound: BoundGroup, offset: int, size: int, value: int) -> None:
+    def _write_fields(
+        self, bound: BoundGroup, offset: int, size: int, value: int
+    ) -> list[GicdViolation]:
+        violations: list[GicdViolation] = []
         if bound.put is None:
-            return
+            return violations
         backend = self.backend
         for irq, field in bound.group.split(offset, size, value):
             if irq >= backend.num_irqs:
@@ -177,8 +180,8 @@ class GicdRegisterFile:
             if backend.owns(irq):
                 bound.put(irq, field)
             elif field:
-                self.ignored_writes += 1
-                self.violations.append(GicdViolation(offset, irq, value))
+                violations.append(GicdViolation(offset, irq, value))
+        return violations
 
     def _bind_fields(self) -> tuple[BoundGroup, ...]:
         backend = self.backend

@@ -441,12 +441,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """Run the chosen command; user errors become one line and exit status 2."""
+    """Run the chosen command; user errors (caught by name) become one line and exit status 2,
+    anything else is a bug in rthv and says so, with exit status 3."""
     from rthv.board.description import BoardError
     from rthv.board.loader import ImageError
     from rthv.board.memory import MemoryMapError
+    from rthv.board.timing import TimingError
+    from rthv.hv.config import ConfigError
+    from rthv.hv.costs import CostError
     from rthv.hv.scheduling.errors import SchedulerError
     from rthv.hv.stage2 import Stage2Error
+    from rthv.tools.duration import DurationError
+    from rthv.tools.firmware import FirmwareError
+    from rthv.tools.gdb_server import GdbError
+    from rthv.tools.report_data import ReportInputError
 
     try:
         if args.command == "run-bare":
@@ -459,18 +467,33 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _report(args)
     except (
         CliError,
+        ConfigError,
         BoardError,
         ImageError,
         MemoryMapError,
         SchedulerError,
         Stage2Error,
-        ValueError,
-        OSError,
+        TimingError,
+        CostError,
+        DurationError,
+        FirmwareError,
+        GdbError,
+        ReportInputError,
+        OSError,  # a file named on the command line or in the configuration
     ) as error:
         print(f"rthv: error: {_with_origin(error)}", file=sys.stderr)
         if getattr(args, "debug", False) and error.__cause__ is not None:
             traceback.print_exception(error.__cause__, file=sys.stderr)  # the whole chain
         return EXIT_USAGE
+    except Exception as error:  # not the user's doing: a bug in rthv
+        print(
+            f"rthv: internal error (a bug in rthv, please report it): "
+            f"{type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        if getattr(args, "debug", False):
+            traceback.print_exception(error, file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
     parser.error(f"unknown command {args.command}")
     return EXIT_USAGE  # pragma: no cover
 

@@ -9,11 +9,15 @@ _UNITS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|ms|us|ns)\s*$")
 
 
+class DurationError(ValueError):
+    """A duration that is not a number with a unit."""
+
+
 def parse_duration(text: str) -> Fraction:
     """Nanoseconds in ``text`` (a number with one of the units s, ms, us, ns)."""
     match = _PATTERN.match(text)
     if match is None:
-        raise ValueError(f"bad duration {text!r}: use a number and a unit (s, ms, us, ns)")
+        raise DurationError(f"bad duration {text!r}: use a number and a unit (s, ms, us, ns)")
     return Fraction(match.group(1)) * _UNITS[match.group(2)]
 
 

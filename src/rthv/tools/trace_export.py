@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rthv.hv.hypervisor import Hypervisor
-from rthv.hv.trace_log import TraceEvent
+from rthv.hv.trace_log import Switch, TraceEvent
 
 PROCESS_ID = 1
 IDLE_TRACK = "idle"
@@ -31,11 +31,11 @@ def chrome_trace(hv: Hypervisor) -> dict[str, Any]:
     ]
     running: tuple[str, int] | None = None
     for event in hv.trace:
-        if event.kind == "switch":
+        if isinstance(event, Switch):
             if running is not None:
                 events.append(_slice(hv, tracks, running, event.cycle))
-            new = event.detail.split(" -> ")[1]
-            running = (new if new in tracks else IDLE_TRACK, event.cycle)
+            new = event.new if event.new is not None and event.new in tracks else IDLE_TRACK
+            running = (new, event.cycle)
         else:
             events.append(_instant(hv, tracks, event))
     if running is not None:
