@@ -193,8 +193,8 @@ def test_summary_line_shows_deadline_misses_and_the_fault() -> None:
 def test_run_system_emits_prefixed_lines_and_fills_consoles() -> None:
     """The two-hello fixture: four prefixed lines, each VM's whole text, an idle end."""
     lines = _Lines()
-    consoles: dict[str, str] = {}
-    hv, result = run_system(TWO_HELLO, None, lines, consoles=consoles)
+    run = run_system(TWO_HELLO, emit=lines)
+    hv, result, consoles = run.hv, run.result, run.consoles
     assert lines == [
         "[a] Hello from rthv guest",
         "[a] hello done",
@@ -215,7 +215,7 @@ def test_a_stop_request_during_the_run_interrupts_it() -> None:
         lines(source, line)
         stop.request()
 
-    _, result = run_system(TWO_HELLO, None, emit, stop=stop)
+    result = run_system(TWO_HELLO, emit=emit, stop=stop).result
     assert result.cause is StopCause.INTERRUPTED
     assert lines[0] == "[a] Hello from rthv guest"
     assert "[b] hello done" not in lines
@@ -224,9 +224,9 @@ def test_a_stop_request_during_the_run_interrupts_it() -> None:
 
 def test_the_report_is_plain_json_of_the_run() -> None:
     """Board, end, time, policy, one summary per VM and the consoles, through JSON unchanged."""
-    consoles: dict[str, str] = {}
-    hv, result = run_system(TWO_HELLO, None, lambda _source, _line: None, consoles=consoles)
-    report = run_report(hv, result, consoles)
+    run = run_system(TWO_HELLO, emit=lambda _source, _line: None)
+    result = run.result
+    report = run_report(run.hv, result, run.consoles)
     assert json.loads(json.dumps(report)) == report
     assert report["board"] == "vexpress-a15"
     assert (report["stopped"], report["cycles"], report["instructions"]) == (
@@ -257,10 +257,10 @@ def test_a_paced_run_is_the_same_run_in_pieces() -> None:
 
     runs = []
     for chosen in (None, pace):
-        consoles: dict[str, str] = {}
-        hv, result = run_system(
-            TWO_RTOS, Fraction(3_000_000), lambda _s, _l: None, consoles=consoles, pace=chosen
+        run = run_system(
+            TWO_RTOS, emit=lambda _s, _l: None, until_ns=Fraction(3_000_000), pace=chosen
         )
-        runs.append((consoles, result, [vm.core.counter.executed for vm in hv.vms.values()]))
+        counts = [vm.core.counter.executed for vm in run.hv.vms.values()]
+        runs.append((run.consoles, run.result, counts))
     assert runs[0] == runs[1]
     assert len(pieces) == 9 and pieces[-1] == 3_000_000

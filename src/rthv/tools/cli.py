@@ -262,7 +262,6 @@ def _run_system(args: argparse.Namespace) -> int:
     from rthv.tools.terminal import ConsoleView, run_with_progress
     from rthv.tools.trace_export import chrome_trace, write_chrome_trace
 
-    consoles: dict[str, str] = {}
     view = ConsoleView()
     pace: Pace = lambda step, now, end: run_with_progress(step, now, end, view)  # noqa: E731
     booted = None
@@ -273,13 +272,12 @@ def _run_system(args: argparse.Namespace) -> int:
             pace, booted = _gdb(args, view)
         elif args.gdb_wait:
             raise CliError("--gdb-wait needs --gdb VM:PORT")
-        hv, result = run_system(
+        run = run_system(
             args.config,
-            until,
-            view.line,
-            args.slice,
-            args.stop,
-            consoles,
+            emit=view.line,
+            until_ns=until,
+            max_slice=args.slice,
+            stop=args.stop,
             full_trace=args.trace is not None or args.report is not None,
             overrides=_timing_overrides(args),
             pace=pace,
@@ -287,12 +285,13 @@ def _run_system(args: argparse.Namespace) -> int:
         )
     except RunFailed as failed:  # the report still says what is known, and the error
         if args.json is not None:
-            _write_json(args.json, failed_run_report(failed.hv, failed.error, consoles))
+            _write_json(args.json, failed_run_report(failed.hv, failed.error, failed.consoles))
         raise failed.error from failed.error.__cause__
     except Exception as error:
         if args.json is not None:
-            _write_json(args.json, failed_run_report(None, error, consoles))
+            _write_json(args.json, failed_run_report(None, error, {}))
         raise
+    hv, result, consoles = run.hv, run.result, run.consoles
     if args.trace is not None:
         write_chrome_trace(hv, args.trace)
     if args.json is not None:

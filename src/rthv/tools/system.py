@@ -251,23 +251,32 @@ def boot_system(
     return hv
 
 
+@dataclass(frozen=True)
+class SystemRun:
+    """A system's run: the hypervisor (what it knows), how the run ended, each VM's console."""
+
+    hv: Hypervisor
+    result: RunResult
+    consoles: dict[str, str]
+
+
 def run_system(
     path: Path,
-    until_ns: Fraction | None,
+    *,
     emit: LineSink,
+    until_ns: Fraction | None = None,
     max_slice: int | None = None,
     stop: StopRequest | None = None,
-    consoles: dict[str, str] | None = None,
     full_trace: bool = False,
     overrides: Mapping[str, object] | None = None,
     pace: Pace | None = None,
     booted: Callable[[Hypervisor], None] | None = None,
-) -> tuple[Hypervisor, RunResult]:
+) -> SystemRun:
     """Boot and run a system, emitting console lines as they come.
 
-    ``consoles``, if given, receives each VM's whole console text at the end; ``full_trace``
-    keeps every trace event (for an export); ``pace``, if given, runs the system in pieces of
-    virtual time (for a progress display, a debugger); ``booted`` sees the system before it runs.
+    ``full_trace`` keeps every trace event (for an export); ``pace``, if given, runs the system
+    in pieces of virtual time (for a progress display, a debugger); ``booted`` sees the system
+    before it runs. A run that fails raises ``RunFailed`` with what is known.
     """
     prefixer = LinePrefixer(emit)
     hv = boot_system(path, console=prefixer, full_trace=full_trace, overrides=overrides)
@@ -285,18 +294,17 @@ def run_system(
     try:
         result = step(until_ns) if pace is None else pace(step, now_ns, until_ns)
     except Exception as error:
-        raise RunFailed(hv, error) from error
+        raise RunFailed(hv, error, prefixer.text) from error
     finally:
         prefixer.flush()
-        if consoles is not None:
-            consoles.update(prefixer.text)
-    return hv, result
+    return SystemRun(hv, result, prefixer.text)
 
 
 class RunFailed(Exception):
-    """A booted system's run ended in ``error``; ``hv`` holds what is known."""
+    """A booted system's run ended in ``error``; ``hv`` and ``consoles`` hold what is known."""
 
-    def __init__(self, hv: Hypervisor, error: Exception) -> None:
+    def __init__(self, hv: Hypervisor, error: Exception, consoles: dict[str, str]) -> None:
         super().__init__(str(error))
         self.hv = hv
         self.error = error
+        self.consoles = consoles
