@@ -281,7 +281,14 @@ class VirtualGic:
 
     def has_deliverable(self) -> bool:
         """Whether some pending, enabled, not active interrupt exists and the GICD is on."""
-        return any(self._deliverable(state) for state in self._irqs.values())
+        if not self._enabled:
+            return False
+        listed = self._listed
+        return any(
+            self._deliverable(state)
+            for state in self._irqs.values()
+            if state.enabled and (state.pending or state.irq in listed)
+        )  # (neither pending nor in an LR: not deliverable; the filter only spares calls)
 
     def _deliverable(self, state: VirqState) -> bool:
         if not (self._enabled and state.enabled):
@@ -413,8 +420,13 @@ class VirtualGic:
 
     def _fill(self, gich: GicHypInterface) -> int:
         written = sum(self._merge(gich, irq, index) for irq, index in sorted(self._listed.items()))
+        listed, enabled = self._listed, self._enabled
         queue = sorted(
-            (s for s in self._irqs.values() if s.irq not in self._listed and self._wants_lr(s)),
+            (
+                s
+                for s in self._irqs.values()
+                if (s.active or (s.pending and s.enabled and enabled)) and s.irq not in listed
+            ),  # wants an LR: active, or pending and enabled (runs at every switch and flush)
             key=VirqState.order,
         )
         overflow = False
@@ -427,9 +439,6 @@ class VirtualGic:
                 written += self._list(gich, index, state)
         self._request_maintenance(gich, overflow)
         return written
-
-    def _wants_lr(self, state: VirqState) -> bool:
-        return state.active or (state.pending and state.enabled and self._enabled)
 
     def _merge(self, gich: GicHypInterface, irq: int, index: int) -> int:
         """A new pending instance of an IRQ already in an LR (HW=0): coalesce or pend+active."""
