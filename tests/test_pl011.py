@@ -193,3 +193,40 @@ def test_byte_reads_and_unaligned_writes(console: Console) -> None:
     console.uart.write(UART_CR + 1, 1, 0)
     assert console.rd(UART_CR) == 0x300
     assert console.uart.output == b""
+
+
+def test_fed_bytes_wait_for_a_listening_driver(console: Console) -> None:
+    """Nothing enters the FIFO before the receiver is on and its interrupt unmasked."""
+    console.uart.feed(b"ls\n")
+    assert console.rd(UART_FR) & FR_RXFE and console.uart.feed_pending == 3
+    console.wr(UART_CR, 0x301)  # UARTEN | TXE | RXE, interrupts still masked
+    assert console.rd(UART_FR) & FR_RXFE
+    console.wr(UART_IMSC, INT_RX | INT_RT)
+    assert not console.rd(UART_FR) & FR_RXFE
+    assert console.uart.irq.level and console.uart.feed_pending == 2
+
+
+def test_fed_bytes_enter_one_at_a_time_as_the_driver_reads(console: Console) -> None:
+    """Each DR read that empties the FIFO lets the next byte in; all arrive, in order."""
+    console.wr(UART_CR, 0x301)
+    console.wr(UART_IMSC, INT_RX | INT_RT)
+    console.uart.feed(b"ab")
+    assert console.uart.rx_pending == 1
+    received = []
+    while not console.rd(UART_FR) & FR_RXFE:
+        received.append(console.rd(UART_DR))
+        assert console.uart.rx_pending <= 1
+    assert bytes(received) == b"ab" and console.uart.feed_pending == 0
+    assert not console.uart.irq.level
+
+
+def test_feeding_pauses_while_the_driver_masks_its_interrupt(console: Console) -> None:
+    """Masking RX (as a driver shutting down does) holds the rest back until unmasked again."""
+    console.wr(UART_CR, 0x301)
+    console.wr(UART_IMSC, INT_RX)
+    console.uart.feed(b"xy")
+    console.wr(UART_IMSC, 0)
+    assert console.rd(UART_DR) == ord("x")
+    assert console.rd(UART_FR) & FR_RXFE and console.uart.feed_pending == 1
+    console.wr(UART_IMSC, INT_RT)
+    assert console.rd(UART_DR) == ord("y")

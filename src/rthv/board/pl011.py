@@ -15,6 +15,10 @@ Behaviour (deterministic; no baud-rate timing is modelled):
   reports RXFF honestly. RXRIS and RTRIS are both set whenever a byte enters the RX FIFO and
   both clear when a DR read empties it, or through ICR.
 * ``irq`` is the combined UARTINTR line: the OR of all MIS bits (RIS & IMSC).
+* ``feed`` queues input for a guest's interrupt-driven driver (a script typed into a shell): one
+  byte enters the RX FIFO whenever the FIFO is empty, the receiver is on (CR.UARTEN and RXE) and
+  the receive interrupt is unmasked (IMSC.RXIM or RTIM). Until a driver listens like that, bytes
+  wait; none is lost to a driver that flushes its FIFO while it starts.
 * Not modelled: loopback (CR.LBE), break, modem-status inputs, DMA; errors never occur, so
   RSR and the DR error bits read 0.
 """
@@ -80,6 +84,7 @@ CR_MASK: Final = 0xFF87  # bits 6:3 are reserved
 IFLS_MASK: Final = 0x3F
 DMACR_MASK: Final = 0x7
 CR_RESET: Final = 0x0300  # TXE | RXE
+CR_RX_ON: Final = 0x0201  # RXE | UARTEN
 IFLS_RESET: Final = 0x12  # both FIFO trigger levels at half full
 
 
@@ -95,6 +100,7 @@ class Pl011Uart:
         self.output = bytearray()  # the latest OUTPUT_KEPT bytes or more sent (never unbounded)
         self.irq = Signal(f"{name}.irq")
         self._rx: deque[int] = deque()
+        self._feed: deque[int] = deque()
         self._ris = 0
         self._imsc = 0
         self._ilpr = 0
@@ -114,6 +120,21 @@ class Pl011Uart:
         self._rx.extend(data)
         self._ris |= INT_RX | INT_RT
         self._update_irq()
+
+    def feed(self, data: bytes) -> None:
+        """Queue ``data`` for the guest's driver: a byte at a time, as it listens and reads."""
+        self._feed.extend(data)
+        self._refill()
+
+    @property
+    def feed_pending(self) -> int:
+        """Fed bytes that have not entered the receive FIFO yet."""
+        return len(self._feed)
+
+    def _refill(self) -> None:
+        listening = self._imsc & (INT_RX | INT_RT) and self._cr & CR_RX_ON == CR_RX_ON
+        if self._feed and not self._rx and listening:
+            self.inject(bytes((self._feed.popleft(),)))
 
     @property
     def fifo_depth(self) -> int:
@@ -170,6 +191,7 @@ class Pl011Uart:
         elif len(self._rx) >= self.fifo_depth:
             self._ris |= INT_RX | INT_RT  # a backlog byte moved up into the FIFO
         self._update_irq()
+        self._refill()
         return byte
 
     def write(self, offset: int, size: int, value: int) -> None:
@@ -199,6 +221,8 @@ class Pl011Uart:
             self._dmacr = value & DMACR_MASK
         # RSR/ECR writes clear error flags, of which there are none.
         self._update_irq()
+        if offset in (UART_IMSC, UART_CR):
+            self._refill()
 
     def _transmit(self, byte: int) -> None:
         self.output.append(byte)

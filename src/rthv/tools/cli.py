@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rthv.board.machine import RunResult
     from rthv.hv.hypervisor import Hypervisor
     from rthv.tools.pictures import WrittenReport
-    from rthv.tools.system import Pace, StepRun
+    from rthv.tools.system import Pace, StepRun, SystemRun
     from rthv.tools.terminal import ConsoleView
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
@@ -170,6 +170,19 @@ def _parser() -> argparse.ArgumentParser:
         "--json", type=Path, default=None, help="write the run's results (per VM, consoles) as JSON"
     )
     run.add_argument(
+        "--console",
+        metavar="VM",
+        default=None,
+        help="type into VM's console UART from this terminal (raw mode; Ctrl-] leaves)",
+    )
+    run.add_argument(
+        "--input",
+        metavar="VM:FILE",
+        action="append",
+        default=[],
+        help="feed FILE to VM's console UART, a byte whenever its driver takes one (repeatable)",
+    )
+    run.add_argument(
         "--report",
         type=Path,
         default=None,
@@ -250,6 +263,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _run_system(args: argparse.Namespace) -> int:
+    from rthv.tools.console_input import parse_input
     from rthv.tools.system import (
         RunFailed,
         failed_run_report,
@@ -268,21 +282,26 @@ def _run_system(args: argparse.Namespace) -> int:
     try:
         _check_slice(args.slice)
         until = parse_duration(args.until) if args.until is not None else None
+        inputs = [parse_input(spec) for spec in args.input]
         if args.gdb is not None:
             pace, booted = _gdb(args, view)
         elif args.gdb_wait:
             raise CliError("--gdb-wait needs --gdb VM:PORT")
-        run = run_system(
-            args.config,
-            emit=view.line,
-            until_ns=until,
-            max_slice=args.slice,
-            stop=args.stop,
-            full_trace=args.trace is not None or args.report is not None,
-            overrides=_timing_overrides(args),
-            pace=pace,
-            booted=booted,
-        )
+        if args.console is not None:
+            run = _run_at_terminal(args, until, inputs)
+        else:
+            run = run_system(
+                args.config,
+                emit=view.line,
+                until_ns=until,
+                max_slice=args.slice,
+                stop=args.stop,
+                full_trace=args.trace is not None or args.report is not None,
+                overrides=_timing_overrides(args),
+                pace=pace,
+                booted=booted,
+                inputs=inputs,
+            )
     except RunFailed as failed:  # the report still says what is known, and the error
         if args.json is not None:
             _write_json(args.json, failed_run_report(failed.hv, failed.error, failed.consoles))
@@ -321,6 +340,39 @@ def _run_system(args: argparse.Namespace) -> int:
     for fault in internal:
         print(f"rthv: {fault.describe()}", file=sys.stderr)
     return EXIT_INTERNAL_ERROR if internal else 0
+
+
+def _run_at_terminal(
+    args: argparse.Namespace, until: Fraction | None, inputs: list[tuple[str, bytes]]
+) -> SystemRun:
+    """``rthv run --console VM``: the terminal typing into the VM until the end or Ctrl-]."""
+    from rthv.tools.console_input import (
+        ESCAPE_NAME,
+        TerminalSink,
+        console_uart,
+        feed_inputs,
+        raw_terminal,
+        run_with_terminal,
+    )
+    from rthv.tools.system import SystemRun, boot_system
+
+    sink = TerminalSink(args.console)
+    hv = boot_system(
+        args.config,
+        console=sink,
+        full_trace=args.trace is not None or args.report is not None,
+        overrides=_timing_overrides(args),
+    )
+    console_uart(hv, args.console)  # a bad VM name is an error before the terminal changes
+    feed_inputs(hv, inputs)
+    args.stop.attach(hv.machine)
+    print(f'[rthv] typing goes to vm "{args.console}"; {ESCAPE_NAME} leaves', file=sys.stderr)
+    keys = sys.stdin.fileno()
+    with raw_terminal(keys):
+        result = run_with_terminal(hv, args.console, until, keys)
+    print()
+    consoles = {name: text.decode(errors="replace") for name, text in sink.text.items()}
+    return SystemRun(hv, result, consoles)
 
 
 def _write_json(path: Path, report: dict[str, object]) -> None:

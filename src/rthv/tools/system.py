@@ -13,6 +13,7 @@ from rthv.hv.config import load_config
 from rthv.hv.hypervisor import Hypervisor
 from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.vm import Vm
+from rthv.tools.console_input import feed_inputs
 from rthv.tools.duration import format_ns
 from rthv.tools.task_metrics import system_task_metrics
 
@@ -271,15 +272,18 @@ def run_system(
     overrides: Mapping[str, object] | None = None,
     pace: Pace | None = None,
     booted: Callable[[Hypervisor], None] | None = None,
+    inputs: list[tuple[str, bytes]] | None = None,
 ) -> SystemRun:
     """Boot and run a system, emitting console lines as they come.
 
     ``full_trace`` keeps every trace event (for an export); ``pace``, if given, runs the system
     in pieces of virtual time (for a progress display, a debugger); ``booted`` sees the system
-    before it runs. A run that fails raises ``RunFailed`` with what is known.
+    before it runs; ``inputs`` are (VM, bytes) fed to VM consoles. A run that fails raises
+    ``RunFailed`` with what is known.
     """
     prefixer = LinePrefixer(emit)
     hv = boot_system(path, console=prefixer, full_trace=full_trace, overrides=overrides)
+    feed_inputs(hv, inputs or [])
     if stop is not None:
         stop.attach(hv.machine)
     if booted is not None:
