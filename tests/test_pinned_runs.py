@@ -30,6 +30,7 @@ RUNS = [
     ("boot-vm", "10ms"),
     ("uboot-vm", "20ms"),
     ("estop", "110ms"),
+    ("linux-rtos", "1100ms"),
 ]
 
 VM_FIGURES = ("instructions", "traps", "hypercalls", "injections", "gicd_accesses", "switches_in")
