@@ -31,6 +31,7 @@ from rthv.board.cpu import NEVER_REACHED
 from rthv.board.description import load_board
 from rthv.board.loader import read_image
 from rthv.tools.bare import boot_bare
+from rthv.tools.linux_bench import LinuxBootResult
 from rthv.tools.paper import PaperResult
 from rthv.tools.trap_bench import (
     run_trap_bench,
@@ -285,7 +286,7 @@ def _compute_markdown(result: SpeedResult) -> str:
     )
 
 
-def write_json(result: SpeedResult | PaperResult, json_path: Path) -> None:
+def write_json(result: SpeedResult | PaperResult | LinuxBootResult, json_path: Path) -> None:
     """Store a benchmark's figures as JSON."""
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(asdict(result), indent=2) + "\n")

@@ -225,6 +225,9 @@ def _parser() -> argparse.ArgumentParser:
         "--paper", action="store_true", help="the paper's boot, ping-pong and code-size figures"
     )
     bench.add_argument(
+        "--linux", action="store_true", help="Debian's Linux to its shell prompt: rthv vs QEMU"
+    )
+    bench.add_argument(
         "--image",
         type=Path,
         default=Path("guests/build/vexpress-a15/compute.elf"),
@@ -237,7 +240,8 @@ def _parser() -> argparse.ArgumentParser:
         "--json",
         type=Path,
         default=Path("docs/bench/speed.json"),
-        help="where --speed writes its JSON; --paper writes paper.json beside it "
+        help="where --speed writes its JSON; --paper and --linux write paper.json and "
+        "linux.json beside it "
         "(default: %(default)s)",
     )
     return parser
@@ -247,13 +251,19 @@ def _bench(args: argparse.Namespace) -> int:
     from rthv.tools.bench import run_speed, speed_markdown, write_json
     from rthv.tools.paper import paper_markdown, plot_sweep, run_paper
 
-    if not (args.speed or args.paper):
-        raise CliError("choose a benchmark: --speed and/or --paper")
+    if not (args.speed or args.paper or args.linux):
+        raise CliError("choose a benchmark: --speed, --paper and/or --linux")
     if args.paper:
         paper = run_paper(Path.cwd())
         write_json(paper, args.json.with_name("paper.json"))
         plot_sweep(paper.sweep, args.json.with_name("paper-sweep.png"))
         print(paper_markdown(paper))
+    if args.linux:
+        from rthv.tools.linux_bench import linux_markdown, run_linux_bench
+
+        linux = run_linux_bench(Path.cwd())
+        write_json(linux, args.json.with_name("linux.json"))
+        print(linux_markdown(linux))
     if args.speed:
         result = run_speed(args.image, args.repetitions)
         write_json(result, args.json)

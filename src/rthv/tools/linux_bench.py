@@ -1,0 +1,175 @@
+"""``rthv bench --linux``: Debian's Linux booting to its shell prompt, on rthv and on QEMU.
+
+Both boot the same zImage and initramfs on a ``virt`` machine with 112 MiB of RAM, QEMU with
+``-icount shift=0,sleep=off`` (one instruction a nanosecond, idle time skipped), and both runs
+are timed on the host to the same console lines: the kernel's ``Run /init as init process`` and
+the shell's first prompt. rthv's figures also give what happened in virtual time. Wall-clock
+time is measured here, for the figures only; it never enters a simulated result.
+"""
+
+from __future__ import annotations
+
+import re
+import selectors
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from rthv.tools.api import load
+
+LINUX = Path("guests/build/linux")
+RAM = "112M"
+MARKERS = ("Run /init as init process", "linux:/# ")
+QEMU_TIMEOUT_S = 600.0
+_PRINTK_INIT = re.compile(r"\[\s*(\d+\.\d{6})\] Run /init as init process")
+
+
+@dataclass(frozen=True)
+class LinuxBootResult:
+    """Figures of one Linux boot on rthv and on QEMU, to each marker line."""
+
+    kernel: str
+    rthv_wall_s: dict[str, float]
+    rthv_instructions: dict[str, int]
+    rthv_virtual_ms: dict[str, float]
+    rthv_printk_init_s: float
+    rthv_traps: dict[str, int]
+    qemu_wall_s: dict[str, float]
+    qemu_printk_init_s: float
+    rthv_mips: dict[str, float] = field(default_factory=dict)
+
+
+def linux_config(root: Path) -> str:
+    """A ``virt`` system with only the Linux VM (its console on UART0)."""
+    build = root / LINUX
+    return (
+        'board = "virt"\n[[vm]]\nname = "linux"\nconsole = "uart0"\n'
+        f'[vm.linux]\nkernel = "{build / "armmp" / "zImage"}"\n'
+        f'initrd = "{build / "initramfs.cpio.gz"}"\n'
+        f'[[vm.memory]]\nipa = 0x40000000\nsize = "{RAM}"\n[[vm.device]]\nname = "uart0"\n'
+    )
+
+
+def run_linux_bench(root: Path) -> LinuxBootResult:
+    """Boot on rthv, then on QEMU; time both to each marker."""
+    wall, instructions, virtual_ms = {}, {}, {}
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "linux.toml"
+        path.write_text(linux_config(root))
+        system = load(path, full_trace=False)
+        console = system.vm("linux").console
+        started = time.perf_counter()
+        for marker in MARKERS:
+            console.expect(re.escape(marker), within="30s")
+            wall[marker] = time.perf_counter() - started
+            instructions[marker] = system.vm("linux").summary.instructions
+            virtual_ms[marker] = float(system.now_ns / 1_000_000)
+        summary = system.vm("linux").summary
+        counters = system.hypervisor.vms["linux"].counters
+        traps = {
+            "total": summary.traps,
+            "hvc (PSCI)": summary.hypercalls,
+            "GICD accesses": summary.gicd_accesses,
+            "WFI": counters.wfi,
+            "injections": summary.injections,
+        }
+        printk = _printk_init(console.text)
+    qemu_wall, qemu_text = time_qemu(root)
+    return LinuxBootResult(
+        kernel=str(LINUX / "armmp" / "zImage"),
+        rthv_wall_s=wall,
+        rthv_instructions=instructions,
+        rthv_virtual_ms=virtual_ms,
+        rthv_printk_init_s=printk,
+        rthv_traps=traps,
+        qemu_wall_s=qemu_wall,
+        qemu_printk_init_s=_printk_init(qemu_text),
+        rthv_mips={m: instructions[m] / wall[m] / 1e6 for m in MARKERS},
+    )
+
+
+def time_qemu(root: Path) -> tuple[dict[str, float], str]:
+    """Host seconds until QEMU's console shows each marker, and its console text."""
+    build = root / LINUX
+    command = [
+        "qemu-system-arm",
+        "-M",
+        "virt",
+        "-cpu",
+        "cortex-a15",
+        "-m",
+        RAM,
+        "-nographic",
+        "-monitor",
+        "none",
+        "-kernel",
+        str(build / "armmp" / "zImage"),
+        "-initrd",
+        str(build / "initramfs.cpio.gz"),
+        "-append",
+        "console=ttyAMA0 earlycon",
+        "-icount",
+        "shift=0,sleep=off",
+    ]
+    seen: dict[str, float] = {}
+    text = b""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    try:
+        while len(seen) < len(MARKERS) and time.perf_counter() - started < QEMU_TIMEOUT_S:
+            if not selector.select(timeout=1.0):
+                continue
+            chunk = process.stdout.read1(65536)  # type: ignore[attr-defined]
+            if not chunk:
+                break
+            text += chunk
+            for marker in MARKERS:
+                if marker not in seen and marker.encode() in text:
+                    seen[marker] = time.perf_counter() - started
+    finally:
+        process.kill()
+        process.wait()
+    missing = [m for m in MARKERS if m not in seen]
+    if missing:
+        raise RuntimeError(f"QEMU never printed {missing[0]!r}; its console ends {text[-300:]!r}")
+    return seen, text.decode(errors="replace")
+
+
+def _printk_init(text: str) -> float:
+    found = _PRINTK_INIT.search(text)
+    if found is None:
+        raise RuntimeError("no 'Run /init as init process' line with a printk time")
+    return float(Fraction(found.group(1)))
+
+
+def linux_markdown(result: LinuxBootResult) -> str:
+    """The figures as a Markdown table."""
+    init, prompt = MARKERS
+    lines = [
+        f"Linux boot ({result.kernel}, 112 MiB, virt), to `{init}` and to the first prompt:",
+        "",
+        "| | rthv | QEMU -icount shift=0,sleep=off |",
+        "|---|---:|---:|",
+        f"| wall time to `Run /init` | {result.rthv_wall_s[init]:.1f} s | "
+        f"{result.qemu_wall_s[init]:.1f} s |",
+        f"| wall time to the prompt | {result.rthv_wall_s[prompt]:.1f} s | "
+        f"{result.qemu_wall_s[prompt]:.1f} s |",
+        f"| printk time of `Run /init` | {result.rthv_printk_init_s:.3f} s | "
+        f"{result.qemu_printk_init_s:.3f} s |",
+        f"| instructions to the prompt | {result.rthv_instructions[prompt]:,} | |",
+        f"| virtual time at the prompt | {result.rthv_virtual_ms[prompt]:,.1f} ms | |",
+        f"| MIPS (to the prompt) | {result.rthv_mips[prompt]:.0f} | |",
+        "",
+        "Traps to the prompt (rthv): "
+        + ", ".join(f"{kind} {count:,}" for kind, count in result.rthv_traps.items())
+        + ".",
+    ]
+    return "\n".join(lines)
