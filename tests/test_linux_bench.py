@@ -46,8 +46,12 @@ def test_the_table_shows_both_simulators_to_both_lines() -> None:
         qemu_wall_s={init: 5.0, prompt: 6.0},
         qemu_printk_init_s=1.27,
         rthv_mips={init: 100.0, prompt: 100.0},
+        rthv_cpu_s=10.0,
+        qemu_cpu_s=5.0,
     )
     table = linux_markdown(result)
     assert "| wall time to the prompt | 12.0 s | 6.0 s |" in table
     assert "| instructions to the prompt | 1,200,000,000 | |" in table
+    assert "| host CPU time to the prompt | 10.0 s | 5.0 s |" in table
+    assert "| MIPS (to the prompt, wall / CPU) | 100 / 120 | |" in table
     assert "Traps to the prompt (rthv): total 300, WFI 20." in table
