@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import rthv
-from rthv.tools.terminal import feed_inputs
+from rthv.tools.console_input import feed_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "linux-rtos.toml"
