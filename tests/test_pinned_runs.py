@@ -31,6 +31,7 @@ RUNS = [
     ("uboot-vm", "20ms"),
     ("estop", "110ms"),
     ("linux-rtos", "1100ms"),
+    ("uboot-linux", "20ms"),
 ]
 
 VM_FIGURES = ("instructions", "traps", "hypercalls", "injections", "gicd_accesses", "switches_in")
