@@ -132,33 +132,55 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+def _qemu_command(image: Path, *extra: str) -> list[str]:
+    """QEMU's vexpress-a15 running ``image`` with its console on stdout."""
+    return [
+        "qemu-system-arm", "-M", "vexpress-a15", "-m", "128M", "-nographic",
+        "-monitor", "none", "-serial", "stdio", "-kernel", str(image), *extra,
+    ]  # fmt: skip
+
+
+def _read_until(
+    process: subprocess.Popen[bytes], end: bytes, on_output: Callable[[bytes], None] | None = None
+) -> bytes:
+    """What ``process`` prints until it prints ``end``, closes its output or the time runs out.
+
+    ``on_output`` sees everything read so far after each chunk.
+    """
+    assert process.stdout is not None
+    output = b""
+    deadline = time.monotonic() + QEMU_TIMEOUT_S
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while end not in output and time.monotonic() < deadline:
+            if not selector.select(timeout=1.0):
+                continue
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            output += chunk
+            if on_output is not None:
+                on_output(output)
+    return output
+
+
 def time_qemu(image: Path) -> float:
     """CPU seconds QEMU uses from the guest's first line to its last (start-up excluded)."""
-    command = [
-        "qemu-system-arm", "-M", "vexpress-a15", "-m", "128M", "-nographic",
-        "-monitor", "none", "-serial", "stdio", "-kernel", str(image),
-    ]  # fmt: skip
-    output = b""
-    first: float | None = None
-    deadline = time.monotonic() + QEMU_TIMEOUT_S
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as qemu:
-        assert qemu.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(qemu.stdout, selectors.EVENT_READ)
-            while END_MARKER not in output and time.monotonic() < deadline:
-                if not selector.select(timeout=1.0):
-                    continue
-                chunk = os.read(qemu.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                output += chunk
-                if first is None and START_MARKER in output:
-                    first = _cpu_seconds(qemu.pid)
+    first: list[float] = []
+
+    def note_start(output: bytes) -> None:
+        if not first and START_MARKER in output:
+            first.append(_cpu_seconds(qemu.pid))
+
+    with subprocess.Popen(
+        _qemu_command(image), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as qemu:
+        output = _read_until(qemu, END_MARKER, note_start)
         finished = _cpu_seconds(qemu.pid)
         qemu.kill()
-    if first is None or END_MARKER not in output:
+    if not first or END_MARKER not in output:
         raise RuntimeError(f"QEMU did not run {image} to {END_MARKER.decode()!r}")
-    return finished - first
+    return finished - first[0]
 
 
 def time_process(command: list[str], end: bytes) -> tuple[float, float]:
@@ -166,20 +188,9 @@ def time_process(command: list[str], end: bytes) -> tuple[float, float]:
 
     The process is killed there (QEMU idles forever after the guest's last line).
     """
-    output = b""
     started = time.perf_counter()
-    deadline = time.monotonic() + QEMU_TIMEOUT_S
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        assert process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            while end not in output and time.monotonic() < deadline:
-                if not selector.select(timeout=1.0):
-                    continue
-                chunk = os.read(process.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                output += chunk
+        output = _read_until(process, end)
         wall = time.perf_counter() - started
         os.kill(process.pid, signal.SIGKILL)  # not Popen.kill: it may reap, losing the usage
         _pid, _status, usage = os.wait4(process.pid, 0)
@@ -192,10 +203,7 @@ def time_process(command: list[str], end: bytes) -> tuple[float, float]:
 def compare_whole_processes(image: Path, repetitions: int) -> dict[str, float]:
     """``rthv run-bare`` against the deterministic QEMU, pair by pair; medians and ratios."""
     ours = [sys.executable, "-m", "rthv.tools.cli", "run-bare", str(image)]
-    qemu = [
-        "qemu-system-arm", "-M", "vexpress-a15", "-m", "128M", "-nographic",
-        "-monitor", "none", "-serial", "stdio", "-kernel", str(image), *QEMU_DETERMINISTIC,
-    ]  # fmt: skip
+    qemu = _qemu_command(image, *QEMU_DETERMINISTIC)
     pairs = [
         (time_process(ours, END_MARKER), time_process(qemu, END_MARKER)) for _ in range(repetitions)
     ]
