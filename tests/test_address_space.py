@@ -12,7 +12,9 @@ from rthv.board.machine import Machine
 from rthv.board.registers import Reg
 from rthv.hv.address_space import build_stage2, realise, s2_perm
 from rthv.hv.config import ConfigError, SystemConfig, parse_config
-from rthv.hv.stage2 import HypervisorMemory, MemType, S2Perm, Stage2Error, Stage2Table
+from rthv.hv.hypervisor_memory import HypervisorMemory
+from rthv.hv.stage2 import Stage2Table
+from rthv.hv.stage2_descriptors import MemType, S2Perm, Stage2Error
 from support import assemble, guest_image
 
 RAM_IPA, RAM_PA = 0x8000_0000, 0x8100_0000

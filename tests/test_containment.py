@@ -12,8 +12,8 @@ from hv_support import run, vm_toml, write_system
 from probe_support import HELLO, SCRIPT_IPA, results, run_probe
 from rthv.board.cpu import ExitKind
 from rthv.hv import traps
-from rthv.hv.hypervisor import IGNORED_IN_FULL
 from rthv.hv.trace_log import RECENT_EVENTS
+from rthv.hv.vm_lifecycle import IGNORED_IN_FULL
 from rthv.tools.cli import EXIT_INTERNAL_ERROR, main
 from rthv.tools.system import summarise
 from support import boot as boot_bare

@@ -6,15 +6,9 @@ import re
 
 import pytest
 
-from rthv.hv.stage2 import (
-    Access,
-    HypervisorMemory,
-    Mapping,
-    MemType,
-    S2Perm,
-    Stage2Error,
-    Stage2Table,
-)
+from rthv.hv.hypervisor_memory import HypervisorMemory
+from rthv.hv.stage2 import Mapping, Stage2Table
+from rthv.hv.stage2_descriptors import Access, MemType, S2Perm, Stage2Error
 
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 HV_BASE = 0xF000_0000

@@ -9,7 +9,9 @@ from rthv.board.gic.regs import GICC_WINDOW_SIZE
 from rthv.board.machine import Machine
 from rthv.board.memory import PAGE_SIZE, DeviceWindow, RamRegion
 from rthv.hv.config import SystemConfig, VmConfig
-from rthv.hv.stage2 import HypervisorMemory, MemType, S2Perm, Stage2Table
+from rthv.hv.hypervisor_memory import HypervisorMemory
+from rthv.hv.stage2 import Stage2Table
+from rthv.hv.stage2_descriptors import MemType, S2Perm
 
 _PERMS = {"r": S2Perm.READ, "w": S2Perm.WRITE, "x": S2Perm.EXEC}
 

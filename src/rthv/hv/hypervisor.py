@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from fractions import Fraction
-from pathlib import Path
 
 from rthv.board.counter import GuestMemoryError
-from rthv.board.cpu import CpuCore, CpuExit
+from rthv.board.cpu import CpuExit
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.machine import InterruptRecord, Machine, RunResult
-from rthv.board.registers import Reg
 from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
 from rthv.hv.distributor_trap import EmulatedDistributor
-from rthv.hv.fault_policy import clear_memory, inject_abort, injectable
-from rthv.hv.images import VmEntry, place_images, place_vm_images
+from rthv.hv.hypervisor_memory import HypervisorMemory, hypervisor_memory
+from rthv.hv.images import VmEntry, enter, place_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
-from rthv.hv.stage2 import HypervisorMemory, Stage2Table, hypervisor_memory
+from rthv.hv.stage2 import Stage2Table
 from rthv.hv.trace_log import NO_VM, RECENT_EVENTS, Switch, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
+from rthv.hv.vm_lifecycle import VmLifecycle
 
 # EnableGrp0 and EOImodeNS: EOIR only drops the priority; the guest's EOI deactivates (HW LR).
 GICC_CTLR_SPLIT_EOI = regs.GICC_CTLR_ENABLE_GRP0 | regs.GICC_CTLR_EOIMODE
 ConsoleSink = Callable[[str, bytes], None]
 HYPERVISOR_CONSOLE = "rthv"
-IGNORED_IN_FULL = 3  # ignored accesses reported line by line, per VM and register
-RESTARTS_IN_FULL = 3  # restarts of one VM reported line by line
 
 
 class Hypervisor:
@@ -56,7 +52,6 @@ class Hypervisor:
         self._console = console
         self.vms: dict[str, Vm] = {}
         self.trace = TraceLog(None if full_trace else RECENT_EVENTS)
-        self.faults: list[VmFault] = []
         self.irq_owner = {irq: vm.name for vm in config.vms for d in vm.devices for irq in d.irqs}
         self.uart_owner = {d.name: vm.name for vm in config.vms for d in vm.devices}
         self.machine = Machine(
@@ -71,7 +66,15 @@ class Hypervisor:
         self.ipc = NotifyChannels(config.channels, self.vms)
         self.scheduler = self._new_scheduler()
         self.idle_while_runnable = 0  # times the policy idled the CPU while VMs were runnable
-        self._injected_at: dict[str, int] = {}  # instruction count at a VM's last injected abort
+        self.lifecycle = VmLifecycle(
+            config,
+            self.machine,
+            self.scheduler,
+            self.ipc,
+            record=self.record,
+            say=self._say,
+            deliver=self.deliver,
+        )
 
     def boot(self) -> None:
         """Bring the system up in a fixed order, as PL2 software on a real board would."""
@@ -137,15 +140,8 @@ class Hypervisor:
             vgic.set_level_source(ppis.virt_irq, _line_level(timer.virt_irq))
             core.attach_virtual_timer(timer)
             core.keep_reset_state()
-            self._enter(core, entries[config.name])
+            enter(core, entries[config.name])
             self.vms[config.name] = vm
-
-    @staticmethod
-    def _enter(core: CpuCore, entry: VmEntry) -> None:
-        """Point a vCPU in reset state at its entry, with r0-r2 as the boot protocol wants."""
-        core.regs.branch(entry.pc, thumb=bool(entry.pc & 1))
-        for reg, value in zip((Reg.R0, Reg.R1, Reg.R2), entry.arguments, strict=True):
-            core.regs[reg] = value
 
     def _new_scheduler(self) -> Scheduler:
         settings = self.config.scheduler
@@ -237,7 +233,7 @@ class Hypervisor:
         except GuestMemoryError as error:
             self.stop_vm(vm, f"guest memory unreadable: {error}", exit.pc, 0, "")
         except Exception as error:  # one VM's trap must never take the others down
-            self._internal_error(vm, error, exit.pc)
+            self.lifecycle.internal_error(vm, error, exit.pc)
 
     def lockup(self, exit: CpuExit, reason: str) -> None:
         """The running VM is stuck in an exception loop: stop it, the others go on."""
@@ -250,7 +246,7 @@ class Hypervisor:
         vm = self.current
         if vm is None:
             raise error
-        self._internal_error(vm, error, vm.core.regs.pc)
+        self.lifecycle.internal_error(vm, error, vm.core.regs.pc)
 
     # -- services for the trap handlers (rthv.hv.trap_context.TrapContext) ---------------------
 
@@ -294,87 +290,29 @@ class Hypervisor:
         address: int,
         access: str,
         *,
-        internal: bool = False,
-        clean: bool = False,
         exit: CpuExit | None = None,
     ) -> None:
-        """A fault of ``vm``: stop it for good and report why, unless its fault policy injects
-        the abort into the guest or restarts it. The other VMs go on."""
-        action, policy = "stopped", vm.config.fault
-        if not (internal or clean) and policy == "inject" and injectable(exit):
-            progressed = self._injected_at.get(vm.name) != vm.core.counter.executed
-            action = "injected" if progressed else "stopped"  # else its handler faults again
-        elif not (internal or clean) and policy == "restart":
-            action = "restarted"
-        now = self.machine.clock.now()
-        fault = VmFault(vm.name, reason, pc, address, access, now, internal, clean, action)
-        self.faults.append(fault)
-        self.record("fault", vm, fault.describe())
-        if action != "restarted" or vm.counters.restarts < RESTARTS_IN_FULL:
-            self._say(fault.describe())  # a VM that keeps crashing: the summary counts the rest
-        if action == "injected" and exit is not None:
-            vm.counters.injected_aborts += 1
-            self._injected_at[vm.name] = vm.core.counter.executed
-            inject_abort(vm, exit)
-        elif action == "restarted":
-            vm.counters.restarts += 1
-            clear_memory(self.config, vm, self.machine.memory)
-            self._reset_from_images(vm)
-            self.record("restart", vm, f"restart {vm.counters.restarts} from its images")
-        else:
-            vm.fault = fault
-            self.scheduler.vm_stopped(vm.handle)
-        self._tell_supervisor(vm)
-
-    def _tell_supervisor(self, vm: Vm) -> None:
-        channel = vm.config.fault_notify
-        if channel is not None:
-            _status, woken = self.ipc.notify(vm, channel)
-            if woken is not None:
-                self.deliver(woken)
+        """A fault of ``vm``: its fault policy applies (``VmLifecycle.stop_vm``)."""
+        self.lifecycle.stop_vm(vm, reason, pc, address, access, exit=exit)
 
     def power_off(self, vm: Vm, how: str) -> None:
         """The guest switched its VM off: it stops for good, cleanly; the others go on."""
-        self.stop_vm(vm, f"powered off ({how})", vm.core.regs.pc, 0, "", clean=True)
+        self.lifecycle.power_off(vm, how)
 
     def reset_vm(self, vm: Vm, how: str) -> None:
         """The guest asked for a reset: its VM starts again from its images; the others go on."""
-        self._reset_from_images(vm)
-        line = f'vm "{vm.name}" reset ({how}): restarting from its images'
-        self.record("reset", vm, line)
-        self._say(line)
-
-    def _reset_from_images(self, vm: Vm) -> None:
-        entry = place_vm_images(self.config, vm.config, self.machine.memory)
-        vm.core.reset()
-        vm.vgic.reset()
-        for control in ("CNTP_CTL", "CNTV_CTL"):
-            vm.timer.write_register(control, 0)
-        vm.interrupt_pending_since = None
-        self._enter(vm.core, entry)
+        self.lifecycle.reset_vm(vm, how)
 
     def report_ignored(self, vm: Vm, register: str, detail: str) -> None:
-        """A guest access the hypervisor ignored (per the GIC spec): the first few per VM and
-        register in full, the rest only counted (for the summary); then go on."""
-        vm.counters.gicd_ignored += 1
-        seen = vm.counters.ignored_by_register[register] = (
-            vm.counters.ignored_by_register.get(register, 0) + 1
-        )
-        if seen > IGNORED_IN_FULL:
-            return
-        line = f'vm "{vm.name}": ignored {detail} at pc {vm.core.regs[Reg.PC]:#010x}'
-        if seen == IGNORED_IN_FULL:
-            line += f" (more at {register} are only counted)"
-        self.record("ignored", vm, line)
-        self._say(line)
+        """A guest access the hypervisor ignored (per the GIC spec): reported, then go on."""
+        self.lifecycle.report_ignored(vm, register, detail)
+
+    @property
+    def faults(self) -> list[VmFault]:
+        """Every fault so far, in order (``VmLifecycle.faults``)."""
+        return self.lifecycle.faults
 
     # -- internals ----------------------------------------------------------------------------
-
-    def _internal_error(self, vm: Vm, error: Exception, pc: int) -> None:
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-        reason = f"internal error{where}: {type(error).__name__}: {error}"
-        self.stop_vm(vm, reason, pc, 0, "", internal=True)
 
     def _world_switch(self, old: VmHandle | None, new: VmHandle | None) -> None:
         machine = self.machine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rthv.board.cpu import CpuCore
 from rthv.board.description import BoardDescription
 from rthv.board.devicetree import (
     FIRMWARE_FREE_SPACE,
@@ -18,6 +19,7 @@ from rthv.board.devicetree import (
 from rthv.board.gic.regs import FIRST_SPI
 from rthv.board.loader import ImageError, Segment
 from rthv.board.memory import PhysicalMemory
+from rthv.board.registers import Reg
 from rthv.hv.config import SystemConfig, VmConfig
 from rthv.hv.linux_boot import linux_layout, read_linux
 
@@ -32,6 +34,13 @@ class VmEntry:
 
     pc: int
     arguments: tuple[int, int, int] = (0, 0, 0)
+
+
+def enter(core: CpuCore, entry: VmEntry) -> None:
+    """Point a vCPU in reset state at its entry, with r0-r2 as the boot protocol wants."""
+    core.regs.branch(entry.pc, thumb=bool(entry.pc & 1))
+    for reg, value in zip((Reg.R0, Reg.R1, Reg.R2), entry.arguments, strict=True):
+        core.regs[reg] = value
 
 
 def ipa_to_pa(config: SystemConfig, vm: VmConfig, ipa: int, length: int) -> int:

@@ -6,104 +6,63 @@ format: 64-bit descriptors, 4 KiB granule, up to three lookup levels. Here the t
 ``bytearray`` standing for hypervisor memory, point at each other by physical address, and every
 question (translate, check, mappings, dump) is answered by walking those bytes as the MMU would.
 
-Sources: ARM DDI 0406C (ARMv7-A/R ARM) B3.6 Long-descriptor translation table format
-(descriptors, memory attributes), B3.7/B3.8 stage 2 permissions and memory types, B3.13
-long-descriptor fault status codes, B4.1.159 VTCR and the VTTBR description; cross-checked with
-the AArch32 VTCR / VMSAv8-32 walk pseudocode of the ARMv8 ARM and Linux arch/arm KVM headers.
-
 Levels: L1 entries map 1 GiB (IPA[39:30]), L2 2 MiB (IPA[29:21]), L3 4 KiB (IPA[20:12]). The
 walk starts at L1 (VTCR.SL0=0b01, 31..40-bit IPA) or L2 (SL0=0b00, 25..34-bit IPA); the first
 table has 2**(ipa_bits - entry_shift) entries, 2..8192, i.e. up to 16 concatenated pages.
 
-Descriptor bits[1:0]: x0 invalid; 0b11 table at L1-L2 (bits[39:12] = next table's PA); 0b01
-block at L1-L2; 0b11 page at L3 (0b01 at L3 is reserved and faults like an invalid entry).
-Leaf attributes: MemAttr bits[5:2] (0b1111 Normal, Outer+Inner Write-Back; 0b0001 Device;
-0b0000 Strongly-ordered), HAP (S2AP) bits[7:6] (00 none, 01 read-only, 10 write-only, 11
-read/write), SH bits[9:8] (00 non-, 10 outer, 11 inner shareable), AF bit[10] (0 gives an
-access flag fault; we always write 1), XN bit[54], output address bits[39:12]. Device pages
-are written Outer Shareable, the shareability the architecture reports for Device memory.
-
-VTCR: T0SZ[3:0] signed (IPA space 2**(32-T0SZ)), S[4] = T0SZ[3], SL0[7:6], IRGN0[9:8],
-ORGN0[11:10], SH0[13:12] (attributes of the walk's own accesses), bit[31] written as one.
-VTTBR: BADDR[39:x], x = 3 + log2(first-level entries), and VMID[55:48].
-
-Fault status codes: translation 0b0001LL, access flag 0b0010LL, permission 0b0011LL, LL = level.
-Data accesses are checked against HAP, instruction fetches against XN.
+The descriptor format (with its sources) is ``stage2_descriptors``; the memory the tables live in is
+``hypervisor_memory``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
-from rthv.board.description import BoardDescription
 from rthv.board.memory import PAGE_SIZE
+from rthv.hv.hypervisor_memory import HypervisorMemory
+from rthv.hv.stage2_descriptors import (
+    DESC_AF,
+    DESC_BYTES,
+    DESC_OA_MASK,
+    DESC_TYPE_MASK,
+    DESC_TYPE_TABLE,
+    ENTRIES_PER_PAGE,
+    FSC_ACCESS_FLAG,
+    FSC_PERMISSION,
+    FSC_TRANSLATION,
+    LEVEL_SHIFT,
+    LEVEL_SIZE,
+    PA_BITS,
+    PA_LIMIT,
+    RGN_WBWA,
+    ROOT_ENTRIES_LOG2_MAX,
+    SH_INNER,
+    VMID_MAX,
+    VTCR_IRGN0_SHIFT,
+    VTCR_ORGN0_SHIFT,
+    VTCR_RES1,
+    VTCR_S,
+    VTCR_SH0_SHIFT,
+    VTCR_SL0_SHIFT,
+    VTCR_T0SZ_MASK,
+    VTTBR_VMID_SHIFT,
+    Access,
+    FaultKind,
+    MemType,
+    S2Perm,
+    Stage2Error,
+    desc_mem_type,
+    desc_perm,
+    is_leaf,
+    is_table,
+    leaf_attrs,
+    leaf_type,
+)
 
-DESC_BYTES = 8
-ENTRIES_PER_PAGE = PAGE_SIZE // DESC_BYTES  # 512: 9 IPA bits per level
-PA_BITS = 40
-PA_LIMIT = 1 << PA_BITS
-LEVEL_SHIFT = {1: 30, 2: 21, 3: 12}
-LEVEL_SIZE = {level: 1 << shift for level, shift in LEVEL_SHIFT.items()}
-ROOT_ENTRIES_LOG2_MAX = 13  # 512 entries x up to 16 concatenated pages
-
-DESC_TYPE_MASK = 0b11
-DESC_TYPE_BLOCK = 0b01  # levels 1-2
-DESC_TYPE_TABLE = 0b11  # levels 1-2
-DESC_TYPE_PAGE = 0b11  # level 3
-DESC_OA_MASK = (PA_LIMIT - 1) & ~(PAGE_SIZE - 1)  # bits[39:12]
-MEMATTR_SHIFT = 2
-MEMATTR_MASK = 0xF << MEMATTR_SHIFT
-MEMATTR_NORMAL_WB = 0b1111  # MemAttr[3:2]=11 Outer WB, [1:0]=11 Inner WB
-MEMATTR_DEVICE = 0b0001  # MemAttr[3:2]=00 Device/Strongly-ordered, [1:0]=01 Device
-S2AP_SHIFT = 6
-S2AP_MASK = 0b11 << S2AP_SHIFT
-S2AP_READ, S2AP_WRITE = 0b01, 0b10
-SH_SHIFT = 8
-SH_NONE, SH_OUTER, SH_INNER = 0b00, 0b10, 0b11
-DESC_AF = 1 << 10
-DESC_XN = 1 << 54
-
-VTCR_T0SZ_MASK = 0xF
-VTCR_S = 1 << 4
-VTCR_SL0_SHIFT, VTCR_IRGN0_SHIFT, VTCR_ORGN0_SHIFT, VTCR_SH0_SHIFT = 6, 8, 10, 12
-VTCR_RES1 = 1 << 31
-RGN_NC, RGN_WBWA, RGN_WT, RGN_WB = 0b00, 0b01, 0b10, 0b11
-VTTBR_VMID_SHIFT = 48
-VMID_MAX = 0xFF
-
-FSC_TRANSLATION, FSC_ACCESS_FLAG, FSC_PERMISSION = 0b000100, 0b001000, 0b001100
-
-Access = Literal["read", "write", "exec"]
-FaultKind = Literal["translation", "access_flag", "permission"]
 _Entry = tuple[int, int, int, int]  # (level, ipa, descriptor, descriptor PA)
 _KIND_NAMES = {1: "1G block", 2: "2M block", 3: "4K page"}
-
-
-class Stage2Error(Exception):
-    """A Stage-2 table operation was refused (overlap, misalignment, range, out of memory)."""
-
-
-class S2Perm(enum.Flag):
-    """Stage-2 permissions; READ/WRITE become HAP bits, missing EXEC sets XN."""
-
-    NONE = 0
-    READ = enum.auto()
-    WRITE = enum.auto()
-    EXEC = enum.auto()
-    RW = READ | WRITE
-    RX = READ | EXEC
-    RWX = READ | WRITE | EXEC
-
-
-class MemType(enum.Enum):
-    """Stage-2 memory type written into MemAttr."""
-
-    NORMAL = "normal"
-    DEVICE = "device"
 
 
 @dataclass(frozen=True)
@@ -147,108 +106,10 @@ class Mapping:
         return self.ipa + self.size
 
 
-HYPERVISOR_MEMORY_SIZE = 0x100000  # the hypervisor keeps the top MiB of the first RAM block
-
-
-def hypervisor_memory(board: BoardDescription) -> tuple[int, int]:
-    """[start, end) of the board RAM the hypervisor keeps for itself (its Stage-2 tables)."""
-    end = board.ram[0].end
-    return end - HYPERVISOR_MEMORY_SIZE, end
-
-
-class HypervisorMemory:
-    """Hypervisor-owned physical memory that hands out zeroed, aligned 4 KiB table pages."""
-
-    def __init__(self, base_pa: int, size: int) -> None:
-        if base_pa % PAGE_SIZE or size % PAGE_SIZE or size <= 0:
-            raise Stage2Error(f"hypervisor memory {base_pa:#x}+{size:#x} is not page-granular")
-        if base_pa < 0 or base_pa + size > PA_LIMIT:
-            raise Stage2Error(f"hypervisor memory {base_pa:#x}+{size:#x} exceeds 40-bit PA")
-        self.base_pa = base_pa
-        self.size = size
-        self.data = bytearray(size)
-        self._next = base_pa
-        self._free: list[int] = []
-
-    def alloc_table(self, pages: int = 1) -> int:
-        """Allocate `pages` contiguous zeroed pages aligned to their total size; return the PA."""
-        if pages == 1 and self._free:
-            return self._free.pop()
-        span = pages * PAGE_SIZE
-        start = -(-self._next // span) * span
-        if start + span > self.base_pa + self.size:
-            raise Stage2Error(f"hypervisor memory exhausted allocating {pages} table page(s)")
-        self._free.extend(range(self._next, start, PAGE_SIZE))
-        self._next = start + span
-        return start
-
-    def free_table(self, pa: int) -> None:
-        """Return one table page, zeroing it."""
-        off = self._offset(pa, PAGE_SIZE)
-        self.data[off : off + PAGE_SIZE] = bytes(PAGE_SIZE)
-        self._free.append(pa)
-
-    def is_zero_page(self, pa: int) -> bool:
-        """True if the table page at `pa` holds only invalid (zero) descriptors."""
-        off = self._offset(pa, PAGE_SIZE)
-        return not any(self.data[off : off + PAGE_SIZE])
-
-    def read_u64(self, pa: int) -> int:
-        """Read a little-endian 64-bit descriptor at `pa`."""
-        off = self._offset(pa, DESC_BYTES)
-        return int.from_bytes(self.data[off : off + DESC_BYTES], "little")
-
-    def write_u64(self, pa: int, value: int) -> None:
-        """Write a little-endian 64-bit descriptor at `pa`."""
-        off = self._offset(pa, DESC_BYTES)
-        self.data[off : off + DESC_BYTES] = value.to_bytes(DESC_BYTES, "little")
-
-    def _offset(self, pa: int, length: int) -> int:
-        if pa % length or not self.base_pa <= pa <= self.base_pa + self.size - length:
-            raise Stage2Error(
-                f"PA {pa:#x} is not an aligned {length}-byte slot in hypervisor memory"
-            )
-        return pa - self.base_pa
-
-
-def _leaf_attrs(perm: S2Perm, mem_type: MemType) -> int:
-    """Block/page attribute bits (no type, no output address) for `perm` and `mem_type`."""
-    normal = mem_type is MemType.NORMAL
-    s2ap = (S2AP_READ if S2Perm.READ in perm else 0) | (S2AP_WRITE if S2Perm.WRITE in perm else 0)
-    memattr = MEMATTR_NORMAL_WB if normal else MEMATTR_DEVICE
-    xn = 0 if S2Perm.EXEC in perm else DESC_XN
-    sh = SH_INNER if normal else SH_OUTER
-    return memattr << MEMATTR_SHIFT | s2ap << S2AP_SHIFT | sh << SH_SHIFT | DESC_AF | xn
-
-
-def _perm(desc: int) -> S2Perm:
-    s2ap = (desc & S2AP_MASK) >> S2AP_SHIFT
-    perm = S2Perm.READ if s2ap & S2AP_READ else S2Perm.NONE
-    perm |= S2Perm.WRITE if s2ap & S2AP_WRITE else S2Perm.NONE
-    return perm | (S2Perm.NONE if desc & DESC_XN else S2Perm.EXEC)
-
-
-def _mem_type(desc: int) -> MemType:
-    # MemAttr[3:2] == 0b00 is Strongly-ordered or Device; anything else is Normal memory.
-    return MemType.DEVICE if (desc & MEMATTR_MASK) >> (MEMATTR_SHIFT + 2) == 0 else MemType.NORMAL
-
-
-def _is_table(desc: int, level: int) -> bool:
-    return level < 3 and desc & DESC_TYPE_MASK == DESC_TYPE_TABLE
-
-
 def _joins(a: Mapping, b: Mapping) -> bool:
     """True if `b` continues `a` in both IPA and PA with the same attributes."""
     same = (a.perm, a.mem_type) == (b.perm, b.mem_type)
     return same and a.end == b.ipa and a.pa + a.size == b.pa
-
-
-def _leaf_type(level: int) -> int:
-    return DESC_TYPE_PAGE if level == 3 else DESC_TYPE_BLOCK
-
-
-def _is_leaf(desc: int, level: int) -> bool:
-    return desc & DESC_TYPE_MASK == _leaf_type(level)
 
 
 class Stage2Table:
@@ -318,7 +179,7 @@ class Stage2Table:
         while True:
             slot = self._slot(table, level, ipa)
             desc = self.memory.read_u64(slot)
-            if not _is_table(desc, level):
+            if not is_table(desc, level):
                 return level, desc, slot
             table, level = desc & DESC_OA_MASK, level + 1
 
@@ -327,11 +188,11 @@ class Stage2Table:
         if not 0 <= ipa < 1 << self.ipa_bits:
             return None
         level, desc, slot = self._walk(ipa)
-        if not _is_leaf(desc, level):
+        if not is_leaf(desc, level):
             return None
         size = LEVEL_SIZE[level]
         pa = (desc & DESC_OA_MASK & ~(size - 1)) | (ipa & (size - 1))
-        return Translation(ipa, pa, _perm(desc), _mem_type(desc), level, size, desc, slot)
+        return Translation(ipa, pa, desc_perm(desc), desc_mem_type(desc), level, size, desc, slot)
 
     def check(self, ipa: int, access: Access) -> Stage2Fault | None:
         """The Stage-2 fault an `access` to `ipa` would raise, or None if it is allowed."""
@@ -339,12 +200,12 @@ class Stage2Table:
             # An IPA beyond the T0SZ range is a translation fault, reported at level 1.
             return Stage2Fault(ipa, access, "translation", 1, FSC_TRANSLATION | 1)
         level, desc, _ = self._walk(ipa)
-        if not _is_leaf(desc, level):
+        if not is_leaf(desc, level):
             return Stage2Fault(ipa, access, "translation", level, FSC_TRANSLATION | level)
         if not desc & DESC_AF:
             return Stage2Fault(ipa, access, "access_flag", level, FSC_ACCESS_FLAG | level)
         need = {"read": S2Perm.READ, "write": S2Perm.WRITE, "exec": S2Perm.EXEC}[access]
-        if need not in _perm(desc):
+        if need not in desc_perm(desc):
             return Stage2Fault(ipa, access, "permission", level, FSC_PERMISSION | level)
         return None
 
@@ -357,20 +218,20 @@ class Stage2Table:
             slot = table + index * DESC_BYTES
             desc = self.memory.read_u64(slot)
             ipa = base + (index << LEVEL_SHIFT[level])
-            if _is_table(desc, level):
+            if is_table(desc, level):
                 yield level, ipa, desc, slot
                 yield from self._subtree(desc & DESC_OA_MASK, level + 1, ipa, ENTRIES_PER_PAGE)
-            elif _is_leaf(desc, level):
+            elif is_leaf(desc, level):
                 yield level, ipa, desc, slot
 
     def mappings(self) -> list[Mapping]:
         """Walk all tables and return maximal runs, merging adjacent identical leaves."""
         runs: list[Mapping] = []
         for level, ipa, desc, _ in self._entries():
-            if _is_leaf(desc, level):
+            if is_leaf(desc, level):
                 size = LEVEL_SIZE[level]
                 pa = desc & DESC_OA_MASK & ~(size - 1)
-                new = Mapping(ipa, pa, size, _perm(desc), _mem_type(desc))
+                new = Mapping(ipa, pa, size, desc_perm(desc), desc_mem_type(desc))
                 if runs and _joins(runs[-1], new):
                     runs[-1] = dataclasses.replace(runs[-1], size=runs[-1].size + size)
                 else:
@@ -381,7 +242,7 @@ class Stage2Table:
         """PAs of every table page reachable from VTTBR (first-level pages first)."""
         root_bytes = max(PAGE_SIZE, self.root_entries * DESC_BYTES)
         pages = list(range(self.root_pa, self.root_pa + root_bytes, PAGE_SIZE))
-        return pages + [d & DESC_OA_MASK for lv, _, d, _ in self._entries() if _is_table(d, lv)]
+        return pages + [d & DESC_OA_MASK for lv, _, d, _ in self._entries() if is_table(d, lv)]
 
     # -- editing ---------------------------------------------------------------------------
 
@@ -403,14 +264,14 @@ class Stage2Table:
         probe = ipa
         while probe < ipa + size:  # every invalid entry met on the way is an empty span
             level, desc, _ = self._walk(probe)
-            if _is_leaf(desc, level):
+            if is_leaf(desc, level):
                 old = next(m for m in self.mappings() if m.ipa <= probe < m.end)
                 raise Stage2Error(
                     f"map: IPA [{ipa:#x}, {ipa + size:#x}) overlaps existing mapping "
                     f"[{old.ipa:#x}, {old.end:#x}) -> PA {old.pa:#x}"
                 )
             probe = (probe | (LEVEL_SIZE[level] - 1)) + 1
-        attrs = _leaf_attrs(perm, mem_type)
+        attrs = leaf_attrs(perm, mem_type)
         try:
             self._map(self.root_pa, self.start_level, ipa, ipa + size, pa, attrs)
         except Stage2Error:
@@ -425,10 +286,10 @@ class Stage2Table:
             out = pa + (ipa - start)
             slot = self._slot(table, level, ipa)
             if level == 3 or (ipa % size == 0 and stop - ipa == size and out % size == 0):
-                self.memory.write_u64(slot, attrs | _leaf_type(level) | out)
+                self.memory.write_u64(slot, attrs | leaf_type(level) | out)
             else:
                 desc = self.memory.read_u64(slot)
-                if not _is_table(desc, level):
+                if not is_table(desc, level):
                     desc = self.memory.alloc_table() | DESC_TYPE_TABLE
                     self.memory.write_u64(slot, desc)
                 self._map(desc & DESC_OA_MASK, level + 1, ipa, stop, out, attrs)
@@ -446,9 +307,9 @@ class Stage2Table:
             stop = min(end, (ipa | (size - 1)) + 1)
             slot = self._slot(table, level, ipa)
             desc = self.memory.read_u64(slot)
-            if _is_leaf(desc, level) and stop - ipa < size:
+            if is_leaf(desc, level) and stop - ipa < size:
                 desc = self._split(slot, desc, level)
-            if _is_table(desc, level):
+            if is_table(desc, level):
                 sub = desc & DESC_OA_MASK
                 self._unmap(sub, level + 1, ipa, stop)
                 if self.memory.is_zero_page(sub):
@@ -462,7 +323,7 @@ class Stage2Table:
         """Replace a block by a next-level table of equivalent leaves; return the table desc."""
         sub = self.memory.alloc_table()
         base, step = desc & DESC_OA_MASK & ~(LEVEL_SIZE[level] - 1), LEVEL_SIZE[level + 1]
-        attrs = desc & ~DESC_OA_MASK & ~DESC_TYPE_MASK | _leaf_type(level + 1)
+        attrs = desc & ~DESC_OA_MASK & ~DESC_TYPE_MASK | leaf_type(level + 1)
         for index in range(ENTRIES_PER_PAGE):
             self.memory.write_u64(sub + index * DESC_BYTES, attrs | (base + index * step))
         self.memory.write_u64(slot, sub | DESC_TYPE_TABLE)
@@ -479,12 +340,12 @@ class Stage2Table:
             pad = "  " * (level - self.start_level + 1)
             index = (slot - self.root_pa if level == self.start_level else slot % PAGE_SIZE) // 8
             head = f"{pad}L{level}[{index:3d}] IPA {ipa:#011x}"
-            if _is_table(desc, level):
+            if is_table(desc, level):
                 lines.append(f"{head} TABLE -> L{level + 1} table @ {desc & DESC_OA_MASK:#x}")
                 continue
             out = desc & DESC_OA_MASK & ~(LEVEL_SIZE[level] - 1)
             lines.append(
-                f"{head} {_KIND_NAMES[level]} -> PA {out:#011x} {_perm(desc).name} "
-                f"{_mem_type(desc).value}{'' if desc & DESC_AF else ' AF=0'} ({desc:#018x})"
+                f"{head} {_KIND_NAMES[level]} -> PA {out:#011x} {desc_perm(desc).name} "
+                f"{desc_mem_type(desc).value}{'' if desc & DESC_AF else ' AF=0'} ({desc:#018x})"
             )
         return "\n".join(lines)

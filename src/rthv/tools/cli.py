@@ -511,7 +511,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from rthv.hv.config import ConfigError
     from rthv.hv.costs import CostError
     from rthv.hv.scheduling.errors import SchedulerError
-    from rthv.hv.stage2 import Stage2Error
+    from rthv.hv.stage2_descriptors import Stage2Error
     from rthv.tools.duration import DurationError
     from rthv.tools.firmware import FirmwareError
     from rthv.tools.gdb_server import GdbError

@@ -14,7 +14,8 @@ from rthv.board.gic.regs import FIRST_SPI, GICC_WINDOW_SIZE, GICD_WINDOW_SIZE
 from rthv.board.loader import Image, ImageError
 from rthv.board.memory import PAGE_SIZE
 from rthv.hv.config.fields import ConfigError
-from rthv.hv.config.model import SystemConfig, VmConfig
+from rthv.hv.config.model import SystemConfig
+from rthv.hv.config.vm_model import VmConfig
 from rthv.hv.hypercalls import MAX_CHANNEL_ID
 from rthv.hv.linux_boot import LinuxBootError, linux_layout, read_linux
 

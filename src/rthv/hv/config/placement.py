@@ -1,7 +1,7 @@
 """Placing "auto" memory: every region and shared-memory object without a ``pa`` gets one.
 
 First fit in board RAM, in configuration order, around what is fixed and around the memory the
-hypervisor keeps for itself (``rthv.hv.stage2.hypervisor_memory``).
+hypervisor keeps for itself (``rthv.hv.hypervisor_memory.hypervisor_memory``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from rthv.board.memory import PAGE_SIZE
 from rthv.hv.config.checks import describe_blocks
 from rthv.hv.config.fields import ConfigError
 from rthv.hv.config.model import Placements, SystemConfig
-from rthv.hv.stage2 import LEVEL_SIZE, hypervisor_memory
+from rthv.hv.hypervisor_memory import hypervisor_memory
+from rthv.hv.stage2_descriptors import LEVEL_SIZE
 
 BLOCK_SIZE = LEVEL_SIZE[2]  # a Stage-2 level-2 block: auto placement aligns large regions to it
 

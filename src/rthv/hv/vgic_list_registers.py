@@ -1,0 +1,275 @@
+"""The list-register side of a VM's virtual GIC: delivering its interrupts through the GICH.
+
+State model: a ``VirqState`` holds what is not in a list register; while the VM is loaded the LRs
+it has written (``_listed``) are authoritative for the pending/active state they carry. At most
+one LR per interrupt. ``save_from`` folds every LR back into the ``VirqState`` states, so a switched
+out VM has all its state here; ``restore_to`` re-lists active interrupts first, then pending
+ones. The vGIC owns the whole ``GicHypState`` of its vCPU: HCR (EOICount kept, En
+forced on, UIE managed), VMCR and APR are saved and restored verbatim; list registers are not
+restored verbatim but rebuilt from the folded state (positions may change).
+
+Refill policy when more interrupts want an LR than there are free LRs: a pending interrupt of
+higher priority evicts the lowest-priority purely pending LR; what is left queued sets HCR.UIE
+(underflow maintenance, not with a single LR where it would fire at once) and the EOI bit of
+every HW=0 LR, so each virtual EOI of one of them raises a maintenance interrupt and the slot
+is refilled at once; without overflow both are cleared again. NPIE is never used: with every LR
+holding an active interrupt it would fire continuously while nothing can be refilled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rthv.board.gic import regs
+from rthv.board.gic.distributor import GicDistributor
+from rthv.board.gic.list_register import (
+    LrState,
+    lr_state,
+    lr_with_state,
+    make_list_register,
+)
+from rthv.board.gic.virtual_interface import GicHypInterface, GicHypState
+from rthv.hv.vgic_registers import VirqState
+
+PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
+
+
+class VgicListRegisters:
+    """A VM's interrupt states and the list registers of the GICH that deliver them.
+
+    ``VirtualGic`` (``vgic``) builds on it with the distributor the guest programs.
+    """
+
+    def __init__(self, vm_name: str, physical: GicDistributor) -> None:
+        self.vm_name = vm_name
+        self.physical = physical
+        self._irqs: dict[int, VirqState] = {}  # every interrupt the VM owns, by ID
+        self._enabled = False
+        self._gich: GicHypInterface | None = None  # the GICH holding this vCPU, while loaded
+        self._listed: dict[int, int] = {}  # irq -> list register index, while loaded
+        self._levels: dict[int, Callable[[], bool]] = {}  # level-sensitive virtual sources
+        self._hcr = regs.HCR_EN
+        self._vmcr = regs.VMCR_RESET
+        self._apr = 0
+        self.maintenance_count = 0
+
+    @property
+    def loaded(self) -> bool:
+        """Whether this vCPU's interface state is in a GICH right now."""
+        return self._gich is not None
+
+    def _deliverable(self, state: VirqState) -> bool:
+        if not (self._enabled and state.enabled):
+            return False
+        in_lr = self._lr_state(state.irq)
+        if in_lr == LrState.PENDING:
+            return True
+        return state.pending and not state.active and in_lr == LrState.INVALID
+
+    def flush_to(self, gich: GicHypInterface) -> int:
+        """Retire finished LRs and fill free ones, highest priority first; returns injections.
+
+        Loads this vCPU's state into ``gich`` first if it is not there (as ``restore_to``).
+        """
+        if self._gich is None:
+            self._load(gich)
+        elif self._gich is not gich:
+            raise RuntimeError(f"{self.vm_name}: vGIC is loaded in another GICH")
+        self._retire(gich)
+        return self._fill(gich)
+
+    def maintenance(self, gich: GicHypInterface) -> int:
+        """A maintenance IRQ while this VM runs: retire EOIed LRs, refill; returns injections."""
+        if self._gich is not gich:
+            raise RuntimeError(f"{self.vm_name}: maintenance for a vGIC that is not loaded")
+        self.maintenance_count += 1
+        return self.flush_to(gich)
+
+    def save_from(self, gich: GicHypInterface) -> None:
+        """Switch-out: fold every LR back into the VM's state, keep HCR/VMCR/APR, park GICH."""
+        if self._gich is not gich:
+            raise RuntimeError(f"{self.vm_name}: save_from for a vGIC that is not loaded")
+        self._retire(gich)
+        for irq, index in self._listed.items():
+            state, held = self._irqs[irq], lr_state(gich.list_register(index))
+            state.pending |= bool(held & LrState.PENDING)
+            state.active |= bool(held & LrState.ACTIVE)
+        self._listed.clear()
+        saved = gich.save()
+        self._hcr, self._vmcr, self._apr = saved.hcr & ~regs.HCR_UIE, saved.vmcr, saved.apr
+        empty = (0,) * gich.num_list_registers
+        gich.restore(GicHypState(PARKED_HCR, regs.VMCR_RESET, 0, empty))
+        self._gich = None
+
+    def restore_to(self, gich: GicHypInterface) -> int:
+        """Switch-in: load saved HCR/VMCR/APR, re-list active IRQs, flush; returns injections."""
+        if self._gich is not None:
+            raise RuntimeError(f"{self.vm_name}: vGIC is already loaded")
+        self._load(gich)
+        return self.flush_to(gich)
+
+    def _load(self, gich: GicHypInterface) -> None:
+        if any(lr_state(value) != LrState.INVALID for value in gich.list_registers):
+            raise RuntimeError(f"{self.vm_name}: GICH still holds another vCPU's interrupts")
+        empty = (0,) * gich.num_list_registers
+        gich.restore(GicHypState(self._hcr | regs.HCR_EN, self._vmcr, self._apr, empty))
+        self._gich = gich
+
+    def _loaded_gich(self) -> GicHypInterface:
+        if self._gich is None:
+            raise RuntimeError(f"{self.vm_name}: vGIC is not loaded")
+        return self._gich
+
+    def _lr_state(self, irq: int) -> int:
+        index = self._listed.get(irq)
+        if index is None:
+            return LrState.INVALID
+        return lr_state(self._loaded_gich().list_register(index))
+
+    def _set_lr_state(self, irq: int, state: int) -> None:
+        """Change the state of the LR holding ``irq``; an emptied LR is freed."""
+        gich, index = self._loaded_gich(), self._listed[irq]
+        if state == LrState.INVALID:
+            gich.set_list_register(index, 0)
+            del self._listed[irq]
+        else:
+            gich.set_list_register(index, lr_with_state(gich.list_register(index), state))
+
+    def _recall(self, irq: int) -> None:
+        """Take the pending part of ``irq`` out of its LR back into the queue."""
+        held = self._lr_state(irq)
+        if held & LrState.PENDING:
+            self._irqs[irq].pending = True
+            self._set_lr_state(irq, held & ~LrState.PENDING)
+
+    def _drop(self, state: VirqState, part: LrState) -> None:
+        """Clear the pending or active part of an interrupt; passthrough: deactivate physically."""
+        had = state.pending if part == LrState.PENDING else state.active
+        if part == LrState.PENDING:
+            state.pending = False
+        else:
+            state.active = False
+        held = self._lr_state(state.irq)
+        if held & part:
+            self._set_lr_state(state.irq, held & ~part)
+            had = True
+        if had and state.hardware:
+            self.physical.deactivate(state.irq)
+
+    def set_level_source(self, irq: int, sample: Callable[[], bool]) -> None:
+        """Make virtual interrupt ``irq`` level-sensitive: while ``sample()`` stays high after
+        the guest's EOI, the interrupt is pending again (an EOI maintenance interrupt tells)."""
+        self._levels[irq] = sample
+
+    def resample(self, irq: int) -> bool:
+        """Pend a level source whose line is high and that is neither pending nor in service."""
+        sample = self._levels.get(irq)
+        state = self._irqs[irq]
+        if sample is None or state.pending or state.active or irq in self._listed:
+            return False
+        if sample():
+            state.pending = True
+        return self._deliverable(state)
+
+    def _retire(self, gich: GicHypInterface) -> None:
+        """Free the LRs the guest has deactivated (and any EOI maintenance left in GICH)."""
+        for irq, index in list(self._listed.items()):
+            if lr_state(gich.list_register(index)) == LrState.INVALID:
+                gich.set_list_register(index, 0)
+                del self._listed[irq]
+                if irq in self._levels and self._levels[irq]():
+                    self._irqs[irq].pending = True  # level still high after EOI
+        eisr = gich.eisr
+        for index in range(gich.num_list_registers):
+            if eisr >> index & 1:
+                gich.set_list_register(index, 0)
+
+    def _fill(self, gich: GicHypInterface) -> int:
+        written = sum(self._merge(gich, irq, index) for irq, index in sorted(self._listed.items()))
+        listed, enabled = self._listed, self._enabled
+        queue = sorted(
+            (
+                s
+                for s in self._irqs.values()
+                if (s.active or (s.pending and s.enabled and enabled)) and s.irq not in listed
+            ),  # wants an LR: active, or pending and enabled (runs at every switch and flush)
+            key=VirqState.order,
+        )
+        overflow = False
+        for state in queue:
+            index = gich.free_list_register()
+            if index is None:
+                index = self._evict_for(gich, state)
+                overflow = True  # either the evicted IRQ or this one stays queued
+            if index is not None:
+                written += self._list(gich, index, state)
+        self._request_maintenance(gich, overflow)
+        return written
+
+    def _merge(self, gich: GicHypInterface, irq: int, index: int) -> int:
+        """A new pending instance of an IRQ already in an LR (HW=0): coalesce or pend+active."""
+        state = self._irqs[irq]
+        if not state.pending or state.hardware:
+            return 0  # a passthrough instance waits until its LR is retired
+        value = gich.list_register(index)
+        if lr_state(value) & LrState.PENDING:
+            state.pending = False  # edges coalesce while pending
+            return 0
+        if not (self._enabled and state.enabled):
+            return 0
+        gich.set_list_register(index, lr_with_state(value, LrState.PENDING_ACTIVE))
+        state.pending = False
+        return 1
+
+    def _list(self, gich: GicHypInterface, index: int, state: VirqState) -> int:
+        """Write ``state`` into LR ``index``; returns 1 if that injected a pending interrupt."""
+        pending = state.pending and state.enabled and self._enabled
+        if not state.active:
+            held = LrState.PENDING
+        elif pending and not state.hardware:
+            held = LrState.PENDING_ACTIVE
+        else:
+            held = LrState.ACTIVE
+        physical_id = state.irq if state.hardware else None
+        value = make_list_register(state.irq, state.priority, state=held, physical_id=physical_id)
+        gich.set_list_register(index, value)
+        self._listed[state.irq] = index
+        state.active = False
+        if not held & LrState.PENDING:
+            return 0
+        state.pending = False
+        return 1
+
+    def _evict_for(self, gich: GicHypInterface, state: VirqState) -> int | None:
+        """Free the LR of the lowest-priority purely pending IRQ if ``state`` outranks it."""
+        victims = [
+            (self._irqs[irq].order(), irq)
+            for irq, index in self._listed.items()
+            if lr_state(gich.list_register(index)) == LrState.PENDING
+        ]
+        if not victims:
+            return None
+        order, irq = max(victims)
+        if not state.active and order <= state.order():
+            return None
+        index = self._listed[irq]
+        self._recall(irq)
+        return index
+
+    def _request_maintenance(self, gich: GicHypInterface, overflow: bool) -> None:
+        """HCR.En on; with IRQs left queued, ask for underflow and EOI maintenance (else not)."""
+        hcr = gich.hcr | regs.HCR_EN
+        if overflow and gich.num_list_registers > 1:
+            hcr |= regs.HCR_UIE
+        else:
+            hcr &= ~regs.HCR_UIE
+        if hcr != gich.hcr:
+            gich.hcr = hcr
+        for irq, index in self._listed.items():
+            value = gich.list_register(index)
+            if value & regs.LR_HW:
+                continue
+            notify = overflow or irq in self._levels  # a level source is re-sampled at EOI
+            wanted = value | regs.LR_EOI if notify else value & ~regs.LR_EOI
+            if wanted != value:
+                gich.set_list_register(index, wanted)
