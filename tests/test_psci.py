@@ -9,7 +9,15 @@ import pytest
 import rthv
 from hv_support import boot, vm_toml, write_system
 from rthv.board.registers import Reg
-from rthv.hv.psci import PSCI_VERSION_0_2, PsciAction, PsciStatus, is_psci, psci_call
+from rthv.hv.hypercalls import Arguments
+from rthv.hv.psci import (
+    PSCI_CALLS,
+    PSCI_VERSION_0_2,
+    PsciContext,
+    PsciFunction,
+    is_psci,
+    psci_handler,
+)
 from support import assemble
 
 RAM = 0x8000_0000
@@ -22,20 +30,43 @@ def test_psci_function_ids_are_the_smc32_and_smc64_standard_service_ranges() -> 
     assert not any(is_psci(f) for f in (0, 1, 2, 0x8400_0020, 0x8500_0000, 0x8200_0000))
 
 
+class _Calls:
+    """A ``PsciContext`` that notes what a handler asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def power_off(self, how: str) -> None:
+        self.asked.append(f"off: {how}")
+
+    def reset(self, how: str) -> None:
+        self.asked.append(f"reset: {how}")
+
+
 @pytest.mark.parametrize(
-    ("function", "expected"),
+    ("function", "status", "asked"),
     [
-        (0x8400_0000, (PsciAction.RETURN, PSCI_VERSION_0_2)),
-        (0x8400_0008, (PsciAction.POWER_OFF, 0)),
-        (0x8400_0009, (PsciAction.RESET, 0)),
-        (0x8400_0003, (PsciAction.RETURN, PsciStatus.NOT_SUPPORTED)),  # CPU_ON
-        (0xC400_0003, (PsciAction.RETURN, PsciStatus.NOT_SUPPORTED)),  # CPU_ON, SMC64
+        (0x8400_0000, PSCI_VERSION_0_2, []),
+        (0x8400_0008, 0, ["off: PSCI SYSTEM_OFF"]),
+        (0x8400_0009, 0, ["reset: PSCI SYSTEM_RESET"]),
     ],
-    ids=["version", "system-off", "system-reset", "cpu-on", "cpu-on-64"],
+    ids=["version", "system-off", "system-reset"],
 )
-def test_what_each_function_does(function: int, expected: tuple[PsciAction, int]) -> None:
-    """Version 0.2, off, reset; every other PSCI function is NOT_SUPPORTED (-1)."""
-    assert psci_call(function) == expected
+def test_each_implemented_function_is_its_handler_in_the_table(
+    function: int, status: int, asked: list[str]
+) -> None:
+    """Version 0.2; off and reset ask the hypervisor to act on the VM (after the trace)."""
+    handler = psci_handler(function)
+    assert handler is not None
+    calls = _Calls()
+    assert handler(calls, (0, 0, 0)) == status
+    assert calls.asked == asked
+
+
+def test_the_table_holds_exactly_the_implemented_functions() -> None:
+    """Every ``PsciFunction`` has a handler; CPU_ON (SMC32 and SMC64) has none: NOT_SUPPORTED."""
+    assert set(PSCI_CALLS) == set(PsciFunction)
+    assert psci_handler(0x8400_0003) is None and psci_handler(0xC400_0003) is None
 
 
 def _system(tmp_path: Path, source: str) -> rthv.System:
@@ -113,3 +144,35 @@ def test_system_reset_restarts_the_vm_from_its_image_with_registers_reset(tmp_pa
         == 2
     )
     assert hv.vms["b"].fault is None
+
+
+TEST_PSCI_ADD = 0x8400_001F  # a test-only PSCI function ID: r0 = r1 + r2
+
+ADD_THROUGH_HVC_AND_SMC = f"""
+    ldr r0, ={TEST_PSCI_ADD:#x}
+    mov r1, #40
+    mov r2, #2
+    hvc #0
+    mov r4, r0
+    ldr r0, ={TEST_PSCI_ADD:#x}
+    mov r1, #7
+    smc #0
+    mov r5, r0
+    b .
+"""
+
+
+def _add(call: PsciContext, args: Arguments) -> int:
+    return args[0] + args[1]
+
+
+def test_a_psci_call_registered_from_a_test_is_served_through_hvc_and_smc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One table entry is all a new PSCI call needs, for HVC and SMC alike."""
+    monkeypatch.setitem(PSCI_CALLS, TEST_PSCI_ADD, _add)
+    system = _system(tmp_path, ADD_THROUGH_HVC_AND_SMC)
+    system.run(until="1ms")
+    vm = system.hypervisor.vms["a"]
+    assert (vm.core.regs[Reg.R4], vm.core.regs[Reg.R5]) == (42, 9)
+    assert vm.fault is None and vm.counters.hypercall_errors == 0

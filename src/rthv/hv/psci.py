@@ -5,12 +5,19 @@ A guest calls it with ``hvc #0`` or ``smc #0``: function ID in r0 (the SMC32 and
 one vCPU needs: ``PSCI_VERSION`` (0.2), ``SYSTEM_OFF`` (the VM stops for good, with a report
 line) and ``SYSTEM_RESET`` (the VM starts again from its images). Every other PSCI function
 returns ``NOT_SUPPORTED``. See docs/hypercalls.md.
+
+PSCI calls have the shape of hypercalls: ``PSCI_CALLS`` maps each function ID to its handler,
+so a new call is its ID in ``PsciFunction`` and its handler in the table; ``traps.firmware_call``
+dispatches it for HVC and SMC alike.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Final
+from collections.abc import Callable
+from typing import Final, Protocol
+
+from rthv.hv.hypercalls import Arguments
 
 PSCI_VERSION_0_2: Final = 0x0000_0002  # major 0 (bits 31:16), minor 2
 _SERVICE_MASK: Final = 0xFFFF_FFE0
@@ -36,20 +43,43 @@ def is_psci(function: int) -> bool:
     return function & _SERVICE_MASK in _STANDARD_SERVICE
 
 
-class PsciAction(enum.Enum):
-    """What the hypervisor does after a PSCI call: return to the guest, or act on the VM."""
+class PsciContext(Protocol):
+    """What a PSCI handler may ask for: the calling VM switched off or reset. Either happens
+    once the call is traced; the guest never sees the call return."""
 
-    RETURN = "return"
-    POWER_OFF = "power off"
-    RESET = "reset"
+    def power_off(self, how: str) -> None:
+        """Switch the calling VM off for good, cleanly."""
+        ...
+
+    def reset(self, how: str) -> None:
+        """Start the calling VM again from its images."""
+        ...
 
 
-def psci_call(function: int) -> tuple[PsciAction, int]:
-    """The action for PSCI ``function`` and the status for r0 (when the guest gets it back)."""
-    if function == PsciFunction.VERSION:
-        return PsciAction.RETURN, PSCI_VERSION_0_2
-    if function == PsciFunction.SYSTEM_OFF:
-        return PsciAction.POWER_OFF, 0
-    if function == PsciFunction.SYSTEM_RESET:
-        return PsciAction.RESET, 0
-    return PsciAction.RETURN, PsciStatus.NOT_SUPPORTED
+PsciHandler = Callable[[PsciContext, Arguments], int]
+
+
+def _version(call: PsciContext, args: Arguments) -> int:
+    return PSCI_VERSION_0_2
+
+
+def _system_off(call: PsciContext, args: Arguments) -> int:
+    call.power_off("PSCI SYSTEM_OFF")
+    return 0
+
+
+def _system_reset(call: PsciContext, args: Arguments) -> int:
+    call.reset("PSCI SYSTEM_RESET")
+    return 0
+
+
+PSCI_CALLS: dict[int, PsciHandler] = {
+    PsciFunction.VERSION: _version,
+    PsciFunction.SYSTEM_OFF: _system_off,
+    PsciFunction.SYSTEM_RESET: _system_reset,
+}
+
+
+def psci_handler(function: int) -> PsciHandler | None:
+    """The handler of PSCI ``function`` (r0), or None (``NOT_SUPPORTED``)."""
+    return PSCI_CALLS.get(function)

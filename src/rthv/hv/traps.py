@@ -13,7 +13,7 @@ from rthv.board.exceptions import ExceptionKind, take_exception
 from rthv.board.registers import Reg
 from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 from rthv.hv.hypercalls import HVC_IMMEDIATE, HypercallError, as_register, hypercall_handler
-from rthv.hv.psci import PsciAction, PsciStatus, is_psci, psci_call
+from rthv.hv.psci import PsciStatus, is_psci, psci_handler
 from rthv.hv.trap_context import TrapContext
 from rthv.hv.vm import Vm, access_of
 
@@ -44,6 +44,24 @@ class _Call:
     def record(self, kind: str, detail: str) -> None:
         """A trace event about the caller."""
         self._ctx.record(kind, self._vm, detail)
+
+
+class _FirmwareCall:
+    """One PSCI call as its handler sees it (a ``PsciContext``); switching the VM off or
+    resetting it waits until the call is traced."""
+
+    def __init__(self, ctx: TrapContext, vm: Vm) -> None:
+        self._ctx = ctx
+        self._vm = vm
+        self.then: Callable[[], None] | None = None  # what ends the call instead of returning
+
+    def power_off(self, how: str) -> None:
+        """Switch the calling VM off once the call is traced."""
+        self.then = lambda: self._ctx.power_off(self._vm, how)
+
+    def reset(self, how: str) -> None:
+        """Reset the calling VM once the call is traced."""
+        self.then = lambda: self._ctx.reset_vm(self._vm, how)
 
 
 def hypercall(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
@@ -86,17 +104,19 @@ def firmware_call(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
         vm.counters.hypercalls += 1
     ctx.charge(ctx.costs.hypercall)
     ctx.retire(vm)
-    action, status = psci_call(function)
+    handler = psci_handler(function)
+    call = _FirmwareCall(ctx, vm)
+    status: int = PsciStatus.NOT_SUPPORTED
+    if handler is not None:
+        status = handler(call, (regs[Reg.R1], regs[Reg.R2], regs[Reg.R3]))
     ctx.record(exit.kind.value, vm, f"psci fn={function:#x} status={status}")
-    if action is PsciAction.POWER_OFF:
-        ctx.power_off(vm, "PSCI SYSTEM_OFF")
-    elif action is PsciAction.RESET:
-        ctx.reset_vm(vm, "PSCI SYSTEM_RESET")
-    else:
-        if status == PsciStatus.NOT_SUPPORTED:
-            vm.counters.hypercall_errors += 1
-        regs[Reg.R0] = as_register(status)
-        regs[Reg.PC] = exit.pc + HVC_WIDTH
+    if call.then is not None:
+        call.then()
+        return
+    if status == PsciStatus.NOT_SUPPORTED:
+        vm.counters.hypercall_errors += 1
+    regs[Reg.R0] = as_register(status)
+    regs[Reg.PC] = exit.pc + HVC_WIDTH
 
 
 def wait_for_interrupt(ctx: TrapContext, vm: Vm, _exit: CpuExit) -> None:
