@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from rthv.board.guest_errors import GuestError
 from rthv.board.pl011 import (
+    CR_RESET,
     FR_RXFE,
     FR_RXFF,
     FR_TXFE,
@@ -13,6 +15,7 @@ from rthv.board.pl011 import (
     INT_TX,
     LCR_H_FEN,
     OUTPUT_KEPT,
+    READ_ONLY,
     UART_CR,
     UART_DR,
     UART_FBRD,
@@ -25,6 +28,7 @@ from rthv.board.pl011 import (
     UART_MIS,
     UART_RIS,
     UART_RSR,
+    WRITABLE,
     Pl011Uart,
 )
 
@@ -230,3 +234,37 @@ def test_feeding_pauses_while_the_driver_masks_its_interrupt(console: Console) -
     assert console.rd(UART_FR) & FR_RXFE and console.uart.feed_pending == 1
     console.wr(UART_IMSC, INT_RT)
     assert console.rd(UART_DR) == ord("y")
+
+
+def test_accesses_the_model_lacks_are_reported_and_answered_as_reserved_space() -> None:
+    """Reads of no register or of write-only ICR read 0, writes to read-only or unknown
+    offsets and unaligned writes change nothing; each is reported with what and why."""
+    errors: list[GuestError] = []
+    uart = Pl011Uart("uart0", on_error=errors.append)
+    assert uart.read(0x080, 4) == 0  # UARTITCR: a test register the model lacks
+    assert uart.read(UART_ICR, 4) == 0
+    uart.write(UART_FR, 4, 0xFF)
+    uart.write(0xFE0, 4, 0)  # PeriphID0
+    uart.write(UART_CR + 1, 1, 0)
+    uart.write(0x100, 4, 1)
+    assert uart.read(UART_FR, 4) & FR_TXFE and uart.read(UART_CR, 4) == CR_RESET
+    assert [(e.device, e.access, e.offset, e.size, e.why) for e in errors] == [
+        ("uart0", "read", 0x080, 4, "no such register"),
+        ("uart0", "read", UART_ICR, 4, "write-only register"),
+        ("uart0", "write", UART_FR, 4, "read-only register"),
+        ("uart0", "write", 0xFE0, 4, "read-only register"),
+        ("uart0", "write", UART_CR + 1, 1, "unaligned"),
+        ("uart0", "write", 0x100, 4, "no such register"),
+    ]
+
+
+def test_every_modelled_register_is_accessed_without_a_report() -> None:
+    """The registers a driver uses (and RSR, which reads 0 because errors never occur) are
+    not guest errors."""
+    errors: list[GuestError] = []
+    uart = Pl011Uart("uart0", on_error=errors.append)
+    for offset in [*sorted(READ_ONLY | WRITABLE - {UART_ICR}), 0xFE0, 0xFFC]:
+        uart.read(offset, 4)
+    for offset in sorted(WRITABLE):
+        uart.write(offset, 4, 0)
+    assert errors == []

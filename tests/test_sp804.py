@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rthv.board.guest_errors import GuestError
 from rthv.board.sp804 import (
     CTRL_32BIT,
     CTRL_ENABLE,
@@ -279,3 +280,43 @@ def test_sub_word_reads_and_ignored_writes(board: Board) -> None:
     board.timer.write(0xF00, 4, 1)
     assert board.rd(TIMER_VALUE) == 0x1234_5678
     assert board.rd(TIMER_LOAD) == 0x1234_5678
+
+
+def test_accesses_the_model_lacks_are_reported_and_answered_as_reserved_space() -> None:
+    """A reserved offset, the test registers, write-only IntClr read back, read-only Value and
+    IDs written, and unaligned writes: each reads 0 or changes nothing, and is reported."""
+    bench = TimeBench()
+    errors: list[GuestError] = []
+    timer = Sp804Timer(bench.clock, bench.events, 1_000_000, "timer0", on_error=errors.append)
+    timer.write(TIMER_LOAD, 4, 500)
+    assert timer.read(TIMER_INTCLR, 4) == 0
+    assert timer.read(0x1C, 4) == 0
+    assert timer.read(TIMER_STRIDE + 0x1C, 4) == 0
+    timer.write(TIMER_VALUE, 4, 7)
+    timer.write(TIMER_ITCR, 4, 1)
+    timer.write(0xFE0, 4, 0)
+    timer.write(TIMER_LOAD + 2, 2, 0)
+    assert timer.read(TIMER_VALUE, 4) == 500 and timer.read(TIMER_LOAD, 4) == 500
+    assert [(e.device, e.access, e.offset, e.why) for e in errors] == [
+        ("timer0", "read", TIMER_INTCLR, "write-only register"),
+        ("timer0", "read", 0x1C, "no such register"),
+        ("timer0", "read", TIMER_STRIDE + 0x1C, "no such register"),
+        ("timer0", "write", TIMER_VALUE, "read-only register"),
+        ("timer0", "write", TIMER_ITCR, "integration test register, not modelled"),
+        ("timer0", "write", 0xFE0, "read-only register"),
+        ("timer0", "write", TIMER_LOAD + 2, "unaligned"),
+    ]
+
+
+def test_a_driver_s_registers_are_not_guest_errors(board: Board) -> None:
+    """Every register of both counters, read and written as a driver does, plus the IDs."""
+    errors: list[GuestError] = []
+    timer = Sp804Timer(board.clock, board.events, on_error=errors.append)
+    for base in (0, TIMER_STRIDE):
+        for offset in (TIMER_LOAD, TIMER_VALUE, TIMER_CONTROL, TIMER_RIS, TIMER_MIS, TIMER_BGLOAD):
+            timer.read(base + offset, 4)
+        for offset in (TIMER_LOAD, TIMER_CONTROL, TIMER_INTCLR, TIMER_BGLOAD):
+            timer.write(base + offset, 4, 0)
+    timer.read(0xFE0, 4)
+    timer.read(0xFFC, 1)
+    assert errors == []

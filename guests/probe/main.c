@@ -158,12 +158,13 @@ static void hvc_table(uint32_t count)
 }
 
 /* Cases: {offset, width | write << 8, value}; results: the value read (0 for writes). */
-static void gicd_table(uint32_t count)
+/* Each case: [offset, width (1 or 4) | 0x100 for a write, value]; reads go to the results. */
+static void mmio_table(uintptr_t base, uint32_t count)
 {
     const volatile uint32_t *cases = script + 2;
     for (uint32_t i = 0; i < count; i++) {
         const volatile uint32_t *c = cases + 3 * i;
-        uintptr_t at = BOARD_GICD_BASE + (c[0] & 0xffcu);
+        uintptr_t at = base + (c[0] & 0xffcu);
         uint32_t width = c[1] & 0xffu;
         uint32_t value = c[2];
         uint32_t read = 0;
@@ -180,7 +181,6 @@ static void gicd_table(uint32_t count)
         }
         results[i] = read;
     }
-    kprintf("probe: %u gicd accesses made\n", count);
 }
 
 int main(void)
@@ -227,7 +227,12 @@ int main(void)
         hvc_table(script[1]);
         break;
     case PROBE_GICD_TABLE:
-        gicd_table(script[1]);
+        mmio_table(BOARD_GICD_BASE, script[1]);
+        kprintf("probe: %u gicd accesses made\n", script[1]);
+        break;
+    case PROBE_UART_TABLE:
+        mmio_table(BOARD_UART0_BASE, script[1]);
+        kprintf("probe: %u uart accesses made\n", script[1]);
         break;
     default:
         kprintf("probe: unknown probe\n");

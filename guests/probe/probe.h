@@ -33,6 +33,7 @@ enum probe {
     PROBE_STAGE2_READ = 10,
     PROBE_HVC_TABLE = 20,
     PROBE_GICD_TABLE = 21,
+    PROBE_UART_TABLE = 22, /* the GICD table's cases, on its own UART (uart0) */
 };
 
 /* probe_asm.S */

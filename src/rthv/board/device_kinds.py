@@ -10,6 +10,7 @@ from typing import Protocol
 from rthv.board.clock import VirtualClock
 from rthv.board.device import MmioDevice
 from rthv.board.events import EventQueue
+from rthv.board.guest_errors import GuestErrorSink, ignore_guest_errors
 from rthv.board.pl011 import Pl011Uart
 from rthv.board.signal import Signal
 from rthv.board.sp804 import Sp804Timer
@@ -34,11 +35,13 @@ class DeviceSpec(Protocol):
 
 @dataclass(frozen=True)
 class DeviceWiring:
-    """What the board offers a device model: virtual time and a console sink per device name."""
+    """What the board offers a device model: virtual time, a console sink per device name, and
+    where to report the guest's accesses the model does not implement."""
 
     clock: VirtualClock
     events: EventQueue
     console: Callable[[str], ConsoleOutput]
+    guest_error: GuestErrorSink = ignore_guest_errors
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,13 @@ class DeviceKind:
 
 
 def _pl011(spec: DeviceSpec, wiring: DeviceWiring) -> BuiltDevice:
-    uart = Pl011Uart(spec.name, wiring.console(spec.name))
+    uart = Pl011Uart(spec.name, wiring.console(spec.name), wiring.guest_error)
     return BuiltDevice(uart, uart.irq)
 
 
 def _sp804(spec: DeviceSpec, wiring: DeviceWiring) -> BuiltDevice:
     clock_hz = spec.clock_hz or SP804_DEFAULT_CLOCK_HZ
-    timer = Sp804Timer(wiring.clock, wiring.events, clock_hz, spec.name)
+    timer = Sp804Timer(wiring.clock, wiring.events, clock_hz, spec.name, wiring.guest_error)
     return BuiltDevice(timer, timer.combined_irq)
 
 

@@ -26,6 +26,7 @@ from rthv.board.exceptions import (
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import GicCpuInterface, GicDistributor, GicHypInterface, GicVirtualCpuInterface
 from rthv.board.gic.regs import GICC_WINDOW_SIZE, GICD_WINDOW_SIZE, GICH_WINDOW_SIZE
+from rthv.board.guest_errors import GuestErrorLog
 from rthv.board.hyp import Pl2Software
 from rthv.board.memory import PhysicalMemory, RamRegion
 from rthv.board.pl011 import Pl011Uart
@@ -121,6 +122,7 @@ class Machine:
     interrupt_observers: list[Callable[[InterruptRecord], None]] = field(
         init=False, default_factory=list
     )
+    guest_errors: GuestErrorLog = field(init=False, default_factory=GuestErrorLog)
 
     def __post_init__(self) -> None:
         profile = self.timing or INSTRUCTION_COUNT
@@ -179,7 +181,8 @@ class Machine:
 
     def _add_device(self, spec: DeviceDescription) -> None:
         kind = spec.model_kind
-        built = kind.build(spec, DeviceWiring(self.clock, self.events, self._console_sink))
+        errors = self.guest_errors.sink(lambda: self.core.name)
+        built = kind.build(spec, DeviceWiring(self.clock, self.events, self._console_sink, errors))
         for number in spec.irqs:
             built.irq.connect(self.gicd.input_line(number).set)
         self.devices[spec.name] = built.model

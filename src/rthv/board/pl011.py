@@ -21,6 +21,9 @@ Behaviour (deterministic; no baud-rate timing is modelled):
   wait; none is lost to a driver that flushes its FIFO while it starts.
 * Not modelled: loopback (CR.LBE), break, modem-status inputs, DMA; errors never occur, so
   RSR and the DR error bits read 0.
+* An access the model does not implement (an offset with no register, such as the test
+  registers at 0x080-0x08C; a read of write-only ICR; a write to a read-only register; an
+  unaligned write) reads 0 or is ignored, and is reported as a ``GuestError``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Final
 
+from rthv.board.guest_errors import Access, GuestError, GuestErrorSink, ignore_guest_errors
 from rthv.board.signal import Signal
 
 # Register offsets.
@@ -88,15 +92,27 @@ CR_RX_ON: Final = 0x0201  # RXE | UARTEN
 IFLS_RESET: Final = 0x12  # both FIFO trigger levels at half full
 
 
+READ_ONLY: Final = frozenset({UART_FR, UART_RIS, UART_MIS})
+WRITABLE: Final = frozenset(
+    {UART_DR, UART_RSR, UART_ILPR, UART_IBRD, UART_FBRD, UART_LCR_H, UART_CR, UART_IFLS}
+    | {UART_IMSC, UART_ICR, UART_DMACR}
+)
+
 OUTPUT_KEPT = 64 * 1024  # transmitted bytes a UART keeps for inspection; sinks get them all
 
 
 class Pl011Uart:
     """ARM PL011 UART with an instant transmitter and a lossless receive path."""
 
-    def __init__(self, name: str, sink: Callable[[bytes], None] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        sink: Callable[[bytes], None] | None = None,
+        on_error: GuestErrorSink = ignore_guest_errors,
+    ) -> None:
         self.name = name
         self.sink = sink
+        self._on_error = on_error
         self.output = bytearray()  # the latest OUTPUT_KEPT bytes or more sent (never unbounded)
         self.irq = Signal(f"{name}.irq")
         self._rx: deque[int] = deque()
@@ -150,10 +166,10 @@ class Pl011Uart:
 
     def read(self, offset: int, size: int) -> int:
         """Read a register; a DR read pops the receive FIFO."""
-        word = self._read_word(offset & ~3)
+        word = self._read_word(offset & ~3, size)
         return (word >> (8 * (offset & 3))) & ((1 << (8 * size)) - 1)
 
-    def _read_word(self, offset: int) -> int:
+    def _read_word(self, offset: int, size: int) -> int:
         if offset == UART_DR:
             return self._pop_rx()
         if offset == UART_FR:
@@ -172,7 +188,13 @@ class Pl011Uart:
             UART_MIS: self._ris & self._imsc,
             UART_DMACR: self._dmacr,
         }
-        return registers.get(offset, 0)  # RSR (no errors) and unknown offsets read 0
+        value = registers.get(offset)
+        if value is not None:
+            return value
+        if offset != UART_RSR:  # RSR reads 0: errors never occur
+            why = "write-only register" if offset == UART_ICR else "no such register"
+            self._guest_error("read", offset, size, why)
+        return 0
 
     def _flags(self) -> int:
         flags = FR_TXFE
@@ -195,8 +217,9 @@ class Pl011Uart:
         return byte
 
     def write(self, offset: int, size: int, value: int) -> None:
-        """Write a register; unaligned, read-only and unknown offsets are ignored."""
-        if offset & 3:
+        """Write a register; unaligned, read-only and unknown offsets are ignored (and reported)."""
+        if offset & 3 or offset not in WRITABLE:
+            self._guest_error("write", offset, size, _unwritable(offset))
             return
         value &= (1 << (8 * size)) - 1
         if offset == UART_DR:
@@ -224,6 +247,9 @@ class Pl011Uart:
         if offset in (UART_IMSC, UART_CR):
             self._refill()
 
+    def _guest_error(self, access: Access, offset: int, size: int, why: str) -> None:
+        self._on_error(GuestError(self.name, access, offset, size, why))
+
     def _transmit(self, byte: int) -> None:
         self.output.append(byte)
         if len(self.output) >= 2 * OUTPUT_KEPT:  # amortised: trim by half at a time
@@ -234,3 +260,11 @@ class Pl011Uart:
 
     def _update_irq(self) -> None:
         self.irq.set(bool(self._ris & self._imsc))
+
+
+def _unwritable(offset: int) -> str:
+    """Why a write at ``offset`` has no register to go to."""
+    if offset & 3:
+        return "unaligned"
+    identification = PERIPH_ID_BASE <= offset < PERIPH_ID_BASE + 4 * len(ID_BYTES)
+    return "read-only register" if offset in READ_ONLY or identification else "no such register"

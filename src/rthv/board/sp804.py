@@ -35,6 +35,9 @@ Other choices, all following the TRM unless stated:
 * In 16-bit mode the counter and reload value are the low 16 bits; Value reads 16 bits.
 * Prescale 0b11 (undefined in the TRM) divides by 1, as in QEMU.
 * Only word-aligned offsets are registers; sub-word reads return the addressed bytes.
+* An access the model does not implement (a reserved offset, the integration test registers,
+  a read of write-only IntClr, a write to a read-only register, an unaligned write) reads 0 or
+  is ignored, and is reported as a ``GuestError``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from typing import Final
 
 from rthv.board.clock import VirtualClock
 from rthv.board.events import Event, EventQueue
+from rthv.board.guest_errors import Access, GuestError, GuestErrorSink, ignore_guest_errors
 from rthv.board.signal import Signal
 
 # Per-timer register offsets (timer 1 at 0x00, timer 2 at 0x20).
@@ -55,6 +59,10 @@ TIMER_MIS: Final = 0x14
 TIMER_BGLOAD: Final = 0x18
 TIMER_STRIDE: Final = 0x20
 TIMER_COUNT: Final = 2
+TIMER_READABLE: Final = frozenset(
+    {TIMER_LOAD, TIMER_VALUE, TIMER_CONTROL, TIMER_RIS, TIMER_MIS, TIMER_BGLOAD}
+)
+TIMER_WRITABLE: Final = frozenset({TIMER_LOAD, TIMER_CONTROL, TIMER_INTCLR, TIMER_BGLOAD})
 
 # Integration test registers (read as zero, writes ignored).
 TIMER_ITCR: Final = 0xF00
@@ -255,12 +263,14 @@ class Sp804Timer:
         events: EventQueue,
         timclk_hz: int = 1_000_000,
         name: str = "sp804",
+        on_error: GuestErrorSink = ignore_guest_errors,
     ) -> None:
         if timclk_hz <= 0:
             raise ValueError(f"TIMCLK frequency must be positive, got {timclk_hz}")
         self.name = name
         self.timclk_hz = timclk_hz
         self._clock = clock
+        self._on_error = on_error
         self._timers = tuple(
             _Counter(clock, events, timclk_hz, f"{name}.timer{i + 1}") for i in range(TIMER_COUNT)
         )
@@ -278,6 +288,10 @@ class Sp804Timer:
 
     def read(self, offset: int, size: int) -> int:
         """Read a register; Value is computed from the exact current cycle."""
+        why = _unimplemented(offset & ~3, "read")
+        if why is not None:
+            self._guest_error("read", offset, size, why)
+            return 0
         now = self._clock.now()
         self._catch_up(now)
         word = self._read_word(offset & ~3, now)
@@ -288,13 +302,34 @@ class Sp804Timer:
             return self._timers[offset // TIMER_STRIDE].read(offset % TIMER_STRIDE, now)
         if PERIPH_ID_BASE <= offset < PERIPH_ID_BASE + 4 * len(ID_BYTES):
             return ID_BYTES[(offset - PERIPH_ID_BASE) // 4]
-        return 0  # TimerITCR / TimerITOP and unknown offsets read as zero
+        return 0  # not reached: _unimplemented() turned away every other offset
 
     def write(self, offset: int, size: int, value: int) -> None:
-        """Write a register; unaligned, read-only and unknown offsets are ignored."""
-        if offset & 3 or offset >= TIMER_STRIDE * TIMER_COUNT:
+        """Write a register; unaligned, read-only and unknown offsets are ignored (and reported)."""
+        why = "unaligned" if offset & 3 else _unimplemented(offset, "write")
+        if why is not None:
+            self._guest_error("write", offset, size, why)
             return
         now = self._clock.now()
         self._catch_up(now)
         value &= (1 << (8 * size)) - 1
         self._timers[offset // TIMER_STRIDE].write(offset % TIMER_STRIDE, value, now)
+
+    def _guest_error(self, access: Access, offset: int, size: int, why: str) -> None:
+        self._on_error(GuestError(self.name, access, offset, size, why))
+
+
+def _unimplemented(offset: int, access: Access) -> str | None:
+    """Why the word-aligned ``offset`` has no register for ``access``; None if it has one."""
+    if offset < TIMER_STRIDE * TIMER_COUNT:
+        reg = offset % TIMER_STRIDE
+        if reg in (TIMER_READABLE if access == "read" else TIMER_WRITABLE):
+            return None
+        if reg in TIMER_READABLE | TIMER_WRITABLE:
+            return "write-only register" if access == "read" else "read-only register"
+        return "no such register"
+    if offset in (TIMER_ITCR, TIMER_ITOP):
+        return "integration test register, not modelled"
+    if PERIPH_ID_BASE <= offset < PERIPH_ID_BASE + 4 * len(ID_BYTES):
+        return None if access == "read" else "read-only register"
+    return "no such register"

@@ -29,6 +29,7 @@ class EmulatedDistributor:
         self._trap()
         vgic = self._vm.vgic
         for violation in vgic.write(offset, size, value):
+            self._vm.counters.gicd_ignored += 1
             self._ctx.report_ignored(
                 self._vm,
                 f"GICD+{offset & ~3:#05x}",

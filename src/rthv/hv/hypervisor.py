@@ -9,6 +9,7 @@ from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu import CpuExit
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
+from rthv.board.guest_errors import GuestError
 from rthv.board.machine import InterruptRecord, Machine, RunResult
 from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
@@ -161,6 +162,7 @@ class Hypervisor:
 
     def _start(self) -> None:
         self.machine.interrupt_observers.append(self._interrupt_taken)
+        self.machine.guest_errors.observers.append(self._device_guest_error)
         self.machine.hyp = self
         self.machine.parked = True
         # The first pick (and its world switch) happens in the first run, so that a run to
@@ -304,13 +306,21 @@ class Hypervisor:
         self.lifecycle.reset_vm(vm, how)
 
     def report_ignored(self, vm: Vm, register: str, detail: str) -> None:
-        """A guest access the hypervisor ignored (per the GIC spec): reported, then go on."""
+        """A guest access that was ignored (per the GIC spec, or a device register the model
+        lacks): reported, then go on."""
         self.lifecycle.report_ignored(vm, register, detail)
 
     @property
     def faults(self) -> list[VmFault]:
         """Every fault so far, in order (``VmLifecycle.faults``)."""
         return self.lifecycle.faults
+
+    def _device_guest_error(self, error: GuestError, _seen: int) -> None:
+        vm = self.current  # a passthrough device's registers are reached only by the running VM
+        if vm is None:
+            self._say(f"{error.core or 'board'}: {error.describe()}")
+        else:
+            self.report_ignored(vm, error.register, error.describe())
 
     # -- internals ----------------------------------------------------------------------------
 

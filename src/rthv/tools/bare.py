@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 from rthv.board.description import load_board
+from rthv.board.guest_errors import first_lines
 from rthv.board.loader import load_image, read_image
 from rthv.board.machine import ConsoleSink, Machine, RunResult, StopRequest
 from rthv.board.timing import TimingProfile
@@ -71,8 +73,10 @@ def run_bare(
     echo: ConsoleSink | None = None,
     stop: StopRequest | None = None,
     timing: TimingProfile | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> BareRun:
-    """Load ``image_path`` on a fresh board and run it until ``until_ns`` or until it idles."""
+    """Load ``image_path`` on a fresh board and run it until ``until_ns`` or until it idles;
+    ``say`` hears the first guest errors of each device register (all are counted)."""
     consoles: dict[str, bytearray] = {}
 
     def sink(name: str, data: bytes) -> None:
@@ -92,6 +96,8 @@ def run_bare(
     )
     if stop is not None:
         stop.attach(machine)
+    if say is not None:
+        machine.guest_errors.observers.append(first_lines(say, "guest error: "))
     until = None if until_ns is None else machine.clock.from_ns(until_ns)
     result = machine.run(until, max_slice=max_slice)
     return BareRun(machine, result, consoles)

@@ -454,6 +454,7 @@ def _run_bare(args: argparse.Namespace) -> int:
         timing=profile(args.timing, args.cpi),
         echo=echo,
         stop=args.stop,
+        say=lambda line: print(f"[rthv] {line}", file=sys.stderr),
     )
     result = run.result
     print(
@@ -461,6 +462,10 @@ def _run_bare(args: argparse.Namespace) -> int:
         f"{format_ns(run.ns)} virtual time ({result.cycles} cycles, "
         f"{result.idle_cycles} idle), stopped: {result.cause.value}"
     )
+    errors = run.machine.guest_errors
+    if errors.total:
+        each = ", ".join(f"{reg}: {n}" for reg, n in sorted(errors.by_register().items()))
+        print(f"[rthv] {errors.total} guest errors ({each})")
     if run.machine.lockup is not None:
         print(f"rthv: guest lockup: {run.machine.lockup}", file=sys.stderr)
         return EXIT_GUEST_FAILED
