@@ -77,5 +77,5 @@ class TrapContext(Protocol):
         ...
 
     def report_ignored(self, vm: Vm, register: str, detail: str) -> None:
-        """Report a guest access that was ignored (per the GIC spec, or a register a device lacks)."""
+        """Report an ignored guest access (per the GIC spec, or a register a device lacks)."""
         ...
