@@ -12,7 +12,9 @@ BIN    := $(VENV)/bin
 STAMPS := .stamps
 # Every program that src/ or tests/ start comes from one of these (tests/test_host_deps.py).
 DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount device-tree-compiler \
-                   python3-venv python3-dev gcc make apt cpio gdb-multiarch
+                   python3-venv python3-dev gcc make apt cpio gdb-multiarch cmake patch
+# The CPU engine: Unicorn 2.1.4 built from its source release with rthv's change (engine/).
+ENGINE := engine/build-wheel.sh engine/unicorn-code-pages.patch
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup debian guests bench fuzz soak lint clean
@@ -62,9 +64,11 @@ debian:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c src/rthv/board/_timed_sites.c | debian
+$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c src/rthv/board/_timed_sites.c $(ENGINE) | debian
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	engine/build-wheel.sh $(BIN)/pip > $(VENV)/engine-wheel
+	$(BIN)/pip install -q --force-reinstall --no-deps "$$(cat $(VENV)/engine-wheel)"
 	$(BIN)/pip install -q -e '.[dev]'
 	$(BIN)/python -c "from rthv.board.counter import native_available as n; assert n(), 'native counter not built'"
 	$(BIN)/python -c "from rthv.board.timed_sites import sites_available as n; assert n(), 'native timed sites not built'"

@@ -29,6 +29,7 @@ from unicorn import arm_const
 from rthv.board.counter import native_available
 from rthv.board.cpu import NEVER_REACHED
 from rthv.board.description import load_board
+from rthv.board.engine_build import STOCK, engine_build
 from rthv.board.loader import read_image
 from rthv.tools.bare import boot_bare
 from rthv.tools.linux_bench import LinuxBootResult
@@ -69,6 +70,7 @@ class SpeedResult:
     whole_process: dict[str, float] = field(default_factory=dict)
     trap_us: dict[str, float] = field(default_factory=dict)  # host us per trap, by kind
     workloads: dict[str, dict[str, float]] = field(default_factory=dict)
+    engine: str = STOCK  # the Unicorn build: rthv's own (its change's name) or "stock"
 
 
 def time_rthv(image: Path) -> tuple[int, float]:
@@ -245,6 +247,7 @@ def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
         whole_process=compare_whole_processes(image, repetitions),
         trap_us=run_trap_bench(TRAPBENCH_IMAGE, repetitions),
         workloads=run_workloads(repetitions),
+        engine=engine_build(),
     )
 
 
@@ -280,8 +283,8 @@ def _compute_markdown(result: SpeedResult) -> str:
         [
             "| simulator | instructions | CPU time (median) | MIPS |",
             "|---|---:|---:|---:|",
-            f"| rthv board | {result.instructions:,} | {result.rthv_seconds} s | "
-            f"{result.rthv_mips} |",
+            f"| rthv board (engine: {result.engine}) | {result.instructions:,} | "
+            f"{result.rthv_seconds} s | {result.rthv_mips} |",
             f"| qemu-system-arm (TCG) | {result.instructions:,} | {result.qemu_seconds} s | "
             f"{result.qemu_mips} |",
             f"| bare Unicorn, no hooks (the ceiling) | {result.instructions:,} | "
