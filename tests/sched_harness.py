@@ -33,7 +33,7 @@ class Sim:
         self.started = False
         self.sched.on_switch(self._switched)
 
-    def _switched(self, old: VmHandle | None, new: VmHandle | None) -> None:
+    def _switched(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
         self.log.append((self.clock.now(), None if new is None else new.name))
 
     def add(

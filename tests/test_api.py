@@ -13,6 +13,7 @@ import pytest
 import rthv
 from hv_support import vm_toml, write_system
 from rthv.board.machine import StopCause
+from rthv.hv.trace_log import Switch
 from rthv.tools.api import to_ns
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -107,6 +108,12 @@ def test_the_trace_is_typed_events_in_virtual_time() -> None:
     system.run(until="1ms")
     trace = system.trace
     assert trace[0].kind == "switch" and trace[0].detail == "- -> rtos-a"
+    first = trace[0].event
+    assert isinstance(first, Switch) and (first.old, first.new, first.reason) == (
+        None,
+        "rtos-a",
+        "idle",
+    )
     assert all(event.time_ns == event.cycle for event in trace)  # 1 GHz: a cycle is 1 ns
     assert [event.cycle for event in trace] == sorted(event.cycle for event in trace)
 

@@ -12,6 +12,7 @@ import pytest
 from matplotlib.patches import Rectangle
 
 import rthv
+from rthv.hv.trace_log import Switch
 from rthv.tools.pictures import markdown_table, share_table, timeline_figure
 from rthv.tools.report_data import load_picture
 
@@ -27,7 +28,8 @@ def _held(system: rthv.System) -> dict[str, list[tuple[float, float]]]:
             continue
         if running is not None and running[0] in held:
             held[running[0]].append((running[1], float(event.time_ns) / 1e6))
-        running = (event.detail.split(" -> ")[1], float(event.time_ns) / 1e6)
+        assert isinstance(event.event, Switch)
+        running = (event.event.new or "-", float(event.time_ns) / 1e6)
     if running is not None and running[0] in held:
         held[running[0]].append((running[1], float(system.now_ns) / 1e6))
     return held

@@ -77,10 +77,12 @@ class Board:
         self.events = EventQueue()
         self.sched = Scheduler(policy, self.clock, self.events, fallback=fallback)
         self.log: list[tuple[int, str | None, str | None]] = []
+        self.reasons: list[str] = []  # why the old VM left, as the scheduler passed it
         self.sched.on_switch(self._switched)
 
-    def _switched(self, old: VmHandle | None, new: VmHandle | None) -> None:
+    def _switched(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
         self.log.append((self.clock.now(), old.name if old else None, new.name if new else None))
+        self.reasons.append(reason)
 
     def vms(self, *names: str) -> list[VmHandle]:
         """Add one VM per name, without parameters."""
@@ -129,6 +131,7 @@ def test_each_seam_call_drives_the_callbacks_in_the_papers_order() -> None:
         "schedule -> a",
     ]
     assert board.log == [(0, None, "b"), (1000, "b", "a"), (1500, "a", "b"), (1600, "b", "a")]
+    assert board.reasons == ["idle", "wfi", "preempted", "stopped"]  # decided, not derived
     assert (a.state, b.state, board.sched.current) == (VmState.RUNNING, VmState.STOPPED, a)
     assert a.params == {"w": 1}
     board.run_to(2000)

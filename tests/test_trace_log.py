@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rthv.hv.trace_log import Switch, TraceEvent, TraceLog
+from rthv.hv.trace_log import HypercallMade, Switch, TraceEvent, TraceLog
 
 
 def _events(count: int) -> list[TraceEvent]:
-    return [TraceEvent(cycle, "hvc", "a", f"fn=0 status={cycle}") for cycle in range(count)]
+    return [HypercallMade(cycle, "a", 0, cycle) for cycle in range(count)]
 
 
 def test_a_bounded_log_keeps_the_latest_events_and_counts_them_all() -> None:
@@ -30,7 +30,7 @@ def test_an_unbounded_log_keeps_everything() -> None:
 
 def test_a_switch_is_typed_and_reads_as_before() -> None:
     """A Switch carries old, new and why old left; its detail is the familiar ``old -> new``."""
-    switch = Switch.at(7, "a", None, "wfi")
+    switch = Switch(7, "a", None, "wfi")
     assert (switch.old, switch.new, switch.reason) == ("a", None, "wfi")
     assert (switch.kind, switch.vm, switch.detail) == ("switch", "-", "a -> -")
     assert isinstance(switch, TraceEvent)

@@ -8,6 +8,7 @@ from hv_support import boot, vm_toml, write_system
 from rthv.board.cpu import CpuExit, ExitKind
 from rthv.board.registers import Reg
 from rthv.hv.costs import CostTable
+from rthv.hv.trace_log import HypercallMade, TraceEvent
 from rthv.hv.trap_context import TrapContext
 from rthv.hv.traps import hypercall, stage2_abort, wait_for_interrupt
 from rthv.hv.vm import Vm
@@ -21,6 +22,7 @@ class FakeContext:
     def __init__(self) -> None:
         self.calls: list[tuple[object, ...]] = []
         self.costs = CostTable()
+        self.now = 77  # virtual time stands still in a fake
 
     def trap_taken(self, vm: Vm, cycles: int = 0) -> None:
         self.calls.append(("trap_taken", vm.name, cycles))
@@ -28,8 +30,8 @@ class FakeContext:
     def charge(self, cycles: int) -> None:
         self.calls.append(("charge", cycles))
 
-    def record(self, kind: str, vm: Vm | None, detail: str = "") -> None:
-        self.calls.append(("record", kind, detail))
+    def record(self, event: TraceEvent) -> None:
+        self.calls.append(("record", event))
 
     def retire(self, vm: Vm) -> None:
         self.calls.append(("retire", vm.name))
@@ -86,7 +88,7 @@ def test_the_handlers_run_on_a_fake_context(tmp_path: Path) -> None:
         ("wait", "a"),
         ("stop_vm", "a", "Stage-2 translation fault", 0x1234_0000),
         ("charge", ctx.costs.hypercall),
-        ("record", "hvc", "fn=2 status=0"),
+        ("record", HypercallMade(77, "a", function=2, status=0)),
         ("retire", "a"),
     ]
     assert (vm.core.regs[Reg.R0], vm.core.regs[Reg.PC]) == (0, RAM + 4)

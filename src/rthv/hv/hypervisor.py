@@ -23,7 +23,7 @@ from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import Stage2Table
-from rthv.hv.trace_log import NO_VM, RECENT_EVENTS, Switch, TraceEvent, TraceLog
+from rthv.hv.trace_log import RECENT_EVENTS, IrqTaken, Switch, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
@@ -193,10 +193,14 @@ class Hypervisor:
         handle = self.scheduler.current
         return None if handle is None else self.vms[handle.name]
 
-    def record(self, kind: str, vm: Vm | None, detail: str = "") -> None:
+    @property
+    def now(self) -> int:
+        """Virtual time now, in cycles."""
+        return self.machine.clock.now()
+
+    def record(self, event: TraceEvent) -> None:
         """Append to the event trace."""
-        name = vm.name if vm is not None else NO_VM
-        self.trace.append(TraceEvent(self.machine.clock.now(), kind, name, detail))
+        self.trace.append(event)
 
     # -- what the board hands to PL2 ------------------------------------------------------------
 
@@ -220,7 +224,7 @@ class Hypervisor:
             machine.gicd.set_enabled(irq, False)
             machine.gicc.deactivate(irq)
             return
-        self.record("irq", owner, str(irq))
+        self.trace.append(IrqTaken(machine.clock.now(), owner.name, irq))
         if owner.vgic.physical_arrived(irq):
             self.deliver(owner)
 
@@ -324,13 +328,13 @@ class Hypervisor:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _world_switch(self, old: VmHandle | None, new: VmHandle | None) -> None:
+    def _world_switch(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
         machine = self.machine
         if old is not None:
             self.vms[old.name].vgic.save_from(machine.gich)
         machine.charge(self.costs.world_switch)
         now = machine.clock.now()
-        self.trace.append(Switch.at(now, _name(old), _name(new), _why_left(old)))
+        self.trace.append(Switch(now, _name(old), _name(new), reason))
         if new is None:
             machine.parked = True
             self._note_idle()
@@ -380,10 +384,3 @@ def _line_level(line: Signal) -> Callable[[], bool]:
 
 def _name(handle: VmHandle | None) -> str | None:
     return None if handle is None else handle.name
-
-
-def _why_left(old: VmHandle | None) -> str:
-    """Why the CPU left ``old``: its state when the scheduler switched it out."""
-    if old is None:
-        return "idle"
-    return {VmState.WAITING: "wfi", VmState.STOPPED: "stopped"}.get(old.state, "preempted")

@@ -1,40 +1,197 @@
-"""The hypervisor's event trace, kept in full only when someone will read it all."""
+"""The hypervisor's event trace, kept in full only when someone will read it all.
+
+Each kind of event is a small frozen class with named fields: a world switch (``Switch``), a
+physical IRQ handed to its VM (``IrqTaken``), a hypercall (``HypercallMade``), a PSCI call
+(``PsciCalled``), a VM's fault (``VmFaulted``), its restart (``VmRestarted``) and reset
+(``VmReset``), an ignored guest access (``AccessIgnored``) and a hypercall handler's own note
+(``Note``). Readers (the Chrome trace export, the API) use the fields; ``detail`` is the one-line
+text of an event, written from its fields in one place, here.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import ClassVar
+
+from rthv.hv.vm import VmFault
 
 RECENT_EVENTS = 1024  # kept when nobody asked for the whole trace: enough to see how a run ended
+NO_VM = "-"  # how the trace names "no VM": the idle CPU, or an event of the hypervisor itself
 
 
 @dataclass(frozen=True, slots=True)
 class TraceEvent:
     """Something the hypervisor did, at a cycle: switch, hvc, injection, fault, ..."""
 
+    KIND: ClassVar[str] = ""
     cycle: int
-    kind: str
-    vm: str
-    detail: str
 
+    @property
+    def kind(self) -> str:
+        """The event's kind, as the trace export and the counts name it."""
+        return self.KIND
 
-NO_VM = "-"  # how the trace names "no VM": the idle CPU, or an event of the hypervisor itself
+    @property
+    def vm(self) -> str:
+        """The VM the event is about (``NO_VM``: none)."""
+        return NO_VM
+
+    @property
+    def detail(self) -> str:
+        """The event in one line of text."""
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
 class Switch(TraceEvent):
     """A world switch from ``old`` to ``new`` (None: the idle CPU), and why ``old`` left."""
 
+    KIND: ClassVar[str] = "switch"
     old: str | None
     new: str | None
     reason: str  # "wfi", "preempted", "stopped", or "idle" when the CPU was idle
 
-    @classmethod
-    def at(cls, cycle: int, old: str | None, new: str | None, reason: str) -> Switch:
-        """The switch at ``cycle``; its ``detail`` reads ``old -> new``."""
-        detail = f"{old or NO_VM} -> {new or NO_VM}"
-        return cls(cycle, "switch", NO_VM, detail, old, new, reason)
+    @property
+    def detail(self) -> str:
+        """``old -> new``."""
+        return f"{self.old or NO_VM} -> {self.new or NO_VM}"
+
+
+@dataclass(frozen=True, slots=True)
+class VmEvent(TraceEvent):
+    """An event about one VM."""
+
+    vm_name: str
+
+    @property
+    def vm(self) -> str:
+        """The VM the event is about."""
+        return self.vm_name
+
+
+@dataclass(frozen=True, slots=True)
+class IrqTaken(VmEvent):
+    """Physical IRQ ``irq`` was acknowledged and handed to the VM owning it."""
+
+    KIND: ClassVar[str] = "irq"
+    irq: int
+
+    @property
+    def detail(self) -> str:
+        """The IRQ number."""
+        return str(self.irq)
+
+
+@dataclass(frozen=True, slots=True)
+class HypercallMade(VmEvent):
+    """The VM called hypercall ``function``; ``status`` went back in r0."""
+
+    KIND: ClassVar[str] = "hvc"
+    function: int
+    status: int
+
+    @property
+    def detail(self) -> str:
+        """``fn=F status=S``."""
+        return f"fn={self.function} status={self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class PsciCalled(VmEvent):
+    """The VM called PSCI ``function`` through ``conduit`` ("hvc" or "smc"); ``status``."""
+
+    conduit: str
+    function: int
+    status: int
+
+    @property
+    def kind(self) -> str:
+        """The instruction that made the call: "hvc" or "smc"."""
+        return self.conduit
+
+    @property
+    def detail(self) -> str:
+        """``psci fn=0x... status=S``."""
+        return f"psci fn={self.function:#x} status={self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class VmFaulted(VmEvent):
+    """The VM faulted (or switched itself off); ``fault`` says what its policy did."""
+
+    KIND: ClassVar[str] = "fault"
+    fault: VmFault
+
+    @property
+    def detail(self) -> str:
+        """The fault's one-line report."""
+        return self.fault.describe()
+
+
+@dataclass(frozen=True, slots=True)
+class VmRestarted(VmEvent):
+    """The VM's fault policy restarted it from its images, for the ``restarts``-th time."""
+
+    KIND: ClassVar[str] = "restart"
+    restarts: int
+
+    @property
+    def detail(self) -> str:
+        """``restart N from its images``."""
+        return f"restart {self.restarts} from its images"
+
+
+@dataclass(frozen=True, slots=True)
+class VmReset(VmEvent):
+    """The guest asked for a reset (``how``: e.g. "PSCI SYSTEM_RESET")."""
+
+    KIND: ClassVar[str] = "reset"
+    how: str
+
+    @property
+    def detail(self) -> str:
+        """The line the hypervisor prints."""
+        return f'vm "{self.vm_name}" reset ({self.how}): restarting from its images'
+
+
+@dataclass(frozen=True, slots=True)
+class AccessIgnored(VmEvent):
+    """A guest access to ``register`` ignored per the GIC spec (``access`` says what it was)
+    at ``pc``; ``last_in_full``: further ones at that register are only counted."""
+
+    KIND: ClassVar[str] = "ignored"
+    register: str
+    access: str
+    pc: int
+    last_in_full: bool
+
+    @property
+    def detail(self) -> str:
+        """The line the hypervisor prints."""
+        line = f'vm "{self.vm_name}": ignored {self.access} at pc {self.pc:#010x}'
+        if self.last_in_full:
+            line += f" (more at {self.register} are only counted)"
+        return line
+
+
+@dataclass(frozen=True, slots=True)
+class Note(VmEvent):
+    """A hypercall handler's own event about its caller: a ``name`` and a ``text``."""
+
+    name: str
+    text: str
+
+    @property
+    def kind(self) -> str:
+        """The name the handler gave."""
+        return self.name
+
+    @property
+    def detail(self) -> str:
+        """The handler's text."""
+        return self.text
 
 
 class TraceLog:

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from rthv.board.cpu import CpuExit
 from rthv.hv.costs import CostTable
+from rthv.hv.trace_log import TraceEvent
 from rthv.hv.vm import Vm
 
 
@@ -30,7 +31,12 @@ class TrapContext(Protocol):
         """Charge hypervisor work to virtual time."""
         ...
 
-    def record(self, kind: str, vm: Vm | None, detail: str = "") -> None:
+    @property
+    def now(self) -> int:
+        """Virtual time now, in cycles (when an event happens)."""
+        ...
+
+    def record(self, event: TraceEvent) -> None:
         """Add an event to the trace."""
         ...
 

@@ -14,6 +14,7 @@ from rthv.board.registers import Reg
 from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 from rthv.hv.hypercalls import HVC_IMMEDIATE, HypercallError, as_register, hypercall_handler
 from rthv.hv.psci import PsciStatus, is_psci, psci_handler
+from rthv.hv.trace_log import HypercallMade, Note, PsciCalled
 from rthv.hv.trap_context import TrapContext
 from rthv.hv.vm import Vm, access_of
 
@@ -43,7 +44,7 @@ class _Call:
 
     def record(self, kind: str, detail: str) -> None:
         """A trace event about the caller."""
-        self._ctx.record(kind, self._vm, detail)
+        self._ctx.record(Note(self._ctx.now, self._vm.name, kind, detail))
 
 
 class _FirmwareCall:
@@ -80,7 +81,7 @@ def hypercall(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
         status = handler(call, (regs[Reg.R1], regs[Reg.R2], regs[Reg.R3]))
     if status < 0:
         vm.counters.hypercall_errors += 1
-    ctx.record("hvc", vm, f"fn={function} status={status}")
+    ctx.record(HypercallMade(ctx.now, vm.name, function, status))
     regs[Reg.R0] = as_register(status)
     regs[Reg.PC] = exit.pc + HVC_WIDTH
     ctx.retire(vm)
@@ -109,7 +110,7 @@ def firmware_call(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
     status: int = PsciStatus.NOT_SUPPORTED
     if handler is not None:
         status = handler(call, (regs[Reg.R1], regs[Reg.R2], regs[Reg.R3]))
-    ctx.record(exit.kind.value, vm, f"psci fn={function:#x} status={status}")
+    ctx.record(PsciCalled(ctx.now, vm.name, exit.kind.value, function, status))
     if call.then is not None:
         call.then()
         return

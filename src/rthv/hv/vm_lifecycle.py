@@ -19,11 +19,11 @@ from rthv.hv.fault_policy import clear_memory, inject_abort, injectable
 from rthv.hv.images import enter, place_vm_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.scheduling.framework import Scheduler
+from rthv.hv.trace_log import AccessIgnored, TraceEvent, VmFaulted, VmReset, VmRestarted
 from rthv.hv.vm import Vm, VmFault
 
 IGNORED_IN_FULL = 3  # ignored accesses reported line by line, per VM and register
 RESTARTS_IN_FULL = 3  # restarts of one VM reported line by line
-Record = Callable[[str, Vm | None, str], None]
 
 
 class VmLifecycle:
@@ -37,7 +37,7 @@ class VmLifecycle:
         scheduler: Scheduler,
         ipc: NotifyChannels,
         *,
-        record: Record,
+        record: Callable[[TraceEvent], None],
         say: Callable[[str], None],
         deliver: Callable[[Vm], None],
     ) -> None:
@@ -74,7 +74,7 @@ class VmLifecycle:
         now = self.machine.clock.now()
         fault = VmFault(vm.name, reason, pc, address, access, now, internal, clean, action)
         self.faults.append(fault)
-        self._record("fault", vm, fault.describe())
+        self._record(VmFaulted(now, vm.name, fault))
         if action != "restarted" or vm.counters.restarts < RESTARTS_IN_FULL:
             self._say(fault.describe())  # a VM that keeps crashing: the summary counts the rest
         if action == "injected" and exit is not None:
@@ -85,7 +85,7 @@ class VmLifecycle:
             vm.counters.restarts += 1
             clear_memory(self.config, vm, self.machine.memory)
             self._reset_from_images(vm)
-            self._record("restart", vm, f"restart {vm.counters.restarts} from its images")
+            self._record(VmRestarted(self.machine.clock.now(), vm.name, vm.counters.restarts))
         else:
             vm.fault = fault
             self.scheduler.vm_stopped(vm.handle)
@@ -105,9 +105,9 @@ class VmLifecycle:
     def reset_vm(self, vm: Vm, how: str) -> None:
         """The guest asked for a reset: its VM starts again from its images; the others go on."""
         self._reset_from_images(vm)
-        line = f'vm "{vm.name}" reset ({how}): restarting from its images'
-        self._record("reset", vm, line)
-        self._say(line)
+        event = VmReset(self.machine.clock.now(), vm.name, how)
+        self._record(event)
+        self._say(event.detail)
 
     def _reset_from_images(self, vm: Vm) -> None:
         entry = place_vm_images(self.config, vm.config, self.machine.memory)
@@ -127,11 +127,10 @@ class VmLifecycle:
         )
         if seen > IGNORED_IN_FULL:
             return
-        line = f'vm "{vm.name}": ignored {detail} at pc {vm.core.regs[Reg.PC]:#010x}'
-        if seen == IGNORED_IN_FULL:
-            line += f" (more at {register} are only counted)"
-        self._record("ignored", vm, line)
-        self._say(line)
+        pc, last_in_full = vm.core.regs[Reg.PC], seen == IGNORED_IN_FULL
+        event = AccessIgnored(self.machine.clock.now(), vm.name, register, detail, pc, last_in_full)
+        self._record(event)
+        self._say(event.detail)
 
     def internal_error(self, vm: Vm, error: Exception, pc: int) -> None:
         """rthv failed while it served ``vm``: stop that VM, naming where it failed."""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rthv.board.machine import RunResult, StopCause
 from rthv.hv.hypervisor import HYPERVISOR_CONSOLE, Hypervisor
-from rthv.hv.trace_log import TraceEvent as _HvTraceEvent
+from rthv.hv.trace_log import TraceEvent as HvTraceEvent
 from rthv.tools.duration import format_ns, parse_duration
 from rthv.tools.system import VmSummary, boot_system, run_report, summarise
 from rthv.tools.task_metrics import TaskMetrics, system_task_metrics
@@ -49,15 +49,30 @@ class UnknownVm(KeyError):
 class TraceEvent:
     """One event of the hypervisor's trace: a world switch, an IRQ, a hypercall, a fault, ...
 
-    ``vm`` is ``"-"`` when the event belongs to no VM (a world switch: ``detail`` is
-    ``"old -> new"``, with ``-`` for none).
+    ``event`` is the typed event with its named fields (``rthv.hv.trace_log``: a ``Switch`` has
+    ``old``, ``new`` and ``reason``, an ``IrqTaken`` its ``irq``, ...); ``kind``, ``vm`` and
+    ``detail`` (one line of text written from those fields) are read from it. ``vm`` is ``"-"``
+    when the event belongs to no VM (a world switch).
     """
 
     cycle: int
     time_ns: Fraction
-    kind: str
-    vm: str
-    detail: str
+    event: HvTraceEvent
+
+    @property
+    def kind(self) -> str:
+        """The event's kind: "switch", "irq", "hvc", "smc", "fault", ..."""
+        return self.event.kind
+
+    @property
+    def vm(self) -> str:
+        """The VM the event is about, or "-"."""
+        return self.event.vm
+
+    @property
+    def detail(self) -> str:
+        """The event in one line of text."""
+        return self.event.detail
 
 
 def to_ns(value: Duration) -> Fraction:
@@ -257,8 +272,8 @@ class System:
             self.hypervisor.machine.request_stop()
 
 
-def _public(event: _HvTraceEvent, time_ns: Fraction) -> TraceEvent:
-    return TraceEvent(event.cycle, time_ns, event.kind, event.vm, event.detail)
+def _public(event: HvTraceEvent, time_ns: Fraction) -> TraceEvent:
+    return TraceEvent(event.cycle, time_ns, event)
 
 
 def _first_uart(system: System, vm: str) -> str | None:

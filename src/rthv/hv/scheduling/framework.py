@@ -2,7 +2,9 @@
 
 The hypervisor core talks to ``Scheduler`` only through the seam: ``add_vm``, ``start``,
 ``vm_runnable``, ``vm_waits``, ``vm_stopped``, ``change_params``, ``reschedule``, ``current`` and
-the ``on_switch`` listener, through which it performs each world switch ``(old, new)``. Policy
+the ``on_switch`` listener, through which it performs each world switch ``(old, new, reason)``:
+why ``old`` left the CPU, as the scheduler decided it ("wfi", "preempted", "stopped"; "idle"
+when the CPU was idle). Policy
 timers are events on the board's EventQueue, so they interleave deterministically with devices.
 
 Every policy callback runs guarded (``guard.PolicyGuard``): an exception, a ``schedule()`` result
@@ -43,7 +45,7 @@ from rthv.hv.scheduling.stats import (
 
 __all__ = ["MissListener", "Scheduler", "SwitchListener"]
 
-SwitchListener = Callable[[VmHandle | None, VmHandle | None], None]
+SwitchListener = Callable[[VmHandle | None, VmHandle | None, str], None]  # old, new, why old left
 MissListener = Callable[[DeadlineMiss], None]
 MAX_RESCHEDULE_ROUNDS = 100  # request_reschedule() rounds in a row before the policy is faulty
 
@@ -72,6 +74,7 @@ class Scheduler:
         self._budgets = BudgetTimers(events, self.consumed, clock.now, self.run_timer)
         self._current: VmHandle | None = None
         self._announced: VmHandle | None = None
+        self._left_because: dict[VmHandle, str] = {}  # why each VM last left the CPU
         self._announcing = False
         self._started = False
         self._reschedule_requested = False
@@ -178,7 +181,7 @@ class Scheduler:
                 raise SchedulerStateError(
                     f"vm_waits({vm.name!r}): the VM is {vm.state.name}, not the running VM"
                 )
-            self._leave_cpu(vm)
+            self._leave_cpu(vm, "wfi")
             vm.set_state(VmState.WAITING)
             self._accounts[vm].waits += 1
             self._guard.notify(f"yield_({vm.name!r})", self.policy.yield_, vm)
@@ -191,7 +194,7 @@ class Scheduler:
             if vm.state is VmState.STOPPED:
                 return
             if vm is self._current:
-                self._leave_cpu(vm)
+                self._leave_cpu(vm, "stopped")
             vm.set_state(VmState.STOPPED)
             self._budgets.drop(vm)
             self._guard.notify(f"remove({vm.name!r})", self.policy.remove, vm)
@@ -232,7 +235,8 @@ class Scheduler:
         if not self._started:
             raise SchedulerStateError(f"{what}() before start()")
 
-    def _leave_cpu(self, vm: VmHandle) -> None:
+    def _leave_cpu(self, vm: VmHandle, reason: str) -> None:
+        self._left_because[vm] = reason
         now = self.clock.now()
         self._accounts[vm].switch_out(now)
         self._budgets.switched_out(vm)
@@ -247,9 +251,10 @@ class Scheduler:
             while self._announced is not self._current:
                 old, new = self._announced, self._current
                 self._announced = new
+                reason = "idle" if old is None else self._left_because[old]
                 self._totals.switches += 1
                 for listener in list(self._switch_listeners):
-                    listener(old, new)
+                    listener(old, new, reason)
         finally:
             self._announcing = False
 
@@ -385,7 +390,7 @@ class Scheduler:
         now = self.clock.now()
         old = self._current
         if old is not None:
-            self._leave_cpu(old)
+            self._leave_cpu(old, "preempted")
             old.set_state(VmState.READY)
             self._accounts[old].preemptions += 1
             self._totals.preemptions += 1
