@@ -1,0 +1,55 @@
+"""The PL2 seam: with software installed at PL2, the board hands it traps and its own failures."""
+
+from __future__ import annotations
+
+from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.description import load_board
+from rthv.board.machine import Machine
+from rthv.board.registers import Reg
+from support import assemble
+
+RAM = 0x8000_0000
+CODE = """
+    hvc #0
+    wfi
+    b .
+"""
+
+
+class Recorder:
+    """PL2 software that notes what the board hands it; a WFI trap fails on purpose."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self.calls: list[str] = []
+
+    def physical_irq(self) -> None:
+        self.calls.append("irq")
+
+    def trap(self, exit: CpuExit) -> None:
+        self.calls.append(f"trap {exit.kind.name}")
+        if exit.kind is ExitKind.WFI:
+            raise RuntimeError("boom")
+        self.machine.core.regs[Reg.PC] = exit.pc + 4
+
+    def lockup(self, exit: CpuExit, reason: str) -> None:
+        self.calls.append("lockup")
+
+    def internal_error(self, error: Exception) -> None:
+        self.calls.append(f"internal error: {error}")
+        self.machine.halted = True
+
+
+def test_traps_go_to_pl2_and_its_own_failure_comes_back_to_it() -> None:
+    """HVC and WFI trap to PL2; an exception PL2 raises is handed back as an internal error."""
+    machine = Machine(load_board("vexpress-a15"))
+    machine.memory.write(RAM, assemble(CODE, base=RAM))
+    machine.reset(RAM)
+    pl2 = Recorder(machine)
+    machine.hyp = pl2
+    machine.run(machine.clock.now() + 1_000)
+    assert pl2.calls == [
+        "trap HVC",
+        "trap WFI",
+        "internal error: boom",
+    ]

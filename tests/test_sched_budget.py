@@ -1,0 +1,70 @@
+"""Budget timers fire after a VM has *run* its budget: time off the CPU does not count."""
+
+from __future__ import annotations
+
+from rthv.board.events import EventQueue
+from rthv.hv.scheduling.api import TimerCallback, VmHandle
+from rthv.hv.scheduling.budget import BudgetTimers
+from rthv.hv.scheduling.stats import VmAccount
+
+
+class Cpu:
+    """One VM's account on an event queue, stepped by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.events = EventQueue()
+        self.vm = VmHandle("a", 0)
+        self.account = VmAccount()
+        self.fired: list[tuple[str, int]] = []
+        self.timers = BudgetTimers(
+            self.events, lambda vm: self.account.consumed(self.now), lambda: self.now, self._fire
+        )
+
+    def _fire(self, label: str, callback: TimerCallback) -> None:
+        self.fired.append((label, self.now))
+        callback()
+
+    def run_to(self, cycle: int) -> None:
+        while (due := self.events.peek()) is not None and due <= cycle:
+            self.now = due
+            self.events.run_due(due)
+        self.now = cycle
+
+    def switch_in(self) -> None:
+        self.account.switch_in(self.now)
+        self.timers.switched_in(self.vm)
+
+    def switch_out(self) -> None:
+        self.account.switch_out(self.now)
+        self.timers.switched_out(self.vm)
+
+
+def test_a_budget_pauses_while_its_vm_is_switched_out() -> None:
+    """300 cycles set at 0 while running; out from 100 to 600: it fires at 800."""
+    cpu = Cpu()
+    cpu.switch_in()
+    cpu.timers.set(cpu.vm, 300, lambda: None, running=True)
+    cpu.run_to(100)
+    cpu.switch_out()
+    cpu.run_to(600)
+    assert cpu.fired == []
+    cpu.switch_in()
+    cpu.run_to(1000)
+    assert cpu.fired == [("budget timer of VM 'a'", 800)]
+
+
+def test_a_dropped_or_replaced_budget_never_fires() -> None:
+    """Dropping cancels; setting again replaces the first budget; ``clear`` forgets all."""
+    cpu = Cpu()
+    calls: list[str] = []
+    cpu.switch_in()
+    cpu.timers.set(cpu.vm, 50, lambda: calls.append("first"), running=True)
+    cpu.timers.set(cpu.vm, 80, lambda: calls.append("second"), running=True)
+    cpu.run_to(100)
+    cpu.timers.set(cpu.vm, 10, lambda: calls.append("dropped"), running=True)
+    cpu.timers.drop(cpu.vm)
+    cpu.timers.set(cpu.vm, 10, lambda: calls.append("cleared"), running=True)
+    cpu.timers.clear()
+    cpu.run_to(500)
+    assert calls == ["second"] and cpu.fired == [("budget timer of VM 'a'", 80)]
