@@ -506,9 +506,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    """Run the chosen command; user errors (caught by name) become one line and exit status 2,
-    anything else is a bug in rthv and says so, with exit status 3."""
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors that are the user's doing (bad input), imported only once one is raised, so
+    that a command does not load the modules of the others (run-bare: no hypervisor)."""
     from rthv.board.description import BoardError
     from rthv.board.loader import ImageError
     from rthv.board.memory import MemoryMapError
@@ -522,16 +522,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from rthv.tools.gdb_server import GdbError
     from rthv.tools.report_data import ReportInputError
 
-    try:
-        if args.command == "run-bare":
-            return _run_bare(args)
-        if args.command == "run":
-            return _run_system(args)
-        if args.command == "bench":
-            return _bench(args)
-        if args.command == "report":
-            return _report(args)
-    except (
+    return (
         CliError,
         ConfigError,
         BoardError,
@@ -546,12 +537,28 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         GdbError,
         ReportInputError,
         OSError,  # a file named on the command line or in the configuration
-    ) as error:
-        print(f"rthv: error: {_with_origin(error)}", file=sys.stderr)
-        if getattr(args, "debug", False) and error.__cause__ is not None:
-            traceback.print_exception(error.__cause__, file=sys.stderr)  # the whole chain
-        return EXIT_USAGE
-    except Exception as error:  # not the user's doing: a bug in rthv
+    )
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Run the chosen command; user errors (caught by name) become one line and exit status 2,
+    anything else is a bug in rthv and says so, with exit status 3."""
+    try:
+        if args.command == "run-bare":
+            return _run_bare(args)
+        if args.command == "run":
+            return _run_system(args)
+        if args.command == "bench":
+            return _bench(args)
+        if args.command == "report":
+            return _report(args)
+    except Exception as error:
+        if isinstance(error, _user_errors()):
+            print(f"rthv: error: {_with_origin(error)}", file=sys.stderr)
+            if getattr(args, "debug", False) and error.__cause__ is not None:
+                traceback.print_exception(error.__cause__, file=sys.stderr)  # the whole chain
+            return EXIT_USAGE
+        # not the user's doing: a bug in rthv
         print(
             f"rthv: internal error (a bug in rthv, please report it): "
             f"{type(error).__name__}: {error}",
