@@ -225,25 +225,31 @@ static uint64_t code_units(const struct icount_state *s, const uint8_t *code, ui
  * start sees every change. */
 static int data_uncached(struct icount_state *s, void *uc)
 {
-    struct cp_reg sctlr = {15, 0, 0, 1, 0, 0, 0, 0};
     if (s->weighted != 2)
         return 0;
+    struct cp_reg sctlr = {15, 0, 0, 1, 0, 0, 0, 0};
     s->reg_read(uc, s->cp_reg, &sctlr);
     return (sctlr.val & (SCTLR_M | SCTLR_C)) != (SCTLR_M | SCTLR_C);
 }
 
-/* The cache entry of a block: its instruction count (bit 31 set for T32, bit 30 if it writes
- * a generic-timer register) and its units, by (address, size).  A block is only ever executed
- * in one instruction set, so the cache also spares reading CPSR.T. */
-static struct block_entry *block_entry(struct icount_state *s, void *uc, uint64_t address,
-                                       uint32_t size, int uncached)
+/* The cache slot of a block, by (address, size). */
+static inline struct block_entry *block_slot(struct icount_state *s, uint64_t address,
+                                             uint32_t size)
 {
-    struct block_entry *slot = &s->cache[((address >> 1) ^ (address >> 13) ^ size) % CACHE_SLOTS];
+    return &s->cache[((address >> 1) ^ (address >> 13) ^ size) % CACHE_SLOTS];
+}
+
+/* Fill ``slot`` for a block not in the cache: its instruction count (bit 31 set for T32, bit
+ * 30 if it writes a generic-timer register) and its units.  A block is only ever executed in
+ * one instruction set, so the cache also spares reading CPSR.T.  Kept out of line: the hit
+ * path in rthv_block_hook runs at every block and needs none of this stack frame. */
+static __attribute__((noinline)) struct block_entry *
+fill_block_entry(struct icount_state *s, void *uc, struct block_entry *slot, uint64_t address,
+                 uint32_t size, int uncached)
+{
     uint8_t code[MAX_BLOCK_BYTES];
     uint32_t cpsr = 0, icount;
     int readable;
-    if (slot->size == size && slot->address == address && slot->uncached == (uint32_t)uncached)
-        return slot;
     s->reg_read(uc, s->cpsr_reg, &cpsr);
     readable = size <= MAX_BLOCK_BYTES &&
                s->vmem_read(uc, address, UC_PROT_EXEC_, code, size) == 0;
@@ -296,7 +302,10 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
         return;
     }
     uncached = data_uncached(s, uc);
-    entry = block_entry(s, uc, address, size, uncached);
+    entry = block_slot(s, address, size);
+    if (entry->size != size || entry->address != address ||
+        entry->uncached != (uint32_t)uncached)
+        entry = fill_block_entry(s, uc, entry, address, size, uncached);
     icount = entry->icount & ICOUNT_MASK;
     if (s->units + entry->units > s->budget) {
         s->stop_reason = STOP_BUDGET;
