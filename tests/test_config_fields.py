@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from rthv.hv.config.fields import ConfigError, Name, PhysAddress, Section, Size
+from rthv.hv.config.fields import ConfigError, Name, PhysAddress, Size
+from rthv.hv.config.vm_model import Section
 
 
 class Probe(Section):

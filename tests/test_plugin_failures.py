@@ -67,7 +67,7 @@ def test_a_run_that_never_booted_writes_the_error(
     assert json.loads(report.read_text()) == {"stopped": "error", "error": message, "consoles": {}}
 
 
-STUCK = PLUGINS / "stuck.py"
+STUCK = PLUGINS / "faulty.py"
 
 
 def _line_of(path: Path, text: str) -> int:
@@ -133,7 +133,7 @@ def test_a_callback_that_never_returns_is_stopped_by_the_watchdog(tmp_path: Path
     (line,) = err.splitlines()
     spin = _line_of(STUCK, "while True:")
     assert "schedule()" in line and "0.5 s of host time" in line
-    assert f"stuck.py:{spin}" in line or f"stuck.py:{spin + 1}" in line
+    assert f"faulty.py:{spin}" in line or f"faulty.py:{spin + 1}" in line
 
 
 def test_ctrl_c_interrupts_a_callback_that_never_returns(tmp_path: Path) -> None:
@@ -145,4 +145,4 @@ def test_ctrl_c_interrupts_a_callback_that_never_returns(tmp_path: Path) -> None
     assert process.returncode == 130
     (line,) = err.splitlines()
     assert line.startswith("rthv: interrupted in the scheduling policy's schedule() at ")
-    assert "stuck.py:" in line
+    assert "faulty.py:" in line

@@ -1,7 +1,10 @@
-"""Two broken scheduler plug-ins, for the tests that a faulty policy is reported cleanly."""
+"""Broken scheduler plug-ins, for the tests that a faulty policy is reported cleanly: two fail
+loudly (raise, return a waiting VM), two never do on their own (idle the CPU for good, loop
+forever in a callback) and rthv must still say what happened."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 from rthv.hv.scheduling import SchedulerPolicy, SchedulerServices, VmHandle
@@ -57,3 +60,28 @@ class PicksAWaitingVm(_FirstComeFirstServed):
 
     def yield_(self, vm: VmHandle) -> None:
         """Forgets to take the waiting VM out of the queue."""
+
+
+class AlwaysIdle(_FirstComeFirstServed):
+    """Never picks a VM, although they are runnable."""
+
+    name = "always-idle"
+
+    def schedule(self) -> VmHandle | None:
+        """Nobody runs."""
+        self.decisions += 1
+        return None
+
+
+class LoopsOnThirdDecision(_FirstComeFirstServed):
+    """Runs VMs in arrival order, but spins forever in schedule() on its third decision."""
+
+    name = "loops-on-third-decision"
+
+    def schedule(self) -> VmHandle | None:
+        """The first in the queue; an endless loop on the third call."""
+        if self.decisions == 2:
+            print("loops-on-third-decision: spinning", file=sys.stderr, flush=True)
+            while True:
+                pass
+        return super().schedule()

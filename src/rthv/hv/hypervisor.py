@@ -76,6 +76,7 @@ class Hypervisor:
             say=self._say,
             deliver=self.deliver,
         )
+        self.stop_vm = self.lifecycle.stop_vm  # a fault of a VM: its fault policy applies
 
     def boot(self) -> None:
         """Bring the system up in a fixed order, as PL2 software on a real board would."""
@@ -237,7 +238,7 @@ class Hypervisor:
         try:
             TRAP_HANDLERS[exit.kind](self, vm, exit)
         except GuestMemoryError as error:
-            self.stop_vm(vm, f"guest memory unreadable: {error}", exit.pc, 0, "")
+            self.stop_vm(vm, f"guest memory unreadable: {error}", exit.pc)
         except Exception as error:  # one VM's trap must never take the others down
             self.lifecycle.internal_error(vm, error, exit.pc)
 
@@ -245,7 +246,7 @@ class Hypervisor:
         """The running VM is stuck in an exception loop: stop it, the others go on."""
         vm = self.current
         if vm is not None:
-            self.stop_vm(vm, f"lockup: {reason}", exit.pc, 0, "")
+            self.stop_vm(vm, f"lockup: {reason}", exit.pc)
 
     def internal_error(self, error: Exception) -> None:
         """rthv failed while it ran the current VM: stop that VM with a report, go on."""
@@ -287,19 +288,6 @@ class Hypervisor:
             self._charge_injections(vm, vm.vgic.flush_to(self.machine.gich))
         elif vm.handle.state is VmState.WAITING:
             self.scheduler.vm_runnable(vm.handle)
-
-    def stop_vm(
-        self,
-        vm: Vm,
-        reason: str,
-        pc: int,
-        address: int,
-        access: str,
-        *,
-        exit: CpuExit | None = None,
-    ) -> None:
-        """A fault of ``vm``: its fault policy applies (``VmLifecycle.stop_vm``)."""
-        self.lifecycle.stop_vm(vm, reason, pc, address, access, exit=exit)
 
     def power_off(self, vm: Vm, how: str) -> None:
         """The guest switched its VM off: it stops for good, cleanly; the others go on."""

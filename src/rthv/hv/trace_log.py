@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from rthv.hv.vm import VmFault
@@ -23,9 +23,14 @@ NO_VM = "-"  # how the trace names "no VM": the idle CPU, or an event of the hyp
 
 @dataclass(frozen=True, slots=True)
 class TraceEvent:
-    """Something the hypervisor did, at a cycle: switch, hvc, injection, fault, ..."""
+    """Something the hypervisor did, at a cycle: switch, hvc, injection, fault, ...
+
+    A kind of event names itself in ``KIND`` and writes its one line of text from its fields
+    with the format ``DETAIL`` (``str.format`` over the fields), unless it says more in code.
+    """
 
     KIND: ClassVar[str] = ""
+    DETAIL: ClassVar[str] = ""
     cycle: int
 
     @property
@@ -41,14 +46,14 @@ class TraceEvent:
     @property
     def detail(self) -> str:
         """The event in one line of text."""
-        return ""
+        return self.DETAIL.format_map({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 @dataclass(frozen=True, slots=True)
 class Switch(TraceEvent):
     """A world switch from ``old`` to ``new`` (None: the idle CPU), and why ``old`` left."""
 
-    KIND: ClassVar[str] = "switch"
+    KIND = "switch"
     old: str | None
     new: str | None
     reason: str  # "wfi", "preempted", "stopped", or "idle" when the CPU was idle
@@ -75,33 +80,24 @@ class VmEvent(TraceEvent):
 class IrqTaken(VmEvent):
     """Physical IRQ ``irq`` was acknowledged and handed to the VM owning it."""
 
-    KIND: ClassVar[str] = "irq"
+    KIND, DETAIL = "irq", "{irq}"
     irq: int
-
-    @property
-    def detail(self) -> str:
-        """The IRQ number."""
-        return str(self.irq)
 
 
 @dataclass(frozen=True, slots=True)
 class HypercallMade(VmEvent):
     """The VM called hypercall ``function``; ``status`` went back in r0."""
 
-    KIND: ClassVar[str] = "hvc"
+    KIND, DETAIL = "hvc", "fn={function} status={status}"
     function: int
     status: int
-
-    @property
-    def detail(self) -> str:
-        """``fn=F status=S``."""
-        return f"fn={self.function} status={self.status}"
 
 
 @dataclass(frozen=True, slots=True)
 class PsciCalled(VmEvent):
     """The VM called PSCI ``function`` through ``conduit`` ("hvc" or "smc"); ``status``."""
 
+    DETAIL = "psci fn={function:#x} status={status}"
     conduit: str
     function: int
     status: int
@@ -111,17 +107,12 @@ class PsciCalled(VmEvent):
         """The instruction that made the call: "hvc" or "smc"."""
         return self.conduit
 
-    @property
-    def detail(self) -> str:
-        """``psci fn=0x... status=S``."""
-        return f"psci fn={self.function:#x} status={self.status}"
-
 
 @dataclass(frozen=True, slots=True)
 class VmFaulted(VmEvent):
     """The VM faulted (or switched itself off); ``fault`` says what its policy did."""
 
-    KIND: ClassVar[str] = "fault"
+    KIND = "fault"
     fault: VmFault
 
     @property
@@ -134,34 +125,24 @@ class VmFaulted(VmEvent):
 class VmRestarted(VmEvent):
     """The VM's fault policy restarted it from its images, for the ``restarts``-th time."""
 
-    KIND: ClassVar[str] = "restart"
+    KIND, DETAIL = "restart", "restart {restarts} from its images"
     restarts: int
-
-    @property
-    def detail(self) -> str:
-        """``restart N from its images``."""
-        return f"restart {self.restarts} from its images"
 
 
 @dataclass(frozen=True, slots=True)
 class VmReset(VmEvent):
-    """The guest asked for a reset (``how``: e.g. "PSCI SYSTEM_RESET")."""
+    """The guest asked for a reset (``how``: e.g. "PSCI SYSTEM_RESET"); the line is said too."""
 
-    KIND: ClassVar[str] = "reset"
+    KIND, DETAIL = "reset", 'vm "{vm_name}" reset ({how}): restarting from its images'
     how: str
-
-    @property
-    def detail(self) -> str:
-        """The line the hypervisor prints."""
-        return f'vm "{self.vm_name}" reset ({self.how}): restarting from its images'
 
 
 @dataclass(frozen=True, slots=True)
 class AccessIgnored(VmEvent):
-    """A guest access to ``register`` ignored per the GIC spec (``access`` says what it was)
-    at ``pc``; ``last_in_full``: further ones at that register are only counted."""
+    """A guest access to ``register`` ignored (``access`` says what it was) at ``pc``;
+    ``last_in_full``: further ones at that register are only counted. The line is said too."""
 
-    KIND: ClassVar[str] = "ignored"
+    KIND, DETAIL = "ignored", 'vm "{vm_name}": ignored {access} at pc {pc:#010x}'
     register: str
     access: str
     pc: int
@@ -169,8 +150,8 @@ class AccessIgnored(VmEvent):
 
     @property
     def detail(self) -> str:
-        """The line the hypervisor prints."""
-        line = f'vm "{self.vm_name}": ignored {self.access} at pc {self.pc:#010x}'
+        """The line, and whether the rest at the register are only counted."""
+        line = super(AccessIgnored, self).detail
         if self.last_in_full:
             line += f" (more at {self.register} are only counted)"
         return line
@@ -180,6 +161,7 @@ class AccessIgnored(VmEvent):
 class Note(VmEvent):
     """A hypercall handler's own event about its caller: a ``name`` and a ``text``."""
 
+    DETAIL = "{text}"
     name: str
     text: str
 
@@ -187,11 +169,6 @@ class Note(VmEvent):
     def kind(self) -> str:
         """The name the handler gave."""
         return self.name
-
-    @property
-    def detail(self) -> str:
-        """The handler's text."""
-        return self.text
 
 
 class TraceLog:

@@ -56,8 +56,8 @@ class VmLifecycle:
         vm: Vm,
         reason: str,
         pc: int,
-        address: int,
-        access: str,
+        address: int = 0,
+        access: str = "",  # "" when no memory access was involved
         *,
         internal: bool = False,
         clean: bool = False,
@@ -100,7 +100,7 @@ class VmLifecycle:
 
     def power_off(self, vm: Vm, how: str) -> None:
         """The guest switched its VM off: it stops for good, cleanly; the others go on."""
-        self.stop_vm(vm, f"powered off ({how})", vm.core.regs.pc, 0, "", clean=True)
+        self.stop_vm(vm, f"powered off ({how})", vm.core.regs.pc, clean=True)
 
     def reset_vm(self, vm: Vm, how: str) -> None:
         """The guest asked for a reset: its VM starts again from its images; the others go on."""
@@ -137,4 +137,4 @@ class VmLifecycle:
         frames = traceback.extract_tb(error.__traceback__)
         where = f" in {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
         reason = f"internal error{where}: {type(error).__name__}: {error}"
-        self.stop_vm(vm, reason, pc, 0, "", internal=True)
+        self.stop_vm(vm, reason, pc, internal=True)

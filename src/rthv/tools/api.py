@@ -57,22 +57,10 @@ class TraceEvent:
 
     cycle: int
     time_ns: Fraction
+    kind: str
+    vm: str
+    detail: str
     event: HvTraceEvent
-
-    @property
-    def kind(self) -> str:
-        """The event's kind: "switch", "irq", "hvc", "smc", "fault", ..."""
-        return self.event.kind
-
-    @property
-    def vm(self) -> str:
-        """The VM the event is about, or "-"."""
-        return self.event.vm
-
-    @property
-    def detail(self) -> str:
-        """The event in one line of text."""
-        return self.event.detail
 
 
 def to_ns(value: Duration) -> Fraction:
@@ -273,7 +261,7 @@ class System:
 
 
 def _public(event: HvTraceEvent, time_ns: Fraction) -> TraceEvent:
-    return TraceEvent(event.cycle, time_ns, event)
+    return TraceEvent(event.cycle, time_ns, event.kind, event.vm, event.detail, event)
 
 
 def _first_uart(system: System, vm: str) -> str | None:

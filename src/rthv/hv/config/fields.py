@@ -1,17 +1,15 @@
 """Value types of configuration fields (addresses, sizes, names, ...) and ``ConfigError``.
 
 Each type is an annotated ``int``/``str`` whose validator gives a one-line message; the models in
-``rthv.hv.config.vm_model`` and ``rthv.hv.config.model`` declare their fields with them, as
-``Section``s.
+``rthv.hv.config.vm_model`` and ``rthv.hv.config.model`` declare their fields with them.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, ValidationInfo
+from pydantic import PlainSerializer, PlainValidator
 
 from rthv.board.memory import PAGE_SIZE
 from rthv.hv.costs import CostError, CostTable
@@ -97,15 +95,3 @@ Name = Annotated[str, PlainValidator(_name)]
 Irq = Annotated[int, PlainValidator(lambda v: whole_number(v, "an interrupt ID"))]
 Flag = Annotated[bool, PlainValidator(_flag)]
 Costs = Annotated[CostTable, PlainValidator(_costs), PlainSerializer(lambda c: c.as_dict())]
-
-
-class Section(BaseModel):
-    """A configuration section: unknown keys are errors, values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def base_dir(info: ValidationInfo) -> Path:
-    """The folder relative paths are taken from: the config file's, else the working one."""
-    base = info.context.get("base_dir") if isinstance(info.context, dict) else None
-    return base if isinstance(base, Path) else Path()

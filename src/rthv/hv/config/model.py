@@ -36,12 +36,10 @@ from rthv.hv.config.fields import (
     Irq,
     Name,
     PhysAddress,
-    Section,
     Size,
-    base_dir,
     whole_number,
 )
-from rthv.hv.config.vm_model import VmConfig
+from rthv.hv.config.vm_model import Section, VmConfig, base_dir
 from rthv.hv.costs import CostTable
 from rthv.hv.scheduling.errors import SchedulerPluginError
 from rthv.hv.scheduling.registry import BUILTIN_POLICIES, PolicySpec, parse_policy_spec

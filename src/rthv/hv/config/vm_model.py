@@ -1,7 +1,8 @@
 """The configuration of one VM, ``[[vm]]``: its images, Linux boot, memory and devices.
 
 Shapes and types only, like ``model`` (the system sections); a field's one-line description
-here is its reference.
+here is its reference. The base of every section, ``Section``, and ``base_dir``, the folder
+relative paths are taken from, are here too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
+    BaseModel,
+    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -25,10 +28,28 @@ from rthv.hv.config.fields import (
     Irq,
     Name,
     PhysAddress,
-    Section,
     Size,
-    base_dir,
 )
+
+
+class Section(BaseModel):
+    """A configuration section: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def base_dir(info: ValidationInfo) -> Path:
+    """The folder relative paths are taken from: the config file's, else the working one."""
+    base = info.context.get("base_dir") if isinstance(info.context, dict) else None
+    return base if isinstance(base, Path) else Path()
+
+
+def _config_path(value: object, info: ValidationInfo) -> Path:
+    """A file named in the configuration, relative to the config file's folder."""
+    if not isinstance(value, str | Path) or not str(value):
+        raise ValueError("must be a file path")
+    return base_dir(info) / str(value)
+
 
 Perms = Literal["rwx", "rw", "rx", "r"]
 FaultPolicy = Literal["stop", "inject", "restart"]
@@ -52,9 +73,7 @@ class ImageConfig(Section):
     @field_validator("path", mode="before")
     @classmethod
     def _relative_to_config(cls, value: object, info: ValidationInfo) -> Path:
-        if not isinstance(value, str | Path) or not str(value):
-            raise ValueError("must be a file path")
-        return base_dir(info) / str(value)
+        return _config_path(value, info)
 
     @model_validator(mode="after")
     def _raw_needs_address(self) -> ImageConfig:
@@ -88,11 +107,7 @@ class LinuxBoot(Section):
     @field_validator("kernel", "initrd", mode="before")
     @classmethod
     def _relative_to_config(cls, value: object, info: ValidationInfo) -> Path | None:
-        if value is None:
-            return None
-        if not isinstance(value, str | Path) or not str(value):
-            raise ValueError("must be a file path")
-        return base_dir(info) / str(value)
+        return None if value is None else _config_path(value, info)
 
 
 class MemoryRegion(Section):

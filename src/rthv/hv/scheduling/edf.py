@@ -16,24 +16,13 @@ pending at its deadline is reported as a deadline miss at that instant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from rthv.hv.scheduling.params import ParamReader
-from rthv.hv.scheduling.periodic import PeriodicParams, PeriodicServerPolicy, Server
+from rthv.hv.scheduling.periodic import PeriodicServerPolicy, Server
 
 
 class EdfPolicy(PeriodicServerPolicy):
     """EDF: earliest absolute deadline first; periodic releases; optional budget throttling."""
 
     name = "edf"
-
-    def read_params(self, params: Mapping[str, object]) -> PeriodicParams:
-        """``period_us`` (required) and ``budget_us`` (optional, at most the period)."""
-        reader = ParamReader(params, self.name)
-        period_us = reader.integer("period_us", minimum=1)
-        budget_us = reader.optional_integer("budget_us", minimum=1, maximum=period_us)
-        reader.finish()
-        return PeriodicParams(period_us, budget_us)
 
     def released(self, server: Server) -> None:
         """A new job: pending at once if the VM is runnable."""

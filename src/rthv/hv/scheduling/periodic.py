@@ -7,7 +7,8 @@ the VM's state). At each release the budget is refilled to B and what was left i
 counts only while the VM runs (a budget timer), so an idle VM keeps its budget for later in the
 period (a deferrable server). A VM that used up B is *depleted*: runnable but not eligible until
 its next release. ``schedule`` returns the eligible runnable VM with the earliest deadline; equal
-deadlines go to the lower VM index. Subclasses read the parameters and define a deadline miss.
+deadlines go to the lower VM index. Subclasses define a deadline miss (and whether a budget is
+required).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from rthv.hv.scheduling.api import SchedulerPolicy, SchedulerServices, TimerHandle, VmHandle
 from rthv.hv.scheduling.errors import SchedulerStateError
+from rthv.hv.scheduling.params import ParamReader
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,19 @@ class PeriodicServerPolicy(SchedulerPolicy):
 
     # -- what subclasses define ------------------------------------------------------------
 
-    @abstractmethod
+    budget_required = False  # every server has a budget (RTDS), or only those given one (EDF)
+
     def read_params(self, params: Mapping[str, object]) -> PeriodicParams:
-        """Validate one VM's parameters."""
+        """``period_us`` (required) and ``budget_us`` (at most the period; required if
+        ``budget_required``)."""
+        reader = ParamReader(params, self.name)
+        period_us = reader.integer("period_us", minimum=1)
+        if self.budget_required:
+            budget_us: int | None = reader.integer("budget_us", minimum=1, maximum=period_us)
+        else:
+            budget_us = reader.optional_integer("budget_us", minimum=1, maximum=period_us)
+        reader.finish()
+        return PeriodicParams(period_us, budget_us)
 
     @abstractmethod
     def period_ended(self, server: Server, used: int) -> None:

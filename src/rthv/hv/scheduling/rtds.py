@@ -14,10 +14,7 @@ CPU but did not receive its reservation in time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from rthv.hv.scheduling.params import ParamReader
-from rthv.hv.scheduling.periodic import PeriodicParams, PeriodicServerPolicy, Server
+from rthv.hv.scheduling.periodic import PeriodicServerPolicy, Server
 
 
 class RtdsPolicy(PeriodicServerPolicy):
@@ -25,13 +22,7 @@ class RtdsPolicy(PeriodicServerPolicy):
 
     name = "rtds"
 
-    def read_params(self, params: Mapping[str, object]) -> PeriodicParams:
-        """``period_us`` and ``budget_us``, both required, budget at most the period."""
-        reader = ParamReader(params, self.name)
-        period_us = reader.integer("period_us", minimum=1)
-        budget_us = reader.integer("budget_us", minimum=1, maximum=period_us)
-        reader.finish()
-        return PeriodicParams(period_us, budget_us)
+    budget_required = True
 
     def period_ended(self, server: Server, used: int) -> None:
         """A runnable VM that still had budget at the period end missed its reservation."""
