@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rthv.tools.trap_bench import (
+    TRAP_KINDS,
     TRAP_PHASES,
     Workload,
+    time_quanta,
     time_trap_phases,
     time_workload,
+    trap_kinds,
     traps_markdown,
     workloads_markdown,
 )
@@ -16,10 +19,35 @@ from support import guest_image
 
 
 def test_every_phase_of_the_trap_guest_is_timed() -> None:
-    """trapbench in a VM announces its three phases; each gets a host time per round."""
+    """trapbench in a VM announces its five phases; each gets a host time per round."""
     figures = time_trap_phases(guest_image("trapbench"))
     assert sorted(figures) == sorted(TRAP_PHASES)
     assert all(us > 0 for us in figures.values())
+
+
+def test_two_vms_switch_at_every_quantum_and_one_vm_never() -> None:
+    """1 ms of 1 us quanta: two VMs switch 1,000 times (less the first entries), one VM never;
+    both run a guest instruction every cycle (the switch is charged no cycles here)."""
+    compute = guest_image("compute")
+    instructions, switches, _seconds = time_quanta(compute, 2, "1ms")
+    assert (instructions, switches) == (1_000_000, 998)
+    instructions, switches, _seconds = time_quanta(compute, 1, "1ms")
+    assert (instructions, switches) == (1_000_000, 0)
+
+
+def test_each_kind_is_reported_the_irq_without_its_spin() -> None:
+    """The kinds come from the phases; the spin loop is taken out of the physical IRQ."""
+    phases = {"hvc": 20.0, "gicd": 18.0, "wfi": 140.0, "irq": 90.0, "spin": 5.0}
+    kinds = trap_kinds(phases, (30.0, 24.0))
+    assert list(kinds) == list(TRAP_KINDS)
+    assert kinds == {
+        "hvc": 20.0,
+        "gicd": 18.0,
+        "irq": 85.0,
+        "expiry": 30.0,
+        "switch": 24.0,
+        "wfi": 140.0,
+    }
 
 
 def test_a_bare_metal_workload_counts_its_instructions() -> None:
@@ -40,8 +68,8 @@ def test_the_tables_name_each_trap_kind_and_workload() -> None:
     """One row per kind, with its description; one row per workload, with separators."""
     traps = traps_markdown({"hvc": 12.5, "wfi": 80.0}).splitlines()
     assert traps[2:] == [
-        f"| {TRAP_PHASES['hvc']} | 12.5 us |",
-        f"| {TRAP_PHASES['wfi']} | 80.0 us |",
+        f"| {TRAP_KINDS['hvc']} | 12.5 us |",
+        f"| {TRAP_KINDS['wfi']} | 80.0 us |",
     ]
     rows = workloads_markdown(
         {"two-rtos": {"instructions": 1234567, "host_seconds": 0.5, "mips": 2.5}}

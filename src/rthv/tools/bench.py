@@ -245,7 +245,7 @@ def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
         native_counter=native_available(),
         host=f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         whole_process=compare_whole_processes(image, repetitions),
-        trap_us=run_trap_bench(TRAPBENCH_IMAGE, repetitions),
+        trap_us=run_trap_bench(TRAPBENCH_IMAGE, image, repetitions),
         workloads=run_workloads(repetitions),
         engine=engine_build(),
     )
