@@ -110,7 +110,7 @@ def test_irq_watch_stops_right_after_the_guest_unmasks(native: bool) -> None:
     assert exit.kind is ExitKind.IRQ_UNMASKED
     assert core.counter.executed == 3
     assert core.regs.pc == 0x8000000C
-    assert core.counter.stop_reason is StopReason.IRQ_UNMASKED
+    assert core.counter.stop_reason == StopReason.IRQ_UNMASKED
 
 
 @pytest.mark.parametrize("native", COUNTERS)

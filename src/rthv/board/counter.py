@@ -285,13 +285,18 @@ class InstructionCounter:
         self.state.stop_reason = StopReason.NONE
 
     @property
-    def stop_reason(self) -> StopReason:
-        """Why the hook last stopped the engine."""
-        return StopReason(self.state.stop_reason)
+    def stop_reason(self) -> int:
+        """Why the hook last stopped the engine: a ``StopReason`` value, as a plain int (read
+        after every run; compare with ``==``)."""
+        return int(self.state.stop_reason)
 
     def request_stop(self) -> None:
         """Stop at the next block boundary (safe from inside an MMIO callback)."""
         self.state.soft_limit = 0
+
+    def unwatch_irq(self) -> None:
+        """No longer stop when the guest clears CPSR.I (its interrupt line went low)."""
+        self.state.watch_irq = 0
 
     def retired_before(self, pc: int) -> int:
         """Instructions retired before the instruction at ``pc`` inside the current block."""

@@ -255,18 +255,18 @@ class CpuCore:
         result = self._emulate(NEVER_REACHED)
         if result is not None:
             return result
-        if self.counter.stop_reason is StopReason.BUDGET:
+        if self.counter.stop_reason == StopReason.BUDGET:
             return self._finish_budget()
         return self._stopped()
 
     def _stopped(self) -> CpuExit:
         """The exit of a run that ended without an exception, by why the hook stopped it."""
         reason = self.counter.stop_reason
-        if reason is StopReason.SOFT:
+        if reason == StopReason.SOFT:
             return self._here(ExitKind.SLICE)
-        if reason is StopReason.IRQ_UNMASKED:
+        if reason == StopReason.IRQ_UNMASKED:
             return self._here(ExitKind.IRQ_UNMASKED)
-        if reason is StopReason.BUDGET:
+        if reason == StopReason.BUDGET:
             return self._here(ExitKind.BUDGET)
         return self._here(ExitKind.WFI)
 
@@ -298,7 +298,7 @@ class CpuCore:
         result = self._emulate(until)
         if result is not None:
             return result
-        if self.counter.stop_reason is StopReason.NONE and self.regs.pc == until:
+        if self.counter.stop_reason == StopReason.NONE and self.regs.pc == until:
             return self._here(ExitKind.BUDGET)
         return self._stopped()  # a stop request or an unmask inside those instructions
 
@@ -316,13 +316,13 @@ class CpuCore:
             if self.sites.take_stop() and self._pending is None and not self._deferred:
                 self.timed_accesses += 1  # the next instruction was started, then abandoned
                 self.counter.rewind_to(self.regs.pc)
-                if self.counter.stop_reason is not StopReason.NONE or self.regs.pc == until:
+                if self.counter.stop_reason != StopReason.NONE or self.regs.pc == until:
                     return None
                 continue  # the next block's checks see the limits the access changed
             if not self._deferred:
                 return self._pending
             result = self._rerun_timed_access(until)
-            if result is not None or self.counter.stop_reason is not StopReason.NONE:
+            if result is not None or self.counter.stop_reason != StopReason.NONE:
                 return result
             if self.regs.pc == until:
                 return None
@@ -335,7 +335,7 @@ class CpuCore:
                 self.uc.emu_start(begin, until)
             finally:
                 counter.release_clock()
-            if counter.stop_reason is not StopReason.TIMER_WRITE:
+            if counter.stop_reason != StopReason.TIMER_WRITE:
                 return
             counter.state.stop_reason = StopReason.NONE
             self.mirror_virtual_timer()

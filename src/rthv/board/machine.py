@@ -362,8 +362,16 @@ class Machine:
         return False
 
     def _interrupt_line_changed(self, level: bool) -> None:
-        if level and self._running is not None:
-            self._running.counter.request_stop()
+        core = self._running
+        if core is None:
+            return
+        if level:
+            core.counter.request_stop()
+        elif not self._guest_irq().level:
+            # The slice watches CPSR.I only to take this line's interrupt at the unmask; with
+            # the line low there is nothing to take (a rise stops the slice anyway), so the
+            # guest's exception return after its handler's acknowledge runs on.
+            core.counter.unwatch_irq()
 
     def _event_scheduled(self, when: int) -> None:
         core = self._running
