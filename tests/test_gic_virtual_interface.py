@@ -336,3 +336,20 @@ def test_save_restore_round_trip() -> None:
     assert gicv.read(GICC_IAR, 4) == (1 << 10) | 3
     with pytest.raises(ValueError):
         gich.restore(GicHypState(0, 0, 0, (0,)))
+
+
+def test_a_batch_of_writes_moves_the_lines_once_after_the_last() -> None:
+    """Inside ``batch()`` the lines keep their level; a pending LR raised and withdrawn again
+    in one batch never reaches the vCPU, while one left pending does, at the batch's end."""
+    gich, gicv = make_vgic()
+    changes: list[bool] = []
+    gicv.virq_out.connect(changes.append)
+    with gich.batch():
+        gich.set_list_register(0, make_list_register(40, 0x80, state=LrState.PENDING))
+        assert not gicv.virq_out.level  # not yet: the batch is open
+        gich.set_list_register(0, 0)
+    assert changes == []
+    with gich.batch(), gich.batch():  # nested: only the outermost end counts
+        gich.set_list_register(1, make_list_register(41, 0x80, state=LrState.PENDING))
+    assert changes == [True]
+    assert gicv.acknowledge() == 41

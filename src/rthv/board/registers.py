@@ -114,6 +114,8 @@ class Mode(enum.IntEnum):
     SYS = 0x1F
 
 
+_PC = int(Reg.PC)  # plain ints for the C API: no enum conversion on the hottest reads
+_CPSR = int(Reg.CPSR)
 CPSR_MODE_MASK = 0x1F
 CPSR_T = 1 << 5
 CPSR_F = 1 << 6
@@ -139,10 +141,7 @@ class Registers:
         self._cp_registers: dict[SysReg, tuple[_CpRegister, Any]] = {}
 
     def __getitem__(self, reg: Reg) -> int:
-        status = _uc_reg_read(self._handle, reg, self._value_ref)
-        if status:
-            raise unicorn.UcError(status, reg)
-        return self._value.value
+        return self._read(reg)
 
     def _write(self, reg: int, value: int) -> None:
         self._value.value = value & 0xFFFFFFFF
@@ -192,15 +191,21 @@ class Registers:
         """Write a 64-bit CP15 register."""
         self._uc.reg_write(uca.UC_ARM_REG_CP_REG, (*reg.key(), value & 0xFFFFFFFFFFFFFFFF))
 
+    def _read(self, reg: int) -> int:
+        status = _uc_reg_read(self._handle, reg, self._value_ref)
+        if status:
+            raise unicorn.UcError(status, reg)
+        return self._value.value
+
     @property
     def pc(self) -> int:
         """Program counter."""
-        return self[Reg.PC]
+        return self._read(_PC)
 
     @property
     def cpsr(self) -> int:
         """Current program status register."""
-        return self[Reg.CPSR]
+        return self._read(_CPSR)
 
     @property
     def thumb(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from rthv.board.gic import regs
@@ -40,6 +41,33 @@ class GicHypState:
     list_registers: tuple[int, ...]
 
 
+class _Batch:
+    """Defers ``changed()`` while open (nestable); calls it once on close if anything changed."""
+
+    __slots__ = ("_changed", "_depth", "_stale")
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self._changed = changed
+        self._depth = 0
+        self._stale = False
+
+    def deferring(self) -> bool:
+        """True inside a batch: the change is noted for its end."""
+        if self._depth:
+            self._stale = True
+            return True
+        return False
+
+    def __enter__(self) -> None:
+        self._depth += 1
+
+    def __exit__(self, *_exception: object) -> None:
+        self._depth -= 1
+        if not self._depth and self._stale:
+            self._stale = False
+            self._changed()
+
+
 class GicHypInterface:
     """GICH: list registers and control of one CPU's virtual interface (for the hypervisor).
 
@@ -57,15 +85,24 @@ class GicHypInterface:
         self._apr = 0
         self._lrs = [0] * num_list_registers
         self._listeners: list[Callable[[], None]] = []
+        self._batch = _Batch(self._changed)
 
     def add_listener(self, listener: Callable[[], None]) -> None:
         """Call ``listener()`` after every state change (the GICV re-evaluates virq_out)."""
         self._listeners.append(listener)
 
     def _changed(self) -> None:
+        if self._batch.deferring():
+            return
         self.maintenance_out.set(bool(self._hcr & regs.HCR_EN) and self.misr != 0)
         for listener in self._listeners:
             listener()
+
+    def batch(self) -> AbstractContextManager[None]:
+        """``with gich.batch():`` several register writes, as PL2 software makes them in a row
+        with nothing in between: the maintenance line and the GICV's line are re-evaluated
+        once, after the last write, instead of after each."""
+        return self._batch
 
     # ---------------------------------------------------------------- programmatic API
 

@@ -19,8 +19,8 @@ methods.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 
 from rthv.board.clock import VirtualClock
 from rthv.board.events import EventQueue
@@ -48,6 +48,28 @@ __all__ = ["MissListener", "Scheduler", "SwitchListener"]
 SwitchListener = Callable[[VmHandle | None, VmHandle | None, str], None]  # old, new, why old left
 MissListener = Callable[[DeadlineMiss], None]
 MAX_RESCHEDULE_ROUNDS = 100  # request_reschedule() rounds in a row before the policy is faulty
+
+
+class _Operation:
+    """The frame of every operation of the seam (``with self._operation:``): refused once the
+    scheduler has stopped after a failure; announces the outcome (the world switches) when it
+    ends, by an exception too. A plain class, as it frames every trap that reaches the
+    scheduler (a generator-based context manager costs several times more)."""
+
+    __slots__ = ("_announce", "_guard")
+
+    def __init__(self, guard: PolicyGuard, announce: Callable[[], None]) -> None:
+        self._guard = guard
+        self._announce = announce
+
+    def __enter__(self) -> None:
+        broken = self._guard.broken
+        if broken is not None:
+            message = f"the scheduler stopped after a failure: {broken}"
+            raise SchedulerStateError(message) from broken
+
+    def __exit__(self, *_exception: object) -> None:
+        self._announce()
 
 
 class Scheduler:
@@ -79,6 +101,7 @@ class Scheduler:
         self._started = False
         self._reschedule_requested = False
         self._switch_listeners: list[SwitchListener] = []
+        self._operation = _Operation(self._guard, self._announce)
         self._miss_listeners: list[MissListener] = []
         self._guard.notify("init()", policy.init, self._services)
 
@@ -122,7 +145,7 @@ class Scheduler:
         fallback_params: Mapping[str, object] | None = None,
     ) -> None:
         """Set up ``vm`` (policy ``allocate``); after ``start`` it is enqueued at once."""
-        with self._operation():
+        with self._operation:
             if any(v is vm or v.name == vm.name for v in self._vms):
                 raise SchedulerStateError(f"VM '{vm.name}' is already added")
             vm.set_state(VmState.WAITING)
@@ -147,7 +170,7 @@ class Scheduler:
 
     def start(self) -> None:
         """Boot: every VM becomes READY and is enqueued, then the first VM is picked."""
-        with self._operation():
+        with self._operation:
             if self._started:
                 raise SchedulerStateError("the scheduler was already started")
             self._started = True
@@ -164,7 +187,7 @@ class Scheduler:
 
     def vm_runnable(self, vm: VmHandle) -> None:
         """A WAITING ``vm`` got an interrupt: READY, ``enque``, reschedule (else nothing)."""
-        with self._operation():
+        with self._operation:
             self._check_started("vm_runnable")
             self.account(vm)
             if vm.state is not VmState.WAITING:
@@ -175,7 +198,7 @@ class Scheduler:
 
     def vm_waits(self, vm: VmHandle) -> None:
         """The running ``vm`` executed WFI: WAITING, ``yield_``, reschedule."""
-        with self._operation():
+        with self._operation:
             self._check_started("vm_waits")
             if vm is not self._current:
                 raise SchedulerStateError(
@@ -189,7 +212,7 @@ class Scheduler:
 
     def vm_stopped(self, vm: VmHandle) -> None:
         """``vm`` faulted or terminated: STOPPED for good, ``remove``, reschedule."""
-        with self._operation():
+        with self._operation:
             self.account(vm)
             if vm.state is VmState.STOPPED:
                 return
@@ -203,7 +226,7 @@ class Scheduler:
 
     def change_params(self, vm: VmHandle, params: Mapping[str, object]) -> None:
         """Give ``vm`` new scheduling parameters at run time (policy ``change_params``)."""
-        with self._operation():
+        with self._operation:
             self.account(vm)
             if vm.state is VmState.STOPPED:
                 raise SchedulerStateError(f"change_params({vm.name!r}): the VM is STOPPED")
@@ -215,21 +238,11 @@ class Scheduler:
 
     def reschedule(self) -> None:
         """Ask the policy which VM runs next and switch to it (nothing before ``start``)."""
-        with self._operation():
+        with self._operation:
             if self._started:
                 self._settle()
 
     # -- operations, switching out, announcing ------------------------------------------------
-
-    @contextmanager
-    def _operation(self) -> Iterator[None]:
-        if self._guard.broken is not None:
-            message = f"the scheduler stopped after a failure: {self._guard.broken}"
-            raise SchedulerStateError(message) from self._guard.broken
-        try:
-            yield
-        finally:
-            self._announce()
 
     def _check_started(self, what: str) -> None:
         if not self._started:
@@ -320,7 +333,7 @@ class Scheduler:
         if self._guard.broken is not None:
             return
         storm = self._guard.timer_storm()
-        with self._operation():
+        with self._operation:
             try:
                 if storm is not None:
                     self._guard.fail(self.policy, label, storm)
