@@ -179,3 +179,17 @@ def test_read_memory_returns_mapped_bytes(uc: Uc, regs: Registers) -> None:
     assert data == b"\x00\x00\xde\xad\xbe\xef\x00\x00"
     with pytest.raises(UcError):
         regs.read_memory(0x1000, 4)
+
+
+def test_exception_entry_in_one_call_writes_the_new_modes_banked_registers(uc: Uc) -> None:
+    """CPSR first, so SPSR and LR land in the IRQ bank; SVC's LR is untouched; PC gets the
+    T bit of the new CPSR; PC and CPSR read back together."""
+    regs = Registers(uc)
+    regs[Reg.CPSR] = Mode.SVC | MASKED
+    regs[Reg.LR] = 0x1111
+    irq_cpsr = Mode.IRQ | MASKED | CPSR_T
+    regs.enter_exception(irq_cpsr, Mode.SVC | MASKED, 0x8000_0124, 0x8000_0018)
+    assert regs.pc_and_cpsr() == (0x8000_0018, irq_cpsr)
+    assert (regs[Reg.SPSR], regs[Reg.LR]) == (Mode.SVC | MASKED, 0x8000_0124)
+    regs[Reg.CPSR] = Mode.SVC | MASKED
+    assert regs[Reg.LR] == 0x1111

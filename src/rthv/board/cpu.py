@@ -32,7 +32,15 @@ from rthv.board.decode import (
 )
 from rthv.board.device import MmioDevice
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
-from rthv.board.registers import CNTHCTL, CNTV_CTL, CNTV_CVAL, GENERAL_REGISTERS, Mode, Registers
+from rthv.board.registers import (
+    CNTHCTL,
+    CNTV_CTL,
+    CNTV_CVAL,
+    CPSR_T,
+    GENERAL_REGISTERS,
+    Mode,
+    Registers,
+)
 from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
 from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
@@ -307,9 +315,9 @@ class CpuCore:
             self._pending = None
             self._fault = None
             self._deferred = False
-            pc = self.regs.pc | (1 if self.regs.thumb else 0)
+            pc, cpsr = self.regs.pc_and_cpsr()
             try:
-                self._start(pc, until)
+                self._start(pc | (1 if cpsr & CPSR_T else 0), until)
             except unicorn.UcError as error:
                 self.sites.take_stop()
                 return self._after_error(error)
@@ -411,7 +419,8 @@ class CpuCore:
         timer.mirror_virtual(regs.sys(CNTV_CTL), regs.sys64(CNTV_CVAL))
 
     def _here(self, kind: ExitKind) -> CpuExit:
-        return CpuExit(kind, self.regs.pc, self.regs.thumb)
+        pc, cpsr = self.regs.pc_and_cpsr()
+        return CpuExit(kind, pc, bool(cpsr & CPSR_T))
 
     # -- hooks ---------------------------------------------------------------------------------
 

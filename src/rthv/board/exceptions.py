@@ -29,7 +29,6 @@ from rthv.board.registers import (
     SCTLR_V,
     VBAR,
     Mode,
-    Reg,
     Registers,
 )
 
@@ -73,9 +72,10 @@ def fsr_bits(status: int) -> int:
     return (status & 0xF) | ((status >> 4) & 1) << 10
 
 
-def vector_base(regs: Registers) -> int:
-    """Where the vector table is: high vectors if SCTLR.V, else VBAR."""
-    if regs.sys(SCTLR) & SCTLR_V:
+def vector_base(regs: Registers, sctlr: int | None = None) -> int:
+    """Where the vector table is: high vectors if SCTLR.V, else VBAR (``sctlr``: SCTLR's
+    value if already read)."""
+    if (regs.sys(SCTLR) if sctlr is None else sctlr) & SCTLR_V:
         return HIGH_VECTORS
     return regs.sys(VBAR) & ~0x1F
 
@@ -99,11 +99,8 @@ def take_exception(regs: Registers, kind: ExceptionKind, instruction_address: in
         new_cpsr |= CPSR_T
     if sctlr & SCTLR_EE:
         new_cpsr |= CPSR_E
-    regs[Reg.CPSR] = new_cpsr
-    regs[Reg.SPSR] = old_cpsr
-    regs[Reg.LR] = instruction_address + offset
-    target = vector_base(regs) + entry.vector_offset
-    regs.branch(target, thumb=bool(new_cpsr & CPSR_T))
+    target = vector_base(regs, sctlr) + entry.vector_offset
+    regs.enter_exception(new_cpsr, old_cpsr, instruction_address + offset, target)
     return target
 
 

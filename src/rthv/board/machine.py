@@ -351,8 +351,10 @@ class Machine:
         if self.parked:
             return False
         core = self.core
-        if self._guest_irq().level and not core.regs.cpsr & CPSR_I:
-            pc = core.regs.pc
+        if not self._guest_irq().level:
+            return False
+        pc, cpsr = core.regs.pc_and_cpsr()
+        if not cpsr & CPSR_I:
             record = InterruptRecord(self.clock.now(), self._retired_total, pc, core.name)
             self.interrupts.append(record)
             for observer in self.interrupt_observers:

@@ -17,6 +17,8 @@ from rthv.board.counter import try_read_code
 _uclib: Any = unicorn_binding.uclib
 _uc_reg_read = _uclib.uc_reg_read
 _uc_reg_write = _uclib.uc_reg_write
+_uc_reg_read_batch = _uclib.uc_reg_read_batch
+_uc_reg_write_batch = _uclib.uc_reg_write_batch
 
 
 class _CpRegister(ctypes.Structure):
@@ -130,6 +132,35 @@ SCTLR_EE = 1 << 25
 SCTLR_TE = 1 << 30
 
 
+class RegisterBatch:
+    """A fixed list of core registers read or written together in one call of the engine, in
+    list order (a CPSR written first switches the banks the later SPSR, SP or LR go to)."""
+
+    def __init__(self, handle: Any, registers: tuple[Reg, ...]) -> None:
+        count = len(registers)
+        self._handle = handle
+        self._count = count
+        self._ids = (ctypes.c_int32 * count)(*registers)
+        self._values = (ctypes.c_uint32 * count)()
+        base = ctypes.addressof(self._values)
+        size = ctypes.sizeof(ctypes.c_uint32)
+        self._pointers = (ctypes.c_void_p * count)(*(base + size * i for i in range(count)))
+
+    def read(self) -> list[int]:
+        """The registers' values, in list order."""
+        status = _uc_reg_read_batch(self._handle, self._ids, self._pointers, self._count)
+        if status:
+            raise unicorn.UcError(status)
+        return self._values[:]
+
+    def write(self, *values: int) -> None:
+        """Write one value per register, in list order."""
+        self._values[:] = [value & 0xFFFFFFFF for value in values]
+        status = _uc_reg_write_batch(self._handle, self._ids, self._pointers, self._count)
+        if status:
+            raise unicorn.UcError(status)
+
+
 class Registers:
     """Read and write the registers of one engine by name."""
 
@@ -139,6 +170,8 @@ class Registers:
         self._value = ctypes.c_uint32()
         self._value_ref = ctypes.byref(self._value)
         self._cp_registers: dict[SysReg, tuple[_CpRegister, Any]] = {}
+        self._pc_cpsr = RegisterBatch(self._handle, (Reg.PC, Reg.CPSR))
+        self._exception_entry = RegisterBatch(self._handle, (Reg.CPSR, Reg.SPSR, Reg.LR, Reg.PC))
 
     def __getitem__(self, reg: Reg) -> int:
         return self._read(reg)
@@ -206,6 +239,17 @@ class Registers:
     def cpsr(self) -> int:
         """Current program status register."""
         return self._read(_CPSR)
+
+    def pc_and_cpsr(self) -> tuple[int, int]:
+        """PC and CPSR, read together (one call of the engine)."""
+        pc, cpsr = self._pc_cpsr.read()
+        return pc, cpsr
+
+    def enter_exception(self, cpsr: int, spsr: int, lr: int, target: int) -> None:
+        """Exception entry in one call of the engine: CPSR (the new mode, whose banked SPSR and
+        LR are written next), SPSR, LR, then PC = ``target`` in the state CPSR.T selects."""
+        pc = (target & ~1) | (1 if cpsr & CPSR_T else 0)
+        self._exception_entry.write(cpsr, spsr, lr, pc)
 
     @property
     def thumb(self) -> bool:

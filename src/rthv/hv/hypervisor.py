@@ -317,6 +317,10 @@ class Hypervisor:
     # -- internals ----------------------------------------------------------------------------
 
     def _world_switch(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
+        with self.machine.gich.batch():  # the GIC lines move once, to the new vCPU's state
+            self._switch_vcpu(old, new, reason)
+
+    def _switch_vcpu(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
         machine = self.machine
         if old is not None:
             self.vms[old.name].vgic.save_from(machine.gich)

@@ -75,8 +75,9 @@ class VgicListRegisters:
             self._load(gich)
         elif self._gich is not gich:
             raise RuntimeError(f"{self.vm_name}: vGIC is loaded in another GICH")
-        self._retire(gich)
-        return self._fill(gich)
+        with gich.batch():  # the lines move once, when the list registers are complete
+            self._retire(gich)
+            return self._fill(gich)
 
     def maintenance(self, gich: GicHypInterface) -> int:
         """A maintenance IRQ while this VM runs: retire EOIed LRs, refill; returns injections."""
@@ -89,24 +90,26 @@ class VgicListRegisters:
         """Switch-out: fold every LR back into the VM's state, keep HCR/VMCR/APR, park GICH."""
         if self._gich is not gich:
             raise RuntimeError(f"{self.vm_name}: save_from for a vGIC that is not loaded")
-        self._retire(gich)
-        for irq, index in self._listed.items():
-            state, held = self._irqs[irq], lr_state(gich.list_register(index))
-            state.pending |= bool(held & LrState.PENDING)
-            state.active |= bool(held & LrState.ACTIVE)
-        self._listed.clear()
-        saved = gich.save()
-        self._hcr, self._vmcr, self._apr = saved.hcr & ~regs.HCR_UIE, saved.vmcr, saved.apr
-        empty = (0,) * gich.num_list_registers
-        gich.restore(GicHypState(PARKED_HCR, regs.VMCR_RESET, 0, empty))
+        with gich.batch():
+            self._retire(gich)
+            for irq, index in self._listed.items():
+                state, held = self._irqs[irq], lr_state(gich.list_register(index))
+                state.pending |= bool(held & LrState.PENDING)
+                state.active |= bool(held & LrState.ACTIVE)
+            self._listed.clear()
+            saved = gich.save()
+            self._hcr, self._vmcr, self._apr = saved.hcr & ~regs.HCR_UIE, saved.vmcr, saved.apr
+            empty = (0,) * gich.num_list_registers
+            gich.restore(GicHypState(PARKED_HCR, regs.VMCR_RESET, 0, empty))
         self._gich = None
 
     def restore_to(self, gich: GicHypInterface) -> int:
         """Switch-in: load saved HCR/VMCR/APR, re-list active IRQs, flush; returns injections."""
         if self._gich is not None:
             raise RuntimeError(f"{self.vm_name}: vGIC is already loaded")
-        self._load(gich)
-        return self.flush_to(gich)
+        with gich.batch():
+            self._load(gich)
+            return self.flush_to(gich)
 
     def _load(self, gich: GicHypInterface) -> None:
         if any(lr_state(value) != LrState.INVALID for value in gich.list_registers):
