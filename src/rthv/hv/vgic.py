@@ -165,7 +165,7 @@ class VirtualGic(VgicListRegisters):
         if state.hardware:
             self.physical.set_pending(irq, pending)
         if pending and not state.hardware:
-            state.pending = True
+            self._queue(state, pending=True)
         elif not pending:
             self._drop(state, LrState.PENDING)
 
@@ -183,7 +183,7 @@ class VirtualGic(VgicListRegisters):
         if index is None:
             if state.hardware:
                 self.physical.set_active(irq, True)
-            state.active = True
+            self._queue(state, active=True)
             return
         value = self._loaded_gich().list_register(index)
         if not value & regs.LR_HW:
@@ -234,7 +234,7 @@ class VirtualGic(VgicListRegisters):
         state = self._virq(irq)
         if state.hardware:
             raise ValueError(f"{self.vm_name}: IRQ {irq} is passthrough, use physical_arrived")
-        state.pending = True
+        self._queue(state, pending=True)
         return self._deliverable(state)
 
     def physical_arrived(self, irq: int) -> bool:
@@ -242,16 +242,16 @@ class VirtualGic(VgicListRegisters):
         state = self._virq(irq)
         if not state.hardware:
             raise ValueError(f"{self.vm_name}: IRQ {irq} is not a passthrough IRQ")
-        state.pending = True
+        self._queue(state, pending=True)
         return self._deliverable(state)
 
     def has_deliverable(self) -> bool:
         """Whether some pending, enabled, not active interrupt exists and the GICD is on."""
         if not self._enabled:
             return False
-        listed = self._listed
+        listed, irqs = self._listed, self._irqs
         return any(
             self._deliverable(state)
-            for state in self._irqs.values()
+            for state in map(irqs.__getitem__, self._queued.union(listed))
             if state.enabled and (state.pending or state.irq in listed)
         )  # (neither pending nor in an LR: not deliverable; the filter only spares calls)

@@ -44,6 +44,10 @@ class VgicListRegisters:
         self.vm_name = vm_name
         self.physical = physical
         self._irqs: dict[int, VirqState] = {}  # every interrupt the VM owns, by ID
+        # The IDs that may be pending or active outside the list registers: every place that
+        # sets ``pending`` or ``active`` adds the ID (``_queue``); ``_fill`` drops the others.
+        # So a flush looks at a handful of interrupts, not at every one the VM owns.
+        self._queued: set[int] = set()
         self._enabled = False
         self._gich: GicHypInterface | None = None  # the GICH holding this vCPU, while loaded
         self._listed: dict[int, int] = {}  # irq -> list register index, while loaded
@@ -96,6 +100,7 @@ class VgicListRegisters:
                 state, held = self._irqs[irq], lr_state(gich.list_register(index))
                 state.pending |= bool(held & LrState.PENDING)
                 state.active |= bool(held & LrState.ACTIVE)
+                self._queued.add(irq)
             self._listed.clear()
             saved = gich.save()
             self._hcr, self._vmcr, self._apr = saved.hcr & ~regs.HCR_UIE, saved.vmcr, saved.apr
@@ -142,7 +147,7 @@ class VgicListRegisters:
         """Take the pending part of ``irq`` out of its LR back into the queue."""
         held = self._lr_state(irq)
         if held & LrState.PENDING:
-            self._irqs[irq].pending = True
+            self._queue(self._irqs[irq], pending=True)
             self._set_lr_state(irq, held & ~LrState.PENDING)
 
     def _drop(self, state: VirqState, part: LrState) -> None:
@@ -159,6 +164,14 @@ class VgicListRegisters:
         if had and state.hardware:
             self.physical.deactivate(state.irq)
 
+    def _queue(self, state: VirqState, *, pending: bool = False, active: bool = False) -> None:
+        """Make ``state`` pending and/or active outside the list registers (the one way to)."""
+        if pending:
+            state.pending = True
+        if active:
+            state.active = True
+        self._queued.add(state.irq)
+
     def set_level_source(self, irq: int, sample: Callable[[], bool]) -> None:
         """Make virtual interrupt ``irq`` level-sensitive: while ``sample()`` stays high after
         the guest's EOI, the interrupt is pending again (an EOI maintenance interrupt tells)."""
@@ -171,7 +184,7 @@ class VgicListRegisters:
         if sample is None or state.pending or state.active or irq in self._listed:
             return False
         if sample():
-            state.pending = True
+            self._queue(state, pending=True)
         return self._deliverable(state)
 
     def _retire(self, gich: GicHypInterface) -> None:
@@ -181,7 +194,7 @@ class VgicListRegisters:
                 gich.set_list_register(index, 0)
                 del self._listed[irq]
                 if irq in self._levels and self._levels[irq]():
-                    self._irqs[irq].pending = True  # level still high after EOI
+                    self._queue(self._irqs[irq], pending=True)  # level still high after EOI
         eisr = gich.eisr
         for index in range(gich.num_list_registers):
             if eisr >> index & 1:
@@ -189,13 +202,13 @@ class VgicListRegisters:
 
     def _fill(self, gich: GicHypInterface) -> int:
         written = sum(self._merge(gich, irq, index) for irq, index in sorted(self._listed.items()))
-        listed, enabled = self._listed, self._enabled
+        listed, enabled, irqs = self._listed, self._enabled, self._irqs
         queue = sorted(
-            (
+            [
                 s
-                for s in self._irqs.values()
+                for s in map(irqs.__getitem__, self._queued)
                 if (s.active or (s.pending and s.enabled and enabled)) and s.irq not in listed
-            ),  # wants an LR: active, or pending and enabled (runs at every switch and flush)
+            ],  # wants an LR: active, or pending and enabled (runs at every switch and flush)
             key=VirqState.order,
         )
         overflow = False
@@ -207,6 +220,7 @@ class VgicListRegisters:
             if index is not None:
                 written += self._list(gich, index, state)
         self._request_maintenance(gich, overflow)
+        self._queued = {i for i in self._queued if irqs[i].pending or irqs[i].active}
         return written
 
     def _merge(self, gich: GicHypInterface, irq: int, index: int) -> int:
