@@ -353,3 +353,15 @@ def test_a_batch_of_writes_moves_the_lines_once_after_the_last() -> None:
         gich.set_list_register(1, make_list_register(41, 0x80, state=LrState.PENDING))
     assert changes == [True]
     assert gicv.acknowledge() == 41
+
+
+def test_load_sets_the_control_registers_and_empties_every_list_register() -> None:
+    """``load`` is ``restore`` with empty list registers: a pending LR is gone, the line falls."""
+    gich, gicv = make_vgic()
+    gich.set_list_register(2, make_list_register(40, 0x80, state=LrState.PENDING))
+    assert gicv.virq_out.level
+    vmcr = gich.vmcr ^ (1 << 9)  # the guest's EOImode flipped
+    gich.load(EN | UIE, vmcr, 0b10)
+    assert (gich.hcr, gich.vmcr, gich.apr) == (EN | UIE, vmcr, 0b10)
+    assert gich.list_registers == (0, 0, 0, 0)
+    assert not gicv.virq_out.level

@@ -28,7 +28,7 @@ from rthv.board.gic.list_register import (
     lr_with_state,
     make_list_register,
 )
-from rthv.board.gic.virtual_interface import GicHypInterface, GicHypState
+from rthv.board.gic.virtual_interface import GicHypInterface
 from rthv.hv.vgic_registers import VirqState
 
 PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
@@ -102,10 +102,8 @@ class VgicListRegisters:
                 state.active |= bool(held & LrState.ACTIVE)
                 self._queued.add(irq)
             self._listed.clear()
-            saved = gich.save()
-            self._hcr, self._vmcr, self._apr = saved.hcr & ~regs.HCR_UIE, saved.vmcr, saved.apr
-            empty = (0,) * gich.num_list_registers
-            gich.restore(GicHypState(PARKED_HCR, regs.VMCR_RESET, 0, empty))
+            self._hcr, self._vmcr, self._apr = gich.hcr & ~regs.HCR_UIE, gich.vmcr, gich.apr
+            gich.load(PARKED_HCR, regs.VMCR_RESET, 0)
         self._gich = None
 
     def restore_to(self, gich: GicHypInterface) -> int:
@@ -119,8 +117,7 @@ class VgicListRegisters:
     def _load(self, gich: GicHypInterface) -> None:
         if any(lr_state(value) != LrState.INVALID for value in gich.list_registers):
             raise RuntimeError(f"{self.vm_name}: GICH still holds another vCPU's interrupts")
-        empty = (0,) * gich.num_list_registers
-        gich.restore(GicHypState(self._hcr | regs.HCR_EN, self._vmcr, self._apr, empty))
+        gich.load(self._hcr | regs.HCR_EN, self._vmcr, self._apr)
         self._gich = gich
 
     def _loaded_gich(self) -> GicHypInterface:

@@ -246,6 +246,15 @@ class GicHypInterface:
         self._lrs = [value & regs.LR_WRITE_MASK for value in state.list_registers]
         self._changed()
 
+    def load(self, hcr: int, vmcr: int, apr: int) -> None:
+        """Load HCR, VMCR and APR with every list register empty: what a world switch does
+        (as ``restore`` with empty list registers, without building a snapshot)."""
+        self._hcr = hcr & regs.HCR_WRITE_MASK
+        self._vmcr = vmcr & regs.VMCR_WRITE_MASK
+        self._apr = apr & WORD_MASK
+        self._lrs = [0] * self.num_list_registers
+        self._changed()
+
     # ---------------------------------------------------------------- MMIO
 
     def read(self, offset: int, size: int) -> int:
