@@ -8,11 +8,13 @@ It never takes exceptions itself: the machine (or the hypervisor) decides what e
 
 from __future__ import annotations
 
+import ctypes
 import enum
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import unicorn
+import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const
 from unicorn.unicorn_py3.unicorn import Uc
 
@@ -58,6 +60,11 @@ _UC_INTR_PREFETCH_ABORT = 3
 _UC_INTR_DATA_ABORT = 4
 _UC_INTR_SMC = 13
 _SMC_WIDTH = 4  # SMC is a 32-bit instruction in ARM and in T32
+# ``uc_ctl(uc, code, begin, end)`` dropping translations, called directly: the bindings'
+# ``ctl_remove_cache`` spends more on encoding the call (a write with two arguments) than the
+# engine spends on it, and it runs at every budget that ends inside a block.
+_uc_ctl: Any = unicorn_binding.uclib.uc_ctl
+_CTL_REMOVE_CACHE = (unicorn.UC_CTL_IO_WRITE << 30) | (2 << 26) | unicorn.UC_CTL_TB_REMOVE_CACHE
 _FSR_WNR = 1 << 11
 
 
@@ -303,7 +310,7 @@ class CpuCore:
             until = pc + 4 * remaining
         # The block is already translated in full; drop it so Unicorn translates one that ends
         # at ``until`` (an exit inside a cached block would not be seen).
-        self.uc.ctl_remove_cache(pc, until)
+        self._remove_cache(pc, until)
         self.counter.state.stop_reason = StopReason.NONE
         result = self._emulate(until)
         if result is not None:
@@ -358,13 +365,13 @@ class CpuCore:
         pc, thumb = self.regs.pc, self.regs.thumb
         self.counter.rewind_to(pc)
         if self.sites.add(pc):
-            self.uc.ctl_remove_cache(pc, pc + FOLLOWER_SPAN + 1)  # retranslate with the hook
+            self._remove_cache(pc, pc + FOLLOWER_SPAN + 1)  # retranslate with the hook
             return None  # the caller resumes at ``pc``
         if thumb:
             width = 4 if is_wide_thumb(int.from_bytes(read_code(self.uc, pc, 2), "little")) else 2
         else:
             width = 4
-        self.uc.ctl_remove_cache(pc, pc + width)
+        self._remove_cache(pc, pc + width)
         self._exact_pc = pc
         self._pending = None
         self._fault = None
@@ -419,6 +426,14 @@ class CpuCore:
                 regs.set_sys64(CNTV_CVAL, timer.read_register(GenericTimerRegister.CNTV_CVAL))
                 return  # the model's update wrote the engine's CTL (with ISTATUS)
         timer.mirror_virtual(regs.sys(CNTV_CTL), regs.sys64(CNTV_CVAL))
+
+    def _remove_cache(self, begin: int, end: int) -> None:
+        """Drop the translations of [begin, end) (the engine's ``ctl_remove_cache``)."""
+        status = _uc_ctl(
+            self.uc._uch, _CTL_REMOVE_CACHE, ctypes.c_uint64(begin), ctypes.c_uint64(end)
+        )
+        if status:
+            raise unicorn.UcError(status)
 
     def _here(self, kind: ExitKind) -> CpuExit:
         pc, cpsr = self.regs.pc_and_cpsr()
