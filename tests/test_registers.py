@@ -193,3 +193,14 @@ def test_exception_entry_in_one_call_writes_the_new_modes_banked_registers(uc: U
     assert (regs[Reg.SPSR], regs[Reg.LR]) == (Mode.SVC | MASKED, 0x8000_0124)
     regs[Reg.CPSR] = Mode.SVC | MASKED
     assert regs[Reg.LR] == 0x1111
+
+
+def test_r0_to_r3_in_one_call_and_the_syndrome_read_once(uc: Uc) -> None:
+    """A call's four registers come back in order; the syndrome reads as 0 after its read."""
+    regs = Registers(uc)
+    for reg, value in zip((Reg.R0, Reg.R1, Reg.R2, Reg.R3), (7, 0xFFFF_FFFF, 0, 42), strict=True):
+        regs[reg] = value
+    assert regs.r0_to_r3() == (7, 0xFFFF_FFFF, 0, 42)
+    uc.reg_write(arm_const.UC_ARM_REG_ESR, 0x4800_0000)
+    assert regs.syndrome() == 0x4800_0000
+    assert regs.syndrome() == 0

@@ -38,6 +38,7 @@ from rthv.board.registers import (
     CNTHCTL,
     CNTV_CTL,
     CNTV_CVAL,
+    CPSR_MODE_MASK,
     CPSR_T,
     GENERAL_REGISTERS,
     Mode,
@@ -467,11 +468,11 @@ class CpuCore:
         uc.emu_stop()
 
     def _on_invalid(self, uc: Uc, _data: object) -> bool:
-        pc, thumb = self.regs.pc, self.regs.thumb
+        pc, cpsr = self.regs.pc_and_cpsr()
+        thumb = bool(cpsr & CPSR_T)
         # An UNDEF sets the syndrome and leaves PC at the instruction; WFE and YIELD leave it
         # clear and PC after the hint. Clear it after each use, so that none goes stale.
-        syndrome = uc.reg_read(arm_const.UC_ARM_REG_ESR)
-        uc.reg_write(arm_const.UC_ARM_REG_ESR, 0)
+        syndrome = self.regs.syndrome()
         if syndrome == 0 and _follows_hint(uc, pc, thumb):
             self.counter.rewind_to(pc)
             return True  # WFE and YIELD are hints: executing them as NOPs is architectural
@@ -479,7 +480,7 @@ class CpuCore:
         word = _instruction_at(uc, pc, thumb)
         hvc = None if word is None else decode_hvc(word, thumb)
         access = None if word is None else decode_coprocessor(word, thumb)
-        if hvc is not None and self.regs.mode == Mode.USR:
+        if hvc is not None and cpsr & CPSR_MODE_MASK == Mode.USR:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)  # HVC is UNDEFINED at PL0
         elif hvc is not None:
             self._pending = CpuExit(ExitKind.HVC, pc, thumb, hvc_imm=hvc)

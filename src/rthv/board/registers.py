@@ -118,6 +118,7 @@ class Mode(enum.IntEnum):
 
 _PC = int(Reg.PC)  # plain ints for the C API: no enum conversion on the hottest reads
 _CPSR = int(Reg.CPSR)
+_ESR = uca.UC_ARM_REG_ESR
 CPSR_MODE_MASK = 0x1F
 CPSR_T = 1 << 5
 CPSR_F = 1 << 6
@@ -171,6 +172,7 @@ class Registers:
         self._value_ref = ctypes.byref(self._value)
         self._cp_registers: dict[SysReg, tuple[_CpRegister, Any]] = {}
         self._pc_cpsr = RegisterBatch(self._handle, (Reg.PC, Reg.CPSR))
+        self._r0_to_r3 = RegisterBatch(self._handle, (Reg.R0, Reg.R1, Reg.R2, Reg.R3))
         self._exception_entry = RegisterBatch(self._handle, (Reg.CPSR, Reg.SPSR, Reg.LR, Reg.PC))
 
     def __getitem__(self, reg: Reg) -> int:
@@ -244,6 +246,17 @@ class Registers:
         """PC and CPSR, read together (one call of the engine)."""
         pc, cpsr = self._pc_cpsr.read()
         return pc, cpsr
+
+    def r0_to_r3(self) -> tuple[int, int, int, int]:
+        """r0-r3 read together (a call's function number and arguments)."""
+        r0, r1, r2, r3 = self._r0_to_r3.read()
+        return r0, r1, r2, r3
+
+    def syndrome(self) -> int:
+        """The engine's exception syndrome (ESR) of the last UNDEF or trap, then cleared."""
+        value = self._read(_ESR)
+        self._write(_ESR, 0)
+        return value
 
     def enter_exception(self, cpsr: int, spsr: int, lr: int, target: int) -> None:
         """Exception entry in one call of the engine: CPSR (the new mode, whose banked SPSR and

@@ -68,7 +68,7 @@ class _FirmwareCall:
 def hypercall(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
     """HVC: run the call, put the status in r0, continue after the HVC."""
     regs = vm.core.regs
-    function = regs[Reg.R0]
+    function, r1, r2, r3 = regs.r0_to_r3()
     if is_psci(function) and exit.hvc_imm == HVC_IMMEDIATE:
         firmware_call(ctx, vm, exit)
         return
@@ -78,12 +78,12 @@ def hypercall(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
     call = _Call(ctx, vm)
     status: int = HypercallError.NOSYS
     if handler is not None:
-        status = handler(call, (regs[Reg.R1], regs[Reg.R2], regs[Reg.R3]))
+        status = handler(call, (r1, r2, r3))
     if status < 0:
         vm.counters.hypercall_errors += 1
     ctx.record(HypercallMade(ctx.now, vm.name, function, status))
     regs[Reg.R0] = as_register(status)
-    regs[Reg.PC] = exit.pc + HVC_WIDTH
+    regs.branch(exit.pc + HVC_WIDTH, exit.thumb)
     ctx.retire(vm)
     if call.woken is not None:
         ctx.deliver(call.woken)
