@@ -141,6 +141,8 @@ def test_timer_registers_from_user_mode_obey_cntkctl(tmp_path: Path) -> None:
 
 
 SMC_LINE = "probe: smc cpsr before=0xf00001d3 after=0xf00001d3 und=1\n"
+# Before the fix the return from the UND skipped the MRS after the SMC, and the probe printed
+# what its register held instead: "after=0x00000013", the mode alone, as issue 14 reported.
 
 
 def test_smc_is_undefined_and_returns_to_the_next_instruction_with_cpsr_intact(

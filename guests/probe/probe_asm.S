@@ -86,7 +86,8 @@ probe_read_cntpct:
 probe_smc:
     mrs     r2, cpsr
     msr     cpsr_fsxc, r0
-    mov     r0, #0                  /* stays 0 if the return skips the MRS */
+    and     r0, r0, #0x1f           /* kept if the return skips the MRS: the mode alone, */
+                                    /* 0x00000013, the "CPSR" issue 14 saw after an SMC */
     smc     #0
     mrs     r0, cpsr
     msr     cpsr_fsxc, r2
