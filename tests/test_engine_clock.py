@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from rthv.board import engine_clock
 from rthv.board.description import load_board
-from rthv.board.engine_clock import install_engine_clock
+from rthv.board.engine_clock import EngineClockError, install_engine_clock
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg
-from support import assemble
+from rthv.tools.cli import EXIT_USAGE, main
+from support import assemble, guest_image
 
 RAM = 0x80000000
 TICK_PER_INSTRUCTION_HZ = 62_500_000  # CPU clock = counter clock: one count per instruction
@@ -69,8 +71,48 @@ def _machine(code: bytes, *, thumb: bool = False, hz: int = TICK_PER_INSTRUCTION
 
 def test_the_engine_clock_is_installed_once() -> None:
     """The engine's clock import points at virtual time, and installing again changes nothing."""
-    assert install_engine_clock()
-    assert install_engine_clock()
+    install_engine_clock()
+    install_engine_clock()
+    assert _machine(assemble(READS)).core.counter.keeps_time
+
+
+@pytest.fixture
+def no_clock_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if the engine library imported no ``clock_gettime`` through its PLT (another build)."""
+    monkeypatch.setattr(engine_clock, "_SYMBOL", "clock_gettime_of_another_build")
+    monkeypatch.setattr(engine_clock, "_installed", None)
+
+
+@pytest.mark.usefixtures("no_clock_import")
+def test_an_engine_clock_that_cannot_be_installed_is_refused_naming_the_cause() -> None:
+    """No silent fall-back to host time: one line with the cause and what to do."""
+    with pytest.raises(EngineClockError) as caught:
+        install_engine_clock()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "it does not import clock_gettime_of_another_build through its PLT" in message
+    assert "libunicorn" in message and "host time" in message and "make setup" in message
+    with pytest.raises(EngineClockError, match="does not import"):
+        _machine(assemble(READS))  # a machine is refused before any guest instruction
+
+
+@pytest.mark.usefixtures("no_clock_import")
+def test_rthv_refuses_to_run_when_the_engine_clock_cannot_be_installed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``rthv run-bare``: exit 2, nothing run, one line naming the cause on stderr."""
+    assert main(["run-bare", str(guest_image("hello"))]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("rthv: error: the engine's clock cannot follow virtual time: ")
+    assert "does not import clock_gettime_of_another_build" in line
+
+
+def test_the_python_counter_cannot_serve_the_engine_clock_and_is_refused() -> None:
+    """The Python counter has no virtual engine clock: a machine on it would read host time."""
+    with pytest.raises(EngineClockError, match=r"Python instruction counter.*make setup"):
+        Machine(load_board("vexpress-a15"), native_counter=False)
 
 
 @pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])

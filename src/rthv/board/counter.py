@@ -12,8 +12,9 @@ The native hook also finds blocks that write a generic-timer register and stops 
 one (``StopReason.TIMER_WRITE``), and serves the engine's own clock in virtual time
 (``keep_time``, see ``engine_clock.py``).
 
-The native hook lives in ``_icount.c``, built by the package install. Without a compiler the
-same logic runs as a Python hook: identical results, about twenty times slower.
+The native hook lives in ``_icount.c``, built by the package install. The same counting logic
+runs as a Python hook (identical counts, about twenty times slower; tests compare the two), but
+a machine refuses it: only the native hook can serve the engine's clock in virtual time.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import unicorn
 import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const
 
-from rthv.board.engine_clock import install_engine_clock
+from rthv.board.engine_clock import EngineClockError, install_engine_clock
 from rthv.board.thumb import count_thumb_instructions
 from rthv.board.timing import INSTRUCTION_COUNT, NATIVE_SLOTS, InsnClass, arm_units
 
@@ -314,12 +315,20 @@ class InstructionCounter:
         """Let the engine's own clock read virtual time while this engine runs (native only).
 
         Its generic-timer counters (and so TVAL, ISTATUS) then count ``counter_hz`` ticks of
-        virtual time, exactly at the reading instruction, with no exit from the engine.
+        virtual time, exactly at the reading instruction, with no exit from the engine. Raises
+        EngineClockError when that cannot be (the Python counter has no such clock): the
+        engine would read host time.
         """
-        if self.native and install_engine_clock():
-            self.state.cpu_hz = cpu_hz
-            self.state.units_per_cycle = units_per_cycle
-            self.state.counter_hz = counter_hz
+        if not self.native:
+            raise EngineClockError(
+                "the engine's clock cannot follow virtual time with the Python instruction "
+                "counter; guests reading the generic timer would see host time, so nothing "
+                "runs; build the native counter with `make setup` (it needs a C compiler)"
+            )
+        install_engine_clock()
+        self.state.cpu_hz = cpu_hz
+        self.state.units_per_cycle = units_per_cycle
+        self.state.counter_hz = counter_hz
 
     @property
     def keeps_time(self) -> bool:

@@ -11,6 +11,10 @@ So a guest at PL1 or PL0 reads CNTVCT natively, at full speed, and gets virtual 
 The slot is found from the engine library's own dynamic relocations (``.rela.plt``); it must
 lie outside the part made read-only after relocation (RELRO), and hold either the C library's
 function or a stub of the engine's own PLT, else nothing is changed.
+
+There is no other deterministic way to serve those counters, so when the slot cannot be
+changed rthv refuses to run (``EngineClockError``, one line naming the cause and the remedy)
+rather than let host time into a guest.
 """
 
 from __future__ import annotations
@@ -34,25 +38,36 @@ except ImportError:  # pragma: no cover - exercised only where no C compiler was
 
 _SYMBOL = "clock_gettime"
 _PT_GNU_RELRO = "PT_GNU_RELRO"
-_installed: bool | None = None
+_REMEDY = "rebuild with `make setup` (the engine must import clock_gettime through its PLT)"
+_installed: str | None = None  # "" once installed, else why it cannot be
 
 
-def install_engine_clock() -> bool:
-    """Point the engine's ``clock_gettime`` at virtual time (once); False if it cannot be."""
+class EngineClockError(RuntimeError):
+    """The engine's clock cannot be pointed at virtual time: guests would read host time."""
+
+
+def install_engine_clock() -> None:
+    """Point the engine's ``clock_gettime`` at virtual time (once), or raise EngineClockError."""
     global _installed
     if _installed is None:
         _installed = _install()
-    return _installed
+    if _installed:
+        raise EngineClockError(
+            f"the engine's clock cannot follow virtual time: {_installed}; guests reading the "
+            f"generic timer would see host time, so nothing runs; {_REMEDY}"
+        )
 
 
-def _install() -> bool:
+def _install() -> str:
+    """Install the virtual clock; "" when done, else the cause that prevents it."""
     if _icount is None:
-        return False
+        return "rthv's native counter (rthv.board._icount) was not built"
     uclib: Any = unicorn_binding.uclib
     base = ctypes.c_void_p.from_address(uclib._handle).value or 0  # glibc: link_map.l_addr
-    found = _slot_offset(Path(uclib._name))
-    if found is None:
-        return False
+    library = Path(uclib._name)
+    found = _slot_offset(library)
+    if isinstance(found, str):
+        return f"{library.name}: {found}"
     offset, plt = found
     slot = ctypes.c_void_p.from_address(base + offset)
     ours = _icount.addresses()["clock_gettime"]
@@ -61,13 +76,17 @@ def _install() -> bool:
     current = slot.value or 0
     in_plt = any(base + start <= current < base + end for start, end in plt)
     if current not in (ours, theirs) and not in_plt:
-        return False
+        return (
+            f"{library.name}: its {_SYMBOL} slot holds {current:#x}, neither the C library's "
+            f"function nor a stub of its own PLT"
+        )
     slot.value = ours
-    return True
+    return ""
 
 
-def _slot_offset(library: Path) -> tuple[int, list[tuple[int, int]]] | None:
-    """Where the library's GOT slot for ``clock_gettime`` is, and its PLT address ranges."""
+def _slot_offset(library: Path) -> tuple[int, list[tuple[int, int]]] | str:
+    """Where the library's GOT slot for ``clock_gettime`` is, and its PLT address ranges (or
+    why there is no slot to change)."""
     with library.open("rb") as stream:
         elf = ELFFile(stream)
         relro = [
@@ -82,15 +101,15 @@ def _slot_offset(library: Path) -> tuple[int, list[tuple[int, int]]] | None:
         ]
         relocations = elf.get_section_by_name(".rela.plt")
         if not isinstance(relocations, RelocationSection):
-            return None
+            return "no .rela.plt section (no PLT imports to redirect)"
         symbols = elf.get_section(relocations["sh_link"])
         if not isinstance(symbols, SymbolTableSection):
-            return None
+            return ".rela.plt names no symbol table"
         for relocation in relocations.iter_relocations():
             symbol = symbols.get_symbol(relocation["r_info_sym"])
             if symbol.name == _SYMBOL:
                 offset = int(relocation["r_offset"])
                 if any(start <= offset < end for start, end in relro):
-                    return None
+                    return f"its {_SYMBOL} slot is read-only after relocation (full RELRO)"
                 return offset, plt
-    return None
+    return f"it does not import {_SYMBOL} through its PLT"

@@ -51,7 +51,10 @@ def _check_slice(max_slice: int | None) -> None:
 EXIT_STATUSES = {
     0: "the run ended (at --until, or with nothing more to do)",
     EXIT_GUEST_FAILED: "a bare-metal guest locked up (under the hypervisor only that VM stops)",
-    EXIT_USAGE: "bad input (a missing file, a configuration error naming its field): nothing ran",
+    EXIT_USAGE: (
+        "bad input (a missing file, a configuration error naming its field), or an engine whose "
+        "clock cannot follow virtual time: nothing ran"
+    ),
     EXIT_INTERNAL_ERROR: "rthv failed while serving a VM (that VM was stopped): a bug to report",
     EXIT_INTERRUPTED: "interrupted with Ctrl-C: the run stopped at once",
 }
@@ -510,6 +513,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
     """The errors that are the user's doing (bad input), imported only once one is raised, so
     that a command does not load the modules of the others (run-bare: no hypervisor)."""
     from rthv.board.description import BoardError
+    from rthv.board.engine_clock import EngineClockError
     from rthv.board.loader import ImageError
     from rthv.board.memory import MemoryMapError
     from rthv.board.timing import TimingError
@@ -526,6 +530,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
         CliError,
         ConfigError,
         BoardError,
+        EngineClockError,  # the engine could read only host time: nothing may run
         ImageError,
         MemoryMapError,
         SchedulerError,
