@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rthv.board import engine_clock
+from rthv.board import counter, engine_clock
 from rthv.board.description import load_board
 from rthv.board.engine_clock import EngineClockError, install_engine_clock
 from rthv.board.machine import Machine
@@ -109,10 +109,14 @@ def test_rthv_refuses_to_run_when_the_engine_clock_cannot_be_installed(
     assert "does not import clock_gettime_of_another_build" in line
 
 
-def test_the_python_counter_cannot_serve_the_engine_clock_and_is_refused() -> None:
-    """The Python counter has no virtual engine clock: a machine on it would read host time."""
-    with pytest.raises(EngineClockError, match=r"Python instruction counter.*make setup"):
-        Machine(load_board("vexpress-a15"), native_counter=False)
+def test_a_machine_without_the_native_counter_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the native counter serves the engine's clock: without it (no C compiler at
+    install), the Python counter would leave guests reading host time, so no machine is made."""
+    monkeypatch.setattr(counter, "_icount", None)
+    monkeypatch.setattr(engine_clock, "_icount", None)
+    monkeypatch.setattr(engine_clock, "_installed", None)
+    with pytest.raises(EngineClockError, match=r"native counter \(rthv.board._icount\) was not"):
+        Machine(load_board("vexpress-a15"))
 
 
 @pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
