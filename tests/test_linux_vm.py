@@ -1,8 +1,9 @@
 """Debian's unmodified Linux in a VM beside the RTOS (examples/linux-rtos.toml).
 
 Each scenario boots the real kernel once (module-scoped fixtures): the shell answers commands
-typed into its UART, its clocks follow virtual time, PSCI powers it off, a second run from
-scratch is identical, a stray access from the shell is contained, and fixed priority decides
+typed into its UART, its clocks follow virtual time, PSCI powers it off and resets it, a second
+run from scratch is identical, a stray access from the shell is contained under each fault
+policy (stopped, injected into Linux, or answered by a restart), and fixed priority decides
 whether the RTOS keeps its deadlines.
 """
 
@@ -22,6 +23,7 @@ from rthv.tools.console_input import feed_inputs
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "linux-rtos.toml"
 PROMPT = re.compile(r"linux:/# ")
+BOOTING = re.compile(r"Booting Linux on physical CPU")
 BOOT_WITHIN = "20s"
 SNAPSHOT_NS = 6_000_000_000  # the runs are compared here, at the shell, before they diverge
 FINAL_NS = 16_000_000_000  # and the RTOS's console again here, after they diverged
@@ -31,6 +33,8 @@ RTOS_LINE = re.compile(
 ARCH_TIMER = re.compile(r"^\s*\d+:\s+(\d+)\s.*arch_timer\s*$", re.MULTILINE)
 RTOS_UART = 0x0904_0000  # physical UART1: the RTOS VM's console, not mapped for Linux
 FED = b"echo fed-$((6 * 7))\n"
+DEVMEM = f"devmem {RTOS_UART:#x} 32 0x58"  # a write outside the Linux VM's memory
+STRAY_WRITE = f"address {RTOS_UART:#010x} (write of 4 bytes)"
 
 
 def shell(system: rthv.System, command: str, within: str = "2s") -> str:
@@ -41,6 +45,20 @@ def shell(system: rthv.System, command: str, within: str = "2s") -> str:
     console.expect(PROMPT, within=within)
     printed = console.text[start : console.cursor].replace("\r\n", "\n")
     return printed.split("\n", 1)[1].rsplit("\n", 1)[0] if "\n" in printed else ""
+
+
+def variant(
+    factory: pytest.TempPathFactory, name: str, *, fault: str, linux_on_top: bool = False
+) -> Path:
+    """The example with the Linux VM's fault policy set (and the priorities swapped)."""
+    text = EXAMPLE.read_text().replace("../guests/", f"{REPO}/guests/")
+    text = text.replace('name = "linux"\n', f'name = "linux"\nfault = "{fault}"\n')
+    if linux_on_top:
+        text = text.replace("priority = 0", "priority = X").replace("priority = 1", "priority = 0")
+        text = text.replace("priority = X", "priority = 1")
+    config = factory.mktemp(name) / f"{name}.toml"
+    config.write_text(text)
+    return config
 
 
 def booted(config: Path) -> rthv.System:
@@ -128,23 +146,56 @@ def devmem_run() -> tuple[Snapshot, rthv.System, Snapshot]:
     system = booted(EXAMPLE)
     system.run(until=SNAPSHOT_NS)
     at_snapshot = snapshot(system)
-    system.vm("linux").console.send(f"devmem {RTOS_UART:#x} 32 0x58\n")
+    system.vm("linux").console.send(DEVMEM + "\n")
     system.run(until=FINAL_NS)
     return at_snapshot, system, snapshot(system)
 
 
 @pytest.fixture(scope="module")
-def linux_on_top(tmp_path_factory: pytest.TempPathFactory) -> rthv.System:
-    """The example with the priorities swapped: Linux above the RTOS."""
-    text = EXAMPLE.read_text().replace("../guests/", f"{REPO}/guests/")
-    text = text.replace("priority = 0", "priority = X").replace("priority = 1", "priority = 0")
-    config = tmp_path_factory.mktemp("linux-on-top") / "linux-on-top.toml"
-    config.write_text(text.replace("priority = X", "priority = 1"))
+def restart_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Snapshot, rthv.System, Snapshot]:
+    """As ``devmem_run``, with fault = "restart" for Linux: its VM starts again from its images
+    and boots to its prompt again, while the RTOS runs on."""
+    system = booted(variant(tmp_path_factory, "linux-restart", fault="restart"))
+    system.run(until=SNAPSHOT_NS)
+    at_snapshot = snapshot(system)
+    console = system.vm("linux").console
+    console.send(DEVMEM + "\n")
+    console.expect(BOOTING, within="5s")
+    console.expect(PROMPT, within=BOOT_WITHIN)
+    system.run(until=FINAL_NS)
+    return at_snapshot, system, snapshot(system)
+
+
+@dataclass
+class LinuxOnTop:
+    """Linux above the RTOS, with fault = "inject": a stray write from its shell, then a reboot."""
+
+    system: rthv.System
+    devmem: str  # what the shell and the kernel printed for the stray write
+    alive: str  # the shell's answer after it
+    again: str  # the shell's answer after ``reboot -f`` and a second boot
+
+
+@pytest.fixture(scope="module")
+def linux_on_top(tmp_path_factory: pytest.TempPathFactory) -> LinuxOnTop:
+    """The example with the priorities swapped (Linux above the RTOS) and Linux's faults
+    injected; 3 s at the shell, a stray write, then ``reboot -f`` (PSCI SYSTEM_RESET)."""
+    config = variant(tmp_path_factory, "linux-on-top", fault="inject", linux_on_top=True)
     system = rthv.load(config)
     feed_inputs(system.hypervisor, [("linux", FED)])  # what --input linux:FILE does
-    system.vm("linux").console.expect(PROMPT, within=BOOT_WITHIN)
+    console = system.vm("linux").console
+    console.expect(PROMPT, within=BOOT_WITHIN)
     system.run(duration="3s")
-    return system
+    console.cursor = len(console.text)  # past the fed line's answer and its prompt
+    devmem = shell(system, DEVMEM)
+    alive = shell(system, "echo alive-$((6 * 7))")
+    console.send("reboot -f\n")
+    console.expect(BOOTING, within="5s")
+    console.expect(PROMPT, within=BOOT_WITHIN)
+    again = shell(system, "echo again-$((6 * 7))")
+    return LinuxOnTop(system, devmem, alive, again)
 
 
 def test_the_shell_answers_uname(main_run: MainRun) -> None:
@@ -208,9 +259,9 @@ def test_rtos_on_top_misses_no_deadline_and_its_latency_is_reported(main_run: Ma
     assert "IRQ latency" in summary.line()
 
 
-def test_linux_on_top_makes_the_rtos_miss(linux_on_top: rthv.System) -> None:
+def test_linux_on_top_makes_the_rtos_miss(linux_on_top: LinuxOnTop) -> None:
     """With Linux above it, the RTOS waits through Linux's boot: its reports show misses."""
-    reports = rtos_reports(linux_on_top)
+    reports = rtos_reports(linux_on_top.system)
     assert reports and reports[-1][2] > 0
 
 
@@ -234,12 +285,65 @@ def test_devmem_to_the_rtos_uart_is_contained(
     fault = system.vm("linux").fault
     assert fault is not None
     assert fault.startswith('vm "linux" stopped: Stage-2 translation fault')
-    assert f"address {RTOS_UART:#010x} (write of 4 bytes)" in fault
+    assert STRAY_WRITE in fault
     assert system.vm("rtos").fault is None
 
 
-def test_input_fed_from_boot_reaches_the_shell(linux_on_top: rthv.System) -> None:
+def test_restart_boots_linux_again_and_the_rtos_is_untouched(
+    main_run: MainRun, restart_run: tuple[Snapshot, rthv.System, Snapshot]
+) -> None:
+    """fault = "restart": the stray write restarts the Linux VM from its images, it boots to
+    its prompt again; the RTOS's console is the run-without-it's, with no deadline missed."""
+    at_snapshot, system, at_final = restart_run
+    assert at_snapshot == main_run.at_snapshot  # the policy changes nothing before a fault
+    linux = system.vm("linux")
+    assert linux.fault is None and linux.summary.restarts == 1
+    (fault,) = system.hypervisor.faults
+    line = fault.describe()
+    assert (
+        line.startswith('vm "linux" restarted: Stage-2 translation fault') and STRAY_WRITE in line
+    )
+    assert line in system.hypervisor_console
+    text = linux.console.text
+    assert text.count("Booting Linux on physical CPU") == 2
+    assert PROMPT.search(text, text.rindex("Booting Linux on physical CPU"))
+    assert at_final.consoles["rtos"] == main_run.at_final.consoles["rtos"]
+    assert all(misses == 0 for _, _, misses, _ in rtos_reports(system))
+    assert system.vm("rtos").fault is None
+
+
+def test_inject_lets_linux_handle_the_abort_and_the_shell_survives(
+    linux_on_top: LinuxOnTop,
+) -> None:
+    """fault = "inject": Linux's own handler gets a synchronous external abort (DFSR 0x808: a
+    write, external), the process gets SIGBUS, and the shell answers the next command."""
+    assert (
+        "Unhandled fault: external abort on non-linefetch (0x808) at 0x09040000"
+        in linux_on_top.devmem
+    )
+    assert linux_on_top.devmem.endswith("Bus error")
+    assert linux_on_top.alive == "alive-42"
+    system = linux_on_top.system
+    linux = system.vm("linux")
+    assert linux.summary.injected_aborts == 1
+    (fault,) = system.hypervisor.faults
+    line = fault.describe()
+    assert line.startswith('vm "linux" injected: Stage-2 translation fault') and STRAY_WRITE in line
+
+
+def test_reboot_restarts_linux_from_its_images(linux_on_top: LinuxOnTop) -> None:
+    """``reboot -f`` is PSCI SYSTEM_RESET: the VM starts again from its images, boots to its
+    prompt, and the shell answers; nothing is stopped."""
+    system = linux_on_top.system
+    reset = 'vm "linux" reset (PSCI SYSTEM_RESET): restarting from its images'
+    assert reset in system.hypervisor_console
+    assert system.vm("linux").console.text.count("Booting Linux on physical CPU") == 2
+    assert linux_on_top.again == "again-42"
+    assert system.vm("linux").fault is None and system.vm("rtos").fault is None
+
+
+def test_input_fed_from_boot_reaches_the_shell(linux_on_top: LinuxOnTop) -> None:
     """Fed before the kernel even ran, the line waits for the console driver, then the shell
     runs it: nothing is lost while the driver starts."""
-    text = linux_on_top.vm("linux").console.text
+    text = linux_on_top.system.vm("linux").console.text
     assert "\nfed-42" in text.replace("\r\n", "\n")
