@@ -1,7 +1,7 @@
 """Property-based robustness: random hypercalls and GICD accesses from real guest code, random
 valid configurations that boot and run, random invalid ones refused in one line naming the field.
 
-`make test` runs a CI-sized count; `make fuzz` sets RTHV_FUZZ_CASES and records what ran
+`make test` runs a CI-sized count; `make fuzz` sets RTHV_FUZZ_EXAMPLES and records what ran
 (tests/fuzz_support.py).
 """
 
