@@ -18,7 +18,7 @@ from rthv.hv.scheduling.errors import (
     SchedulerStateError,
 )
 from rthv.hv.scheduling.fixed_priority import FixedPriorityPolicy
-from rthv.hv.scheduling.framework import MissListener, Scheduler, SwitchListener
+from rthv.hv.scheduling.framework import MissListener, Scheduler
 from rthv.hv.scheduling.params import ParamReader, check_integer
 from rthv.hv.scheduling.registry import (
     BUILTIN_POLICIES,
@@ -29,6 +29,7 @@ from rthv.hv.scheduling.registry import (
 from rthv.hv.scheduling.round_robin import RoundRobinPolicy
 from rthv.hv.scheduling.rtds import RtdsPolicy
 from rthv.hv.scheduling.stats import DeadlineMiss, PolicyFailure, SchedulerStats, VmStats
+from rthv.hv.scheduling.switches import SwitchListener
 
 __all__ = [
     "BUILTIN_POLICIES",

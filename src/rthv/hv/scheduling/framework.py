@@ -12,9 +12,9 @@ that is not a runnable VM, or a policy that never settles becomes a ``SchedulerP
 naming the policy, the callback and the fault. Nothing is committed before the policy has
 answered, so a failure never leaves a half-made switch. With a ``fallback`` policy the framework
 retires the faulty policy (its timers are cancelled), hands every VM to the fallback and goes on;
-otherwise it raises. Budget timers, accounting and the policy's services are parts of their own
-(``budget``, ``stats``, ``services``); the services reach the scheduler through its public
-methods.
+otherwise it raises. Budget timers, accounting, announcing the switches and the policy's
+services are parts of their own (``budget``, ``stats``, ``switches``, ``services``); the services
+reach the scheduler through its public methods.
 """
 
 from __future__ import annotations
@@ -42,34 +42,12 @@ from rthv.hv.scheduling.stats import (
     VmAccount,
     snapshot,
 )
+from rthv.hv.scheduling.switches import OperationFrame, SwitchAnnouncer, SwitchListener
 
-__all__ = ["MissListener", "Scheduler", "SwitchListener"]
+__all__ = ["MissListener", "Scheduler"]
 
-SwitchListener = Callable[[VmHandle | None, VmHandle | None, str], None]  # old, new, why old left
 MissListener = Callable[[DeadlineMiss], None]
 MAX_RESCHEDULE_ROUNDS = 100  # request_reschedule() rounds in a row before the policy is faulty
-
-
-class _Operation:
-    """The frame of every operation of the seam (``with self._operation:``): refused once the
-    scheduler has stopped after a failure; announces the outcome (the world switches) when it
-    ends, by an exception too. A plain class, as it frames every trap that reaches the
-    scheduler (a generator-based context manager costs several times more)."""
-
-    __slots__ = ("_announce", "_guard")
-
-    def __init__(self, guard: PolicyGuard, announce: Callable[[], None]) -> None:
-        self._guard = guard
-        self._announce = announce
-
-    def __enter__(self) -> None:
-        broken = self._guard.broken
-        if broken is not None:
-            message = f"the scheduler stopped after a failure: {broken}"
-            raise SchedulerStateError(message) from broken
-
-    def __exit__(self, *_exception: object) -> None:
-        self._announce()
 
 
 class Scheduler:
@@ -95,13 +73,10 @@ class Scheduler:
         self._accounts: dict[VmHandle, VmAccount] = {}
         self._budgets = BudgetTimers(events, self.consumed, clock.now, self.run_timer)
         self._current: VmHandle | None = None
-        self._announced: VmHandle | None = None
-        self._left_because: dict[VmHandle, str] = {}  # why each VM last left the CPU
-        self._announcing = False
         self._started = False
         self._reschedule_requested = False
-        self._switch_listeners: list[SwitchListener] = []
-        self._operation = _Operation(self._guard, self._announce)
+        self._switches = SwitchAnnouncer(lambda: self._current, self._totals)
+        self._operation = OperationFrame(self._guard, self._switches.announce)
         self._miss_listeners: list[MissListener] = []
         self._guard.notify("init()", policy.init, self._services)
 
@@ -123,8 +98,8 @@ class Scheduler:
         return tuple(self._vms)
 
     def on_switch(self, listener: SwitchListener) -> None:
-        """Call ``listener(old, new)`` at every change of ``current`` (None = idle)."""
-        self._switch_listeners.append(listener)
+        """Call ``listener(old, new, reason)`` at every change of ``current`` (None = idle)."""
+        self._switches.listen(listener)
 
     def on_deadline_miss(self, listener: MissListener) -> None:
         """Call ``listener(miss)`` whenever a policy reports a deadline miss."""
@@ -242,34 +217,19 @@ class Scheduler:
             if self._started:
                 self._settle()
 
-    # -- operations, switching out, announcing ------------------------------------------------
+    # -- operations, switching out ------------------------------------------------------------
 
     def _check_started(self, what: str) -> None:
         if not self._started:
             raise SchedulerStateError(f"{what}() before start()")
 
     def _leave_cpu(self, vm: VmHandle, reason: str) -> None:
-        self._left_because[vm] = reason
+        self._switches.left(vm, reason)
         now = self.clock.now()
         self._accounts[vm].switch_out(now)
         self._budgets.switched_out(vm)
         self._current = None
         self._totals.idle_since = now
-
-    def _announce(self) -> None:
-        if self._announcing:
-            return  # the outer loop announces the final state
-        self._announcing = True
-        try:
-            while self._announced is not self._current:
-                old, new = self._announced, self._current
-                self._announced = new
-                reason = "idle" if old is None else self._left_because[old]
-                self._totals.switches += 1
-                for listener in list(self._switch_listeners):
-                    listener(old, new, reason)
-        finally:
-            self._announcing = False
 
     # -- failure and fallback (called by the guard) ---------------------------------------------
 
