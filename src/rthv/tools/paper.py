@@ -191,6 +191,7 @@ HV_PARTS = {
         "scheduling/api.py",
         "scheduling/framework.py",
         "scheduling/guard.py",
+        "scheduling/switches.py",
         "scheduling/services.py",
         "scheduling/budget.py",
         "scheduling/stats.py",
