@@ -148,6 +148,17 @@ def test_toml_syntax_error_names_source_and_line() -> None:
             "num_irqs = 288\ncolour = 1",
             "gic.colour: Extra inputs are not permitted",
         ),
+        ('name = "virt"', 'name = "virt"\nseats = 2', "seats: Extra inputs are not permitted"),
+        ("num_irqs = 288", 'num_irqs = "288"', "gic.num_irqs: Input should be a valid integer"),
+        ("num_irqs = 288", "num_irqs = true", "gic.num_irqs: Input should be a valid integer"),
+        (
+            "num_irqs = 288",
+            "num_irqs = 2000",
+            "gic.num_irqs: Input should be less than or equal to 1020",
+        ),
+        ('console = "uart0"', "console = 0", "console: Input should be a valid string"),
+        ("irqs = [33]", "irqs = 33", "devices.0.irqs: Input should be a valid tuple"),
+        ("irqs = [33]", 'irqs = ["33"]', "devices.0.irqs.0: Input should be a valid integer"),
         (
             "maintenance_irq = 25",
             "maintenance_irq = 40",
@@ -165,6 +176,14 @@ def test_field_constraints_name_the_field(old: str, new: str, expected: str) -> 
     """Unknown keys and out-of-range values are refused at their dotted location."""
     assert old in VIRT_TOML
     assert _parse_error(VIRT_TOML.replace(old, new)) == f"test.toml: {expected}"
+
+
+def test_a_table_where_a_value_belongs_is_refused() -> None:
+    """A nested section given as a plain value is refused at its name."""
+    text = VIRT_TOML.replace('console = "uart0"', 'console = "uart0"\ngic = 5').replace(
+        "[gic]", "[gic_unused]"
+    )
+    assert _parse_error(text) == "test.toml: gic: Input should be a valid dictionary"
 
 
 def test_default_source_is_board() -> None:

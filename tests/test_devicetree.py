@@ -161,7 +161,7 @@ def test_spec_from_vexpress_board() -> None:
     assert spec.gic == GicSpec(0x2C00_1000, 0x2C00_2000, 0x1000, 0x1000)
     assert (spec.timer.phys_ppi, spec.timer.virt_ppi, spec.timer.hyp_ppi) == (14, 11, 10)
     assert spec.memory == (MemoryRange(0x8000_0000, 0x0800_0000),)
-    board = load_board("vexpress-a15").model_copy(update={"console": "uart2"})
+    board = replace(load_board("vexpress-a15"), console="uart2")
     assert [u.base for u in spec_from_board(board).uarts][:2] == [0x1C0B_0000, 0x1C09_0000]
 
 
