@@ -58,7 +58,10 @@ fuzz: setup
 	  done; \
 	done
 
+# Bytecode for rthv's own modules, as pip writes for a regular install (an editable one has none,
+# and Python writes none under PYTHONDONTWRITEBYTECODE): else every command compiles them anew.
 setup: debian $(STAMPS)/venv guests
+	@$(BIN)/python -m compileall -q src
 
 # Checked on every run (dpkg is quick), so a package removed or newly listed is installed again.
 debian:
