@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+import unicorn.unicorn_py3.unicorn as unicorn_binding
+from elftools.elf.elffile import ELFFile
+from elftools.elf.relocation import RelocationSection
+from elftools.elf.sections import SymbolTableSection
 
 from rthv.board import counter, engine_clock
 from rthv.board.description import load_board
@@ -117,6 +124,53 @@ def test_a_machine_without_the_native_counter_is_refused(monkeypatch: pytest.Mon
     monkeypatch.setattr(engine_clock, "_installed", None)
     with pytest.raises(EngineClockError, match=r"native counter \(rthv.board._icount\) was not"):
         Machine(load_board("vexpress-a15"))
+
+
+def _reference_slot(library: Path, symbol: str) -> tuple[int, list[tuple[int, int]]] | str:
+    """The same facts read with pyelftools, as a check on the reader of engine_clock."""
+    with library.open("rb") as stream:
+        elf = ELFFile(stream)
+        relro = [
+            (s["p_vaddr"], s["p_vaddr"] + s["p_memsz"])
+            for s in elf.iter_segments()
+            if s["p_type"] == "PT_GNU_RELRO"
+        ]
+        plt = [
+            (s["sh_addr"], s["sh_addr"] + s["sh_size"])
+            for s in elf.iter_sections()
+            if s.name.startswith(".plt")
+        ]
+        relocations = elf.get_section_by_name(".rela.plt")
+        assert isinstance(relocations, RelocationSection)
+        symbols = elf.get_section(relocations["sh_link"])
+        assert isinstance(symbols, SymbolTableSection)
+        for relocation in relocations.iter_relocations():
+            if symbols.get_symbol(relocation["r_info_sym"]).name == symbol:
+                offset = relocation["r_offset"]
+                if any(start <= offset < end for start, end in relro):
+                    return f"its {symbol} slot is read-only after relocation (full RELRO)"
+                return offset, plt
+    return f"it does not import {symbol} through its PLT"
+
+
+@pytest.mark.parametrize("symbol", ["clock_gettime", "malloc", "free", "not_a_symbol"])
+@pytest.mark.parametrize("library", ["engine", "make"])
+def test_the_slot_reader_agrees_with_pyelftools(
+    library: str, symbol: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The GOT slot, PLT ranges and refusals read from the ELF file are pyelftools' own."""
+    found = unicorn_binding.uclib._name if library == "engine" else shutil.which("make")
+    assert found is not None
+    path = Path(found).resolve()
+    monkeypatch.setattr(engine_clock, "_SYMBOL", symbol)
+    assert engine_clock._slot_offset(path) == _reference_slot(path, symbol)
+
+
+def test_the_slot_reader_refuses_a_file_that_is_no_elf(tmp_path: Path) -> None:
+    """A library that is no 64-bit ELF file is named as such, not misread."""
+    text = tmp_path / "libunicorn.so.2"
+    text.write_text("not a library\n")
+    assert engine_clock._slot_offset(text) == "not a 64-bit little-endian ELF file"
 
 
 @pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])

@@ -20,15 +20,12 @@ rather than let host time into a guest.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import struct
 import types
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import unicorn.unicorn_py3.unicorn as unicorn_binding
-from elftools.elf.elffile import ELFFile
-from elftools.elf.relocation import RelocationSection
-from elftools.elf.sections import SymbolTableSection
 
 _icount: types.ModuleType | None
 try:
@@ -37,9 +34,30 @@ except ImportError:  # pragma: no cover - exercised only where no C compiler was
     _icount = None
 
 _SYMBOL = "clock_gettime"
-_PT_GNU_RELRO = "PT_GNU_RELRO"
+# The few ELF64 structures read here (the host library is a 64-bit little-endian ELF); the
+# library is read with struct rather than an ELF library, as this runs at every start-up.
+_ELF64_LE = b"\x7fELF\x02\x01"
+_HEADER = struct.Struct("<32xQQ6xHHHHH")  # e_phoff, e_shoff; e_phentsize..e_shstrndx
+_PROGRAM_HEADER = struct.Struct("<I4x8xQ8x8xQ")  # p_type, p_vaddr, p_memsz
+_SECTION_HEADER = struct.Struct("<II8xQQQI")  # as _Section
+_RELA = struct.Struct("<QQ8x")  # r_offset, r_info
+_SYMBOL_ENTRY = struct.Struct("<I20x")  # st_name
+_PT_GNU_RELRO = 0x6474E552
+_SHT_RELA = 4
+_SYMBOL_TABLES = (2, 11)  # SHT_SYMTAB, SHT_DYNSYM
 _REMEDY = "rebuild with `make setup` (the engine must import clock_gettime through its PLT)"
 _installed: str | None = None  # "" once installed, else why it cannot be
+
+
+class _Section(NamedTuple):
+    """The fields of an ELF section header read here."""
+
+    name: int  # sh_name: offset in the section-name string table
+    type: int
+    address: int
+    offset: int  # in the file
+    size: int
+    link: int
 
 
 class EngineClockError(RuntimeError):
@@ -71,8 +89,9 @@ def _install() -> str:
     offset, plt = found
     slot = ctypes.c_void_p.from_address(base + offset)
     ours = _icount.addresses()["clock_gettime"]
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    theirs = ctypes.cast(libc.clock_gettime, ctypes.c_void_p).value
+    # What the dynamic linker binds the import to: the C library's function, looked up in the
+    # process's global scope (no search for the library's file, which would start a process).
+    theirs = ctypes.cast(getattr(ctypes.CDLL(None), _SYMBOL), ctypes.c_void_p).value
     current = slot.value or 0
     in_plt = any(base + start <= current < base + end for start, end in plt)
     if current not in (ours, theirs) and not in_plt:
@@ -87,29 +106,40 @@ def _install() -> str:
 def _slot_offset(library: Path) -> tuple[int, list[tuple[int, int]]] | str:
     """Where the library's GOT slot for ``clock_gettime`` is, and its PLT address ranges (or
     why there is no slot to change)."""
-    with library.open("rb") as stream:
-        elf = ELFFile(stream)
-        relro = [
-            (int(s["p_vaddr"]), int(s["p_vaddr"]) + int(s["p_memsz"]))
-            for s in elf.iter_segments()
-            if s["p_type"] == _PT_GNU_RELRO
-        ]
-        plt = [
-            (int(s["sh_addr"]), int(s["sh_addr"]) + int(s["sh_size"]))
-            for s in elf.iter_sections()
-            if s.name.startswith(".plt")
-        ]
-        relocations = elf.get_section_by_name(".rela.plt")
-        if not isinstance(relocations, RelocationSection):
-            return "no .rela.plt section (no PLT imports to redirect)"
-        symbols = elf.get_section(relocations["sh_link"])
-        if not isinstance(symbols, SymbolTableSection):
-            return ".rela.plt names no symbol table"
-        for relocation in relocations.iter_relocations():
-            symbol = symbols.get_symbol(relocation["r_info_sym"])
-            if symbol.name == _SYMBOL:
-                offset = int(relocation["r_offset"])
-                if any(start <= offset < end for start, end in relro):
-                    return f"its {_SYMBOL} slot is read-only after relocation (full RELRO)"
-                return offset, plt
+    image = library.read_bytes()
+    if not image.startswith(_ELF64_LE):
+        return "not a 64-bit little-endian ELF file"
+    phoff, shoff, phentsize, phnum, shentsize, shnum, shstrndx = _HEADER.unpack_from(image)
+    relro = []
+    for index in range(phnum):
+        p_type, vaddr, memsz = _PROGRAM_HEADER.unpack_from(image, phoff + index * phentsize)
+        if p_type == _PT_GNU_RELRO:
+            relro.append((vaddr, vaddr + memsz))
+    sections = [
+        _Section._make(_SECTION_HEADER.unpack_from(image, shoff + index * shentsize))
+        for index in range(shnum)
+    ]
+    names_at = sections[shstrndx].offset
+    named = {_string(image, names_at + section.name): section for section in sections}
+    plt = [(s.address, s.address + s.size) for name, s in named.items() if name.startswith(".plt")]
+    relocations = named.get(".rela.plt")
+    if relocations is None or relocations.type != _SHT_RELA:
+        return "no .rela.plt section (no PLT imports to redirect)"
+    symbols = sections[relocations.link]
+    if symbols.type not in _SYMBOL_TABLES:
+        return ".rela.plt names no symbol table"
+    symbol_names_at = sections[symbols.link].offset
+    table = image[relocations.offset : relocations.offset + relocations.size]
+    for offset, info in _RELA.iter_unpack(table):
+        entry = symbols.offset + (info >> 32) * _SYMBOL_ENTRY.size
+        (name,) = _SYMBOL_ENTRY.unpack_from(image, entry)
+        if _string(image, symbol_names_at + name) == _SYMBOL:
+            if any(low <= offset < high for low, high in relro):
+                return f"its {_SYMBOL} slot is read-only after relocation (full RELRO)"
+            return offset, plt
     return f"it does not import {_SYMBOL} through its PLT"
+
+
+def _string(image: bytes, at: int) -> str:
+    """The NUL-terminated string at offset ``at``."""
+    return image[at : image.index(b"\0", at)].decode()
