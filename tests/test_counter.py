@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rthv.board.counter import StopReason, native_available
-from rthv.board.cpu import ExitKind
+from rthv.board.cpu import CpuCore, ExitKind
 from rthv.board.thumb import thumb_instruction_address
+from rthv.board.timing import CORTEX_A15
 from support import InstructionTrace, assemble, core_with_code
 
 LOOP = """
@@ -91,6 +92,47 @@ def test_budget_stops_at_the_exact_instruction(native: bool, source: str, thumb:
         assert exit.kind is ExitKind.BUDGET
         assert core.counter.executed == budget
         assert core.regs.pc == steps[budget]
+
+
+# A two-instruction busy loop (the hog's), then a loop of several classes: blocks entered again
+# and again from the native counter's cache, its common case.
+CACHED_LOOPS = """
+    mov r0, #40
+1:  subs r0, r0, #1
+    bne 1b
+    mov r1, #30
+2:  ldr r2, [pc, #-8]
+    mul r3, r2, r1
+    subs r1, r1, #1
+    bne 2b
+    wfi
+"""
+
+
+def test_blocks_from_the_cache_count_charge_and_stop_as_the_python_counter() -> None:
+    """The native counter's common case (a block already in its cache) counts instructions,
+    units and blocks exactly as the Python counter, and a budget crossed there stops at the
+    same instruction, under class weights."""
+    code = assemble(CACHED_LOOPS)
+    weights = CORTEX_A15.unit_weights()
+
+    def core(native: bool) -> CpuCore:
+        made = core_with_code(code, native=native)
+        made.counter.set_weights(weights, mode=1)
+        return made
+
+    native, python = core(True), core(False)
+    assert native.run(budget=10**9).kind is python.run(budget=10**9).kind is ExitKind.WFI
+    assert native.counter.executed == python.counter.executed == 2 + 40 * 2 + 30 * 4 + 1
+    assert native.counter.units == python.counter.units
+    assert native.counter.state.blocks == python.counter.state.blocks
+    for budget in (60, 61, 143, python.counter.units - 5):
+        native, python = core(True), core(False)
+        assert native.run(budget=budget).kind is python.run(budget=budget).kind
+        assert (native.counter.executed, native.regs.pc) == (
+            python.counter.executed,
+            python.regs.pc,
+        )
 
 
 @pytest.mark.parametrize("native", COUNTERS)

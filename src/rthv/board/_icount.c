@@ -271,7 +271,9 @@ fill_block_entry(struct icount_state *s, void *uc, struct block_entry *slot, uin
 
 static struct icount_state *clock_owner; /* the state of the engine executing guest code */
 
-void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
+/* The whole hook: every check, every stop.  rthv_block_hook below takes its common case itself. */
+static __attribute__((noinline)) void block_hook_full(void *uc, uint64_t address, uint32_t size,
+                                                    void *user_data)
 {
     struct icount_state *s = (struct icount_state *)user_data;
     struct block_entry *entry;
@@ -321,6 +323,38 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
     s->block_uncached = (uint32_t)uncached;
     s->block_thumb = (entry->icount & THUMB_FLAG) ? 1 : 0;
     s->timer_sync = (entry->icount & TIMER_WRITE_FLAG) ? 1 : 0;
+    s->blocks++;
+}
+
+/* The hook Unicorn calls at every block.  Its common case (no pending stop or watch, data
+ * accesses not charged uncached, the block already in the cache, the budget not crossed) does
+ * exactly what block_hook_full does there, in a leaf function with no stack frame: with blocks
+ * of two instructions (a busy loop) this hook is most of the host time.  Anything else goes
+ * to block_hook_full. */
+void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct icount_state *s = (struct icount_state *)user_data;
+    struct block_entry *entry = block_slot(s, address, size);
+    uint32_t icount = entry->icount;
+    uint64_t units = s->units + entry->units;
+
+    if ((s->timer_sync | s->watch_irq) != 0 || s->executed >= s->soft_limit ||
+        s->weighted == 2 || entry->size != size || entry->address != address ||
+        entry->uncached != 0 || units > s->budget) {
+        block_hook_full(uc, address, size, user_data);
+        return;
+    }
+    clock_owner = s;
+    s->uc = uc;
+    s->executed += icount & ICOUNT_MASK;
+    s->units = units;
+    s->block_start = address;
+    s->block_size = size;
+    s->block_icount = icount & ICOUNT_MASK;
+    s->block_units = entry->units;
+    s->block_uncached = 0;
+    s->block_thumb = (icount & THUMB_FLAG) ? 1 : 0;
+    s->timer_sync = (icount & TIMER_WRITE_FLAG) ? 1 : 0;
     s->blocks++;
 }
 
