@@ -6,6 +6,9 @@ import re
 from dataclasses import asdict
 from pathlib import Path
 
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
 import rthv
 from hv_support import vm_toml, write_system
 from rthv.tools.task_metrics import (
@@ -14,6 +17,7 @@ from rthv.tools.task_metrics import (
     START,
     TaskInfo,
     TaskTrace,
+    _symbol_value,
     ring_address,
     task_metrics,
 )
@@ -77,3 +81,19 @@ def test_images_without_the_symbol_report_no_tasks() -> None:
     """The self-test image does not use the record: no address, no tasks."""
     assert ring_address([guest_image("rtos-selftest")]) is None
     assert ring_address([guest_image("rtos-rt-periodic-vm-a")]) is not None
+
+
+def test_symbol_values_are_pyelftools_own() -> None:
+    """The raw scan of .symtab finds what pyelftools finds, and nothing for a missing name."""
+    with guest_image("rtos-rt-periodic-vm-a").open("rb") as stream:
+        elf = ELFFile(stream)
+        symbols = elf.get_section_by_name(".symtab")
+        assert isinstance(symbols, SymbolTableSection)
+        first: dict[str, int] = {}
+        for symbol in symbols.iter_symbols():
+            first.setdefault(symbol.name, symbol["st_value"])
+        names = [name for name in first if name]
+        assert "rthv_task_ring" in names and len(names) > 100
+        for name in names:
+            assert _symbol_value(elf, name) == first[name], name
+        assert _symbol_value(elf, "no_such_symbol") is None

@@ -29,6 +29,7 @@ RECORD = struct.Struct("<4I")  # event, task, job, time_us
 MAX_TASKS = 8
 RELEASE, START, COMPLETE = 1, 2, 3
 WRAP = 1 << 32  # the guest's 1 MHz counter is 32 bits
+_SYMBOL32 = struct.Struct("<II8x")  # Elf32_Sym: st_name, st_value (then size, info, other, shndx)
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,32 @@ def ring_address(images: list[Path]) -> int | None:
     for image in images:
         try:
             with image.open("rb") as stream:
-                symbols = ELFFile(stream).get_section_by_name(".symtab")
-                if isinstance(symbols, SymbolTableSection):
-                    found = symbols.get_symbol_by_name(SYMBOL)
-                    if found:
-                        return int(found[0]["st_value"])
-        except (ELFError, OSError):
+                found = _symbol_value(ELFFile(stream), SYMBOL)
+        except (ELFError, OSError, struct.error):
             continue
+        if found is not None:
+            return found
+    return None
+
+
+def _symbol_value(elf: ELFFile, name: str) -> int | None:
+    """The value of the symbol ``name`` in a 32-bit little-endian ELF's ``.symtab``.
+
+    The table is scanned as raw entries: pyelftools would decode every symbol of it first.
+    """
+    symbols = elf.get_section_by_name(".symtab")
+    if not isinstance(symbols, SymbolTableSection) or elf.elfclass != 32 or not elf.little_endian:
+        return None
+    names = elf.get_section(symbols["sh_link"]).data()
+    wanted = name.encode() + b"\0"
+    offsets = set()  # every offset the name can be read at (a linker shares string tails)
+    at = names.find(wanted)
+    while at >= 0:
+        offsets.add(at)
+        at = names.find(wanted, at + 1)
+    for st_name, st_value in _SYMBOL32.iter_unpack(symbols.data()):
+        if st_name in offsets:
+            return int(st_value)
     return None
 
 
