@@ -348,6 +348,12 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
     s->uc = uc;
     s->executed += icount & ICOUNT_MASK;
     s->units = units;
+    s->blocks++;
+    /* The same block again (a loop of one block): its block_* fields already hold this entry,
+     * since an entry only changes through block_hook_full or rthv_forget_blocks, after which
+     * this block goes through block_hook_full once more. */
+    if (address == s->block_start && size == s->block_size && !(icount & TIMER_WRITE_FLAG))
+        return;
     s->block_start = address;
     s->block_size = size;
     s->block_icount = icount & ICOUNT_MASK;
@@ -355,7 +361,6 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
     s->block_uncached = 0;
     s->block_thumb = (icount & THUMB_FLAG) ? 1 : 0;
     s->timer_sync = (icount & TIMER_WRITE_FLAG) ? 1 : 0;
-    s->blocks++;
 }
 
 /* ---- Virtual clock ---------------------------------------------------------------------
