@@ -126,6 +126,7 @@ def test_blocks_from_the_cache_count_charge_and_stop_as_the_python_counter() -> 
     assert native.counter.executed == python.counter.executed == 2 + 40 * 2 + 30 * 4 + 1
     assert native.counter.units == python.counter.units
     assert native.counter.state.blocks == python.counter.state.blocks
+    assert _current_block(native) == _current_block(python)
     for budget in (60, 61, 143, python.counter.units - 5):
         native, python = core(True), core(False)
         assert native.run(budget=budget).kind is python.run(budget=budget).kind
@@ -133,6 +134,37 @@ def test_blocks_from_the_cache_count_charge_and_stop_as_the_python_counter() -> 
             python.counter.executed,
             python.regs.pc,
         )
+        assert _current_block(native) == _current_block(python)
+
+
+def _current_block(core: CpuCore) -> tuple[int, ...]:
+    """The counter's record of the block it entered last."""
+    state = core.counter.state
+    return (state.block_start, state.block_size, state.block_icount, state.block_units)
+
+
+@pytest.mark.parametrize("native", COUNTERS)
+def test_a_fault_in_a_block_entered_again_counts_exactly(native: bool) -> None:
+    """Two blocks taken in turn from the cache, the second loading a page further each time:
+    when the load leaves the 64 KiB of RAM, one instruction into that block, exactly the
+    instructions before it have retired."""
+    source = """
+        ldr r0, =0x80000000
+        mov r1, #0
+    1:  add r1, r1, #1
+        cmp r1, #100
+        beq 2f
+        add r0, r0, #0x1000
+        ldr r2, [r0]
+        b 1b
+    2:  wfi
+    """
+    core = core_with_code(assemble(source), native=native)
+    exit = core.run(budget=10**9)
+    assert exit.kind is ExitKind.DATA_ABORT and exit.unmapped
+    assert exit.address == 0x80010000
+    assert core.counter.executed == 5 + 15 * (3 + 3) + 1
+    assert core.regs.pc == 0x80000018
 
 
 @pytest.mark.parametrize("native", COUNTERS)
