@@ -286,6 +286,21 @@ def test_help_loads_neither_the_engine_nor_the_models() -> None:
     assert done.stdout.strip().endswith("[]")
 
 
+def test_run_bare_loads_neither_pydantic_nor_ctypes_util() -> None:
+    """``rthv run-bare`` reads the shipped board without pydantic (that is for configurations)
+    and finds the engine's clock import without ``ctypes.util``, which starts processes."""
+    probe = (
+        "import sys\n"
+        "from rthv.tools.cli import main\n"
+        f"assert main(['run-bare', {str(guest_image('hello'))!r}]) == 0\n"
+        "heavy = [m for m in ('pydantic', 'ctypes.util') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "hello done" in done.stdout
+    assert done.stdout.strip().endswith("[]")
+
+
 def test_version_prints_the_package_version() -> None:
     """``rthv --version``: one line with the version the package declares."""
     from rthv import __version__

@@ -1,7 +1,7 @@
 """The ``rthv`` command line.
 
 Each command imports what it needs when it runs, so ``rthv --help`` and argument errors stay
-quick (the engine, the board models and pydantic take most of a start-up).
+quick (the engine, the board models and, for configurations, pydantic take most of a start-up).
 """
 
 from __future__ import annotations
