@@ -41,9 +41,9 @@ soak: setup
 
 # Property-based fuzzing at scale: 1,000 boots x 100 random hypercalls, the same for GICD
 # accesses, then 100,000 invalid and 100,000 valid configurations, in ten runs of 10,000 each
-# with the seeds 1 to 10 (Hypothesis keeps every case of a run in memory, about 90 KB each:
-# one run of 100,000 would hold gigabytes). Counts of the cases tried are added to
-# docs/bench/fuzz.json as they run (long: run it when you can let it go).
+# with the seeds 1 to 10 (a run's memory grows by about 100 KB per case, Hypothesis's record
+# of what it ran: one run of 100,000 would hold gigabytes). Counts of the cases tried are
+# added to docs/bench/fuzz.json as they run (long: run it when you can let it go).
 FUZZ_RECORD := docs/bench/fuzz.json
 FUZZ_SEEDS  := 1 2 3 4 5 6 7 8 9 10
 fuzz: setup
