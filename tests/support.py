@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import selectors
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +15,13 @@ from rthv.board.events import EventQueue
 from rthv.board.machine import Machine
 from rthv.board.signal import Signal
 from rthv.tools.bare import boot_bare
+from rthv.tools.process_output import QEMU_DETERMINISTIC, qemu_command, read_until
 
 REPO = Path(__file__).resolve().parents[1]
 GUEST_BUILD = REPO / "guests" / "build"
-# How long a QEMU cross-check may take (QEMU runs on host time: the RTOS self-test needs about
-# 15 s of it, more on a loaded machine). A bound on waiting, not a timed assertion.
+# How long a QEMU cross-check may wait for its marker (they take about a second): a bound on
+# waiting, not a timed assertion. QEMU runs deterministically (-icount), so its output does not
+# depend on the host's load.
 QEMU_SECONDS = 60
 
 
@@ -162,40 +161,17 @@ def run_until_output(
 
 
 def run_on_qemu(image: Path, marker: str, machine: str = "vexpress-a15") -> str:
-    """Console output of ``image`` on QEMU up to and including the line holding ``marker``."""
-    command = [
-        "qemu-system-arm",
-        "-M",
-        machine,
-        "-m",
-        "128M",
-        "-nographic",
-        "-monitor",
-        "none",
-        "-serial",
-        "stdio",
-        "-kernel",
-        str(image),
-    ]
-    lines: list[str] = []
-    deadline = time.monotonic() + QEMU_SECONDS
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        assert process.stdout is not None
-        buffer = b""
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline and not _has_line(buffer, marker):
-                if not selector.select(timeout=0.5):
-                    continue
-                chunk = os.read(process.stdout.fileno(), 4096)
-                if not chunk:
-                    break
-                buffer += chunk
+    """Console output of ``image`` on the deterministic QEMU (one instruction per ns, as rthv's
+    instruction-count timing) up to and including the line holding ``marker``."""
+    command = qemu_command(image, *QEMU_DETERMINISTIC, machine=machine)
+    with subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as process:
+        buffer = read_until(process, lambda out: _has_line(out, marker), QEMU_SECONDS)
         process.kill()
     text = buffer.decode(errors="replace").replace("\r\n", "\n")
     end = text.find("\n", text.find(marker))
-    lines.append(text if end < 0 else text[: end + 1])
-    output = "".join(lines)
+    output = text if end < 0 else text[: end + 1]
     assert marker in output, f"QEMU never printed {marker!r}; got {output!r}"
     return output
 

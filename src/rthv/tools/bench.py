@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import selectors
 import signal
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from rthv.board.loader import read_image
 from rthv.tools.bare import boot_bare
 from rthv.tools.linux_bench import LinuxBootResult
 from rthv.tools.paper import PaperResult
+from rthv.tools.process_output import QEMU_DETERMINISTIC, qemu_command, read_until
 from rthv.tools.trap_bench import (
     run_trap_bench,
     run_workloads,
@@ -45,7 +45,6 @@ START_MARKER = b"compute start"
 END_MARKER = b"compute done"
 QEMU_TIMEOUT_S = 120.0
 TRAPBENCH_IMAGE = Path("guests/build/vexpress-a15/trapbench.elf")
-QEMU_DETERMINISTIC = ["-icount", "shift=0,sleep=off"]  # one instruction = one ns, no host sleep
 
 
 @dataclass(frozen=True)
@@ -134,38 +133,6 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
-def _qemu_command(image: Path, *extra: str) -> list[str]:
-    """QEMU's vexpress-a15 running ``image`` with its console on stdout."""
-    return [
-        "qemu-system-arm", "-M", "vexpress-a15", "-m", "128M", "-nographic",
-        "-monitor", "none", "-serial", "stdio", "-kernel", str(image), *extra,
-    ]  # fmt: skip
-
-
-def _read_until(
-    process: subprocess.Popen[bytes], end: bytes, on_output: Callable[[bytes], None] | None = None
-) -> bytes:
-    """What ``process`` prints until it prints ``end``, closes its output or the time runs out.
-
-    ``on_output`` sees everything read so far after each chunk.
-    """
-    assert process.stdout is not None
-    output = b""
-    deadline = time.monotonic() + QEMU_TIMEOUT_S
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        while end not in output and time.monotonic() < deadline:
-            if not selector.select(timeout=1.0):
-                continue
-            chunk = os.read(process.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            output += chunk
-            if on_output is not None:
-                on_output(output)
-    return output
-
-
 def time_qemu(image: Path) -> float:
     """CPU seconds QEMU uses from the guest's first line to its last (start-up excluded)."""
     first: list[float] = []
@@ -175,9 +142,9 @@ def time_qemu(image: Path) -> float:
             first.append(_cpu_seconds(qemu.pid))
 
     with subprocess.Popen(
-        _qemu_command(image), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        qemu_command(image), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     ) as qemu:
-        output = _read_until(qemu, END_MARKER, note_start)
+        output = read_until(qemu, lambda out: END_MARKER in out, QEMU_TIMEOUT_S, note_start)
         finished = _cpu_seconds(qemu.pid)
         qemu.kill()
     if not first or END_MARKER not in output:
@@ -192,7 +159,7 @@ def time_process(command: list[str], end: bytes) -> tuple[float, float]:
     """
     started = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
-        output = _read_until(process, end)
+        output = read_until(process, lambda out: end in out, QEMU_TIMEOUT_S)
         wall = time.perf_counter() - started
         os.kill(process.pid, signal.SIGKILL)  # not Popen.kill: it may reap, losing the usage
         _pid, _status, usage = os.wait4(process.pid, 0)
@@ -205,7 +172,7 @@ def time_process(command: list[str], end: bytes) -> tuple[float, float]:
 def compare_whole_processes(image: Path, repetitions: int) -> dict[str, float]:
     """``rthv run-bare`` against the deterministic QEMU, pair by pair; medians and ratios."""
     ours = [sys.executable, "-m", "rthv.tools.cli", "run-bare", str(image)]
-    qemu = _qemu_command(image, *QEMU_DETERMINISTIC)
+    qemu = qemu_command(image, *QEMU_DETERMINISTIC)
     pairs = [
         (time_process(ours, END_MARKER), time_process(qemu, END_MARKER)) for _ in range(repetitions)
     ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import resource
-import selectors
 import subprocess
 import tempfile
 import time
@@ -20,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from rthv.tools.api import load
+from rthv.tools.process_output import QEMU_DETERMINISTIC, read_until
 
 LINUX = Path("guests/build/linux")
 RAM = "112M"
@@ -117,30 +117,24 @@ def time_qemu(root: Path) -> tuple[dict[str, float], str, float]:
         str(build / "initramfs.cpio.gz"),
         "-append",
         "console=ttyAMA0 earlycon",
-        "-icount",
-        "shift=0,sleep=off",
+        *QEMU_DETERMINISTIC,
     ]
     seen: dict[str, float] = {}
-    text = b""
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
+
+    def note_markers(output: bytes) -> None:
+        for marker in MARKERS:
+            if marker not in seen and marker.encode() in output:
+                seen[marker] = time.perf_counter() - started
+
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
-    assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
     try:
-        while len(seen) < len(MARKERS) and time.perf_counter() - started < QEMU_TIMEOUT_S:
-            if not selector.select(timeout=1.0):
-                continue
-            chunk = process.stdout.read1(65536)  # type: ignore[attr-defined]
-            if not chunk:
-                break
-            text += chunk
-            for marker in MARKERS:
-                if marker not in seen and marker.encode() in text:
-                    seen[marker] = time.perf_counter() - started
+        text = read_until(
+            process, lambda _: len(seen) == len(MARKERS), QEMU_TIMEOUT_S, note_markers
+        )
     finally:
         process.kill()
         process.wait()
