@@ -11,9 +11,9 @@ import pytest
 from hv_support import run, vm_toml, write_system
 from probe_support import HELLO, SCRIPT_IPA, results, run_probe
 from rthv.board.cpu import ExitKind
+from rthv.board.guest_errors import IN_FULL
 from rthv.hv import traps
 from rthv.hv.trace_log import RECENT_EVENTS
-from rthv.hv.vm_lifecycle import IGNORED_IN_FULL
 from rthv.tools.cli import EXIT_INTERNAL_ERROR, main
 from rthv.tools.system import summarise
 from support import boot as boot_bare
@@ -118,7 +118,7 @@ def test_ignored_gicd_writes_are_summarised_not_printed_each(tmp_path: Path) -> 
     system = run_probe(tmp_path, 21, [isenabler1_irq38] * 50)
     assert "probe: 50 gicd accesses made\n" in system.console_text("p")
     lines = [line for line in system.console_text("rthv").splitlines() if "ignored" in line]
-    assert len(lines) == IGNORED_IN_FULL
+    assert len(lines) == IN_FULL
     assert lines[-1].endswith("(more at GICD+0x104 are only counted)")
     vm = system.hypervisor.vms["p"]
     assert vm.counters.ignored_by_register == {"GICD+0x104": 50}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hv_support import boot, vm_toml, write_system
+from rthv.board.guest_errors import IN_FULL
 from rthv.hv.trace_log import AccessIgnored, VmFaulted, VmReset
-from rthv.hv.vm_lifecycle import IGNORED_IN_FULL
 
 
 def test_ignored_accesses_are_reported_in_full_a_few_times_then_counted(tmp_path: Path) -> None:
@@ -14,7 +14,7 @@ def test_ignored_accesses_are_reported_in_full_a_few_times_then_counted(tmp_path
     system = boot(write_system(tmp_path, vm_toml("a", "hello")))
     hv = system.hypervisor
     vm = hv.vms["a"]
-    for _ in range(IGNORED_IN_FULL + 2):
+    for _ in range(IN_FULL + 2):
         hv.lifecycle.report_ignored(vm, "GICD+0x104", "GICD write for IRQ 50 (not its own)")
     hv.lifecycle.report_ignored(vm, "GICD+0x108", "GICD write for IRQ 70 (not its own)")
     events = [e for e in hv.trace if isinstance(e, AccessIgnored)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 Access = Literal["read", "write"]
-IN_FULL = 3  # errors shown line by line per register; the rest are only counted
+IN_FULL = 3  # guest errors (and the hypervisor's ignored accesses) said in full per register
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,11 @@ class GuestErrorLog:
         return result
 
 
+def only_counted(register: str) -> str:
+    """The note that ends the last line said in full for ``register``."""
+    return f" (more at {register} are only counted)"
+
+
 def first_lines(say: Callable[[str], None], prefix: str = "") -> GuestErrorObserver:
     """An observer that says the first ``IN_FULL`` errors of each register and then goes quiet
     (the counts stay in the log for the summary)."""
@@ -89,7 +94,7 @@ def first_lines(say: Callable[[str], None], prefix: str = "") -> GuestErrorObser
             return
         line = f"{prefix}{error.describe()}"
         if seen == IN_FULL:
-            line += f" (more at {error.register} are only counted)"
+            line += only_counted(error.register)
         say(line)
 
     return observe

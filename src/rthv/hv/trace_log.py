@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from rthv.board.guest_errors import only_counted
 from rthv.hv.vm import VmFault
 
 RECENT_EVENTS = 1024  # kept when nobody asked for the whole trace: enough to see how a run ended
@@ -153,7 +154,7 @@ class AccessIgnored(VmEvent):
         """The line, and whether the rest at the register are only counted."""
         line = super(AccessIgnored, self).detail
         if self.last_in_full:
-            line += f" (more at {self.register} are only counted)"
+            line += only_counted(self.register)
         return line
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rthv.board.cpu import CpuExit
+from rthv.board.guest_errors import IN_FULL
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg
 from rthv.hv.config import SystemConfig
@@ -22,7 +23,6 @@ from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.trace_log import AccessIgnored, TraceEvent, VmFaulted, VmReset, VmRestarted
 from rthv.hv.vm import Vm, VmFault
 
-IGNORED_IN_FULL = 3  # ignored accesses reported line by line, per VM and register
 RESTARTS_IN_FULL = 3  # restarts of one VM reported line by line
 
 
@@ -125,9 +125,9 @@ class VmLifecycle:
         seen = vm.counters.ignored_by_register[register] = (
             vm.counters.ignored_by_register.get(register, 0) + 1
         )
-        if seen > IGNORED_IN_FULL:
+        if seen > IN_FULL:
             return
-        pc, last_in_full = vm.core.regs[Reg.PC], seen == IGNORED_IN_FULL
+        pc, last_in_full = vm.core.regs[Reg.PC], seen == IN_FULL
         event = AccessIgnored(self.machine.clock.now(), vm.name, register, detail, pc, last_in_full)
         self._record(event)
         self._say(event.detail)
