@@ -235,7 +235,9 @@ class _Counter:
         elif reg == TIMER_CONTROL:
             self._write_control(value & CTRL_WRITABLE, now)
         elif reg == TIMER_INTCLR:
-            self.ris = False
+            self.ris = False  # the count and its next zero stay as they are: no reschedule
+            self._update_irq()
+            return
         else:
             return
         self._schedule()

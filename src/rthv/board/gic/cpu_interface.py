@@ -112,13 +112,13 @@ class GicCpuInterface:
         return priority & (BYTE_MASK << (self._bpr + 1)) & BYTE_MASK
 
     def _signalled(self) -> PendingInterrupt | None:
-        if not self.enabled:
+        if not self._ctlr & regs.GICC_CTLR_ENABLE_GRP0:
             return None
         best = self.distributor.highest_pending_interrupt(self.cpu)
         if best is None or best.priority >= self._pmr:
             return None
-        if self.group_priority(best.priority) >= self.running_priority:
-            return None
+        if self._active and self.group_priority(best.priority) >= self.running_priority:
+            return None  # (nothing active: the running priority is idle, never reached)
         return best
 
     def _update(self) -> None:

@@ -221,22 +221,27 @@ class GicDistributor:
         """The interrupt the distributor forwards to ``cpu`` (lowest ID/source wins ties)."""
         if not self._enabled:
             return None
-        best: PendingInterrupt | None = None
+        best: _Irq | None = None
+        best_irq = 0
         bit = 1 << cpu
         enabled = self._enabled_irqs.get(cpu)
         if enabled is None:  # only enabled IRQs can be forwarded: scan those, in ID order
             everything = enumerate(chain(self._banked[cpu], self._shared))
             enabled = self._enabled_irqs[cpu] = [(i, s) for i, s in everything if s.enabled]
         for irq, state in enabled:
-            if not (not state.active and state.targets & bit and state.pending):
+            if state.active or not state.targets & bit:
                 continue
+            if not (state.latch or state.sgi_sources or (state.line and not state.edge)):
+                continue  # not pending (``_Irq.pending``, inlined: a scan per GIC change)
             if best is not None and state.priority >= best.priority:
                 continue
-            source = 0
-            if irq < SGI_COUNT:
-                source = (state.sgi_sources & -state.sgi_sources).bit_length() - 1
-            best = PendingInterrupt(irq, source, state.priority)
-        return best
+            best, best_irq = state, irq
+        if best is None:
+            return None
+        source = 0
+        if best_irq < SGI_COUNT:
+            source = (best.sgi_sources & -best.sgi_sources).bit_length() - 1
+        return PendingInterrupt(best_irq, source, best.priority)
 
     def highest_pending(self, cpu: int = 0) -> tuple[int, int] | None:
         """``(irq, priority)`` of the interrupt forwarded to ``cpu``, or None."""

@@ -29,6 +29,9 @@ _EOI_MAINTENANCE_BITS = _STATE_BITS | regs.LR_HW | regs.LR_EOI  # == LR_EOI: an 
 _GROUP_INTERRUPT_ENABLES = (
     regs.HCR_VGRP0EIE | regs.HCR_VGRP0DIE | regs.HCR_VGRP1EIE | regs.HCR_VGRP1DIE
 )
+# HCR bits enabling a MISR condition other than EOI (which needs no enable).
+_MISR_ENABLES = regs.HCR_UIE | regs.HCR_LRENPIE | regs.HCR_NPIE | _GROUP_INTERRUPT_ENABLES
+_PRIORITY_FIELD = regs.LR_PRIORITY_MASK << regs.LR_PRIORITY_SHIFT
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +97,19 @@ class GicHypInterface:
     def _changed(self) -> None:
         if self._batch.deferring():
             return
-        self.maintenance_out.set(bool(self._hcr & regs.HCR_EN) and self.misr != 0)
+        self.maintenance_out.set(bool(self._hcr & regs.HCR_EN) and self._maintenance_due())
         for listener in self._listeners:
             listener()
+
+    def _maintenance_due(self) -> bool:
+        """``misr != 0``, without building MISR where only EOI maintenance can hold (every
+        trap; the other conditions need HCR bits that are set only while LRs overflow)."""
+        if self._hcr & _MISR_ENABLES:
+            return self.misr != 0
+        for lr in self._lrs:
+            if lr & _EOI_MAINTENANCE_BITS == regs.LR_EOI:
+                return True
+        return False
 
     def batch(self) -> AbstractContextManager[None]:
         """``with gich.batch():`` several register writes, as PL2 software makes them in a row
@@ -351,16 +364,33 @@ class GicVirtualCpuInterface:
         return best
 
     def _signalled(self) -> int | None:
+        """The LR whose interrupt is signalled to the vCPU, or None (``_highest_pending``,
+        then PMR and the running priority, as ``pmr``, ``group_priority`` and
+        ``running_priority`` define them): one pass, as it runs after every GICH change."""
         hyp = self.hyp
         if not hyp._hcr & regs.HCR_EN:
             return None
-        index = self._highest_pending()
-        if index is None:
+        vmcr = hyp._vmcr
+        best = -1
+        best_field = 0
+        for index, lr in enumerate(hyp._lrs):
+            if lr & _STATE_BITS != _PENDING_ONLY:
+                continue
+            if not vmcr & (regs.VMCR_ENG1 if lr & regs.LR_GRP1 else regs.VMCR_ENG0):
+                continue
+            field = lr & _PRIORITY_FIELD
+            if best < 0 or field < best_field:
+                best, best_field = index, field
+        if best < 0:
             return None
-        lr = hyp._lrs[index]
-        if lr_priority(lr) >= self.pmr or self.group_priority(lr) >= self.running_priority:
+        priority = best_field >> regs.LR_PRIORITY_SHIFT << regs.VIRTUAL_PRIORITY_SHIFT
+        pmr = (vmcr >> regs.VMCR_PMR_SHIFT & regs.VMCR_PMR_MASK) << regs.VIRTUAL_PRIORITY_SHIFT
+        if priority >= pmr:
             return None
-        return index
+        apr = hyp._apr
+        if apr and self.group_priority(hyp._lrs[best]) >= self.running_priority:
+            return None  # (nothing active: the running priority is idle, 0xFF, never reached)
+        return best
 
     def _update(self) -> None:
         self.virq_out.set(self._signalled() is not None)
