@@ -193,21 +193,22 @@ class VgicListRegisters:
                 if irq in self._levels and self._levels[irq]():
                     self._queue(self._irqs[irq], pending=True)  # level still high after EOI
         eisr = gich.eisr
-        for index in range(gich.num_list_registers):
-            if eisr >> index & 1:
-                gich.set_list_register(index, 0)
+        while eisr:
+            index = (eisr & -eisr).bit_length() - 1  # lowest first
+            gich.set_list_register(index, 0)
+            eisr &= eisr - 1
 
     def _fill(self, gich: GicHypInterface) -> int:
-        written = sum(self._merge(gich, irq, index) for irq, index in sorted(self._listed.items()))
         listed, enabled, irqs = self._listed, self._enabled, self._irqs
-        queue = sorted(
-            [
-                s
-                for s in map(irqs.__getitem__, self._queued)
-                if (s.active or (s.pending and s.enabled and enabled)) and s.irq not in listed
-            ],  # wants an LR: active, or pending and enabled (runs at every switch and flush)
-            key=VirqState.order,
-        )
+        written = 0
+        for irq, index in sorted(listed.items()):
+            written += self._merge(gich, irq, index)
+        wanting = [
+            s
+            for s in map(irqs.__getitem__, self._queued)
+            if (s.active or (s.pending and s.enabled and enabled)) and s.irq not in listed
+        ]  # wants an LR: active, or pending and enabled (runs at every switch and flush)
+        queue = sorted(wanting, key=VirqState.order) if len(wanting) > 1 else wanting
         overflow = False
         for state in queue:
             index = gich.free_list_register()
@@ -217,7 +218,8 @@ class VgicListRegisters:
             if index is not None:
                 written += self._list(gich, index, state)
         self._request_maintenance(gich, overflow)
-        self._queued = {i for i in self._queued if irqs[i].pending or irqs[i].active}
+        if self._queued:
+            self._queued = {i for i in self._queued if irqs[i].pending or irqs[i].active}
         return written
 
     def _merge(self, gich: GicHypInterface, irq: int, index: int) -> int:

@@ -97,12 +97,20 @@ class GicDistributor:
         return self._shared[irq - BANKED_COUNT]
 
     def add_listener(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` after every state change (CPU interfaces re-evaluate outputs)."""
+        """Call ``listener()`` after every state change that can change which interrupt is
+        forwarded (CPU interfaces re-evaluate outputs)."""
         self._listeners.append(listener)
 
     def _changed(self) -> None:
         for listener in self._listeners:
             listener()
+
+    @staticmethod
+    def _forwardable(state: _Irq) -> bool:
+        """Whether a change of ``state``'s pending status alone can change what is forwarded:
+        never for a disabled or an active interrupt (``highest_pending_interrupt`` skips
+        both). Interrupt lines fall and rise under active interrupts at every device IRQ."""
+        return state.enabled and not state.active
 
     # ---------------------------------------------------------------- programmatic API
 
@@ -167,7 +175,8 @@ class GicDistributor:
             state.sgi_sources = state.sgi_sources | bit if pending else state.sgi_sources & ~bit
         else:
             state.latch = pending
-        self._changed()
+        if self._forwardable(state):
+            self._changed()
 
     def is_active(self, irq: int, cpu: int = 0) -> bool:
         """Whether ``irq`` is active."""
@@ -175,8 +184,12 @@ class GicDistributor:
 
     def set_active(self, irq: int, active: bool, cpu: int = 0) -> None:
         """Set or clear the active state of ``irq``."""
-        self._irq(irq, cpu).active = active
-        self._changed()
+        state = self._irq(irq, cpu)
+        if state.active == active:
+            return
+        state.active = active
+        if state.enabled and state.pending:  # else it is not forwarded either way
+            self._changed()
 
     def deactivate(self, irq: int, cpu: int = 0) -> None:
         """Clear the active state of ``irq`` (EOI/DIR); out-of-range IDs are ignored."""
@@ -202,7 +215,8 @@ class GicDistributor:
         if level and not state.line and state.edge:
             state.latch = True
         state.line = level
-        self._changed()
+        if self._forwardable(state):
+            self._changed()
 
     def input_line(self, irq: int, cpu: int = 0) -> Signal:
         """The wire a device drives to raise PPI/SPI ``irq`` (one Signal per line)."""
