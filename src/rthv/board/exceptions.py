@@ -80,13 +80,16 @@ def vector_base(regs: Registers, sctlr: int | None = None) -> int:
     return regs.sys(VBAR) & ~0x1F
 
 
-def take_exception(regs: Registers, kind: ExceptionKind, instruction_address: int) -> int:
+def take_exception(
+    regs: Registers, kind: ExceptionKind, instruction_address: int, cpsr: int | None = None
+) -> int:
     """Enter ``kind`` as if raised by the instruction at ``instruction_address``; returns new PC.
 
-    Writes CPSR (switching banked registers), SPSR and LR of the target mode, then PC.
+    Writes CPSR (switching banked registers), SPSR and LR of the target mode, then PC. ``cpsr``:
+    CPSR's value if the caller has just read it.
     """
     entry = kind.value
-    old_cpsr = regs.cpsr
+    old_cpsr = regs.cpsr if cpsr is None else cpsr
     sctlr = regs.sys(SCTLR)
     offset = entry.lr_offset_thumb if old_cpsr & CPSR_T else entry.lr_offset_arm
     new_cpsr = old_cpsr & ~(CPSR_MODE_MASK | CPSR_T | CPSR_J | CPSR_IT_LOW | CPSR_IT_HIGH | CPSR_E)

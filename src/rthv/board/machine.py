@@ -291,14 +291,13 @@ class Machine:
             NO_LIMIT if deadline == NO_LIMIT else start_units + self.clock.units_until(deadline)
         )
         soft = NO_LIMIT if max_slice is None else start + max_slice
-        masked = bool(core.regs.cpsr & CPSR_I)
+        # The unmask is watched only while the guest's line is high (CPSR read only then).
+        watch_irq = self._guest_irq().level and bool(core.regs.cpsr & CPSR_I)
         self._running, self._slice_start, self._deadline = core, start, deadline
         core.counter.set_timebase(self.clock.now_units())
         self.clock.attach_probe(lambda: core.elapsed_units() - start_units)
         try:
-            exit = core.run(
-                budget=budget, soft_limit=soft, watch_irq=self._guest_irq().level and masked
-            )
+            exit = core.run(budget=budget, soft_limit=soft, watch_irq=watch_irq)
         finally:
             self.clock.attach_probe(None)
             self._running = None
@@ -359,7 +358,7 @@ class Machine:
             self.interrupts.append(record)
             for observer in self.interrupt_observers:
                 observer(record)
-            take_exception(core.regs, ExceptionKind.IRQ, pc)
+            take_exception(core.regs, ExceptionKind.IRQ, pc, cpsr)
             return True
         return False
 

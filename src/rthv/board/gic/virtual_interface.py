@@ -106,7 +106,7 @@ class GicHypInterface:
         trap; the other conditions need HCR bits that are set only while LRs overflow)."""
         if self._hcr & _MISR_ENABLES:
             return self.misr != 0
-        for lr in self._lrs:
+        for lr in self._lrs:  # noqa: SIM110 - a plain loop: any() over a generator costs more
             if lr & _EOI_MAINTENANCE_BITS == regs.LR_EOI:
                 return True
         return False
