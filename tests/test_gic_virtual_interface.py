@@ -365,3 +365,17 @@ def test_load_sets_the_control_registers_and_empties_every_list_register() -> No
     assert (gich.hcr, gich.vmcr, gich.apr) == (EN | UIE, vmcr, 0b10)
     assert gich.list_registers == (0, 0, 0, 0)
     assert not gicv.virq_out.level
+
+
+def test_holds_interrupts_sees_pending_or_active_entries_only() -> None:
+    """An LR that is empty, or EOIed with its EOI maintenance still due, holds no interrupt."""
+    gich, gicv = make_vgic()
+    assert not gich.holds_interrupts()
+    gich.set_list_register(3, make_list_register(40, 0x80, state=LrState.INVALID, eoi=True))
+    assert not gich.holds_interrupts()
+    gich.set_list_register(1, make_list_register(41, 0x80, state=LrState.PENDING))
+    assert gich.holds_interrupts()
+    assert gicv.acknowledge() == 41  # pending -> active: still held
+    assert gich.holds_interrupts()
+    gicv.end_of_interrupt(41)
+    assert not gich.holds_interrupts()

@@ -297,7 +297,8 @@ class CpuCore:
         remaining_units = int(counter.state.budget) - counter.units
         if remaining_units <= 0:
             return self._here(ExitKind.BUDGET)
-        pc, thumb = self.regs.pc, self.regs.thumb
+        pc, cpsr = self.regs.pc_and_cpsr()
+        thumb = bool(cpsr & CPSR_T)
         remaining = 0
         spent = 0
         while spent < remaining_units:
@@ -316,8 +317,10 @@ class CpuCore:
         result = self._emulate(until)
         if result is not None:
             return result
-        if self.counter.stop_reason == StopReason.NONE and self.regs.pc == until:
-            return self._here(ExitKind.BUDGET)
+        if self.counter.stop_reason == StopReason.NONE:
+            pc, cpsr = self.regs.pc_and_cpsr()
+            if pc == until:
+                return CpuExit(ExitKind.BUDGET, pc, bool(cpsr & CPSR_T))
         return self._stopped()  # a stop request or an unmask inside those instructions
 
     def _emulate(self, until: int) -> CpuExit | None:
@@ -479,7 +482,7 @@ class CpuCore:
         self.counter.rewind_to(pc)
         word = _instruction_at(uc, pc, thumb)
         hvc = None if word is None else decode_hvc(word, thumb)
-        access = None if word is None else decode_coprocessor(word, thumb)
+        access = None if word is None or hvc is not None else decode_coprocessor(word, thumb)
         if hvc is not None and cpsr & CPSR_MODE_MASK == Mode.USR:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)  # HVC is UNDEFINED at PL0
         elif hvc is not None:

@@ -247,8 +247,8 @@ class VirtualGic(VgicListRegisters):
 
     def has_deliverable(self) -> bool:
         """Whether some pending, enabled, not active interrupt exists and the GICD is on."""
-        if not self._enabled:
-            return False
+        if not self._enabled or not (self._queued or self._listed):
+            return False  # (nothing pending or active anywhere: the common WFI)
         listed, irqs = self._listed, self._irqs
         return any(
             self._deliverable(state)

@@ -115,7 +115,7 @@ class VgicListRegisters:
             return self.flush_to(gich)
 
     def _load(self, gich: GicHypInterface) -> None:
-        if any(lr_state(value) != LrState.INVALID for value in gich.list_registers):
+        if gich.holds_interrupts():
             raise RuntimeError(f"{self.vm_name}: GICH still holds another vCPU's interrupts")
         gich.load(self._hcr | regs.HCR_EN, self._vmcr, self._apr)
         self._gich = gich

@@ -173,6 +173,13 @@ class GicHypInterface:
         self._lrs = [value & regs.LR_WRITE_MASK for value in values]
         self._changed()
 
+    def holds_interrupts(self) -> bool:
+        """Whether any list register holds an interrupt (pending and/or active)."""
+        for lr in self._lrs:  # noqa: SIM110 - a plain loop: any() over a generator costs more
+            if lr & _STATE_BITS:
+                return True
+        return False
+
     def list_register(self, index: int) -> int:
         """Raw value of list register ``index``."""
         return self._lrs[index]

@@ -334,7 +334,7 @@ class Scheduler:
         policy = self.policy
         choice: object = self._guard.guarded("schedule()", policy.schedule)
         if choice is not None:
-            if not isinstance(choice, VmHandle) or not any(vm is choice for vm in self._vms):
+            if not isinstance(choice, VmHandle) or choice not in self._vms:  # (by identity)
                 names = ", ".join(repr(vm.name) for vm in self._vms)
                 shown = repr(choice)
                 shown = shown if len(shown) <= 60 else shown[:57] + "..."
