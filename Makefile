@@ -13,8 +13,8 @@ STAMPS := .stamps
 # Every program that src/ or tests/ start comes from one of these (tests/test_host_deps.py).
 DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount device-tree-compiler \
                    python3-venv python3-dev gcc make apt cpio gdb-multiarch cmake patch
-# The CPU engine: Unicorn 2.1.4 built from its source release with rthv's change (engine/).
-ENGINE := engine/build-wheel.sh engine/unicorn-code-pages.patch
+# The CPU engine: Unicorn 2.1.4 built from its source release with rthv's changes (engine/).
+ENGINE := engine/build-wheel.sh engine/unicorn-code-pages.patch engine/unicorn-inline-counter.patch
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup debian guests bench fuzz soak lint clean

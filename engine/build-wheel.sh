@@ -1,23 +1,25 @@
 #!/bin/sh
 # Build rthv's Unicorn: the 2.1.4 source release, checked against its sha256, with
-# engine/unicorn-code-pages.patch applied, the ARM target only, packed as the wheel
-# unicorn-2.1.4+rthv1 (which satisfies rthv's `unicorn==2.1.4`).
+# engine/unicorn-code-pages.patch and engine/unicorn-inline-counter.patch applied in that order,
+# the ARM target only, packed as the wheel unicorn-2.1.4+rthv2 (which satisfies rthv's
+# `unicorn==2.1.4`).
 #
 #   engine/build-wheel.sh PIP     prints the wheel's path (built once, then taken from the cache)
 #
 # PIP is the pip of the virtual environment that will install it. The wheel is cached in
 # $RTHV_ENGINE_CACHE (default ~/.cache/rthv/engine) under a key made of the source's sha256,
-# the patch and this script, so other checkouts and reruns do not build it again.
+# the patches and this script, so other checkouts and reruns do not build it again.
 set -eu
 
 UNICORN_VERSION=2.1.4
 UNICORN_SHA256=00567a70e323f749b419cd86bee4f9115beab7ebba32194581c090cbb7c59cff
-LOCAL_VERSION=rthv1
+LOCAL_VERSION=rthv2
 
 pip=$1
 here=$(cd "$(dirname "$0")" && pwd)
-patch_file=$here/unicorn-code-pages.patch
-key=$(cat "$patch_file" "$0" | sha256sum | cut -c1-16)
+patches="unicorn-code-pages.patch unicorn-inline-counter.patch" # in engine/, applied in order
+# shellcheck disable=SC2086 # the names hold no spaces
+key=$( (cd "$here" && cat $patches) | cat - "$0" | sha256sum | cut -c1-16)
 cache=${RTHV_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rthv/engine}/$UNICORN_SHA256-$key
 
 found=$(ls "$cache"/unicorn-*.whl 2>/dev/null | head -n 1 || true)
@@ -38,7 +40,9 @@ echo "$UNICORN_SHA256  $sdist" | sha256sum -c --quiet - >&2 || {
 }
 tar -xzf "$sdist" -C "$work"
 source_dir=$work/unicorn-$UNICORN_VERSION
-patch -s -p1 -d "$source_dir" < "$patch_file" >&2
+for name in $patches; do
+    patch -s -p1 -d "$source_dir" < "$here/$name" >&2
+done
 cmake -S "$source_dir/src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DUNICORN_ARCH=arm \
     -DUNICORN_BUILD_TESTS=off >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log" >&2; exit 1; }
 cmake --build "$work/build" -j "$(nproc)" >"$work/build.log" 2>&1 || {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from rthv.board.counter import StopReason, native_available
+from rthv.board.counter import StopReason, inline_available, native_available
 from rthv.board.cpu import CpuCore, ExitKind
 from rthv.board.thumb import thumb_instruction_address
 from rthv.board.timing import CORTEX_A15
 from support import InstructionTrace, assemble, core_with_code
+from test_pinned_runs import PINS, observe
 
 LOOP = """
     mov r0, #0
@@ -65,6 +69,38 @@ def _reference(code: bytes, thumb: bool) -> int:
 def test_native_counter_is_built() -> None:
     """The package install built the native hook (the fallback is for machines without cc)."""
     assert native_available()
+
+
+def test_rthvs_engine_counts_inline() -> None:
+    """``make`` builds the engine that counts in each block's generated code, and it is used."""
+    assert inline_available()
+    assert core_with_code(assemble(LOOP)).counter.inline
+
+
+# The command line with the engine taken for a stock one: the native block hook counts.
+BLOCK_HOOK_CLI = (
+    "-c",
+    "import sys, rthv.board.counter as c; c.inline_available = lambda: False; "
+    "from rthv.tools.cli import main; sys.exit(main(sys.argv[1:]))",
+)
+
+
+@pytest.mark.parametrize(
+    ("example", "until"),
+    [
+        ("boot-vm", "10ms"),
+        ("pingpong-vm", "100ms"),
+        ("rt-hog-fp", "300ms"),
+        ("linux-rtos", "1100ms"),
+    ],
+)
+def test_the_block_hook_runs_systems_as_inline_counting_does(
+    example: str, until: str, tmp_path: Path
+) -> None:
+    """Counting with the block hook (a stock engine) gives the pinned run that counting inline
+    gives (tests/test_pinned_runs.py): consoles, counts and trace."""
+    pinned = json.loads(PINS.read_text())[f"{example}@{until}"]
+    assert observe(example, until, tmp_path, BLOCK_HOOK_CLI) == pinned
 
 
 @pytest.mark.parametrize("native", COUNTERS)

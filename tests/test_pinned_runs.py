@@ -37,16 +37,14 @@ RUNS = [
 VM_FIGURES = ("instructions", "traps", "hypercalls", "injections", "gicd_accesses", "switches_in")
 
 
-def observe(example: str, until: str, folder: Path) -> dict[str, Any]:
-    """Run one example through the command line; what it shows, reduced to comparable facts."""
+CLI = ("-m", "rthv.tools.cli")
+
+
+def observe(example: str, until: str, folder: Path, cli: tuple[str, ...] = CLI) -> dict[str, Any]:
+    """Run one example through the command line (``python *cli``); what it shows, reduced to
+    comparable facts."""
     report, trace = folder / f"{example}.json", folder / f"{example}.trace.json"
-    command = [
-        sys.executable,
-        "-m",
-        "rthv.tools.cli",
-        "run",
-        str(REPO / "examples" / f"{example}.toml"),
-    ]
+    command = [sys.executable, *cli, "run", str(REPO / "examples" / f"{example}.toml")]
     command += ["--until", until, "--json", str(report), "--trace", str(trace)]
     subprocess.run(command, check=True, capture_output=True)
     data = json.loads(report.read_text())

@@ -1,5 +1,7 @@
 /*
- * rthv native instruction counter: a Unicorn UC_HOOK_BLOCK callback.
+ * rthv native instruction counter: a Unicorn UC_HOOK_BLOCK callback, or, on rthv's engine, the
+ * same counting done by each translated block's own code, which calls the hook only when a stop
+ * may be due (see "Counting inside the engine's generated code" below).
  *
  * It runs at the start of every translation block, before the block executes.  It keeps an
  * exact count of retired instructions and stops the engine, without entering the block, when
@@ -57,8 +59,9 @@ struct icount_state {
     uint64_t blocks;       /* blocks entered (statistics) */
     uint32_t block_size;   /* bytes in the current block */
     uint32_t block_icount; /* instructions in the current block */
-    uint32_t block_thumb;  /* 1 if the current block is T32 code */
-    uint32_t watch_irq;    /* stop as soon as CPSR.I is clear */
+    uint32_t timer_sync;   /* the block just entered wrote a generic-timer register */
+    uint32_t watch_irq;    /* stop as soon as CPSR.I is clear (with timer_sync: one 64-bit
+                              word, nonzero while a stop may be due, for inline counting) */
     uint32_t stop_reason;  /* STOP_* of the last stop this hook made */
     int32_t cpsr_reg;      /* UC_ARM_REG_CPSR */
     reg_read_fn reg_read;
@@ -80,8 +83,9 @@ struct icount_state {
     uint64_t cpu_hz;
     uint64_t counter_hz;      /* the generic timer's counter frequency */
     uint64_t clock_reads;     /* reads of the engine's clock served in virtual time */
-    uint32_t timer_sync;      /* the block just entered wrote a generic-timer register */
+    uint32_t block_thumb;     /* 1 if the current block is T32 code */
     int32_t pc_reg;           /* UC_ARM_REG_PC */
+    uint64_t block_tb;        /* counting inline: the translation the block_* fields are of */
 };
 
 /* Count T32 instructions: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
@@ -323,6 +327,7 @@ static __attribute__((noinline)) void block_hook_full(void *uc, uint64_t address
     s->block_uncached = (uint32_t)uncached;
     s->block_thumb = (entry->icount & THUMB_FLAG) ? 1 : 0;
     s->timer_sync = (entry->icount & TIMER_WRITE_FLAG) ? 1 : 0;
+    s->block_tb = 0;
     s->blocks++;
 }
 
@@ -361,6 +366,68 @@ void rthv_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data)
     s->block_uncached = 0;
     s->block_thumb = (icount & THUMB_FLAG) ? 1 : 0;
     s->timer_sync = (icount & TIMER_WRITE_FLAG) ? 1 : 0;
+}
+
+/* ---- Counting inside the engine's generated code -------------------------------------------
+ * rthv's engine (engine/, "rthv2" onwards) can do the common case of rthv_block_hook in each
+ * block's own translated code (uc_rthv_inline_counter): when a block's translation ends, the
+ * engine asks rthv_block_cost what the block costs and puts that into the block's code as
+ * constants; before the block executes, that code checks the budget, the soft limit, a pending
+ * timer write and the IRQ watch, and either counts the block and records it as the current one,
+ * exactly as rthv_block_hook does, or calls block_hook_full.  The engine reads and writes these
+ * fields of the state at the offsets below.  When the current block is entered again (a loop of
+ * one block), its code finds its own translation in block_tb and leaves the block_* fields as
+ * they are; whatever else writes them (block_hook_full, rewind_to) clears block_tb. */
+struct counter_layout {
+    uint32_t executed, units, budget, soft_limit, blocks, block_start, block_units, block_tb;
+    uint32_t pending; /* 64 bits: timer_sync and watch_irq */
+    uint32_t block_size, block_icount, block_thumb, block_uncached, timer_sync;
+};
+
+static const struct counter_layout inline_layout = {
+    offsetof(struct icount_state, executed),     offsetof(struct icount_state, units),
+    offsetof(struct icount_state, budget),       offsetof(struct icount_state, soft_limit),
+    offsetof(struct icount_state, blocks),       offsetof(struct icount_state, block_start),
+    offsetof(struct icount_state, block_units),  offsetof(struct icount_state, block_tb),
+    offsetof(struct icount_state, timer_sync),   offsetof(struct icount_state, block_size),
+    offsetof(struct icount_state, block_icount), offsetof(struct icount_state, block_thumb),
+    offsetof(struct icount_state, block_uncached), offsetof(struct icount_state, timer_sync),
+};
+_Static_assert(offsetof(struct icount_state, timer_sync) % 8 == 0 &&
+                   offsetof(struct icount_state, watch_irq) ==
+                       offsetof(struct icount_state, timer_sync) + 4,
+               "timer_sync and watch_irq make one aligned 64-bit word");
+
+struct block_cost {
+    uint64_t units;
+    uint32_t icount;
+    uint32_t flags;
+};
+enum { COST_THUMB = 1, COST_TIMER_WRITE = 2, COST_SLOW = 4 };
+
+/* What the block at ``address`` just translated costs: the same entry block_hook_full uses, filled
+ * from the code the engine translated (so both paths agree).  With uncached charging (weighted
+ * == 2) a block's units depend on SCTLR when it is entered: such blocks always take the slow
+ * path. */
+void rthv_block_cost(void *user_data, void *uc, uint64_t address, uint32_t size,
+                     struct block_cost *cost)
+{
+    struct icount_state *s = (struct icount_state *)user_data;
+    struct block_entry *entry = fill_block_entry(s, uc, block_slot(s, address, size), address,
+                                                 size, 0);
+    cost->units = entry->units;
+    cost->icount = entry->icount & ICOUNT_MASK;
+    cost->flags = ((entry->icount & THUMB_FLAG) ? COST_THUMB : 0) |
+                  ((entry->icount & TIMER_WRITE_FLAG) ? COST_TIMER_WRITE : 0) |
+                  (s->weighted == 2 ? COST_SLOW : 0);
+}
+
+/* The engine ``uc`` is about to execute guest code counted by ``s``: its clock reads ``s``.  (The
+ * block hook does this at every block; counting inline, no hook runs in the common case.) */
+void rthv_claim_clock(struct icount_state *s, void *uc)
+{
+    clock_owner = s;
+    s->uc = uc;
 }
 
 /* ---- Virtual clock ---------------------------------------------------------------------
@@ -425,13 +492,17 @@ static PyObject *addresses(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:n}", "block_hook",
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:K,s:n,s:K,s:K,s:K,s:K}", "block_hook",
                          (unsigned long long)(uintptr_t)&rthv_block_hook, "forget_blocks",
                          (unsigned long long)(uintptr_t)&rthv_forget_blocks, "arm_units",
                          (unsigned long long)(uintptr_t)&rthv_arm_units, "clock_gettime",
                          (unsigned long long)(uintptr_t)&virtual_clock_gettime,
                          "release_clock", (unsigned long long)(uintptr_t)&rthv_release_clock,
-                         "state_size", (Py_ssize_t)sizeof(struct icount_state));
+                         "state_size", (Py_ssize_t)sizeof(struct icount_state), "block_hook_full",
+                         (unsigned long long)(uintptr_t)&block_hook_full, "block_cost",
+                         (unsigned long long)(uintptr_t)&rthv_block_cost, "inline_layout",
+                         (unsigned long long)(uintptr_t)&inline_layout, "claim_clock",
+                         (unsigned long long)(uintptr_t)&rthv_claim_clock);
 }
 
 static PyMethodDef methods[] = {

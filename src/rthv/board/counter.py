@@ -1,4 +1,4 @@
-"""Exact instruction counting for one Unicorn engine: a native block hook, or a Python fallback.
+"""Exact instruction counting for one Unicorn engine: inline, a native block hook, or Python.
 
 The hook runs at the start of every translation block, before it executes. It adds the block's
 instruction count to ``executed`` and its time units to ``units`` (the class weights of its
@@ -11,6 +11,13 @@ instruction lengths, so Thumb-2 counts are as exact as ARM ones.
 The native hook also finds blocks that write a generic-timer register and stops right after
 one (``StopReason.TIMER_WRITE``), and serves the engine's own clock in virtual time
 (``keep_time``, see ``engine_clock.py``).
+
+On rthv's engine (``engine/``) each translated block does the hook's common case in its own
+generated code (``inline``): the engine asks ``_icount.c`` what a block costs when it translates
+it and puts that into the block's code, which calls the whole native hook only when a stop may be
+due (a pending timer write or IRQ watch, the soft limit, the budget, uncached charging). Counts,
+units and stops are the same as with the hook, which stays for stock engines (tests run pinned
+systems both ways).
 
 The native hook lives in ``_icount.c``, built by the package install. The same counting logic
 runs as a Python hook (identical counts, about twenty times slower; tests compare the two), but
@@ -79,7 +86,7 @@ class IcountState(ctypes.Structure):
         ("blocks", ctypes.c_uint64),
         ("block_size", ctypes.c_uint32),
         ("block_icount", ctypes.c_uint32),
-        ("block_thumb", ctypes.c_uint32),
+        ("timer_sync", ctypes.c_uint32),
         ("watch_irq", ctypes.c_uint32),
         ("stop_reason", ctypes.c_uint32),
         ("cpsr_reg", ctypes.c_int32),
@@ -100,8 +107,9 @@ class IcountState(ctypes.Structure):
         ("cpu_hz", ctypes.c_uint64),
         ("counter_hz", ctypes.c_uint64),
         ("clock_reads", ctypes.c_uint64),
-        ("timer_sync", ctypes.c_uint32),
+        ("block_thumb", ctypes.c_uint32),
         ("pc_reg", ctypes.c_int32),
+        ("block_tb", ctypes.c_uint64),
     )
 
 
@@ -115,6 +123,11 @@ _vmem_read = _VmemRead(int(ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).val
 def native_available() -> bool:
     """True when the C hook was built with the package."""
     return _icount is not None
+
+
+def inline_available() -> bool:
+    """True when the engine can count blocks in their generated code (rthv's engine, rthv2 on)."""
+    return hasattr(_uclib, "uc_rthv_inline_counter")
 
 
 def read_code(uc: unicorn.Uc, address: int, size: int) -> bytes:
@@ -149,10 +162,15 @@ class InstructionCounter:
     ``budget`` is in units; ``soft_limit`` in instructions.
     """
 
-    def __init__(self, uc: unicorn.Uc, *, native: bool | None = None) -> None:
+    def __init__(
+        self, uc: unicorn.Uc, *, native: bool | None = None, inline: bool | None = None
+    ) -> None:
         self.native = native_available() if native is None else native
         if self.native and not native_available():
             raise RuntimeError("the native instruction counter was not built")
+        self.inline = self.native and inline_available() if inline is None else inline
+        if self.inline and not (self.native and inline_available()):
+            raise RuntimeError("counting inline needs the native counter and rthv's engine")
         self._uc = uc
         self.state = IcountState()
         self.state.budget = NO_LIMIT
@@ -162,21 +180,47 @@ class InstructionCounter:
         self.state.cp_reg = arm_const.UC_ARM_REG_CP_REG
         self._thumb_cache: dict[tuple[int, int], int] = {}
         self._units_cache: dict[tuple[int, int, bool], int] = {}
-        if self.native:
+        if self.inline:
+            self._hook = self._count_inline()
+        elif self.native:
             self._hook = self._add_native_hook()
         else:
             self._hook = uc.hook_add(unicorn.UC_HOOK_BLOCK, self._python_hook)
         self.set_weights(INSTRUCTION_COUNT.unit_weights(), mode=0)
 
-    def _add_native_hook(self) -> int:
+    def _native_addresses(self) -> dict[str, int]:
         assert _icount is not None
-        addresses = _icount.addresses()
+        addresses: dict[str, int] = _icount.addresses()
         if addresses["state_size"] != ctypes.sizeof(IcountState):
             raise RuntimeError("native counter layout does not match IcountState")
         state = self.state
         state.reg_read = ctypes.cast(_uclib.uc_reg_read, ctypes.c_void_p).value
         state.emu_stop = ctypes.cast(_uclib.uc_emu_stop, ctypes.c_void_p).value
         state.vmem_read = ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value
+        self._forget = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addresses["forget_blocks"])
+        self._release_clock = ctypes.CFUNCTYPE(None)(addresses["release_clock"])
+        self._claim_clock = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)(
+            addresses["claim_clock"]
+        )
+        return addresses
+
+    def _count_inline(self) -> int:
+        """Have the engine count each block in its generated code (``_icount.c``)."""
+        addresses = self._native_addresses()
+        status = _uclib.uc_rthv_inline_counter(
+            self._uc._uch,
+            ctypes.cast(ctypes.pointer(self.state), ctypes.c_void_p),
+            ctypes.c_void_p(addresses["inline_layout"]),
+            ctypes.c_void_p(addresses["block_cost"]),
+            ctypes.c_void_p(addresses["block_hook_full"]),
+        )
+        if status != 0:
+            raise unicorn.UcError(status)
+        return 0
+
+    def _add_native_hook(self) -> int:
+        addresses = self._native_addresses()
+        state = self.state
         handle = ctypes.c_size_t()
         status = _uclib.uc_hook_add(
             self._uc._uch,
@@ -189,8 +233,6 @@ class InstructionCounter:
         )
         if status != 0:
             raise unicorn.UcError(status)
-        self._forget = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addresses["forget_blocks"])
-        self._release_clock = ctypes.CFUNCTYPE(None)(addresses["release_clock"])
         return handle.value
 
     def _python_hook(self, uc: unicorn.Uc, address: int, size: int, _data: object) -> None:
@@ -261,6 +303,8 @@ class InstructionCounter:
         for index, value in enumerate(weights):
             self.state.weights[index] = value
         self.forget_code()
+        if self.inline:
+            self._uc.ctl_flush_tb()  # translated blocks hold their units under the old weights
 
     def unit_at(self, address: int, thumb: bool) -> int:
         """Units of the instruction at ``address`` (any T32 one: the ``other`` weight)."""
@@ -343,6 +387,11 @@ class InstructionCounter:
         """Time moved on by ``cycles`` without instructions (mid-run work charged by PL2)."""
         self.state.cycle_base += cycles * self.state.units_per_cycle
 
+    def claim_clock(self) -> None:
+        """The engine is about to execute guest code: its clock reads this state (native only)."""
+        if self.native:
+            self._claim_clock(ctypes.addressof(self.state), self._uc._uch)
+
     def release_clock(self) -> None:
         """The engine stopped executing: its clock must not read this state any more."""
         if self.native:
@@ -368,6 +417,7 @@ class InstructionCounter:
         self.state.executed = self.retired_before(pc)
         self.state.units = units
         self.state.block_size = 0
+        self.state.block_tb = 0
 
     def forget_code(self) -> None:
         """Drop cached T32 block lengths (call whenever code in memory changes)."""
@@ -377,8 +427,10 @@ class InstructionCounter:
             self._forget(ctypes.addressof(self.state))
 
     def close(self) -> None:
-        """Remove the hook from the engine."""
-        if self.native:
+        """Remove the hook (or the inline counting) from the engine."""
+        if self.inline:
+            _uclib.uc_rthv_inline_counter(self._uc._uch, None, None, None, None)
+        elif self.native:
             _uclib.uc_hook_del(self._uc._uch, ctypes.c_size_t(self._hook))
         else:
             self._uc.hook_del(self._hook)

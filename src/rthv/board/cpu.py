@@ -352,6 +352,7 @@ class CpuCore:
         """``emu_start``, resumed each time the hook stopped it to mirror a timer write."""
         counter = self.counter
         while True:
+            counter.claim_clock()
             try:
                 self.uc.emu_start(begin, until)
             finally:
