@@ -173,6 +173,19 @@ def test_blocks_from_the_cache_count_charge_and_stop_as_the_python_counter() -> 
         assert _current_block(native) == _current_block(python)
 
 
+def test_weights_set_after_code_ran_are_charged_from_then_on() -> None:
+    """Counting inline puts a block's units into its translation: weights set after the code
+    was translated and run are charged from then on, as the Python counter charges them."""
+    code = assemble(CACHED_LOOPS)
+    native, python = core_with_code(code, native=True), core_with_code(code, native=False)
+    for core in (native, python):
+        assert core.run(budget=10**9, soft_limit=100).kind is ExitKind.SLICE  # unit weights
+        core.counter.set_weights(CORTEX_A15.unit_weights(), mode=1)
+    assert native.run(budget=10**9).kind is python.run(budget=10**9).kind is ExitKind.WFI
+    assert native.counter.executed == python.counter.executed
+    assert native.counter.units == python.counter.units > 2 + 40 * 2 + 30 * 4 + 1
+
+
 def _current_block(core: CpuCore) -> tuple[int, ...]:
     """The counter's record of the block it entered last."""
     state = core.counter.state
