@@ -32,6 +32,9 @@ class Recorder:
             raise RuntimeError("boom")
         self.machine.core.regs[Reg.PC] = exit.pc + 4
 
+    def serve_in_place(self, exit: CpuExit) -> bool:
+        return False
+
     def lockup(self, exit: CpuExit, reason: str) -> None:
         self.calls.append("lockup")
 

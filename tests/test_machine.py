@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
+from rthv.board.cpu import CpuExit
 from rthv.board.description import load_board
 from rthv.board.machine import INTERRUPTS_KEPT, Machine, StopCause
 from rthv.board.registers import Reg
@@ -83,6 +85,41 @@ def test_generic_timer_counter_follows_virtual_time() -> None:
     retired_before_mrrc = 2 + 4 * 200_000  # MOV, LDR, then the loop
     counter = machine.core.regs[Reg.R4] | machine.core.regs[Reg.R5] << 32
     assert counter == retired_before_mrrc * 62_500_000 // 1_000_000_000
+
+
+READ_COUNTER_IN_A_LOOP = """
+    ldr r6, =0x80001000
+    mov r1, #10
+1:  mrrc p15, 0, r4, r5, c14
+    str r4, [r6], #4
+    mov r2, #100
+2:  subs r2, r2, #1
+    bne 2b
+    subs r1, r1, #1
+    bne 1b
+    wfi
+"""
+
+
+def test_timer_reads_are_served_inside_the_run_slice_at_their_exact_time() -> None:
+    """Ten CNTPCT reads in one slice: none ends it, each reads the time of its instruction."""
+    machine = _machine_with(assemble(READ_COUNTER_IN_A_LOOP))
+    core = machine.core
+    slices = 0
+    run = core.run
+
+    def counted(**limits: Any) -> CpuExit:
+        nonlocal slices
+        slices += 1
+        return run(**limits)
+
+    core.run = counted  # type: ignore[method-assign]
+    result = machine.run()
+    assert slices == 1
+    assert result.instructions == 2 + 10 * 205 + 1
+    read = machine.memory.read(RAM + 0x1000, 40)
+    values = [int.from_bytes(read[4 * k : 4 * k + 4], "little") for k in range(10)]
+    assert values == [(2 + 205 * k) * 62_500_000 // 1_000_000_000 for k in range(10)]
 
 
 TIMER01 = 0x1C110000

@@ -164,6 +164,27 @@ def test_a_timer_access_is_emulated_and_the_guest_goes_on(tmp_path: Path) -> Non
     assert vm.core.counter.executed == 6  # LDR, MCR, MOV, MRC, MOV, WFI
 
 
+def test_a_timer_access_is_served_without_ending_the_vcpus_run(tmp_path: Path) -> None:
+    """The MRC is served where it stands, inside the run slice, and counted as a trap."""
+    access = "mrc p15, 0, r0, c14, c2, 1"
+    system = _system(tmp_path, UNDEFINED_GUEST.format(access=access))
+    vm = system.hypervisor.vms["a"]
+    serve = vm.core.serve_in_place
+    assert serve is not None
+    served: list[tuple[ExitKind, int, bool]] = []
+
+    def spy(exit: CpuExit) -> bool:
+        done = serve(exit)
+        served.append((exit.kind, exit.pc, done))
+        return done
+
+    vm.core.serve_in_place = spy
+    system.hypervisor.run()
+    assert served == [(ExitKind.COPROCESSOR, _access_address(access), True)]
+    assert vm.counters.traps == 2  # the MRC, then the WFI
+    assert vm.core.counter.executed == 6
+
+
 @pytest.mark.parametrize("access", ["mrrc p15, 4, r2, r3, c14", "mcrr p15, 4, r2, r3, c14"])
 def test_cntvoff_from_pl1_is_undefined(tmp_path: Path, access: str) -> None:
     """MRRC/MCRR of CNTVOFF from the guest's SVC mode: UNDEFINED, as on the hardware."""

@@ -146,6 +146,9 @@ class CpuCore:
         self._resume_at = (-1, -1)  # (pc, retired): a watch lets this instruction execute
         self._stage1 = Stage1FaultReader(self.uc)
         self.virtual_timer: GenericTimer | None = None
+        # Serves a trapped coprocessor access where it stands, the run going on after it
+        # (True), or leaves it to end the run as a COPROCESSOR exit (False).
+        self.serve_in_place: Callable[[CpuExit], bool] | None = None
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
         self._reset_state = self.uc.context_save()  # registers and CP15 after a reset
         self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
@@ -489,7 +492,11 @@ class CpuCore:
         elif hvc is not None:
             self._pending = CpuExit(ExitKind.HVC, pc, thumb, hvc_imm=hvc)
         elif access is not None:
-            self._pending = CpuExit(ExitKind.COPROCESSOR, pc, thumb, coprocessor=access)
+            exit = CpuExit(ExitKind.COPROCESSOR, pc, thumb, coprocessor=access)
+            serve = self.serve_in_place
+            if serve is not None and serve(exit):
+                return True  # served, PC past it: the engine goes on there
+            self._pending = exit
         else:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
         uc.emu_stop()

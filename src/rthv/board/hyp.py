@@ -22,6 +22,11 @@ class Pl2Software(Protocol):
         """HVC, WFI, or an abort with no mapping or right below the guest (Stage-2)."""
         ...
 
+    def serve_in_place(self, exit: CpuExit) -> bool:
+        """A trapped access of the running guest, handled as ``trap`` would, inside the run
+        slice (the guest goes on after it); False, with nothing done, to have it trap."""
+        ...
+
     def lockup(self, exit: CpuExit, reason: str) -> None:
         """The running guest takes exception after exception and can never progress."""
         ...

@@ -33,7 +33,12 @@ from rthv.board.pl011 import Pl011Uart
 from rthv.board.registers import CNTFRQ, CPSR_I, Mode, Reg
 from rthv.board.signal import Signal
 from rthv.board.timing import INSTRUCTION_COUNT, DeviceCost, InsnClass, TimingProfile
-from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
+from rthv.board.trap_emulation import (
+    access_timer,
+    emulate_coprocessor,
+    skip_instruction,
+    timer_register,
+)
 
 RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
 # Synchronous exceptions in a row with no instruction retired between them: the guest can never
@@ -212,6 +217,7 @@ class Machine:
             units_per_cycle=self.clock.units_per_cycle,
             counter_hz=counter_hz,
         )
+        core.serve_in_place = lambda exit: self._serve_in_place(core, exit)
         return core
 
     def map_physical(self, core: CpuCore) -> None:
@@ -337,8 +343,29 @@ class Machine:
         units = self._unit_weights[kind]
         core.counter.state.executed += 1
         core.counter.state.units += units
+        if core is self._running:
+            return  # served inside the slice, which commits its counts as it ends
         self.clock.commit_units(units)
         self._retired_total += 1
+
+    def _serve_in_place(self, core: CpuCore, exit: CpuExit) -> bool:
+        """A trapped coprocessor access inside the running slice: served there, as the exit it
+        would otherwise end the slice with is (the same work at the same virtual time), so
+        that the slice goes on; False to let it end the slice."""
+        if core is not self._running:
+            return False
+        if self.hyp is not None:
+            return self.hyp.serve_in_place(exit)
+        access = exit.coprocessor
+        if access is None:
+            return False
+        name = timer_register(core.regs, access)
+        if name is None:
+            return False
+        access_timer(core.regs, access, name, self.generic_timer)
+        skip_instruction(core.regs, exit)
+        self.retire_emulated(core, InsnClass.SYSTEM)
+        return True
 
     def _guest_irq(self) -> Signal:
         return self.gicv.virq_out if self.hyp is not None else self.gicc.irq_out

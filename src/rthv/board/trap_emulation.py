@@ -38,17 +38,34 @@ def skip_instruction(regs: Registers, exit: CpuExit) -> None:
         regs[Reg.PC] = exit.pc + 4
 
 
-def emulate_coprocessor(regs: Registers, access: CoprocessorAccess, timer: GenericTimer) -> bool:
-    """Carry out an MRC/MCR/MRRC/MCRR to a generic-timer register; False if it is not one."""
+def timer_register(regs: Registers, access: CoprocessorAccess) -> GenericTimerRegister | None:
+    """The generic-timer register an MRC/MCR/MRRC/MCRR reaches in the CPU's current mode;
+    None if it reaches none (the access is UNDEFINED)."""
     name = GenericTimer.lookup(
         access.coproc, access.opc1, access.crn, access.crm, access.opc2, access.is64
     )
     if name is None:
-        return False
+        return None
     if name == GenericTimerRegister.CNTVOFF and regs.mode != Mode.HYP:
-        return False  # CNTVOFF is a Hyp register: from PL1 it is UNDEFINED
+        return None  # CNTVOFF is a Hyp register: from PL1 it is UNDEFINED
     if regs.mode == Mode.USR and not regs.sys(CNTKCTL) & _PL0_ENABLES.get(name, 0):
-        return False  # PL0 reaches only what CNTKCTL opens to it
+        return None  # PL0 reaches only what CNTKCTL opens to it
+    return name
+
+
+def emulate_coprocessor(regs: Registers, access: CoprocessorAccess, timer: GenericTimer) -> bool:
+    """Carry out an MRC/MCR/MRRC/MCRR to a generic-timer register; False if it is not one."""
+    name = timer_register(regs, access)
+    if name is None:
+        return False
+    access_timer(regs, access, name, timer)
+    return True
+
+
+def access_timer(
+    regs: Registers, access: CoprocessorAccess, name: GenericTimerRegister, timer: GenericTimer
+) -> None:
+    """Carry out an access to ``name``, the register ``timer_register`` found for it."""
     rt = GENERAL_REGISTERS[access.rt]
     if access.read:
         value = timer.read_register(name)
@@ -60,4 +77,3 @@ def emulate_coprocessor(regs: Registers, access: CoprocessorAccess, timer: Gener
         if access.is64:
             value |= regs[GENERAL_REGISTERS[access.rt2]] << 32
         timer.write_register(name, value)
-    return True

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from rthv.board.counter import GuestMemoryError
-from rthv.board.cpu import CpuExit
+from rthv.board.cpu import CpuExit, ExitKind
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.guest_errors import GuestError
@@ -24,7 +24,7 @@ from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import Stage2Table
 from rthv.hv.trace_log import RECENT_EVENTS, IrqTaken, Switch, TraceEvent, TraceLog
-from rthv.hv.traps import TRAP_HANDLERS
+from rthv.hv.traps import TRAP_HANDLERS, timer_access_in_place
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
 from rthv.hv.vm_lifecycle import VmLifecycle
@@ -241,6 +241,13 @@ class Hypervisor:
             self.stop_vm(vm, f"guest memory unreadable: {error}", exit.pc)
         except Exception as error:  # one VM's trap must never take the others down
             self.lifecycle.internal_error(vm, error, exit.pc)
+
+    def serve_in_place(self, exit: CpuExit) -> bool:
+        """A generic-timer access of the running vCPU, served without stopping it."""
+        vm = self.current
+        if vm is None or exit.kind is not ExitKind.COPROCESSOR:
+            return False
+        return timer_access_in_place(self, vm, exit)
 
     def lockup(self, exit: CpuExit, reason: str) -> None:
         """The running VM is stuck in an exception loop: stop it, the others go on."""

@@ -11,7 +11,12 @@ from collections.abc import Callable
 from rthv.board.cpu import CpuExit, ExitKind
 from rthv.board.exceptions import ExceptionKind, take_exception
 from rthv.board.registers import Reg
-from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
+from rthv.board.trap_emulation import (
+    access_timer,
+    emulate_coprocessor,
+    skip_instruction,
+    timer_register,
+)
 from rthv.hv.hypercalls import HVC_IMMEDIATE, HypercallError, as_register, hypercall_handler
 from rthv.hv.psci import PsciStatus, is_psci, psci_handler
 from rthv.hv.trace_log import HypercallMade, Note, PsciCalled
@@ -136,6 +141,25 @@ def timer_access(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
             ctx.resample_timer(vm)
     else:
         take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
+
+
+def timer_access_in_place(ctx: TrapContext, vm: Vm, exit: CpuExit) -> bool:
+    """``timer_access`` with the trap counted, for an access that reaches a timer register,
+    done while the vCPU's run goes on; False, with nothing done, for one that is UNDEFINED."""
+    regs = vm.core.regs
+    access = exit.coprocessor
+    if access is None:
+        return False
+    name = timer_register(regs, access)
+    if name is None:
+        return False
+    ctx.trap_taken(vm)
+    access_timer(regs, access, name, vm.timer)
+    skip_instruction(regs, exit)
+    ctx.retire(vm)
+    if not access.read:
+        ctx.resample_timer(vm)
+    return True
 
 
 def stage2_abort(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
