@@ -101,25 +101,40 @@ READ_COUNTER_IN_A_LOOP = """
 """
 
 
-def test_timer_reads_are_served_inside_the_run_slice_at_their_exact_time() -> None:
-    """Ten CNTPCT reads in one slice: none ends it, each reads the time of its instruction."""
-    machine = _machine_with(assemble(READ_COUNTER_IN_A_LOOP))
+def _count_slices(machine: Machine) -> list[int]:
+    """A list whose one item counts the run slices of ``machine``'s core from now on."""
     core = machine.core
-    slices = 0
+    slices = [0]
     run = core.run
 
     def counted(**limits: Any) -> CpuExit:
-        nonlocal slices
-        slices += 1
+        slices[0] += 1
         return run(**limits)
 
     core.run = counted  # type: ignore[method-assign]
+    return slices
+
+
+def test_timer_reads_are_served_inside_the_run_slice_at_their_exact_time() -> None:
+    """Ten CNTPCT reads in one slice: none ends it, each reads the time of its instruction."""
+    machine = _machine_with(assemble(READ_COUNTER_IN_A_LOOP))
+    slices = _count_slices(machine)
     result = machine.run()
-    assert slices == 1
+    assert slices == [1]
     assert result.instructions == 2 + 10 * 205 + 1
     read = machine.memory.read(RAM + 0x1000, 40)
     values = [int.from_bytes(read[4 * k : 4 * k + 4], "little") for k in range(10)]
     assert values == [(2 + 205 * k) * 62_500_000 // 1_000_000_000 for k in range(10)]
+
+
+def test_a_timer_write_still_ends_the_run_slice() -> None:
+    """A CNTP_CVAL write ends its slice: the virtual timer is mirrored after the loop's turn."""
+    machine = _machine_with(assemble("mvn r0, #0\nmvn r1, #0\nmcrr p15, 2, r0, r1, c14\nwfi"))
+    slices = _count_slices(machine)
+    result = machine.run()
+    assert slices == [2]
+    assert result.instructions == 4
+    assert machine.generic_timer.read_register("CNTP_CVAL") == (1 << 64) - 1
 
 
 TIMER01 = 0x1C110000

@@ -351,8 +351,13 @@ class Machine:
     def _serve_in_place(self, core: CpuCore, exit: CpuExit) -> bool:
         """A trapped coprocessor access inside the running slice: served there, as the exit it
         would otherwise end the slice with is (the same work at the same virtual time), so
-        that the slice goes on; False to let it end the slice."""
-        if core is not self._running:
+        that the slice goes on; False to let it end the slice.
+
+        Not in a block that writes a generic-timer register: the engine stops before the next
+        block to have the virtual timer mirrored (``CpuCore.mirror_virtual_timer``), which
+        must come after what the run loop does between slices (due events, interrupts), as
+        it does when the access ends the slice."""
+        if core is not self._running or core.counter.state.timer_sync:
             return False
         if self.hyp is not None:
             return self.hyp.serve_in_place(exit)
