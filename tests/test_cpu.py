@@ -226,6 +226,26 @@ def test_a_device_window_routes_accesses_at_offset_onwards() -> None:
     assert core.counter.executed == 8
 
 
+class _Broken:
+    """A device model with a bug: every access raises."""
+
+    def read(self, offset: int, size: int) -> int:
+        raise ValueError(f"read at {offset:#x}")
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        raise ValueError(f"write at {offset:#x}")
+
+
+@pytest.mark.parametrize("timed", [False, True], ids=["untimed", "timed"])
+def test_an_exception_in_a_device_comes_out_of_run_and_the_core_stops(timed: bool) -> None:
+    """The model's own error is raised by ``run``, at the access, and nothing after it ran."""
+    core = core_with_code(_code(DEVICE_CODE))
+    core.map_device(DEVICE, 0x1000, _Broken(), offset=0x200, timed=timed)
+    with pytest.raises(ValueError, match="read at 0x208"):
+        core.run(budget=1_000)
+    assert core.regs[Reg.R1] == 0  # the MOV after the first access never ran
+
+
 def test_an_untimed_device_sees_the_count_at_the_start_of_the_block() -> None:
     """Inside an untimed callback ``retired()`` is the count at the block start: here 1 (B)."""
     core, device = _device_core(timed=False)

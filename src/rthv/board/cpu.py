@@ -67,6 +67,9 @@ _SMC_WIDTH = 4  # SMC is a 32-bit instruction in ARM and in T32
 _uc_ctl: Any = unicorn_binding.uclib.uc_ctl
 _CTL_REMOVE_CACHE = (unicorn.UC_CTL_IO_WRITE << 30) | (2 << 26) | unicorn.UC_CTL_TB_REMOVE_CACHE
 _FSR_WNR = 1 << 11
+_uc_mmio_map: Any = unicorn_binding.uclib.uc_mmio_map
+_MmioRead: Any = unicorn_binding.MMIO_READ_CFUNC
+_MmioWrite: Any = unicorn_binding.MMIO_WRITE_CFUNC
 
 
 class ExitKind(enum.Enum):
@@ -176,32 +179,52 @@ class CpuCore:
         current block, which is deterministic but may be a few instructions early.
         """
         sites, limits = self.sites, self.counter.state
+        failed = self._callback_failed
 
-        def read(_uc: Uc, at: int, width: int, _data: object) -> int:
-            if not timed or self._exact_pc is not None:
-                return device.read(offset + at, width)
-            if sites.executing() is None:
-                self._defer_access()
-                return 0
-            before = limits.budget, limits.soft_limit
-            value = device.read(offset + at, width)
-            if (limits.budget, limits.soft_limit) != before:
-                sites.stop_after_access()
-            return value
-
-        def write(_uc: Uc, at: int, width: int, value: int, _data: object) -> None:
-            if not timed or self._exact_pc is not None:
-                device.write(offset + at, width, value)
-            elif sites.executing() is None:
-                self._defer_access()
-            else:
+        # Registered with the engine's C API directly: the bindings' ``mmio_map`` wraps each
+        # callback in two more Python calls per access. An exception is handled as the
+        # bindings do: kept, the engine stopped, and raised again when ``emu_start`` returns.
+        def read(_handle: int, at: int, width: int, _data: int) -> int:
+            try:
+                if not timed or self._exact_pc is not None:
+                    return device.read(offset + at, width)
+                if sites.executing() is None:
+                    self._defer_access()
+                    return 0
                 before = limits.budget, limits.soft_limit
-                device.write(offset + at, width, value)
+                value = device.read(offset + at, width)
                 if (limits.budget, limits.soft_limit) != before:
                     sites.stop_after_access()
+                return value
+            except BaseException as error:
+                failed(error)
+                return 0
 
-        self.uc.mmio_map(address, size, read, None, write, None)
-        self._mmio_keepalive.append((read, write))
+        def write(_handle: int, at: int, width: int, value: int, _data: int) -> None:
+            try:
+                if not timed or self._exact_pc is not None:
+                    device.write(offset + at, width, value)
+                elif sites.executing() is None:
+                    self._defer_access()
+                else:
+                    before = limits.budget, limits.soft_limit
+                    device.write(offset + at, width, value)
+                    if (limits.budget, limits.soft_limit) != before:
+                        sites.stop_after_access()
+            except BaseException as error:
+                failed(error)
+
+        callbacks = (_MmioRead(read), _MmioWrite(write))
+        status = _uc_mmio_map(self.uc._uch, address, size, callbacks[0], None, callbacks[1], None)
+        if status:
+            raise unicorn.UcError(status)
+        self._mmio_keepalive.append(callbacks)
+
+    def _callback_failed(self, error: BaseException) -> None:
+        """An exception inside a callback of the engine: stop, and let ``emu_start`` raise it."""
+        if self.uc._hook_exception is None:
+            self.uc._hook_exception = error
+        self.uc.emu_stop()
 
     def _defer_access(self) -> None:
         self.timed_accesses += 1
