@@ -83,6 +83,7 @@ class _Timer:
         self.ctl = 0
         self.cval = 0
         self._event: Event | None = None
+        self._expiry = f"{name}.expiry"
         self.on_update: Callable[[int], None] | None = None  # hears CTL (with ISTATUS)
 
     def count(self) -> int:
@@ -115,7 +116,7 @@ class _Timer:
         self.irq.set(met and not self.ctl & CTL_IMASK)
         if self.ctl & CTL_ENABLE and not met:
             when = self._owner.cycle_of_physical(self._owner.counter() + self.cval - self.count())
-            self._event = events.schedule(when, self.update, name=f"{self.name}.expiry")
+            self._event = events.schedule(when, self.update, name=self._expiry)
         if self.on_update is not None:
             self.on_update(self.read_ctl())
 
@@ -179,7 +180,7 @@ class GenericTimer:
 
     def read_register(self, name: GenericTimerRegister | str) -> int:
         """Value an MRC/MRRC of register ``name`` returns (unsigned, 32 or 64 bits)."""
-        reg = GenericTimerRegister(name)
+        reg = name if isinstance(name, GenericTimerRegister) else GenericTimerRegister(name)
         self._catch_up()
         if reg is GenericTimerRegister.CNTPCT:
             return self.counter()
@@ -198,7 +199,7 @@ class GenericTimer:
 
     def write_register(self, name: GenericTimerRegister | str, value: int) -> None:
         """Perform an MCR/MCRR of ``value`` to register ``name``; counters are read-only."""
-        reg = GenericTimerRegister(name)
+        reg = name if isinstance(name, GenericTimerRegister) else GenericTimerRegister(name)
         self._catch_up()
         if reg in (GenericTimerRegister.CNTPCT, GenericTimerRegister.CNTVCT):
             return

@@ -6,7 +6,7 @@ from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu import CpuExit
 from rthv.board.decode import CoprocessorAccess
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
-from rthv.board.registers import CNTKCTL, GENERAL_REGISTERS, Mode, Reg, Registers
+from rthv.board.registers import CNTKCTL, GENERAL_REGISTERS, Mode, Registers
 from rthv.board.thumb import is_wide_thumb
 
 _MASK32 = 0xFFFFFFFF
@@ -33,9 +33,9 @@ def skip_instruction(regs: Registers, exit: CpuExit) -> None:
         code = regs.fetch(exit.pc, 2)
         if code is None:
             raise GuestMemoryError(f"no instruction to skip at pc {exit.pc:#010x}")
-        regs[Reg.PC] = exit.pc + (4 if is_wide_thumb(int.from_bytes(code, "little")) else 2)
+        regs.branch(exit.pc + (4 if is_wide_thumb(int.from_bytes(code, "little")) else 2), True)
     else:
-        regs[Reg.PC] = exit.pc + 4
+        regs.branch(exit.pc + 4, False)
 
 
 def timer_register(regs: Registers, access: CoprocessorAccess) -> GenericTimerRegister | None:
