@@ -13,6 +13,7 @@ from rthv.board.cpu import CpuExit, ExitKind
 from rthv.board.machine import _is_hyp_trap
 from rthv.board.registers import Mode, Reg
 from rthv.hv.scheduling.api import VmState
+from rthv.hv.trace_log import Switch
 from rthv.hv.traps import (
     TRAP_HANDLERS,
     hypercall,
@@ -164,9 +165,16 @@ def test_a_timer_access_is_emulated_and_the_guest_goes_on(tmp_path: Path) -> Non
     assert vm.core.counter.executed == 6  # LDR, MCR, MOV, MRC, MOV, WFI
 
 
-def test_a_timer_access_is_served_without_ending_the_vcpus_run(tmp_path: Path) -> None:
-    """The MRC is served where it stands, inside the run slice, and counted as a trap."""
-    access = "mrc p15, 0, r0, c14, c2, 1"
+@pytest.mark.parametrize(
+    ("access", "kind"),
+    [("mrc p15, 0, r0, c14, c2, 1", ExitKind.COPROCESSOR), ("hvc #0", ExitKind.HVC)],
+    ids=["timer", "hypercall"],
+)
+def test_a_trap_is_served_without_ending_the_vcpus_run(
+    tmp_path: Path, access: str, kind: ExitKind
+) -> None:
+    """A timer access or an HVC is served where it stands, inside the run slice, and counted
+    as a trap."""
     system = _system(tmp_path, UNDEFINED_GUEST.format(access=access))
     vm = system.hypervisor.vms["a"]
     serve = vm.core.serve_in_place
@@ -180,9 +188,10 @@ def test_a_timer_access_is_served_without_ending_the_vcpus_run(tmp_path: Path) -
 
     vm.core.serve_in_place = spy
     system.hypervisor.run()
-    assert served == [(ExitKind.COPROCESSOR, _access_address(access), True)]
-    assert vm.counters.traps == 2  # the MRC, then the WFI
+    assert served == [(kind, _access_address(access), True)]
+    assert vm.counters.traps == 2  # the access, then the WFI
     assert vm.core.counter.executed == 6
+    assert vm.core.regs[Reg.R5] == 2
 
 
 @pytest.mark.parametrize("access", ["mrrc p15, 4, r2, r3, c14", "mcrr p15, 4, r2, r3, c14"])
@@ -218,3 +227,57 @@ def test_wfi_with_a_deliverable_interrupt_does_not_wait(tmp_path: Path) -> None:
     assert vm.counters.wfi == 2
     assert vm.handle.state is VmState.WAITING
     assert vm.core.counter.executed == 11
+
+
+# -- a hypercall served inside the run slice ------------------------------------------------------
+
+WAKER = """
+    mov r0, #1                  @ NOTIFY
+    mov r1, #0                  @ channel 0: to "sleeper"
+    hvc #0
+    mov r6, #1
+    wfi
+"""
+SLEEPER = """
+    ldr r1, =0x2c001000         @ the VM's GICD (emulated)
+    mov r0, #1
+    str r0, [r1]                @ GICD_CTLR: on
+    mov r0, #0x10000
+    str r0, [r1, #0x104]        @ ISENABLER1: vIRQ 48 enabled (IRQs stay masked)
+    wfi                         @ waits until the notify
+    mov r5, #1
+    wfi                         @ vIRQ 48 still pending: does not wait
+    mov r5, #2
+    mov r0, #0x10000
+    str r0, [r1, #0x184]        @ ICENABLER1: vIRQ 48 disabled
+    wfi                         @ waits, for good
+"""
+
+
+def test_a_notify_that_preempts_ends_the_callers_run_at_the_hypercall(tmp_path: Path) -> None:
+    """The woken VM outranks the caller: the switch happens at the HVC, served in place, and
+    the caller runs on after it only once the woken VM waits again."""
+    vms = []
+    for name, source, priority in (("waker", WAKER, 1), ("sleeper", SLEEPER, 0)):
+        (tmp_path / f"{name}.bin").write_bytes(assemble(source, base=RAM))
+        vms.append(
+            f'[[vm]]\nname = "{name}"\nsched = {{ priority = {priority} }}\n'
+            f'[[vm.image]]\npath = "{name}.bin"\nload_ipa = {RAM:#x}\n{RAM_64K}'
+        )
+    channel = '[[notify]]\nfrom = "waker"\nto = "sleeper"\nvirq = 48\nid = 0\n'
+    path = write_system(
+        tmp_path, *vms, head='[scheduler]\npolicy = "fixed-priority"\n', tail=channel
+    )
+    system = boot(path)
+    system.hypervisor.run()
+    waker, sleeper = system.hypervisor.vms["waker"], system.hypervisor.vms["sleeper"]
+    assert (waker.core.regs[Reg.R0], waker.core.regs[Reg.R6]) == (0, 1)
+    assert sleeper.core.regs[Reg.R5] == 2
+    assert (waker.core.counter.executed, sleeper.core.counter.executed) == (5, 12)
+    assert (waker.counters.hypercalls, waker.counters.traps) == (1, 2)
+    switches = [(e.old, e.new, e.reason) for e in system.hypervisor.trace if isinstance(e, Switch)]
+    assert switches[-3:] == [
+        ("waker", "sleeper", "preempted"),
+        ("sleeper", "waker", "wfi"),
+        ("waker", None, "wfi"),
+    ]

@@ -149,8 +149,8 @@ class CpuCore:
         self._resume_at = (-1, -1)  # (pc, retired): a watch lets this instruction execute
         self._stage1 = Stage1FaultReader(self.uc)
         self.virtual_timer: GenericTimer | None = None
-        # Serves a trapped coprocessor access where it stands, the run going on after it
-        # (True), or leaves it to end the run as a COPROCESSOR exit (False).
+        # Serves a trapped coprocessor access or HVC where it stands, the run going on after
+        # it (True), or leaves it to end the run as its exit (False).
         self.serve_in_place: Callable[[CpuExit], bool] | None = None
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
         self._reset_state = self.uc.context_save()  # registers and CP15 after a reset
@@ -226,6 +226,13 @@ class CpuCore:
             self.uc._hook_exception = error
         self.uc.emu_stop()
 
+    def end_run(self) -> None:
+        """From inside a callback that served what it stopped at: end the run before the next
+        instruction, as a SLICE exit (nothing left to handle)."""
+        pc, cpsr = self.regs.pc_and_cpsr()
+        self._pending = CpuExit(ExitKind.SLICE, pc, bool(cpsr & CPSR_T))
+        self.uc.emu_stop()
+
     def _defer_access(self) -> None:
         self.timed_accesses += 1
         self._deferred = True
@@ -285,7 +292,10 @@ class CpuCore:
 
     def elapsed_units(self) -> int:
         """Time units of the instructions retired so far (exact, as ``retired``)."""
-        return self.counter.units_before(self.regs.pc)
+        counter = self.counter
+        if not counter.state.block_size:  # no block under way (a trap rewound it): no PC needed
+            return counter.units
+        return counter.units_before(self.regs.pc)
 
     def run(self, *, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> CpuExit:
         """Execute until the time units reach ``budget`` or something happens.
@@ -512,13 +522,14 @@ class CpuCore:
         access = None if word is None or hvc is not None else decode_coprocessor(word, thumb)
         if hvc is not None and cpsr & CPSR_MODE_MASK == Mode.USR:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)  # HVC is UNDEFINED at PL0
-        elif hvc is not None:
-            self._pending = CpuExit(ExitKind.HVC, pc, thumb, hvc_imm=hvc)
-        elif access is not None:
-            exit = CpuExit(ExitKind.COPROCESSOR, pc, thumb, coprocessor=access)
+        elif hvc is not None or access is not None:
+            if hvc is not None:
+                exit = CpuExit(ExitKind.HVC, pc, thumb, hvc_imm=hvc)
+            else:
+                exit = CpuExit(ExitKind.COPROCESSOR, pc, thumb, coprocessor=access)
             serve = self.serve_in_place
             if serve is not None and serve(exit):
-                return True  # served, PC past it: the engine goes on there
+                return True  # served, PC moved on: the engine goes on there (or ``end_run``)
             self._pending = exit
         else:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)

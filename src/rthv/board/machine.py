@@ -349,9 +349,10 @@ class Machine:
         self._retired_total += 1
 
     def _serve_in_place(self, core: CpuCore, exit: CpuExit) -> bool:
-        """A trapped coprocessor access inside the running slice: served there, as the exit it
-        would otherwise end the slice with is (the same work at the same virtual time), so
-        that the slice goes on; False to let it end the slice.
+        """A trapped coprocessor access or HVC inside the running slice: served there, as the
+        exit it would otherwise end the slice with is (the same work at the same virtual
+        time), so that the slice goes on; False to let it end the slice. If serving it took
+        the core off the CPU (a world switch, nothing left to run), the slice ends there.
 
         Not in a block that writes a generic-timer register: the engine stops before the next
         block to have the virtual timer mirrored (``CpuCore.mirror_virtual_timer``), which
@@ -360,7 +361,11 @@ class Machine:
         if core is not self._running or core.counter.state.timer_sync:
             return False
         if self.hyp is not None:
-            return self.hyp.serve_in_place(exit)
+            if not self.hyp.serve_in_place(exit):
+                return False
+            if self.core is not core or self.parked or self.halted:
+                core.end_run()
+            return True
         access = exit.coprocessor
         if access is None:
             return False

@@ -11,6 +11,7 @@ from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.guest_errors import GuestError
 from rthv.board.machine import InterruptRecord, Machine, RunResult
+from rthv.board.registers import Reg
 from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig
@@ -18,6 +19,7 @@ from rthv.hv.distributor_trap import EmulatedDistributor
 from rthv.hv.hypervisor_memory import HypervisorMemory, hypervisor_memory
 from rthv.hv.images import VmEntry, enter, place_images
 from rthv.hv.ipc import NotifyChannels
+from rthv.hv.psci import is_psci
 from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
@@ -243,11 +245,17 @@ class Hypervisor:
             self.lifecycle.internal_error(vm, error, exit.pc)
 
     def serve_in_place(self, exit: CpuExit) -> bool:
-        """A generic-timer access of the running vCPU, served without stopping it."""
+        """A generic-timer access or a hypercall of the running vCPU, served without stopping
+        it (not PSCI, which may reset or switch off the very core that is running)."""
         vm = self.current
-        if vm is None or exit.kind is not ExitKind.COPROCESSOR:
+        if vm is None:
             return False
-        return timer_access_in_place(self, vm, exit)
+        if exit.kind is ExitKind.COPROCESSOR:
+            return timer_access_in_place(self, vm, exit)
+        if exit.kind is ExitKind.HVC and not is_psci(vm.core.regs[Reg.R0]):
+            self.trap(exit)
+            return True
+        return False
 
     def lockup(self, exit: CpuExit, reason: str) -> None:
         """The running VM is stuck in an exception loop: stop it, the others go on."""
