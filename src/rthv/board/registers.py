@@ -15,10 +15,21 @@ from rthv.board.counter import try_read_code
 # The bindings' reg_read/reg_write pick a ctypes type per call (about 1.2 us); every register
 # this class names by ``Reg`` is 32 bits wide, so one reused buffer and the C API directly do.
 _uclib: Any = unicorn_binding.uclib
-_uc_reg_read = _uclib.uc_reg_read
-_uc_reg_write = _uclib.uc_reg_write
-_uc_reg_read_batch = _uclib.uc_reg_read_batch
-_uc_reg_write_batch = _uclib.uc_reg_write_batch
+
+
+def _unchecked(function: Any) -> Any:
+    """The engine's C ``function`` without the bindings' declared argument types, which ctypes
+    would check and convert at every call (about half of a register access): the callers
+    below pass ready ctypes objects (the handle, buffers, references) and plain int ids."""
+    bare = _uclib._FuncPtr(ctypes.cast(function, ctypes.c_void_p).value)
+    bare.restype = ctypes.c_int
+    return bare
+
+
+_uc_reg_read = _unchecked(_uclib.uc_reg_read)
+_uc_reg_write = _unchecked(_uclib.uc_reg_write)
+_uc_reg_read_batch = _unchecked(_uclib.uc_reg_read_batch)
+_uc_reg_write_batch = _unchecked(_uclib.uc_reg_write_batch)
 
 
 class _CpRegister(ctypes.Structure):

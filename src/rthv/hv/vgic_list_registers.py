@@ -201,8 +201,9 @@ class VgicListRegisters:
     def _fill(self, gich: GicHypInterface) -> int:
         listed, enabled, irqs = self._listed, self._enabled, self._irqs
         written = 0
-        for irq, held_at in sorted(listed.items()):
-            written += self._merge(gich, irq, held_at)
+        if listed:
+            for irq, held_at in sorted(listed.items()):
+                written += self._merge(gich, irq, held_at)
         wanting = [
             s
             for s in map(irqs.__getitem__, self._queued)
