@@ -205,3 +205,13 @@ def test_mirror_virtual_takes_ctl_and_cval_and_reports_istatus(cpu: Cpu) -> None
     assert cpu.timer.virt_irq.level and shown[-1] == CTL_ENABLE | CTL_ISTATUS
     cpu.timer.mirror_virtual(CTL_ENABLE | CTL_IMASK, 100)
     assert not cpu.timer.virt_irq.level and shown[-1] == CTL_ENABLE | CTL_IMASK | CTL_ISTATUS
+
+
+def test_virtual_enabled_follows_cntv_ctl_enable(cpu: Cpu) -> None:
+    """``virtual_enabled`` is CNTV_CTL.ENABLE: IMASK alone or the physical timer do not count."""
+    timer = cpu.timer
+    timer.write_register(GenericTimerRegister.CNTP_CTL, CTL_ENABLE)
+    timer.write_register(GenericTimerRegister.CNTV_CTL, CTL_IMASK)
+    assert not timer.virtual_enabled()
+    timer.write_register(GenericTimerRegister.CNTV_CTL, CTL_ENABLE | CTL_IMASK)
+    assert timer.virtual_enabled()

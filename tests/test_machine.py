@@ -127,13 +127,33 @@ def test_timer_reads_are_served_inside_the_run_slice_at_their_exact_time() -> No
     assert values == [(2 + 205 * k) * 62_500_000 // 1_000_000_000 for k in range(10)]
 
 
-def test_a_timer_write_still_ends_the_run_slice() -> None:
-    """A CNTP_CVAL write ends its slice: the virtual timer is mirrored after the loop's turn."""
+def test_a_timer_write_is_served_in_the_slice_while_the_virtual_timer_is_off() -> None:
+    """A CNTP_CVAL write does not end its slice: the virtual timer's mirror would be moot."""
     machine = _machine_with(assemble("mvn r0, #0\nmvn r1, #0\nmcrr p15, 2, r0, r1, c14\nwfi"))
     slices = _count_slices(machine)
     result = machine.run()
-    assert slices == [2]
+    assert slices == [1]
     assert result.instructions == 4
+    assert machine.generic_timer.read_register("CNTP_CVAL") == (1 << 64) - 1
+
+
+def test_with_the_virtual_timer_on_a_timer_write_ends_its_slice() -> None:
+    """After CNTV_CTL = ENABLE|IMASK, a CNTP_CVAL write ends its slice, so the virtual timer
+    is mirrored after the run loop's turn, as always."""
+    code = """
+        mov r2, #3
+        mcr p15, 0, r2, c14, c3, 1
+        mvn r0, #0
+        mvn r1, #0
+        mcrr p15, 2, r0, r1, c14
+        wfi
+    """
+    machine = _machine_with(assemble(code))
+    slices = _count_slices(machine)
+    result = machine.run()
+    assert slices == [2]
+    assert result.instructions == 6
+    assert machine.generic_timer.virtual_enabled()
     assert machine.generic_timer.read_register("CNTP_CVAL") == (1 << 64) - 1
 
 

@@ -226,6 +226,10 @@ class GenericTimer:
         self._virt.cval = cval & MASK_64
         self._virt.update()
 
+    def virtual_enabled(self) -> bool:
+        """CNTV_CTL.ENABLE as this model holds it."""
+        return bool(self._virt.ctl & CTL_ENABLE)
+
     def on_virtual_update(self, listener: Callable[[int], None] | None) -> None:
         """Call ``listener(CNTV_CTL)`` whenever the virtual timer's state is recomputed, so
         that a CPU running the timer natively shows the same ISTATUS."""

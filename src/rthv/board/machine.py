@@ -354,15 +354,23 @@ class Machine:
         time), so that the slice goes on; False to let it end the slice. If serving it took
         the core off the CPU (a world switch, nothing left to run), the slice ends there.
 
-        Not in a block that writes a generic-timer register: the engine stops before the next
-        block to have the virtual timer mirrored (``CpuCore.mirror_virtual_timer``), which
-        must come after what the run loop does between slices (due events, interrupts), as
-        it does when the access ends the slice."""
-        if core is not self._running or core.counter.state.timer_sync:
+        In a block that writes a generic-timer register, the engine is to stop before the
+        next block to mirror the virtual timer (``CpuCore.mirror_virtual_timer``), after what
+        the run loop does between slices (due events, interrupts), as when the access ends
+        the slice. With the virtual timer off that mirror changes nothing (a CNTV write ends
+        its block, so none precedes the access in its block, and any earlier one was mirrored
+        before this block began): the access is served and the stop dropped. Else the access
+        ends the slice."""
+        state = core.counter.state
+        if core is not self._running:
+            return False
+        sync = state.timer_sync
+        if sync and core.virtual_timer is not None and core.virtual_timer.virtual_enabled():
             return False
         if self.hyp is not None:
             if not self.hyp.serve_in_place(exit):
                 return False
+            state.timer_sync = 0
             if self.core is not core or self.parked or self.halted:
                 core.end_run()
             return True
@@ -375,6 +383,7 @@ class Machine:
         access_timer(core.regs, access, name, self.generic_timer)
         skip_instruction(core.regs, exit)
         self.retire_emulated(core, InsnClass.SYSTEM)
+        state.timer_sync = 0
         return True
 
     def _guest_irq(self) -> Signal:
