@@ -56,3 +56,24 @@ def test_traps_go_to_pl2_and_its_own_failure_comes_back_to_it() -> None:
         "trap WFI",
         "internal error: boom",
     ]
+
+
+class FailingInPlace(Recorder):
+    """PL2 software whose in-place service of the HVC fails on purpose."""
+
+    def serve_in_place(self, exit: CpuExit) -> bool:
+        self.calls.append(f"in place {exit.kind.name}")
+        raise RuntimeError("bang")
+
+
+def test_a_failure_serving_in_place_ends_the_slice_and_comes_back_as_an_internal_error() -> None:
+    """The slice ends at the HVC and counts what ran; then PL2 hears of its own failure."""
+    machine = Machine(load_board("vexpress-a15"))
+    machine.memory.write(RAM, assemble("mov r0, #1\nmov r1, #2\n" + CODE, base=RAM))
+    machine.reset(RAM)
+    pl2 = FailingInPlace(machine)
+    machine.hyp = pl2
+    machine.run(machine.clock.now() + 1_000)
+    assert pl2.calls[:2] == ["in place HVC", "internal error: bang"]
+    assert machine.core.counter.executed >= 2
+    assert machine.instructions == machine.core.counter.executed

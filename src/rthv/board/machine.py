@@ -145,6 +145,7 @@ class Machine:
         self._last_entry_mark: tuple[str, int] = ("", -1)
         self.idle_cycles = 0
         self._running: CpuCore | None = None
+        self._served_error: Exception | None = None  # raised by a trap served in a slice
         self._slice_start = 0
         self._deadline = NO_LIMIT
         self._retired_total = 0
@@ -277,6 +278,9 @@ class Machine:
             deadline = min(self.events.peek() or NO_LIMIT, limit)
             try:
                 exit = self._run_slice(deadline, max_slice)
+                error, self._served_error = self._served_error, None
+                if error is not None:
+                    raise error
                 if exit.kind is ExitKind.WATCHED:
                     return self._result(StopCause.WATCHED)
                 if exit.kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
@@ -360,10 +364,21 @@ class Machine:
         the slice. With the virtual timer off that mirror changes nothing (a CNTV write ends
         its block, so none precedes the access in its block, and any earlier one was mirrored
         before this block began): the access is served and the stop dropped. Else the access
-        ends the slice."""
-        state = core.counter.state
+        ends the slice.
+
+        An exception while serving ends the slice, which counts as it would for an exit, and
+        is raised by the run loop afterwards, as from the exit's handling."""
         if core is not self._running:
             return False
+        try:
+            return self._serve(core, exit)
+        except Exception as error:
+            self._served_error = error
+            core.end_run()
+            return True
+
+    def _serve(self, core: CpuCore, exit: CpuExit) -> bool:
+        state = core.counter.state
         sync = state.timer_sync
         if sync and core.virtual_timer is not None and core.virtual_timer.virtual_enabled():
             return False
