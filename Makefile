@@ -14,7 +14,8 @@ STAMPS := .stamps
 DEBIAN_PACKAGES := gcc-arm-none-eabi qemu-system-arm u-boot-qemu sloccount device-tree-compiler \
                    python3-venv python3-dev gcc make apt cpio gdb-multiarch cmake patch
 # The CPU engine: Unicorn 2.1.4 built from its source release with rthv's changes (engine/).
-ENGINE := engine/build-wheel.sh engine/unicorn-code-pages.patch engine/unicorn-inline-counter.patch
+ENGINE := engine/build-wheel.sh engine/unicorn-code-pages.patch engine/unicorn-inline-counter.patch \
+	engine/unicorn-short-block.patch
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup debian guests bench fuzz soak lint clean

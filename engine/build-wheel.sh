@@ -1,8 +1,8 @@
 #!/bin/sh
 # Build rthv's Unicorn: the 2.1.4 source release, checked against its sha256, with
-# engine/unicorn-code-pages.patch and engine/unicorn-inline-counter.patch applied in that order,
-# the ARM target only, packed as the wheel unicorn-2.1.4+rthv2 (which satisfies rthv's
-# `unicorn==2.1.4`).
+# engine/unicorn-code-pages.patch, engine/unicorn-inline-counter.patch and
+# engine/unicorn-short-block.patch applied in that order, the ARM target only, packed as the
+# wheel unicorn-2.1.4+rthv3 (which satisfies rthv's `unicorn==2.1.4`).
 #
 #   engine/build-wheel.sh PIP     prints the wheel's path (built once, then taken from the cache)
 #
@@ -13,11 +13,11 @@ set -eu
 
 UNICORN_VERSION=2.1.4
 UNICORN_SHA256=00567a70e323f749b419cd86bee4f9115beab7ebba32194581c090cbb7c59cff
-LOCAL_VERSION=rthv2
+LOCAL_VERSION=rthv3
 
 pip=$1
 here=$(cd "$(dirname "$0")" && pwd)
-patches="unicorn-code-pages.patch unicorn-inline-counter.patch" # in engine/, applied in order
+patches="unicorn-code-pages.patch unicorn-inline-counter.patch unicorn-short-block.patch" # in engine/, applied in order
 # shellcheck disable=SC2086 # the names hold no spaces
 key=$( (cd "$here" && cat $patches) | cat - "$0" | sha256sum | cut -c1-16)
 cache=${RTHV_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rthv/engine}/$UNICORN_SHA256-$key

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from rthv.board.counter import StopReason, inline_available, native_available
+from rthv.board import counter as counter_module
+from rthv.board.counter import (
+    StopReason,
+    inline_available,
+    native_available,
+    short_blocks_available,
+)
 from rthv.board.cpu import CpuCore, ExitKind
 from rthv.board.engine_build import STOCK, engine_build
 from rthv.board.thumb import thumb_instruction_address
@@ -274,3 +282,88 @@ def test_a_fault_in_mid_block_counts_exactly_the_instructions_before_it(
     assert core.counter.executed == 6
     seventh = thumb_instruction_address(code, 0x80000000, 6) if thumb else 0x80000000 + 6 * 4
     assert exit.pc == core.regs.pc == seventh
+
+
+# How a budget that ends inside a block is finished: in the engine (a limited block, rthv's
+# engine), or by CpuCore._finish_budget (dropping the block, a short run to an exit address)
+# while counting inline or with the block hook (a stock engine).
+FINISHES = ["engine", "python-inline", "python-hook"]
+
+
+def _finishing_core(
+    code: bytes, thumb: bool, finish: str, monkeypatch: pytest.MonkeyPatch
+) -> CpuCore:
+    with monkeypatch.context() as patch:
+        if finish != "engine":
+            patch.setattr(counter_module, "short_blocks_available", lambda: False)
+        if finish == "python-hook":
+            patch.setattr(counter_module, "inline_available", lambda: False)
+        core = core_with_code(code, thumb=thumb)
+    assert core.counter.inline is (finish != "python-hook")
+    return core
+
+
+def test_rthvs_engine_finishes_a_budget_inside_a_block() -> None:
+    """The engine ``make`` builds runs limited blocks; a stock one leaves it to CpuCore."""
+    assert short_blocks_available() is (engine_build() != STOCK)
+    core = core_with_code(assemble(LOOP))
+    assert bool(core.counter.state.limit_next_block) is short_blocks_available()
+
+
+@pytest.mark.parametrize(("source", "thumb"), [(LOOP, False), (THUMB_LOOP, True)])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unit-weights", "cortex-a15"])
+def test_a_budget_inside_a_block_stops_at_the_same_instruction_every_way(
+    source: str, thumb: bool, weighted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A32 and T32, unit and class weights: each budget, run after run, stops at the same
+    instruction with the same count and units whichever way it is finished (with unit
+    weights: exactly after ``budget`` instructions); the engine drops no translation."""
+    code = assemble(source, thumb=thumb)
+    reference = core_with_code(code, thumb=thumb, native=False)
+    steps = InstructionTrace(reference.uc).addresses
+    reference.run(budget=10**9)
+    stops: dict[str, list[tuple[int, int, int]]] = {}
+    for finish in FINISHES:
+        core = _finishing_core(code, thumb, finish, monkeypatch)
+        if weighted:
+            core.counter.set_weights(CORTEX_A15.unit_weights(), mode=1)
+        dropped: list[int] = []
+        remove_cache = core._remove_cache
+
+        def drop(begin: int, end: int, keep: Callable[[int, int], None] = remove_cache) -> None:
+            dropped.append(begin)
+            keep(begin, end)
+
+        monkeypatch.setattr(core, "_remove_cache", drop)
+        stops[finish] = []
+        for budget in (1, 2, 3, 7, 101, 102, 257, 258, 263):
+            exit = core.run(budget=budget)
+            assert exit.kind is ExitKind.BUDGET
+            assert (exit.pc, exit.thumb) == (core.regs.pc, thumb)
+            assert core.counter.units >= budget
+            stops[finish].append((exit.pc, core.counter.executed, core.counter.units))
+            if not weighted:
+                assert (core.counter.executed, exit.pc) == (budget, steps[budget])
+        finished = int(core.counter.state.short_blocks)
+        assert (finished > 0, dropped == []) == ((finish == "engine"),) * 2
+    assert stops["engine"] == stops["python-inline"] == stops["python-hook"]
+
+
+def test_a_budget_landing_where_it_landed_before_reuses_the_limited_block() -> None:
+    """The same place inside a loop's block, budget after budget: the engine keeps the limited
+    block and the full one, so nothing is translated again (CpuCore._finish_budget dropped and
+    translated both at every budget)."""
+    core = core_with_code(assemble(LOOP))
+    uclib = counter_module._uclib
+    translated = uclib.uc_rthv_translated_blocks
+    translated.restype = ctypes.c_uint64
+    limited = uclib.uc_rthv_limited_blocks
+    limited.restype = ctypes.c_uint64
+    handle = core.uc._uch
+    for lap in range(2, 40):
+        assert core.run(budget=2 + 4 * lap + 1).kind is ExitKind.BUDGET  # 1 into the loop block
+        if lap == 4:
+            before = translated(handle), limited(handle)
+    assert translated(handle) == before[0]
+    assert limited(handle) == before[1] + 35
+    assert core.counter.state.short_blocks == 38

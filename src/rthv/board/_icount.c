@@ -24,6 +24,7 @@
 typedef int (*reg_read_fn)(void *uc, int regid, void *value);
 typedef int (*emu_stop_fn)(void *uc);
 typedef int (*vmem_read_fn)(void *uc, uint64_t address, int prot, void *bytes, size_t size);
+typedef int (*limit_next_block_fn)(void *uc, uint32_t count);
 
 enum { STOP_NONE = 0, STOP_BUDGET = 1, STOP_SOFT = 2, STOP_IRQ = 3, STOP_TIMER_WRITE = 4 };
 enum { CACHE_SLOTS = 4096, MAX_BLOCK_BYTES = 4096, CPSR_I = 1u << 7, CPSR_T = 1u << 5 };
@@ -86,6 +87,12 @@ struct icount_state {
     uint32_t block_thumb;     /* 1 if the current block is T32 code */
     int32_t pc_reg;           /* UC_ARM_REG_PC */
     uint64_t block_tb;        /* counting inline: the translation the block_* fields are of */
+    /* Finishing a budget inside the engine (see "A budget inside a block" below). */
+    limit_next_block_fn limit_next_block; /* the engine's uc_rthv_limit_next_block, or NULL */
+    uint64_t finish_end;      /* while finishing: where the budget's last instruction ends */
+    uint32_t finishing;       /* a budget is being finished inside the engine (to the next arm) */
+    uint32_t unused;
+    uint64_t short_blocks;    /* budgets finished inside the engine (statistics) */
 };
 
 /* Count T32 instructions: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
@@ -275,6 +282,72 @@ fill_block_entry(struct icount_state *s, void *uc, struct block_entry *slot, uin
 
 static struct icount_state *clock_owner; /* the state of the engine executing guest code */
 
+/* ---- A budget inside a block ---------------------------------------------------------------
+ * The budget (the next event's deadline) falls inside the block about to be entered.  Without
+ * help from the engine the hook stops before the block, and CpuCore._finish_budget drops the
+ * block's translation and runs a short one, ending at the exact instruction, through the
+ * engine's exit address.  On rthv's engine ("rthv3" onwards) the hook does the same here: it
+ * asks the engine for the next block limited to the fewest instructions whose units reach the
+ * budget (uc_rthv_limit_next_block, cached by the engine apart from the full block), raises the
+ * budget to where the last of them ends, as _finish_budget does, and lets the engine go on.  At
+ * the next block start, ``finish_end``, it stops with STOP_BUDGET before any other check, as the
+ * exit address stops _finish_budget's run there.  Until the run is armed again (``finishing``)
+ * any other block is checked as _finish_budget's run checks it: a block that starts before
+ * ``finish_end`` (a run resumed inside the short block) goes on only if its instructions up to
+ * ``finish_end`` fit the budget exactly, and any other crossing stops with STOP_BUDGET, after
+ * which _finish_budget runs nothing more.  Nothing is finished here while a stop is already
+ * pending (the engine leaves the block and ends the run; _finish_budget then finishes).  The
+ * counts, units and stops are those of _finish_budget, which stays for the stock engine and the
+ * block hook. */
+enum { FINISH_STOP = -1, FINISH_LIMITED = 0, FINISH_WHOLE = 1 };
+
+/* Stop the run at this block start: the budget is reached (STOP_BUDGET). */
+static void stop_at_budget(struct icount_state *s, void *uc)
+{
+    s->stop_reason = STOP_BUDGET;
+    s->emu_stop(uc);
+}
+
+/* The block at ``address`` (``size`` bytes, ``icount`` instructions) would cross the budget:
+ * FINISH_LIMITED when the engine runs its first instructions that reach the budget as a block
+ * of their own, FINISH_WHOLE when those are the whole block (count it: the budget is raised to
+ * its end), FINISH_STOP when the run stops here. */
+static int finish_budget(struct icount_state *s, void *uc, uint64_t address, uint32_t size,
+                         uint32_t icount, int thumb, int uncached)
+{
+    uint8_t code[MAX_BLOCK_BYTES];
+    uint64_t remaining, spent = 0;
+    uint32_t count = 0, offset = 0, word;
+
+    if (s->budget <= s->units || size > MAX_BLOCK_BYTES ||
+        s->vmem_read(uc, address, UC_PROT_EXEC_, code, size) != 0)
+        return FINISH_STOP;
+    remaining = s->budget - s->units;
+    while (spent < remaining && count < icount) {
+        if (thumb) {
+            uint32_t half = (uint32_t)(code[offset] | (code[offset + 1] << 8));
+            offset += ((half >> 11) >= 0x1d) ? 4 : 2;
+            spent += s->weights[W_OTHER];
+        } else {
+            memcpy(&word, code + offset, 4);
+            offset += 4;
+            spent += s->weighted ? arm_units(s, word, uncached) : s->weights[W_OTHER];
+        }
+        count++;
+    }
+    if (spent < remaining) /* not reached within the block: cannot be, it crosses */
+        return FINISH_STOP;
+    if (s->finishing && (address + offset != s->finish_end || spent != remaining))
+        return FINISH_STOP; /* _finish_budget's run would not have entered it */
+    if (s->limit_next_block(uc, count < icount ? count : 0) != 0)
+        return FINISH_STOP; /* a stop is pending: the engine leaves this block */
+    s->budget = s->units + spent; /* the last instruction may end beyond the budget */
+    s->finish_end = address + offset;
+    s->finishing = 1;
+    s->short_blocks++;
+    return count < icount ? FINISH_LIMITED : FINISH_WHOLE;
+}
+
 /* The whole hook: every check, every stop.  rthv_block_hook below takes its common case itself. */
 static __attribute__((noinline)) void block_hook_full(void *uc, uint64_t address, uint32_t size,
                                                     void *user_data)
@@ -286,6 +359,11 @@ static __attribute__((noinline)) void block_hook_full(void *uc, uint64_t address
 
     clock_owner = s;
     s->uc = uc;
+    if (s->finishing && address == s->finish_end) {
+        /* the budget's last instruction ran (see "A budget inside a block") */
+        stop_at_budget(s, uc);
+        return;
+    }
     if (s->timer_sync) {
         /* The previous block wrote a generic-timer register (a write ends its block): stop
          * before this one, so the board mirrors the new CTL/CVAL at that exact count. */
@@ -314,9 +392,16 @@ static __attribute__((noinline)) void block_hook_full(void *uc, uint64_t address
         entry = fill_block_entry(s, uc, entry, address, size, uncached);
     icount = entry->icount & ICOUNT_MASK;
     if (s->units + entry->units > s->budget) {
-        s->stop_reason = STOP_BUDGET;
-        s->emu_stop(uc);
-        return;
+        int finish = s->limit_next_block == NULL
+                         ? FINISH_STOP
+                         : finish_budget(s, uc, address, size, icount,
+                                         (entry->icount & THUMB_FLAG) != 0, uncached);
+        if (finish == FINISH_LIMITED)
+            return; /* the engine leaves this block and enters the limited one */
+        if (finish == FINISH_STOP) {
+            stop_at_budget(s, uc);
+            return;
+        }
     }
     s->executed += icount;
     s->units += entry->units;

@@ -19,6 +19,13 @@ due (a pending timer write or IRQ watch, the soft limit, the budget, uncached ch
 units and stops are the same as with the hook, which stays for stock engines (tests run pinned
 systems both ways).
 
+When a budget ends inside a block, the hook stops before the block and ``CpuCore._finish_budget``
+runs the instructions up to the budget as a short block of their own, dropping the block's
+translation. On rthv's engine (rthv3 on) while counting inline, the hook does that itself: it
+asks the engine for the next block limited to those instructions (cached by the engine beside
+the full block, so nothing is dropped or translated again), raises the budget to their end as
+``_finish_budget`` does, and stops at the next block start (``short_blocks`` counts these).
+
 The native hook lives in ``_icount.c``, built by the package install. The same counting logic
 runs as a Python hook (identical counts, about twenty times slower; tests compare the two), but
 only the native hook can serve the engine's clock in virtual time: without it no machine is
@@ -110,6 +117,11 @@ class IcountState(ctypes.Structure):
         ("block_thumb", ctypes.c_uint32),
         ("pc_reg", ctypes.c_int32),
         ("block_tb", ctypes.c_uint64),
+        ("limit_next_block", ctypes.c_void_p),
+        ("finish_end", ctypes.c_uint64),
+        ("finishing", ctypes.c_uint32),
+        ("unused", ctypes.c_uint32),
+        ("short_blocks", ctypes.c_uint64),
     )
 
 
@@ -128,6 +140,12 @@ def native_available() -> bool:
 def inline_available() -> bool:
     """True when the engine can count blocks in their generated code (rthv's engine, rthv2 on)."""
     return hasattr(_uclib, "uc_rthv_inline_counter")
+
+
+def short_blocks_available() -> bool:
+    """True when the engine can run a block limited to its first instructions without leaving
+    the emulation (rthv's engine, rthv3 on): a budget inside a block is finished in the engine."""
+    return hasattr(_uclib, "uc_rthv_limit_next_block")
 
 
 def read_code(uc: unicorn.Uc, address: int, size: int) -> bytes:
@@ -216,6 +234,10 @@ class InstructionCounter:
         )
         if status != 0:
             raise unicorn.UcError(status)
+        if short_blocks_available():  # else CpuCore._finish_budget ends a budget inside a block
+            self.state.limit_next_block = ctypes.cast(
+                _uclib.uc_rthv_limit_next_block, ctypes.c_void_p
+            ).value
         return 0
 
     def _add_native_hook(self) -> int:
@@ -329,6 +351,7 @@ class InstructionCounter:
         self.state.soft_limit = soft_limit
         self.state.watch_irq = int(watch_irq)
         self.state.stop_reason = StopReason.NONE
+        self.state.finishing = 0
 
     @property
     def stop_reason(self) -> int:

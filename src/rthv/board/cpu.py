@@ -327,11 +327,12 @@ class CpuCore:
     def _finish_budget(self) -> CpuExit:
         """Run the instructions that start before the budget inside the block the hook refused.
 
-        The budget is the counter's: charges made during the run may have lowered it.
+        The budget is the counter's: charges made during the run may have lowered it. Nothing is
+        left to run when the counter finished the budget inside the engine (``finishing``).
         """
         counter = self.counter
         remaining_units = int(counter.state.budget) - counter.units
-        if remaining_units <= 0:
+        if remaining_units <= 0 or counter.state.finishing:
             return self._here(ExitKind.BUDGET)
         pc, cpsr = self.regs.pc_and_cpsr()
         thumb = bool(cpsr & CPSR_T)
