@@ -330,7 +330,12 @@ def test_a_budget_inside_a_block_stops_at_the_same_instruction_every_way(
         dropped: list[int] = []
         remove_cache = core._remove_cache
 
-        def drop(begin: int, end: int, keep: Callable[[int, int], None] = remove_cache) -> None:
+        def drop(
+            begin: int,
+            end: int,
+            keep: Callable[[int, int], None] = remove_cache,
+            dropped: list[int] = dropped,
+        ) -> None:
             dropped.append(begin)
             keep(begin, end)
 
@@ -367,3 +372,70 @@ def test_a_budget_landing_where_it_landed_before_reuses_the_limited_block() -> N
     assert translated(handle) == before[0]
     assert limited(handle) == before[1] + 35
     assert core.counter.state.short_blocks == 38
+
+
+DEVICE = 0x4000_0000
+# One block of eleven instructions with three timed accesses, run five times.
+DEVICE_LOOP = f"""
+    ldr r3, ={DEVICE:#x}
+    mov r6, #5
+1:  mov r0, #7
+    add r1, r0, r6
+    ldr r4, [r3, #0x8]
+    eor r2, r1, r0
+    strb r0, [r3, #0x5]
+    add r1, r1, #1
+    eor r2, r2, r1
+    ldrh r5, [r3, #0x2]
+    add r1, r1, r2
+    subs r6, r6, #1
+    bne 1b
+    wfi
+"""
+
+
+class _EventDevice:
+    """A timed device whose writes bring the run's next event nearer (a timer armed from the
+    guest): the budget is lowered to ``soon`` units after the access while a run is on."""
+
+    def __init__(self, core: CpuCore, soon: int) -> None:
+        self.core = core
+        self.soon = soon
+        self.log: list[tuple[str, int, int, int]] = []
+
+    def read(self, offset: int, size: int) -> int:
+        self.log.append(("read", offset, self.core.retired(), self.core.elapsed_units()))
+        return offset
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        units = self.core.elapsed_units()
+        self.log.append(("write", offset, self.core.retired(), units))
+        state = self.core.counter.state
+        state.budget = min(state.budget, units + self.soon)
+
+
+@pytest.mark.parametrize("soon", [1, 2, 3, 6])
+def test_timed_accesses_inside_the_short_block_leave_every_stop_as_it_was(
+    soon: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Budgets that fall inside a block of timed accesses, one of which lowers the budget: each
+    run stops at the same instruction, with the same counts, and the device sees the same
+    accesses at the same counts, whichever way budgets inside blocks are finished."""
+    code = assemble(DEVICE_LOOP)
+    seen: dict[str, list[object]] = {}
+    for finish in FINISHES:
+        core = _finishing_core(code, False, finish, monkeypatch)
+        device = _EventDevice(core, soon)
+        core.map_device(DEVICE, 0x1000, device, timed=True)
+        stops: list[tuple[ExitKind, int, int, int]] = []
+        budget = 0
+        for _ in range(200):
+            budget = max(budget, core.counter.units) + 3
+            exit = core.run(budget=budget)
+            stops.append((exit.kind, exit.pc, core.counter.executed, core.counter.units))
+            if exit.kind is ExitKind.WFI:
+                break
+        assert stops[-1][0] is ExitKind.WFI
+        seen[finish] = [stops, device.log, core.timed_accesses]
+        assert (core.counter.state.short_blocks > 0) is (finish == "engine")
+    assert seen["engine"] == seen["python-inline"] == seen["python-hook"]
