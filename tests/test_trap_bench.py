@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from rthv.tools.trap_bench import (
     TRAP_KINDS,
     TRAP_PHASES,
     Workload,
+    cpu_seconds,
     time_quanta,
     time_trap_phases,
     time_workload,
@@ -75,3 +77,23 @@ def test_the_tables_name_each_trap_kind_and_workload() -> None:
         {"two-rtos": {"instructions": 1234567, "host_seconds": 0.5, "mips": 2.5}}
     )
     assert rows.splitlines()[2] == "| two-rtos | 1,234,567 | 0.5 s | 2.5 |"
+
+
+def test_a_timed_run_is_not_charged_for_an_earlier_runs_garbage() -> None:
+    freed: list[str] = []
+
+    class Engine:  # an earlier run's engine, held in a cycle until the collector finds it
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            freed.append("earlier engine")
+
+    Engine()
+    gc.disable()  # (no collection may happen on its own before the timed run)
+    try:
+        value, seconds = cpu_seconds(lambda: list(freed))
+    finally:
+        gc.enable()
+    assert value == ["earlier engine"]
+    assert seconds >= 0

@@ -35,6 +35,7 @@ from rthv.tools.linux_bench import LinuxBootResult
 from rthv.tools.paper import PaperResult
 from rthv.tools.process_output import QEMU_DETERMINISTIC, qemu_command, read_until
 from rthv.tools.trap_bench import (
+    cpu_seconds,
     run_trap_bench,
     run_workloads,
     traps_markdown,
@@ -75,9 +76,7 @@ class SpeedResult:
 def time_rthv(image: Path) -> tuple[int, float]:
     """Instructions and wall seconds of one run of ``image`` on our board."""
     machine = boot_bare(image)
-    started = time.process_time()
-    result = machine.run()
-    return result.instructions, time.process_time() - started
+    return cpu_seconds(lambda: machine.run().instructions)
 
 
 def time_unicorn_ceiling(image: Path) -> tuple[float, bytes]:
@@ -104,9 +103,8 @@ def time_unicorn_ceiling(image: Path) -> tuple[float, bytes]:
     for segment in parsed.segments:
         uc.mem_write(segment.address, segment.data)
     uc.reg_write(arm_const.UC_ARM_REG_CPSR, 0x1D3)
-    started = time.process_time()
-    uc.emu_start(parsed.entry, NEVER_REACHED)  # returns at the guest's final WFI
-    return time.process_time() - started, bytes(printed)
+    _, seconds = cpu_seconds(lambda: uc.emu_start(parsed.entry, NEVER_REACHED))  # to its WFI
+    return seconds, bytes(printed)
 
 
 def _collect_data_register(sink: bytearray) -> Callable[..., None]:

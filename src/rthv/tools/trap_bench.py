@@ -18,6 +18,7 @@ never part of a simulated result.
 
 from __future__ import annotations
 
+import gc
 import statistics
 import tempfile
 import time
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 from rthv.tools.bare import boot_bare
 from rthv.tools.duration import parse_duration
@@ -93,6 +95,18 @@ class Workload:
     until: str | None = None  # None: a bare-metal image, run until it is idle
 
 
+T = TypeVar("T")
+
+
+def cpu_seconds(run: Callable[[], T]) -> tuple[T, float]:
+    """``run()`` and the host CPU seconds it took. The garbage of earlier runs (their engines
+    and machines) is collected first, so that no run is charged for freeing another's."""
+    gc.collect()
+    started = time.process_time()
+    value = run()
+    return value, time.process_time() - started
+
+
 WORKLOADS = (
     Workload("rtos-selftest (bare metal)", Path("guests/build/vexpress-a15/rtos-selftest.elf")),
     Workload("two-rtos", Path("examples/two-rtos.toml"), "600ms"),
@@ -117,6 +131,7 @@ def time_trap_phases(image: Path) -> dict[str, float]:
         config = Path(scratch) / "trapbench.toml"
         config.write_text(TRAPBENCH_VM.format(image=image.resolve()))
         hv = boot_system(config, console=LinePrefixer(note))
+        gc.collect()  # (as cpu_seconds: no phase pays for freeing an earlier run)
         hv.run(None)
     missing = [p for p in TRAP_PHASES for e in ("start", "end") if f"{p} {e}" not in marks]
     if missing:
@@ -136,9 +151,8 @@ def time_quanta(image: Path, vms: int, run: str = SWITCH_RUN) -> tuple[int, int,
         config = Path(scratch) / "switch.toml"
         config.write_text(text)
         hv = boot_system(config, console=lambda _vm, _data: None)
-        started = time.process_time()
-        instructions = hv.run(parse_duration(run)).instructions
-        seconds = time.process_time() - started
+        until = parse_duration(run)
+        instructions, seconds = cpu_seconds(lambda: hv.run(until).instructions)
     switches = sum(vm.counters.world_switches for vm in hv.vms.values()) - vms  # first entries
     return instructions, switches, seconds
 
@@ -193,9 +207,7 @@ def time_workload(workload: Workload) -> tuple[int, float]:
         def run() -> int:
             return hv.run(until).instructions
 
-    started = time.process_time()
-    instructions = run()
-    return instructions, time.process_time() - started
+    return cpu_seconds(run)
 
 
 def run_workloads(repetitions: int) -> dict[str, dict[str, float]]:
