@@ -18,6 +18,7 @@ from rthv.board.counter import (
 )
 from rthv.board.cpu import CpuCore, ExitKind
 from rthv.board.engine_build import STOCK, engine_build
+from rthv.board.registers import Reg
 from rthv.board.thumb import thumb_instruction_address
 from rthv.board.timing import CORTEX_A15
 from support import InstructionTrace, assemble, core_with_code
@@ -440,4 +441,28 @@ def test_timed_accesses_inside_the_short_block_leave_every_stop_as_it_was(
         seen[finish] = [stops, device.log, core.timed_accesses]
         in_engine = finish == "engine" and short_blocks_available()
         assert (core.counter.state.short_blocks > 0) is in_engine
+    assert seen["engine"] == seen["python-inline"] == seen["python-hook"]
+
+
+def test_budgets_inside_it_blocks_stop_in_the_same_state_every_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A budget at every instruction of a T32 loop of IT blocks, then at every third: the same
+    stops, counts, results and CPSR (its ITSTATE included) however the budgets are finished."""
+    code = assemble(IT_LOOP, thumb=True)
+    seen: dict[str, list[tuple[ExitKind, int, int, int, int]]] = {}
+    for finish in FINISHES:
+        seen[finish] = []
+        for step in (1, 3):
+            core = _finishing_core(code, True, finish, monkeypatch)
+            budget, exit = 0, None
+            while exit is None or exit.kind is ExitKind.BUDGET:
+                budget += step
+                exit = core.run(budget=budget)
+                regs = core.regs
+                seen[finish].append(
+                    (exit.kind, exit.pc, core.counter.executed, regs[Reg.R0], regs[Reg.CPSR])
+                )
+            assert exit.kind is ExitKind.WFI
+            assert core.counter.executed == IT_LOOP_INSTRUCTIONS
     assert seen["engine"] == seen["python-inline"] == seen["python-hook"]
