@@ -231,3 +231,30 @@ def test_iidr_and_reset_values() -> None:
     assert gicc.read(GICC_BPR, 4) == 2
     assert gicc.read(GICC_RPR, 4) == 0xFF
     assert gicc.read(GICC_APR0, 4) == 0
+
+
+def test_acknowledge_and_drop_ends_as_acknowledge_then_end_of_interrupt() -> None:
+    """With EOImode split, IAR+EOIR at once: the same ID, distributor state, active stack and
+    output as the two operations (a second, less urgent interrupt is signalled after both);
+    without the split it is the two operations, the interrupt deactivated."""
+    results: list[object] = []
+    for split in (True, True, False):
+        gicd = GicDistributor(64)
+        gicc = GicCpuInterface(gicd)
+        gicd.enabled = True
+        gicc.ctlr = ENABLE | (EOIMODE if split else 0)
+        gicc.pmr = 0xF8
+        for irq, priority in ((40, 0x40), (41, 0x80)):
+            gicd.set_enabled(irq, True)
+            gicd.set_priority(irq, priority)
+            gicd.set_targets(irq, 1)
+            gicd.set_pending(irq, True)
+        if len(results) == 1:  # the general way
+            value = gicc.acknowledge()
+            gicc.end_of_interrupt(value)
+        else:
+            value = gicc.acknowledge_and_drop()
+        state = [(gicd.is_pending(i), gicd.is_active(i)) for i in (40, 41)]
+        results.append((value, state, gicc.active_stack, gicc.irq_out.level))
+    assert results[0] == results[1] == (40, [(False, True), (True, False)], (), True)
+    assert results[2] == (40, [(False, False), (True, False)], (), True)

@@ -379,3 +379,32 @@ def test_holds_interrupts_sees_pending_or_active_entries_only() -> None:
     assert gich.holds_interrupts()
     gicv.end_of_interrupt(41)
     assert not gich.holds_interrupts()
+
+
+def test_the_short_iar_and_eoir_keep_every_line_as_the_full_evaluation() -> None:
+    """The guest's IAR and EOIR of the only pending LR lower the vIRQ line the short way; with
+    a maintenance condition enabled (underflow) they still re-evaluate it: the EOI of a HW=1
+    LR leaving one valid LR raises the maintenance line; with two pending LRs the line stays
+    up after the first IAR."""
+    gich, gicv = make_vgic()
+    gich.write(lr(0), 4, make_list_register(40, 0x40, physical_id=40))
+    assert gicv.virq_out.level
+    assert gicv.read(GICC_IAR, 4) == 40 and not gicv.virq_out.level
+    gicv.write(GICC_EOIR, 4, 40)
+    assert gich.list_registers[0] & (3 << 28) == 0 and not gicv.virq_out.level
+    assert not gich.maintenance_out.level
+
+    gich, gicv = make_vgic()
+    gich.write(GICH_HCR, 4, EN | UIE)
+    gich.write(lr(0), 4, make_list_register(40, 0x40, physical_id=40))
+    gich.write(lr(1), 4, make_list_register(41, 0x80, state=LrState.ACTIVE, physical_id=41))
+    assert gicv.read(GICC_IAR, 4) == 40 and not gich.maintenance_out.level
+    gicv.write(GICC_EOIR, 4, 40)
+    assert gich.maintenance_out.level and gich.read(GICH_MISR, 4) == MISR_U
+
+    gich, gicv = make_vgic()
+    gich.write(lr(0), 4, make_list_register(40, 0x40, physical_id=40))
+    gich.write(lr(1), 4, make_list_register(41, 0x40, physical_id=41))
+    assert gicv.read(GICC_IAR, 4) == 40 and not gicv.virq_out.level  # same group priority
+    gicv.write(GICC_EOIR, 4, 40)
+    assert gicv.virq_out.level  # 41 is signalled once the priority drops

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from rthv.board.gic import GicDistributor, GicHypInterface
+import random
+
+from rthv.board.gic import GicCpuInterface, GicDistributor, GicHypInterface, GicVirtualCpuInterface
 from rthv.board.gic.list_register import LrState, lr_state
-from rthv.board.gic.regs import HCR_EN, HCR_UIE, LR_EOI
+from rthv.board.gic.regs import (
+    GICC_CTLR_ENABLE_GRP0,
+    GICC_CTLR_EOIMODE,
+    GICC_EOIR,
+    GICC_IAR,
+    HCR_EN,
+    HCR_UIE,
+    IAR_ID_MASK,
+    LR_EOI,
+    SPURIOUS_ID,
+    VMCR_ENG0,
+    VMCR_PMR_SHIFT,
+)
 from rthv.hv.vgic import VirtualGic
 
 SPIS = [40, 41, 42, 43, 44]
@@ -41,3 +55,127 @@ def test_a_switch_folds_list_registers_back_and_parks_the_interface() -> None:
     assert vgic.is_pending(40)
     assert vgic.restore_to(gich) == 1 and vgic.loaded
     assert [lr & 0x3FF for lr in gich.list_registers if lr_state(lr)] == [40]
+
+
+# ---------------------------------------------------------------- the short way of an arrival
+
+
+class _World:
+    """A physical GIC, a GICH/GICV and one VM's vGIC, driven as the hypervisor and a guest
+    drive them; ``short`` takes the short ways (``acknowledge_and_drop``, ``inject_arrived``,
+    the GICV's settled IAR/EOIR), else the general ones."""
+
+    PASSTHROUGH = (40, 41)
+    VIRTUAL = (50, 51, 52, 53)
+
+    def __init__(self, *, short: bool, list_registers: int) -> None:
+        self.short = short
+        self.gicd = GicDistributor(64)
+        self.gicc = GicCpuInterface(self.gicd)
+        self.gich = GicHypInterface(list_registers)
+        self.gicv = GicVirtualCpuInterface(self.gich, self.gicc.deactivate)
+        if not short:
+            self.gicv._settled_without_pending = lambda: False  # type: ignore[method-assign]
+        self.gicd.enabled = True
+        self.gicc.ctlr = GICC_CTLR_ENABLE_GRP0 | GICC_CTLR_EOIMODE
+        self.gicc.pmr = 0xFF
+        self.vgic = VirtualGic(
+            "a", 64, self.gicd, passthrough=self.PASSTHROUGH, virtual=self.VIRTUAL
+        )
+        self.vgic.enabled = True
+        for index, irq in enumerate(self.PASSTHROUGH + self.VIRTUAL):
+            self.vgic.set_enabled(irq, True)
+            self.vgic.set_priority(irq, 0x40 + 0x10 * (index % 3))
+        self.vgic.flush_to(self.gich)  # loaded
+        self.gich.vmcr = VMCR_ENG0 | 0x1F << VMCR_PMR_SHIFT  # the guest's GICC_CTLR and PMR
+        self.taken: list[int | None] = []
+
+    def step(self, action: str, irq: int) -> object:
+        """One hypervisor or guest action; returns what it returned."""
+        vgic, gich = self.vgic, self.gich
+        if action == "device":  # a passthrough device raises its line, PL2 takes the IRQ
+            self.gicd.set_pending(irq, True)
+            if self.short:
+                taken = self.gicc.acknowledge_and_drop() & IAR_ID_MASK
+            else:
+                taken = self.gicc.acknowledge() & IAR_ID_MASK
+                if taken != SPURIOUS_ID:
+                    self.gicc.end_of_interrupt(taken)
+            if taken == SPURIOUS_ID:
+                return taken
+            injected = vgic.inject_arrived(taken, gich) if self.short else None
+            self.taken.append(injected)
+            if injected is None and vgic.physical_arrived(taken):
+                injected = vgic.flush_to(gich)
+            return (taken, injected)
+        if action == "virtual":
+            return vgic.raise_virtual(irq) and vgic.flush_to(gich)
+        if action == "burst":  # every virtual IRQ at once: more than the LRs hold
+            for virtual in self.VIRTUAL:
+                vgic.raise_virtual(virtual)
+            return vgic.flush_to(gich)
+        if action == "maintenance":
+            return vgic.maintenance(gich)
+        if action == "drop":  # the guest's ICACTIVER and ICPENDR: deactivated physically
+            vgic.set_active(irq, False)
+            vgic.set_pending(irq, False)
+            return None
+        if action == "iar":
+            return self.gicv.read(GICC_IAR, 4)
+        if action == "eoir":
+            self.gicv.write(GICC_EOIR, 4, irq)
+            return None
+        if action == "disable":
+            vgic.set_enabled(irq, not vgic.is_enabled(irq))
+            return None
+        if action == "distributor":  # the guest's GICD_CTLR.Enable
+            vgic.enabled = not vgic.enabled
+            return vgic.enabled and vgic.flush_to(gich)
+        raise AssertionError(action)
+
+    def state(self) -> object:
+        """Everything the two ways must agree on."""
+        gicd, vgic = self.gicd, self.vgic
+        return (
+            self.gich.save(),
+            self.gich.maintenance_out.level,
+            self.gicv.virq_out.level,
+            self.gicc.irq_out.level,
+            self.gicc.active_stack,
+            [(gicd.is_pending(i), gicd.is_active(i), gicd.is_enabled(i)) for i in range(64)],
+            sorted(vgic._queued),
+            sorted(vgic._listed.items()),
+            sorted((irq, repr(state)) for irq, state in vgic._irqs.items()),
+        )
+
+
+def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
+    """A seeded mix of device IRQs, virtual IRQs, guest IAR/EOIR, enables, drops and
+    maintenance, with one and with four LRs: after every step both ways hold the same GIC,
+    list-register, vGIC and line state and returned the same; the short way was taken, and
+    also declined."""
+    for list_registers in (1, 4):
+        rng = random.Random(11 + list_registers)
+        short = _World(short=True, list_registers=list_registers)
+        general = _World(short=False, list_registers=list_registers)
+        acks: list[int] = []
+        actions = ["device"] * 6 + ["iar", "eoir"] * 4
+        actions += ["virtual", "disable", "distributor", "maintenance", "drop"]
+        actions += ["burst"] if list_registers > 1 else []  # (one LR would stay overflowed)
+        for step in range(800):
+            action = rng.choice(actions)
+            irq = rng.choice(_World.VIRTUAL if action == "virtual" else _World.PASSTHROUGH)
+            if action in ("disable", "drop"):
+                irq = rng.choice(_World.PASSTHROUGH + _World.VIRTUAL)
+            if action == "eoir":
+                if not acks:
+                    continue
+                irq = acks.pop()  # the latest first, as a guest nests them
+            results = short.step(action, irq), general.step(action, irq)
+            assert results[0] == results[1], (step, action, irq)
+            if action == "iar" and results[0] != SPURIOUS_ID:
+                assert isinstance(results[0], int)
+                acks.append(results[0])
+            assert short.state() == general.state(), (step, action, irq)
+        assert any(n is not None for n in short.taken), (list_registers, "short way never taken")
+        assert any(n is None for n in short.taken), (list_registers, "short way never declined")

@@ -211,10 +211,9 @@ class Hypervisor:
         """A physical IRQ: acknowledge, drop priority, hand it to its owner VM's virtual GIC."""
         machine = self.machine
         machine.charge(self.costs.trap_entry_exit + self.costs.irq_entry)
-        irq = machine.gicc.acknowledge() & regs.IAR_ID_MASK
+        irq = machine.gicc.acknowledge_and_drop() & regs.IAR_ID_MASK  # IAR, then EOIR
         if irq == regs.SPURIOUS_ID:
             return
-        machine.gicc.end_of_interrupt(irq)
         if irq == self.board.gic.maintenance_irq:
             machine.charge(self.costs.maintenance)
             vm = self.current
@@ -228,6 +227,13 @@ class Hypervisor:
             machine.gicc.deactivate(irq)
             return
         self.trace.append(IrqTaken(machine.clock.now(), owner.name, irq))
+        if owner is self.current and not machine.parked:  # deliver's test, first
+            injected = owner.vgic.inject_arrived(irq, machine.gich)
+            if injected is not None:  # physical_arrived, then deliver, in one step
+                if owner.interrupt_pending_since is None:
+                    owner.interrupt_pending_since = machine.clock.now()
+                self._charge_injections(owner, injected)
+                return
         if owner.vgic.physical_arrived(irq):
             self.deliver(owner)
 

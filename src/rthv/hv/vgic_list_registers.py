@@ -83,6 +83,41 @@ class VgicListRegisters:
             self._retire(gich)
             return self._fill(gich)
 
+    def inject_arrived(self, irq: int, gich: GicHypInterface) -> int | None:
+        """``physical_arrived(irq)`` and then ``flush_to(gich)`` for the vCPU loaded in ``gich``,
+        with a short way for the common case; returns the injections, or None when the arrival
+        is not simply deliverable now (nothing is changed then: take the general way).
+
+        The common case: a passthrough ``irq``, enabled in an enabled distributor, with nothing
+        else queued and no LR holding it but a retired one. The flush then retires finished LRs
+        and, when ``irq`` alone is queued and an LR is free, lists it there, exactly as ``_fill``
+        would (no other interrupt is pending outside an LR, so there is nothing to merge, sort,
+        evict or keep queued); otherwise ``_fill`` runs.
+        """
+        state = self._irqs.get(irq)
+        if (
+            state is None
+            or self._gich is not gich
+            or self._queued
+            or not (state.hardware and state.enabled and self._enabled)
+        ):
+            return None
+        held_at = self._listed.get(irq)
+        if held_at is not None and lr_state(gich.list_register(held_at)) != LrState.INVALID:
+            return None  # the previous instance is still in service: not deliverable now
+        state.pending = True  # physical_arrived (``_queue``): deliverable, as checked above
+        queued = self._queued
+        queued.add(irq)
+        with gich.batch():  # flush_to
+            self._retire(gich)
+            index = gich.free_list_register() if len(queued) == 1 else None
+            if index is None:
+                return self._fill(gich)
+            written = self._list(gich, index, state)
+            self._request_maintenance(gich, False)
+            queued.clear()  # (``irq`` was the only one, now listed)
+            return written
+
     def maintenance(self, gich: GicHypInterface) -> int:
         """A maintenance IRQ while this VM runs: retire EOIed LRs, refill; returns injections."""
         if self._gich is not gich:

@@ -137,6 +137,26 @@ class GicCpuInterface:
         self.distributor.acknowledge(best.irq, self.cpu, best.source)  # notifies -> _update
         return encode_iar(best.irq, best.source)
 
+    def acknowledge_and_drop(self) -> int:
+        """Read GICC_IAR, then write the value read to GICC_EOIR, as PL2 software does in a row
+        with EOImode split: the interrupt becomes active and its priority is dropped at once.
+
+        The end state is that of ``acknowledge`` then ``end_of_interrupt``: the active-stack
+        entry one pushes and the other pops cancel out, so with EOImode split the stack is left
+        alone and the output is evaluated once, after the distributor's acknowledge (a listener
+        of ``irq_out`` hears the final level, not a fall and rise in between). Without the
+        split (the EOI deactivates) it is the two operations.
+        """
+        if not self._ctlr & regs.GICC_CTLR_EOIMODE:
+            value = self.acknowledge()
+            self.end_of_interrupt(value)
+            return value
+        best = self._signalled()
+        if best is None:
+            return SPURIOUS_ID
+        self.distributor.acknowledge(best.irq, self.cpu, best.source)  # notifies -> _update
+        return encode_iar(best.irq, best.source)
+
     def end_of_interrupt(self, value: int) -> None:
         """Write GICC_EOIR: drop the running priority and (EOImode 0) deactivate."""
         irq, source = decode_iar(value)

@@ -408,12 +408,31 @@ class GicVirtualCpuInterface:
         if index is None:
             return SPURIOUS_ID
         hyp = self.hyp
-        lr = hyp.list_register(index)
+        lrs = hyp._lrs
+        lr = lrs[index]
         level = self.group_priority(lr) >> regs.VIRTUAL_PRIORITY_SHIFT
         hyp._apr |= 1 << level
-        hyp._lrs[index] = lr_with_state(lr, LrState.ACTIVE)
-        hyp._changed()
+        lrs[index] = lr_with_state(lr, LrState.ACTIVE)
+        if self._settled_without_pending():
+            self.virq_out.set(False)
+        else:
+            hyp._changed()
         return lr_iar_value(lr)
+
+    def _settled_without_pending(self) -> bool:
+        """Whether, after the guest moved an LR from pending to active (IAR) or from active to
+        inactive with HW=1 (EOIR), ``hyp._changed()`` would only lower ``virq_out``: no LR is
+        pending alone (nothing to signal), no maintenance condition other than EOI is enabled
+        (that change cannot move EOI maintenance), nothing is batched, and the GICV is the
+        GICH's only listener. The short way of the common interrupt: one LR held the only
+        pending interrupt."""
+        hyp = self.hyp
+        if hyp._hcr & _MISR_ENABLES or hyp._batch._depth or len(hyp._listeners) != 1:
+            return False
+        for lr in hyp._lrs:  # noqa: SIM110 - a plain loop: any() over a generator costs more
+            if lr & _STATE_BITS == _PENDING_ONLY:
+                return False
+        return True
 
     def end_of_interrupt(self, value: int) -> None:
         """Write GICV_EOIR: drop the highest active priority; deactivate unless VEOIM."""
@@ -422,9 +441,12 @@ class GicVirtualCpuInterface:
             return
         hyp = self.hyp
         hyp._apr &= hyp._apr - 1  # clear the lowest set bit: the highest active priority
-        if not hyp.vmcr & regs.VMCR_EOIM:
-            self._deactivate(irq, source)
-        hyp._changed()
+        if hyp._vmcr & regs.VMCR_EOIM:
+            hyp._changed()
+        elif self._deactivate(irq, source) and self._settled_without_pending():
+            self.virq_out.set(False)
+        else:
+            hyp._changed()
 
     def deactivate(self, value: int) -> None:
         """Write GICV_DIR: deactivate the LR holding the interrupt in ``value``."""
@@ -433,7 +455,9 @@ class GicVirtualCpuInterface:
             self._deactivate(irq, source)
             self.hyp._changed()
 
-    def _deactivate(self, irq: int, source: int) -> None:
+    def _deactivate(self, irq: int, source: int) -> bool:
+        """Deactivate the LR holding ``irq``; True if that was a HW=1 LR (no EOI maintenance
+        can follow from it)."""
         hyp = self.hyp
         for index, lr in enumerate(hyp._lrs):
             if not lr & _ACTIVE_BIT or lr & regs.LR_VIRTUAL_ID_MASK != irq:
@@ -444,8 +468,9 @@ class GicVirtualCpuInterface:
             hyp._lrs[index] = lr & ~_ACTIVE_BIT
             if physical is not None and self._deactivate_physical is not None:
                 self._deactivate_physical(physical)
-            return
+            return physical is not None
         hyp._count_unmatched_eoi()
+        return False
 
     def highest_pending_id(self) -> int:
         """GICV_HPPIR: the highest-priority pending LR's ID, 1023 if none."""
