@@ -83,6 +83,8 @@ class _World:
             "a", 64, self.gicd, passthrough=self.PASSTHROUGH, virtual=self.VIRTUAL
         )
         self.vgic.enabled = True
+        self.line = False  # a level-sensitive source of virtual IRQ 53 (as a timer's)
+        self.vgic.set_level_source(53, lambda: self.line)
         for index, irq in enumerate(self.PASSTHROUGH + self.VIRTUAL):
             self.vgic.set_enabled(irq, True)
             self.vgic.set_priority(irq, 0x40 + 0x10 * (index % 3))
@@ -114,24 +116,26 @@ class _World:
             for virtual in self.VIRTUAL:
                 vgic.raise_virtual(virtual)
             return vgic.flush_to(gich)
+        if action in ("irq-off", "irq-on"):  # the guest's ICENABLER/ISENABLER
+            vgic.set_enabled(irq, action == "irq-on")
+            return vgic.flush_to(gich)
+        if action in ("gicd-off", "gicd-on"):  # the guest's GICD_CTLR.Enable
+            vgic.enabled = action == "gicd-on"
+            return vgic.flush_to(gich)
         if action == "maintenance":
             return vgic.maintenance(gich)
+        if action == "line":  # the level source rises (a pending edge) or falls
+            self.line = not self.line
+            return self.line and vgic.raise_virtual(53) and vgic.flush_to(gich)
         if action == "drop":  # the guest's ICACTIVER and ICPENDR: deactivated physically
             vgic.set_active(irq, False)
             vgic.set_pending(irq, False)
             return None
         if action == "iar":
             return self.gicv.read(GICC_IAR, 4)
-        if action == "eoir":
-            self.gicv.write(GICC_EOIR, 4, irq)
-            return None
-        if action == "disable":
-            vgic.set_enabled(irq, not vgic.is_enabled(irq))
-            return None
-        if action == "distributor":  # the guest's GICD_CTLR.Enable
-            vgic.enabled = not vgic.enabled
-            return vgic.enabled and vgic.flush_to(gich)
-        raise AssertionError(action)
+        assert action == "eoir", action
+        self.gicv.write(GICC_EOIR, 4, irq)
+        return None
 
     def state(self) -> object:
         """Everything the two ways must agree on."""
@@ -150,22 +154,23 @@ class _World:
 
 
 def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
-    """A seeded mix of device IRQs, virtual IRQs, guest IAR/EOIR, enables, drops and
-    maintenance, with one and with four LRs: after every step both ways hold the same GIC,
-    list-register, vGIC and line state and returned the same; the short way was taken, and
-    also declined."""
+    """A seeded mix of device IRQs, virtual IRQs (one level-sensitive), guest IAR/EOIR,
+    enables, drops and maintenance, with one and with four LRs: after every step both ways
+    hold the same GIC, list-register, vGIC and line state and returned the same; the short
+    way was taken, and also declined."""
     for list_registers in (1, 4):
         rng = random.Random(11 + list_registers)
         short = _World(short=True, list_registers=list_registers)
         general = _World(short=False, list_registers=list_registers)
         acks: list[int] = []
         actions = ["device"] * 6 + ["iar", "eoir"] * 4
-        actions += ["virtual", "disable", "distributor", "maintenance", "drop"]
+        actions += ["virtual", "maintenance", "drop", "irq-off", "gicd-off", "line"]
+        actions += ["irq-on", "gicd-on"] * 3
         actions += ["burst"] if list_registers > 1 else []  # (one LR would stay overflowed)
-        for step in range(800):
+        for step in range(1500):
             action = rng.choice(actions)
             irq = rng.choice(_World.VIRTUAL if action == "virtual" else _World.PASSTHROUGH)
-            if action in ("disable", "drop"):
+            if action in ("irq-off", "irq-on", "drop"):
                 irq = rng.choice(_World.PASSTHROUGH + _World.VIRTUAL)
             if action == "eoir":
                 if not acks:
@@ -179,3 +184,16 @@ def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
             assert short.state() == general.state(), (step, action, irq)
         assert any(n is not None for n in short.taken), (list_registers, "short way never taken")
         assert any(n is None for n in short.taken), (list_registers, "short way never declined")
+
+
+def test_a_finished_level_interrupt_is_sampled_again_when_a_device_irq_arrives() -> None:
+    """The guest EOIs the level-sensitive 53 while its line stays high, then device IRQ 40
+    arrives before the EOI maintenance: both ways pend 53 again and list it next to 40."""
+    worlds = [_World(short=True, list_registers=4), _World(short=False, list_registers=4)]
+    for world in worlds:
+        world.step("line", 53)
+        assert world.step("iar", 0) == 53
+        world.step("eoir", 53)
+        assert world.step("device", 40) == (40, 2)
+    assert worlds[0].state() == worlds[1].state()
+    assert sorted(worlds[0].vgic._listed) == [40, 53]

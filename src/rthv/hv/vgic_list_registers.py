@@ -32,6 +32,7 @@ from rthv.board.gic.virtual_interface import GicHypInterface
 from rthv.hv.vgic_registers import VirqState
 
 PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
+_LR_STATE_BITS = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
 
 
 class VgicListRegisters:
@@ -89,10 +90,12 @@ class VgicListRegisters:
         is not simply deliverable now (nothing is changed then: take the general way).
 
         The common case: a passthrough ``irq``, enabled in an enabled distributor, with nothing
-        else queued and no LR holding it but a retired one. The flush then retires finished LRs
-        and, when ``irq`` alone is queued and an LR is free, lists it there, exactly as ``_fill``
-        would (no other interrupt is pending outside an LR, so there is nothing to merge, sort,
-        evict or keep queued); otherwise ``_fill`` runs.
+        else queued, no LR holding it but a finished one, no level source among the finished
+        LRs (none to re-sample), and the maintenance requests as a flush without overflow
+        leaves them. The flush would then retire the finished LRs and list ``irq`` alone in
+        the lowest free LR, changing nothing else (no other interrupt is pending outside an
+        LR: nothing to merge, sort, evict or keep queued): ``GicHypInterface.retire_and_place``
+        does that in one step. Otherwise, or with every LR in use, ``flush_to`` runs.
         """
         state = self._irqs.get(irq)
         if (
@@ -102,21 +105,32 @@ class VgicListRegisters:
             or not (state.hardware and state.enabled and self._enabled)
         ):
             return None
-        held_at = self._listed.get(irq)
-        if held_at is not None and lr_state(gich.list_register(held_at)) != LrState.INVALID:
-            return None  # the previous instance is still in service: not deliverable now
-        state.pending = True  # physical_arrived (``_queue``): deliverable, as checked above
-        queued = self._queued
-        queued.add(irq)
-        with gich.batch():  # flush_to
-            self._retire(gich)
-            index = gich.free_list_register() if len(queued) == 1 else None
-            if index is None:
-                return self._fill(gich)
-            written = self._list(gich, index, state)
-            self._request_maintenance(gich, False)
-            queued.clear()  # (``irq`` was the only one, now listed)
-            return written
+        listed, levels = self._listed, self._levels
+        short = gich.hcr & (regs.HCR_EN | regs.HCR_UIE) == regs.HCR_EN
+        retired = 0  # the LRs ``_retire`` frees
+        for other, index in listed.items():
+            value = gich.list_register(index)
+            if not value & _LR_STATE_BITS:
+                retired |= 1 << index
+                short = short and other not in levels
+            elif other == irq:
+                return None  # the previous instance is still in service: not deliverable now
+            elif not value & regs.LR_HW and bool(value & regs.LR_EOI) != (other in levels):
+                short = False  # ``_request_maintenance`` would change its EOI bit
+        self._queue(state, pending=True)  # physical_arrived: deliverable, as checked above
+        if short:
+            value = make_list_register(irq, state.priority, physical_id=irq)
+            index = gich.retire_and_place(retired, value)
+            if index is not None:  # (as ``_retire``, ``_list`` and ``_fill``'s end)
+                if retired:
+                    for other, at in list(listed.items()):
+                        if retired >> at & 1:
+                            del listed[other]
+                listed[irq] = index
+                state.pending = False
+                self._queued.clear()
+                return 1
+        return self.flush_to(gich)
 
     def maintenance(self, gich: GicHypInterface) -> int:
         """A maintenance IRQ while this VM runs: retire EOIed LRs, refill; returns injections."""

@@ -189,6 +189,26 @@ class GicHypInterface:
         self._lrs[index] = value & regs.LR_WRITE_MASK
         self._changed()
 
+    def retire_and_place(self, retired: int, value: int) -> int | None:
+        """Empty the list registers in the ``retired`` mask and every one whose EOI maintenance
+        is due (EISR), then write ``value`` into the lowest empty one (per ELSRSR), all as one
+        change: returns its index, or None, with nothing changed, when every LR is in use.
+
+        What PL2 software does for a new interrupt: clear the LRs it has seen finish, write a
+        free one (``set_list_register`` for each, in a batch)."""
+        lrs = self._lrs
+        free: int | None = None
+        for index, lr in enumerate(lrs):
+            if retired >> index & 1 or lr & _EOI_MAINTENANCE_BITS == regs.LR_EOI:
+                lrs[index] = lr = 0
+            if free is None and not lr & _STATE_BITS:
+                free = index  # (no EISR entry is left: an LR without state is free)
+        if free is None:
+            return None  # (had one been emptied, it would be free)
+        lrs[free] = value & regs.LR_WRITE_MASK
+        self._changed()
+        return free
+
     @property
     def eisr(self) -> int:
         """GICH_EISR as one mask: LRs that were EOIed with the EOI bit set (HW=0)."""
