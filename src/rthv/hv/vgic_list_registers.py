@@ -120,13 +120,13 @@ class VgicListRegisters:
         self._queue(state, pending=True)  # physical_arrived: deliverable, as checked above
         if short:
             value = make_list_register(irq, state.priority, physical_id=irq)
-            index = gich.retire_and_place(retired, value)
-            if index is not None:  # (as ``_retire``, ``_list`` and ``_fill``'s end)
+            placed = gich.retire_and_place(retired, value)
+            if placed is not None:  # (as ``_retire``, ``_list`` and ``_fill``'s end)
                 if retired:
                     for other, at in list(listed.items()):
                         if retired >> at & 1:
                             del listed[other]
-                listed[irq] = index
+                listed[irq] = placed
                 state.pending = False
                 self._queued.clear()
                 return 1
