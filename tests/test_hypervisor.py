@@ -263,10 +263,10 @@ def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
     the short way was taken."""
     path = EXAMPLES / "pingpong-vm.toml"
     taken: list[int | None] = []
-    inject = VgicListRegisters.inject_arrived
+    list_alone = VgicListRegisters._list_alone
 
-    def counted(self: VgicListRegisters, irq: int, gich: GicHypInterface) -> int | None:
-        taken.append(inject(self, irq, gich))
+    def counted(self: VgicListRegisters, gich: GicHypInterface) -> int | None:
+        taken.append(list_alone(self, gich))
         return taken[-1]
 
     def observe() -> object:
@@ -281,10 +281,11 @@ def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
             hv.machine.gich.save(),
         )
 
-    monkeypatch.setattr(VgicListRegisters, "inject_arrived", counted)
+    monkeypatch.setattr(VgicListRegisters, "_list_alone", counted)
     short = observe()
     assert any(n is not None for n in taken)
     monkeypatch.setattr(VgicListRegisters, "inject_arrived", lambda *_: None)
+    monkeypatch.setattr(VgicListRegisters, "_list_alone", lambda *_: None)
     monkeypatch.setattr(GicCpuInterface, "acknowledge_and_drop", _acknowledge_then_drop)
     monkeypatch.setattr(GicVirtualCpuInterface, "_settled_without_pending", lambda _: False)
     assert observe() == short

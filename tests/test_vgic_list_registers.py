@@ -63,7 +63,7 @@ def test_a_switch_folds_list_registers_back_and_parks_the_interface() -> None:
 class _World:
     """A physical GIC, a GICH/GICV and one VM's vGIC, driven as the hypervisor and a guest
     drive them; ``short`` takes the short ways (``acknowledge_and_drop``, ``inject_arrived``,
-    the GICV's settled IAR/EOIR), else the general ones."""
+    ``_list_alone``, the GICV's settled IAR/EOIR), else the general ones."""
 
     PASSTHROUGH = (40, 41)
     VIRTUAL = (50, 51, 52, 53)
@@ -88,6 +88,17 @@ class _World:
         for index, irq in enumerate(self.PASSTHROUGH + self.VIRTUAL):
             self.vgic.set_enabled(irq, True)
             self.vgic.set_priority(irq, 0x40 + 0x10 * (index % 3))
+        self.listed_alone: list[int | None] = []
+        if short:
+            list_alone = self.vgic._list_alone
+
+            def recorded(gich: GicHypInterface) -> int | None:
+                self.listed_alone.append(list_alone(gich))
+                return self.listed_alone[-1]
+
+            self.vgic._list_alone = recorded  # type: ignore[method-assign]
+        else:
+            self.vgic._list_alone = lambda _gich: None  # type: ignore[method-assign,assignment]
         self.vgic.flush_to(self.gich)  # loaded
         self.gich.vmcr = VMCR_ENG0 | 0x1F << VMCR_PMR_SHIFT  # the guest's GICC_CTLR and PMR
         self.taken: list[int | None] = []
@@ -182,8 +193,9 @@ def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
                 assert isinstance(results[0], int)
                 acks.append(results[0])
             assert short.state() == general.state(), (step, action, irq)
-        assert any(n is not None for n in short.taken), (list_registers, "short way never taken")
-        assert any(n is None for n in short.taken), (list_registers, "short way never declined")
+        for ways in (short.taken, short.listed_alone):
+            assert any(n is not None for n in ways), (list_registers, "short way never taken")
+            assert any(n is None for n in ways), (list_registers, "short way never declined")
 
 
 def test_a_finished_level_interrupt_is_sampled_again_when_a_device_irq_arrives() -> None:
@@ -197,3 +209,16 @@ def test_a_finished_level_interrupt_is_sampled_again_when_a_device_irq_arrives()
         assert world.step("device", 40) == (40, 2)
     assert worlds[0].state() == worlds[1].state()
     assert sorted(worlds[0].vgic._listed) == [40, 53]
+
+
+def test_an_interrupt_queued_alone_waits_while_the_distributor_is_off() -> None:
+    """Device IRQ 40 arrives while the guest's distributor is off: a flush lists nothing, both
+    ways; once it is on, the flush lists 40 alone."""
+    worlds = [_World(short=True, list_registers=4), _World(short=False, list_registers=4)]
+    for world in worlds:
+        world.step("gicd-off", 0)
+        assert world.step("device", 40) == (40, None)
+        assert world.step("maintenance", 0) == 0 and not world.vgic._listed
+        assert world.step("gicd-on", 0) == 1
+    assert worlds[0].state() == worlds[1].state()
+    assert worlds[0].listed_alone[-1] == 1 and list(worlds[0].vgic._listed) == [40]

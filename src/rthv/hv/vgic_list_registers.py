@@ -75,28 +75,72 @@ class VgicListRegisters:
         """Retire finished LRs and fill free ones, highest priority first; returns injections.
 
         Loads this vCPU's state into ``gich`` first if it is not there (as ``restore_to``).
+        One interrupt alone to list takes a short way (``_list_alone``).
         """
         if self._gich is None:
             self._load(gich)
         elif self._gich is not gich:
             raise RuntimeError(f"{self.vm_name}: vGIC is loaded in another GICH")
+        if len(self._queued) == 1:
+            injected = self._list_alone(gich)
+            if injected is not None:
+                return injected
         with gich.batch():  # the lines move once, when the list registers are complete
             self._retire(gich)
             return self._fill(gich)
 
+    def _list_alone(self, gich: GicHypInterface) -> int | None:
+        """The flush when the one queued interrupt is pending, enabled and not active, in one
+        GICH step; returns the injections (1), or None, with nothing changed, when the case
+        differs (then the general flush runs).
+
+        The case: no LR holds that interrupt but a finished one, no level source is among the
+        finished LRs (none to sample again) nor is the interrupt one (its LR would ask for EOI
+        maintenance), and the maintenance requests stand as a flush without overflow leaves
+        them. ``_retire`` and ``_fill`` would then empty the finished LRs and list the
+        interrupt alone in the lowest free LR, changing nothing else (nothing else is pending
+        outside an LR: nothing to merge, sort, evict or keep queued), which is what
+        ``GicHypInterface.retire_and_place`` does.
+        """
+        (irq,) = self._queued
+        state = self._irqs[irq]
+        levels = self._levels
+        if state.active or not (state.pending and state.enabled and self._enabled):
+            return None
+        if irq in levels or gich.hcr & (regs.HCR_EN | regs.HCR_UIE) != regs.HCR_EN:
+            return None
+        listed = self._listed
+        retired = 0  # the LRs ``_retire`` frees
+        for other, index in listed.items():
+            value = gich.list_register(index)
+            if not value & _LR_STATE_BITS:
+                if other in levels:
+                    return None
+                retired |= 1 << index
+            elif other == irq:
+                return None  # ``_fill`` merges with that LR or leaves it queued
+            elif not value & regs.LR_HW and bool(value & regs.LR_EOI) != (other in levels):
+                return None  # ``_request_maintenance`` would change its EOI bit
+        physical_id = irq if state.hardware else None
+        value = make_list_register(irq, state.priority, physical_id=physical_id)
+        placed = gich.retire_and_place(retired, value)
+        if placed is None:
+            return None  # every LR is in use
+        if retired:  # (as ``_retire``, ``_list`` and the end of ``_fill``)
+            for other, at in list(listed.items()):
+                if retired >> at & 1:
+                    del listed[other]
+        listed[irq] = placed
+        state.pending = False
+        self._queued.clear()
+        return 1
+
     def inject_arrived(self, irq: int, gich: GicHypInterface) -> int | None:
         """``physical_arrived(irq)`` and then ``flush_to(gich)`` for the vCPU loaded in ``gich``,
-        with a short way for the common case; returns the injections, or None when the arrival
-        is not simply deliverable now (nothing is changed then: take the general way).
-
-        The common case: a passthrough ``irq``, enabled in an enabled distributor, with nothing
-        else queued, no LR holding it but a finished one, no level source among the finished
-        LRs (none to re-sample), and the maintenance requests as a flush without overflow
-        leaves them. The flush would then retire the finished LRs and list ``irq`` alone in
-        the lowest free LR, changing nothing else (no other interrupt is pending outside an
-        LR: nothing to merge, sort, evict or keep queued): ``GicHypInterface.retire_and_place``
-        does that in one step. Otherwise, or with every LR in use, ``flush_to`` runs.
-        """
+        when the arrival is simply deliverable (a passthrough ``irq``, enabled in an enabled
+        distributor, with nothing else queued and no LR holding it but a finished one: the
+        flush then takes its short way); returns the injections, or None, with nothing
+        changed, otherwise (take the general way)."""
         state = self._irqs.get(irq)
         if (
             state is None
@@ -105,31 +149,10 @@ class VgicListRegisters:
             or not (state.hardware and state.enabled and self._enabled)
         ):
             return None
-        listed, levels = self._listed, self._levels
-        short = gich.hcr & (regs.HCR_EN | regs.HCR_UIE) == regs.HCR_EN
-        retired = 0  # the LRs ``_retire`` frees
-        for other, index in listed.items():
-            value = gich.list_register(index)
-            if not value & _LR_STATE_BITS:
-                retired |= 1 << index
-                short = short and other not in levels
-            elif other == irq:
-                return None  # the previous instance is still in service: not deliverable now
-            elif not value & regs.LR_HW and bool(value & regs.LR_EOI) != (other in levels):
-                short = False  # ``_request_maintenance`` would change its EOI bit
+        held_at = self._listed.get(irq)
+        if held_at is not None and gich.list_register(held_at) & _LR_STATE_BITS:
+            return None  # the previous instance is still in service: not deliverable now
         self._queue(state, pending=True)  # physical_arrived: deliverable, as checked above
-        if short:
-            value = make_list_register(irq, state.priority, physical_id=irq)
-            placed = gich.retire_and_place(retired, value)
-            if placed is not None:  # (as ``_retire``, ``_list`` and ``_fill``'s end)
-                if retired:
-                    for other, at in list(listed.items()):
-                        if retired >> at & 1:
-                            del listed[other]
-                listed[irq] = placed
-                state.pending = False
-                self._queued.clear()
-                return 1
         return self.flush_to(gich)
 
     def maintenance(self, gich: GicHypInterface) -> int:
