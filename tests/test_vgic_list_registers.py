@@ -135,6 +135,9 @@ class _World:
             return vgic.flush_to(gich)
         if action == "maintenance":
             return vgic.maintenance(gich)
+        if action == "switch":  # the vCPU goes off the CPU and comes back
+            vgic.save_from(gich)
+            return vgic.restore_to(gich)
         if action == "line":  # the level source rises (a pending edge) or falls
             self.line = not self.line
             return self.line and vgic.raise_virtual(53) and vgic.flush_to(gich)
@@ -166,16 +169,16 @@ class _World:
 
 def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
     """A seeded mix of device IRQs, virtual IRQs (one level-sensitive), guest IAR/EOIR,
-    enables, drops and maintenance, with one and with four LRs: after every step both ways
-    hold the same GIC, list-register, vGIC and line state and returned the same; the short
-    way was taken, and also declined."""
+    enables, drops, maintenance and world switches, with one and with four LRs: after every
+    step both ways hold the same GIC, list-register, vGIC and line state and returned the
+    same; the short way was taken, and also declined."""
     for list_registers in (1, 4):
         rng = random.Random(11 + list_registers)
         short = _World(short=True, list_registers=list_registers)
         general = _World(short=False, list_registers=list_registers)
         acks: list[int] = []
         actions = ["device"] * 6 + ["iar", "eoir"] * 4
-        actions += ["virtual", "maintenance", "drop", "irq-off", "gicd-off", "line"]
+        actions += ["virtual", "maintenance", "drop", "irq-off", "gicd-off", "line", "switch"]
         actions += ["irq-on", "gicd-on"] * 3
         actions += ["burst"] if list_registers > 1 else []  # (one LR would stay overflowed)
         for step in range(1500):
@@ -222,3 +225,17 @@ def test_an_interrupt_queued_alone_waits_while_the_distributor_is_off() -> None:
         assert world.step("gicd-on", 0) == 1
     assert worlds[0].state() == worlds[1].state()
     assert worlds[0].listed_alone[-1] == 1 and list(worlds[0].vgic._listed) == [40]
+
+
+def test_a_switch_out_pends_a_finished_level_interrupt_whose_line_is_still_high() -> None:
+    """53's line stays high after the guest's EOI: switched out, 53 is pending again (queued),
+    and the switch back in lists it; with the line low, nothing is left."""
+    for line in (True, False):
+        world = _World(short=True, list_registers=4)
+        world.step("line", 53)
+        assert world.step("iar", 0) == 53
+        world.step("eoir", 53)
+        world.line = line
+        world.vgic.save_from(world.gich)
+        assert world.vgic.is_pending(53) is line and sorted(world.vgic._queued) == [53] * line
+        assert world.vgic.restore_to(world.gich) == int(line)

@@ -166,10 +166,16 @@ class VgicListRegisters:
         """Switch-out: fold every LR back into the VM's state, keep HCR/VMCR/APR, park GICH."""
         if self._gich is not gich:
             raise RuntimeError(f"{self.vm_name}: save_from for a vGIC that is not loaded")
+        levels = self._levels
         with gich.batch():
-            self._retire(gich)
+            # A finished LR is retired as ``_retire`` does (a level source still high is pending
+            # again); ``load`` below empties every LR, so none is cleared one by one.
             for irq, index in self._listed.items():
                 state, held = self._irqs[irq], lr_state(gich.list_register(index))
+                if held == LrState.INVALID:
+                    if irq in levels and levels[irq]():
+                        self._queue(state, pending=True)
+                    continue
                 state.pending |= bool(held & LrState.PENDING)
                 state.active |= bool(held & LrState.ACTIVE)
                 self._queued.add(irq)
