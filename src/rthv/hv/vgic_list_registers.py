@@ -22,13 +22,13 @@ from collections.abc import Callable
 
 from rthv.board.gic import regs
 from rthv.board.gic.distributor import GicDistributor
+from rthv.board.gic.hyp_interface import GicHypInterface
 from rthv.board.gic.list_register import (
     LrState,
     lr_state,
     lr_with_state,
     make_list_register,
 )
-from rthv.board.gic.virtual_interface import GicHypInterface
 from rthv.hv.vgic_registers import VirqState
 
 PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance

@@ -52,7 +52,13 @@ def make_list_register(
 
 _STATE_SHIFT = regs.LR_STATE_SHIFT
 _STATE_MASK = regs.LR_STATE_MASK
-_STATE_BITS = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
+# Field masks for the GICH and GICV bookkeeping, which runs on every trap: plain ints.
+STATE_BITS = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
+PENDING_BIT = LrState.PENDING << regs.LR_STATE_SHIFT
+ACTIVE_BIT = LrState.ACTIVE << regs.LR_STATE_SHIFT
+PENDING_ONLY = PENDING_BIT
+EOI_MAINTENANCE_BITS = STATE_BITS | regs.LR_HW | regs.LR_EOI  # == LR_EOI: an EISR bit
+PRIORITY_FIELD = regs.LR_PRIORITY_MASK << regs.LR_PRIORITY_SHIFT
 
 
 def lr_state(value: int) -> int:
@@ -68,7 +74,7 @@ def lr_priority(value: int) -> int:
 
 def lr_with_state(value: int, state: int) -> int:
     """List register ``value`` with its State field replaced by ``state`` (an ``LrState``)."""
-    return (value & ~_STATE_BITS) | state << _STATE_SHIFT
+    return (value & ~STATE_BITS) | state << _STATE_SHIFT
 
 
 def lr_iar_value(value: int) -> int:
@@ -88,4 +94,4 @@ def lr_physical_id(value: int) -> int | None:
 
 def lr_needs_eoi_maintenance(value: int) -> bool:
     """Whether the entry was deactivated with EOI=1 and HW=0 (an EISR bit is set for it)."""
-    return value & (_STATE_BITS | regs.LR_HW | regs.LR_EOI) == regs.LR_EOI
+    return value & EOI_MAINTENANCE_BITS == regs.LR_EOI
