@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rthv.board.cpu import CpuCore, CpuExit, ExitKind
+from rthv.board.cpu import CpuCore
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg
 from rthv.hv.address_space import build_stage2, realise, s2_perm

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.description import load_board
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg

@@ -10,7 +10,7 @@ import pytest
 
 from hv_support import run, vm_toml, write_system
 from probe_support import HELLO, SCRIPT_IPA, results, run_probe
-from rthv.board.cpu import ExitKind
+from rthv.board.cpu_exit import ExitKind
 from rthv.board.guest_errors import IN_FULL
 from rthv.hv import traps
 from rthv.hv.trace_log import RECENT_EVENTS

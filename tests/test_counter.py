@@ -16,7 +16,8 @@ from rthv.board.counter import (
     native_available,
     short_blocks_available,
 )
-from rthv.board.cpu import CpuCore, ExitKind
+from rthv.board.cpu import CpuCore
+from rthv.board.cpu_exit import ExitKind
 from rthv.board.engine_build import STOCK, engine_build
 from rthv.board.registers import Reg
 from rthv.board.thumb import thumb_instruction_address

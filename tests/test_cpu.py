@@ -6,7 +6,8 @@ import functools
 
 import pytest
 
-from rthv.board.cpu import TRANSLATION_BUFFER_BYTES, CpuCore, CpuExit, ExitKind, Perm
+from rthv.board.cpu import TRANSLATION_BUFFER_BYTES, CpuCore, Perm
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import CoprocessorAccess
 from rthv.board.memory import RamRegion
 from rthv.board.registers import Reg

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rthv.board.cpu import CpuExit
+from rthv.board.cpu_exit import CpuExit
 from rthv.board.description import load_board
 from rthv.board.machine import INTERRUPTS_KEPT, Machine, StopCause
 from rthv.board.registers import Reg

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from rthv.board.cpu import CpuCore, ExitKind
+from rthv.board.cpu import CpuCore
+from rthv.board.cpu_exit import ExitKind
 from rthv.board.registers import Reg
 from rthv.board.timed_sites import sites_available
 from support import assemble, core_with_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hv_support import boot, vm_toml, write_system
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.registers import Reg
 from rthv.hv.costs import CostTable
 from rthv.hv.trace_log import HypercallMade, TraceEvent

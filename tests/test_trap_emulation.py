@@ -13,7 +13,7 @@ from unicorn.unicorn_const import UC_ARCH_ARM, UC_MODE_ARM
 from unicorn.unicorn_py3 import Uc
 
 from rthv.board.clock import VirtualClock
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import CoprocessorAccess, decode_coprocessor, fetch_word
 from rthv.board.events import EventQueue
 from rthv.board.generic_timer import CTL_ENABLE, CTL_ISTATUS, GenericTimer, GenericTimerRegister

@@ -9,7 +9,7 @@ import pytest
 
 import rthv
 from hv_support import boot, write_system
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.machine import _is_hyp_trap
 from rthv.board.registers import Mode, Reg
 from rthv.hv.scheduling.api import VmState

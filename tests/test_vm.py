@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hv_support import boot, vm_toml, write_system
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.hv.vm import LatencyStats, VmFault, access_of
 
 

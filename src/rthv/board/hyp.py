@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rthv.board.cpu import CpuExit
+from rthv.board.cpu_exit import CpuExit
 
 
 class Pl2Software(Protocol):

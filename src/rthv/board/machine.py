@@ -10,7 +10,8 @@ from fractions import Fraction
 
 from rthv.board.clock import VirtualClock
 from rthv.board.counter import NO_LIMIT
-from rthv.board.cpu import CpuCore, CpuExit, ExitKind, Perm
+from rthv.board.cpu import CpuCore, Perm
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.description import BoardDescription, DeviceDescription
 from rthv.board.device import MmioDevice
 from rthv.board.device_kinds import DeviceWiring

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rthv.board.counter import GuestMemoryError
-from rthv.board.cpu import CpuExit
+from rthv.board.cpu_exit import CpuExit
 from rthv.board.decode import CoprocessorAccess
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
 from rthv.board.registers import CNTKCTL, GENERAL_REGISTERS, Mode, Registers

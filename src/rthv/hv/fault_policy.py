@@ -3,7 +3,7 @@ it as an abort, or reset it from its images while its peers run on (the hypervis
 
 from __future__ import annotations
 
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.exceptions import (
     FSR_SYNC_EXTERNAL_ABORT,
     ExceptionKind,

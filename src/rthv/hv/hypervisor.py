@@ -6,7 +6,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from rthv.board.counter import GuestMemoryError
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.guest_errors import GuestError

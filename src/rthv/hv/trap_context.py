@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from rthv.board.cpu import CpuExit
+from rthv.board.cpu_exit import CpuExit
 from rthv.hv.costs import CostTable
 from rthv.hv.trace_log import TraceEvent
 from rthv.hv.vm import Vm

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rthv.board.cpu import CpuExit, ExitKind
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.exceptions import ExceptionKind, take_exception
 from rthv.board.registers import Reg
 from rthv.board.trap_emulation import (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rthv.board.cpu import CpuCore, CpuExit, ExitKind
+from rthv.board.cpu import CpuCore
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.generic_timer import GenericTimer
 from rthv.hv.config import VmConfig
 from rthv.hv.scheduling.api import VmHandle

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from rthv.board.cpu import CpuExit
+from rthv.board.cpu_exit import CpuExit
 from rthv.board.guest_errors import IN_FULL
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
-from rthv.board.cpu import CpuCore, CpuExit, ExitKind
+from rthv.board.cpu import CpuCore
+from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.description import BoardDescription, load_board
 from rthv.board.devicetree import FIRMWARE_FREE_SPACE, device_tree_blob, spec_from_board
 from rthv.board.machine import ConsoleSink, Machine, StopCause
