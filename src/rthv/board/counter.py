@@ -44,6 +44,7 @@ import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const
 
 from rthv.board.engine_clock import install_engine_clock
+from rthv.board.guest_code import read_code
 from rthv.board.thumb import count_thumb_instructions
 from rthv.board.timing import INSTRUCTION_COUNT, NATIVE_SLOTS, InsnClass, arm_units
 
@@ -57,7 +58,6 @@ _CACHE_SLOTS = 4096
 _CPSR_I = 1 << 7
 _CPSR_T = 1 << 5
 _SCTLR_M_C = (1 << 0) | (1 << 2)
-_UC_PROT_EXEC = 4
 NO_LIMIT = (1 << 64) - 1
 
 
@@ -126,10 +126,6 @@ class IcountState(ctypes.Structure):
 
 
 _uclib: Any = unicorn_binding.uclib
-_VmemRead = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t
-)
-_vmem_read = _VmemRead(int(ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value or 0))
 
 
 def native_available() -> bool:
@@ -146,32 +142,6 @@ def short_blocks_available() -> bool:
     """True when the engine can run a block limited to its first instructions without leaving
     the emulation (rthv's engine, rthv3 on): a budget inside a block is finished in the engine."""
     return hasattr(_uclib, "uc_rthv_limit_next_block")
-
-
-def read_code(uc: unicorn.Uc, address: int, size: int) -> bytes:
-    """Read ``size`` bytes of code at virtual ``address`` through the guest's MMU."""
-    code = try_read_code(uc, address, size)
-    if code is None:
-        raise GuestMemoryError(f"no code to read at {address:#010x} ({size} bytes)")
-    return code
-
-
-def try_read_code(uc: unicorn.Uc, address: int, size: int) -> bytes | None:
-    """``size`` bytes of code at virtual ``address`` through the guest's MMU, None if any of
-    them has no mapping (the guest's own translation, then the engine's address space)."""
-    if address < 0 or address + size > 1 << 32:
-        return None
-    buffer = ctypes.create_string_buffer(size)
-    if _vmem_read(uc._uch, address, _UC_PROT_EXEC, buffer, size) == 0:
-        return buffer.raw
-    try:
-        return bytes(uc.mem_read(address, size))
-    except unicorn.UcError:
-        return None
-
-
-class GuestMemoryError(Exception):
-    """Guest memory that the board had to read is not there (nothing is mapped)."""
 
 
 class InstructionCounter:

@@ -22,8 +22,6 @@ from rthv.board.counter import (
     NO_LIMIT,
     InstructionCounter,
     StopReason,
-    read_code,
-    try_read_code,
 )
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import (
@@ -35,6 +33,7 @@ from rthv.board.decode import (
 )
 from rthv.board.device import MmioDevice
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
+from rthv.board.guest_code import follows_hint, instruction_at, read_code
 from rthv.board.registers import (
     CNTHCTL,
     CNTV_CTL,
@@ -55,8 +54,6 @@ NEVER_REACHED = 0xFFFFFFFF
 # minutes; when this buffer is full Unicorn flushes it and translates afresh (no effect on
 # results, which count guest instructions).
 TRANSLATION_BUFFER_BYTES = 16 << 20
-_ARM_HINTS = {0xE320F001: "yield", 0xE320F002: "wfe"}
-_THUMB_HINTS = {0xBF10: "yield", 0xBF20: "wfe"}
 _UC_INTR_SVC = 2
 _UC_INTR_PREFETCH_ABORT = 3
 _UC_INTR_DATA_ABORT = 4
@@ -470,11 +467,11 @@ class CpuCore:
         # An UNDEF sets the syndrome and leaves PC at the instruction; WFE and YIELD leave it
         # clear and PC after the hint. Clear it after each use, so that none goes stale.
         syndrome = self.regs.syndrome()
-        if syndrome == 0 and _follows_hint(uc, pc, thumb):
+        if syndrome == 0 and follows_hint(uc, pc, thumb):
             self.counter.rewind_to(pc)
             return True  # WFE and YIELD are hints: executing them as NOPs is architectural
         self.counter.rewind_to(pc)
-        word = _instruction_at(uc, pc, thumb)
+        word = instruction_at(uc, pc, thumb)
         hvc = None if word is None else decode_hvc(word, thumb)
         access = None if word is None or hvc is not None else decode_coprocessor(word, thumb)
         if hvc is not None and cpsr & CPSR_MODE_MASK == Mode.USR:
@@ -542,41 +539,10 @@ class CpuCore:
         )
 
 
-def _instruction_at(uc: Uc, pc: int, thumb: bool) -> int | None:
-    """The instruction word at ``pc`` (see ``fetch_word``), None if its bytes are not there."""
-    first = try_read_code(uc, pc, 2 if thumb else 4)
-    if first is None:
-        return None
-    if not thumb:
-        return fetch_word(first, thumb)
-    if not is_wide_thumb(int.from_bytes(first, "little")):
-        return fetch_word(first + bytes(2), thumb)
-    second = try_read_code(uc, pc + 2, 2)
-    return None if second is None else fetch_word(first + second, thumb)
-
-
 _DROPPED_WRITES = (GenericTimerRegister.CNTV_CTL, GenericTimerRegister.CNTV_CVAL)
 
 
 def _names(access: CoprocessorAccess) -> GenericTimerRegister | None:
     return GenericTimer.lookup(
         access.coproc, access.opc1, access.crn, access.crm, access.opc2, access.is64
-    )
-
-
-def _follows_hint(uc: Uc, pc: int, thumb: bool) -> bool:
-    """True if the instruction just before ``pc`` is WFE or YIELD."""
-    if not thumb:
-        before = try_read_code(uc, pc - 4, 4)
-        return before is not None and int.from_bytes(before, "little") in _ARM_HINTS
-    last = try_read_code(uc, pc - 2, 2)
-    if last is None:
-        return False
-    earlier = try_read_code(uc, pc - 4, 2)  # absent when the hint starts a mapped region
-    if int.from_bytes(last, "little") in _THUMB_HINTS:
-        return earlier is None or not is_wide_thumb(int.from_bytes(earlier, "little"))
-    return (
-        earlier is not None
-        and int.from_bytes(earlier, "little") == 0xF3AF
-        and int.from_bytes(last, "little") & 0xFF in (1, 2)
     )

@@ -10,7 +10,7 @@ import unicorn
 import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const as uca
 
-from rthv.board.counter import try_read_code
+from rthv.board.guest_code import try_read_code
 
 # The bindings' reg_read/reg_write pick a ctypes type per call (about 1.2 us); every register
 # this class names by ``Reg`` is 32 bits wide, so one reused buffer and the C API directly do.

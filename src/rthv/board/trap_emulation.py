@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu_exit import CpuExit
 from rthv.board.decode import CoprocessorAccess
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
+from rthv.board.guest_code import GuestMemoryError
 from rthv.board.registers import CNTKCTL, GENERAL_REGISTERS, Mode, Registers
 from rthv.board.thumb import is_wide_thumb
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-from rthv.board.counter import GuestMemoryError
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
+from rthv.board.guest_code import GuestMemoryError
 from rthv.board.guest_errors import GuestError
 from rthv.board.machine import InterruptRecord, Machine, RunResult
 from rthv.board.registers import Reg
