@@ -12,7 +12,7 @@ import pytest
 
 import rthv
 from hv_support import vm_toml, write_system
-from rthv.board.machine import StopCause
+from rthv.board.run_result import StopCause
 from rthv.hv.trace_log import Switch
 from rthv.tools.api import to_ns
 

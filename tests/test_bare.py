@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rthv.board.machine import StopCause, StopRequest
+from rthv.board.machine import StopRequest
+from rthv.board.run_result import StopCause
 from rthv.tools.bare import run_bare
 from support import assemble, guest_image
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rthv.board.machine import StopCause
+from rthv.board.run_result import StopCause
 from rthv.board.sp804 import Sp804Timer
 from support import GUEST_BUILD, ReferenceCounter, boot, guest_image
 

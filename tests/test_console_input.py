@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rthv.board.machine import StopCause
+from rthv.board.run_result import StopCause
 from rthv.tools.console_input import (
     ESCAPE,
     InputError,

@@ -9,8 +9,9 @@ import pytest
 
 from rthv.board.cpu_exit import CpuExit
 from rthv.board.description import load_board
-from rthv.board.machine import INTERRUPTS_KEPT, Machine, StopCause
+from rthv.board.machine import INTERRUPTS_KEPT, Machine
 from rthv.board.registers import Reg
+from rthv.board.run_result import StopCause
 from support import InstructionTrace, assemble, boot, guest_image
 
 RAM = 0x80000000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from fractions import Fraction
 
-from rthv.board.machine import RunResult, StopCause
+from rthv.board.run_result import RunResult, StopCause
 from rthv.tools.terminal import PROGRESS_AFTER_S, ConsoleView, run_with_progress
 
 ESC = "\x1b["

@@ -12,8 +12,9 @@ import pytest
 from rthv.board import _icount
 from rthv.board.counter import IcountState
 from rthv.board.description import load_board
-from rthv.board.machine import Machine, StopCause
+from rthv.board.machine import Machine
 from rthv.board.registers import SCTLR, SysReg
+from rthv.board.run_result import StopCause
 from rthv.board.timing import (
     CORTEX_A7,
     CORTEX_A15,

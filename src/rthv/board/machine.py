@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from rthv.board.charged_device import ChargedDevice
 from rthv.board.clock import VirtualClock
 from rthv.board.counter import NO_LIMIT
 from rthv.board.cpu import CpuCore, Perm
@@ -32,6 +32,7 @@ from rthv.board.hyp import Pl2Software
 from rthv.board.memory import PhysicalMemory, RamRegion
 from rthv.board.pl011 import Pl011Uart
 from rthv.board.registers import CNTFRQ, CPSR_I, Mode, Reg
+from rthv.board.run_result import InterruptRecord, RunResult, StopCause
 from rthv.board.signal import Signal
 from rthv.board.timing import INSTRUCTION_COUNT, DeviceCost, InsnClass, TimingProfile
 from rthv.board.trap_emulation import (
@@ -49,17 +50,6 @@ ConsoleSink = Callable[[str, bytes], None]
 
 
 INTERRUPTS_KEPT = 10_000  # interrupt records kept (observers see every one)
-
-
-class StopCause(enum.Enum):
-    """Why ``Machine.run`` returned."""
-
-    UNTIL = "until"
-    IDLE = "idle"
-    HALTED = "halted"
-    LOCKUP = "lockup"
-    INTERRUPTED = "interrupted"
-    WATCHED = "watched"  # a core reached a watched instruction (``CpuCore.watch_code``)
 
 
 class StopRequest:
@@ -84,27 +74,6 @@ class StopRequest:
         self.requested = True
         for machine in self._machines:
             machine.request_stop()
-
-
-@dataclass
-class RunResult:
-    """What a run did: how it ended and where virtual time stands."""
-
-    cause: StopCause
-    cycles: int
-    instructions: int
-    idle_cycles: int
-
-
-@dataclass
-class InterruptRecord:
-    """An IRQ exception taken by a guest: when, after how many instructions, at which PC, and
-    by which execution context (the core's name: a VM's name under the hypervisor)."""
-
-    cycle: int
-    instructions: int
-    pc: int
-    core: str = ""
 
 
 @dataclass
@@ -198,7 +167,7 @@ class Machine:
 
     def _charged(self, device: MmioDevice, cost: DeviceCost) -> MmioDevice:
         """``device`` as the CPU sees it: each access charged its cycles (if the profile says)."""
-        return device if cost == DeviceCost(0, 0) else _ChargedDevice(device, cost, self.charge)
+        return device if cost == DeviceCost(0, 0) else ChargedDevice(device, cost, self.charge)
 
     def _console_sink(self, name: str) -> Callable[[bytes], None]:
         def sink(data: bytes) -> None:
@@ -520,20 +489,3 @@ def _is_hyp_trap(exit: CpuExit) -> bool:
     return exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT) and (
         exit.unmapped or exit.permission
     )
-
-
-class _ChargedDevice:
-    """A device window whose every access also charges the profile's cycles for it."""
-
-    def __init__(self, device: MmioDevice, cost: DeviceCost, charge: Callable[[int], None]):
-        self.device = device
-        self._cost = cost
-        self._charge = charge
-
-    def read(self, offset: int, size: int) -> int:
-        self._charge(self._cost.read)
-        return self.device.read(offset, size)
-
-    def write(self, offset: int, size: int, value: int) -> None:
-        self._charge(self._cost.write)
-        self.device.write(offset, size, value)

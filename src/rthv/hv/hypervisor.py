@@ -10,8 +10,9 @@ from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.guest_code import GuestMemoryError
 from rthv.board.guest_errors import GuestError
-from rthv.board.machine import InterruptRecord, Machine, RunResult
+from rthv.board.machine import Machine
 from rthv.board.registers import Reg
+from rthv.board.run_result import InterruptRecord, RunResult
 from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
 from rthv.hv.config import SystemConfig

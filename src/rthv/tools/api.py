@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from rthv.board.machine import RunResult, StopCause
+from rthv.board.run_result import RunResult, StopCause
 from rthv.hv.hypervisor import HYPERVISOR_CONSOLE, Hypervisor
 from rthv.hv.trace_log import TraceEvent as HvTraceEvent
 from rthv.tools.duration import format_ns, parse_duration

@@ -23,7 +23,7 @@ from rthv.tools.duration import format_ns, parse_duration
 if TYPE_CHECKING:
     from fractions import Fraction
 
-    from rthv.board.machine import RunResult
+    from rthv.board.run_result import RunResult
     from rthv.hv.hypervisor import Hypervisor
     from rthv.tools.pictures import WrittenReport
     from rthv.tools.system import Pace, StepRun, SystemRun

@@ -24,8 +24,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
 
-from rthv.board.machine import RunResult, StopCause
 from rthv.board.pl011 import Pl011Uart
+from rthv.board.run_result import RunResult, StopCause
 from rthv.hv.hypervisor import Hypervisor
 
 ESCAPE = 0x1D  # Ctrl-]

@@ -17,8 +17,9 @@ from rthv.board.cpu import CpuCore
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.description import BoardDescription, load_board
 from rthv.board.devicetree import FIRMWARE_FREE_SPACE, device_tree_blob, spec_from_board
-from rthv.board.machine import ConsoleSink, Machine, StopCause
+from rthv.board.machine import ConsoleSink, Machine
 from rthv.board.memory import DeviceWindow, RamRegion
+from rthv.board.run_result import StopCause
 
 UBOOT_QEMU_ARM = Path("/usr/lib/u-boot/qemu_arm/u-boot.bin")
 UBOOT_PROMPT = "=> "

@@ -16,8 +16,8 @@ import socket
 from collections.abc import Callable
 from fractions import Fraction
 
-from rthv.board.machine import RunResult, StopCause
 from rthv.board.registers import Reg
+from rthv.board.run_result import RunResult, StopCause
 from rthv.hv.hypervisor import Hypervisor
 from rthv.tools.guest_memory import GuestMemory, GuestMemoryError
 

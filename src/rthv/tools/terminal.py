@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.text import Text
 
-from rthv.board.machine import RunResult, StopCause
+from rthv.board.run_result import RunResult, StopCause
 from rthv.tools.duration import format_ns
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "red")
