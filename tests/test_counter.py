@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 
 from rthv.board import counter as counter_module
-from rthv.board.counter import (
-    StopReason,
-    inline_available,
-    native_available,
-    short_blocks_available,
-)
+from rthv.board.counter import inline_available, native_available, short_blocks_available
 from rthv.board.cpu import CpuCore
 from rthv.board.cpu_exit import ExitKind
 from rthv.board.engine_build import STOCK, engine_build
+from rthv.board.icount_state import StopReason
 from rthv.board.registers import Reg
 from rthv.board.thumb import thumb_instruction_address
 from rthv.board.timing import CORTEX_A15

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from rthv.board import _icount
-from rthv.board.counter import IcountState
 from rthv.board.description import load_board
+from rthv.board.icount_state import IcountState
 from rthv.board.machine import Machine
 from rthv.board.registers import SCTLR, SysReg
 from rthv.board.run_result import StopCause

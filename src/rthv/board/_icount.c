@@ -12,7 +12,7 @@
  * its instructions' class weights, computed once when the block is first seen and cached with
  * its instruction count; the budget is in units.
  * Unicorn's functions are passed in as pointers, so this file needs no Unicorn headers or
- * linking.  The state layout must match IcountState in counter.py.
+ * linking.  The state layout must match IcountState in icount_state.py.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -18,11 +18,7 @@ import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const
 from unicorn.unicorn_py3.unicorn import Uc
 
-from rthv.board.counter import (
-    NO_LIMIT,
-    InstructionCounter,
-    StopReason,
-)
+from rthv.board.counter import NO_LIMIT, InstructionCounter
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import (
     CoprocessorAccess,
@@ -34,6 +30,7 @@ from rthv.board.decode import (
 from rthv.board.device import MmioDevice
 from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
 from rthv.board.guest_code import follows_hint, instruction_at, read_code
+from rthv.board.icount_state import StopReason
 from rthv.board.registers import (
     CNTHCTL,
     CNTV_CTL,

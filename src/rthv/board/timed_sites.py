@@ -26,7 +26,7 @@ from typing import Any
 import unicorn
 import unicorn.unicorn_py3.unicorn as unicorn_binding
 
-from rthv.board.counter import IcountState
+from rthv.board.icount_state import IcountState
 
 _timed_sites: types.ModuleType | None
 try:
