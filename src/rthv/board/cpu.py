@@ -20,30 +20,23 @@ from unicorn.unicorn_py3.unicorn import Uc
 
 from rthv.board.counter import NO_LIMIT, InstructionCounter
 from rthv.board.cpu_exit import CpuExit, ExitKind
-from rthv.board.decode import (
-    CoprocessorAccess,
-    condition_passed,
-    decode_coprocessor,
-    decode_hvc,
-    fetch_word,
-)
+from rthv.board.decode import decode_coprocessor, decode_hvc
 from rthv.board.device import MmioDevice
-from rthv.board.generic_timer import GenericTimer, GenericTimerRegister
+from rthv.board.generic_timer import GenericTimer
 from rthv.board.guest_code import follows_hint, instruction_at, read_code
 from rthv.board.icount_state import StopReason
 from rthv.board.registers import (
     CNTHCTL,
     CNTV_CTL,
-    CNTV_CVAL,
     CPSR_MODE_MASK,
     CPSR_T,
-    GENERAL_REGISTERS,
     Mode,
     Registers,
 )
 from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
 from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
+from rthv.board.virtual_timer_mirror import mirror_virtual_timer
 
 NEVER_REACHED = 0xFFFFFFFF
 # Host code translated per engine. Unicorn reserves 1 GiB by default and fills it, since
@@ -389,35 +382,10 @@ class CpuCore:
         self.mirror_virtual_timer()
 
     def mirror_virtual_timer(self) -> None:
-        """Bring the virtual timer model (and the engine's CTL, CVAL) up to the guest's writes.
-
-        The engine drops a guest's CNTV_CTL and CNTV_CVAL writes. It keeps TVAL ones, with
-        CVAL computed from the virtual count at the writing instruction. A write ends its
-        block, so right after one (PC at the end of the block just run) the instruction
-        before PC is the write and its registers still hold the value: CTL and CVAL writes
-        are carried out here, as of that instruction.
-        """
-        timer = self.virtual_timer
-        if timer is None:
-            return
-        regs, state = self.regs, self.counter.state
-        pc, thumb = regs.pc, regs.thumb
-        if state.block_size and pc == state.block_start + state.block_size:
-            word = fetch_word(read_code(self.uc, pc - 4, 4), thumb)
-            access = decode_coprocessor(word, thumb)
-            name = None if access is None or access.read else _names(access)
-            if (
-                access is not None
-                and name in _DROPPED_WRITES
-                and condition_passed(word, regs.cpsr, thumb)
-            ):
-                value = regs[GENERAL_REGISTERS[access.rt]]
-                if access.is64:
-                    value |= regs[GENERAL_REGISTERS[access.rt2]] << 32
-                timer.write_register(name, value)
-                regs.set_sys64(CNTV_CVAL, timer.read_register(GenericTimerRegister.CNTV_CVAL))
-                return  # the model's update wrote the engine's CTL (with ISTATUS)
-        timer.mirror_virtual(regs.sys(CNTV_CTL), regs.sys64(CNTV_CVAL))
+        """Bring the virtual timer model (and the engine's CTL, CVAL) up to the guest's writes
+        (``mirror_virtual_timer`` in ``virtual_timer_mirror.py``)."""
+        if self.virtual_timer is not None:
+            mirror_virtual_timer(self.virtual_timer, self.regs, self.counter.state, self.uc)
 
     def _remove_cache(self, begin: int, end: int) -> None:
         """Drop the translations of [begin, end) (the engine's ``ctl_remove_cache``)."""
@@ -534,12 +502,3 @@ class CpuCore:
             unmapped=fault.unmapped,
             permission=fault.permission,
         )
-
-
-_DROPPED_WRITES = (GenericTimerRegister.CNTV_CTL, GenericTimerRegister.CNTV_CVAL)
-
-
-def _names(access: CoprocessorAccess) -> GenericTimerRegister | None:
-    return GenericTimer.lookup(
-        access.coproc, access.opc1, access.crn, access.crm, access.opc2, access.is64
-    )
