@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rthv.board.machine import StopRequest
 from rthv.board.run_result import StopCause
+from rthv.board.stop_request import StopRequest
 from rthv.tools.bare import run_bare
 from support import assemble, guest_image
 

@@ -9,8 +9,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from hv_support import run, vm_toml, write_system
-from rthv.board.machine import StopRequest
 from rthv.board.run_result import RunResult, StopCause
+from rthv.board.stop_request import StopRequest
 from rthv.tools.system import (
     LinePrefixer,
     StepRun,

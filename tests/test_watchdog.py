@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from rthv.board.machine import StopRequest
+from rthv.board.stop_request import StopRequest
 from rthv.hv.config.fields import whole_number
 from rthv.tools.watchdog import PolicyWatchdog, policy_location, raised_at
 

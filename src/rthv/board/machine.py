@@ -52,30 +52,6 @@ ConsoleSink = Callable[[str, bytes], None]
 INTERRUPTS_KEPT = 10_000  # interrupt records kept (observers see every one)
 
 
-class StopRequest:
-    """Ends runs from another context, such as a signal handler, without raising into Unicorn.
-
-    ``request()`` only sets flags: each attached machine stops at its next block boundary and
-    its ``run`` returns with ``StopCause.INTERRUPTED``.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._machines: list[Machine] = []
-
-    def attach(self, machine: Machine) -> None:
-        """Let ``request`` stop ``machine``; a request made already stops it at once."""
-        self._machines.append(machine)
-        if self.requested:
-            machine.request_stop()
-
-    def request(self) -> None:
-        """Ask every attached machine to stop as soon as it can."""
-        self.requested = True
-        for machine in self._machines:
-            machine.request_stop()
-
-
 @dataclass
 class Machine:
     """One board instance: build it from a description, load an image, ``run``."""

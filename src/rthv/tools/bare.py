@@ -10,8 +10,9 @@ from pathlib import Path
 from rthv.board.description import load_board
 from rthv.board.guest_errors import first_lines
 from rthv.board.loader import load_image, read_image
-from rthv.board.machine import ConsoleSink, Machine, StopRequest
+from rthv.board.machine import ConsoleSink, Machine
 from rthv.board.run_result import RunResult
+from rthv.board.stop_request import StopRequest
 from rthv.board.timing import TimingProfile
 
 

@@ -479,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse arguments, run, and turn user errors into one line and exit 2."""
     parser = _parser()
     args = parser.parse_args(argv)
-    from rthv.board.machine import StopRequest
+    from rthv.board.stop_request import StopRequest
 
     args.stop = StopRequest()
     if args.command == "run":

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from rthv.board.machine import StopRequest
 from rthv.board.run_result import RunResult
+from rthv.board.stop_request import StopRequest
 from rthv.hv.config import load_config
 from rthv.hv.hypervisor import Hypervisor
 from rthv.hv.scheduling.errors import PolicyParameterError

@@ -12,7 +12,7 @@ import signal
 from pathlib import Path
 from types import FrameType, TracebackType
 
-from rthv.board.machine import StopRequest
+from rthv.board.stop_request import StopRequest
 
 _RTHV = Path(__file__).resolve().parents[1]  # the rthv package
 _SCHEDULING = _RTHV / "hv" / "scheduling"
