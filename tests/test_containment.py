@@ -10,7 +10,6 @@ import pytest
 
 from hv_support import run, vm_toml, write_system
 from probe_support import HELLO, SCRIPT_IPA, results, run_probe
-from rthv.board.cpu_exit import ExitKind
 from rthv.board.guest_errors import IN_FULL
 from rthv.hv import traps
 from rthv.hv.trace_log import RECENT_EVENTS
@@ -69,11 +68,16 @@ def _explode(*_args: object) -> None:
     raise RuntimeError("boom")
 
 
+def _break_hypercalls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every hypercall's handler fails, in the trap path and served in place alike."""
+    monkeypatch.setattr(traps, "hypercall_handler", lambda _function, _immediate: _explode)
+
+
 def test_an_internal_error_stops_only_the_vm_being_served(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """rthv failing inside one VM's trap stops that VM, says "internal error" and where."""
-    monkeypatch.setitem(traps.TRAP_HANDLERS, ExitKind.HVC, _explode)
+    _break_hypercalls(monkeypatch)
     path = write_system(tmp_path, vm_toml("a", "hvc-probe"), vm_toml("b", "hello", uart="uart1"))
     system = run(path)
     (fault,) = system.hypervisor.faults
@@ -88,7 +92,7 @@ def test_an_internal_error_sets_the_exit_status(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`rthv run` exits with its internal-error status and one line on stderr."""
-    monkeypatch.setitem(traps.TRAP_HANDLERS, ExitKind.HVC, _explode)
+    _break_hypercalls(monkeypatch)
     path = write_system(tmp_path, vm_toml("a", "hvc-probe"), vm_toml("b", "hello", uart="uart1"))
     assert main(["run", str(path)]) == EXIT_INTERNAL_ERROR
     captured = capsys.readouterr()

@@ -11,7 +11,6 @@ from rthv.board.gic import regs
 from rthv.board.guest_code import GuestMemoryError
 from rthv.board.guest_errors import GuestError
 from rthv.board.machine import Machine
-from rthv.board.registers import Reg
 from rthv.board.run_result import InterruptRecord, RunResult
 from rthv.board.signal import Signal
 from rthv.hv.address_space import add_emulated_window, build_stage2, realise
@@ -27,7 +26,7 @@ from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import Stage2Table
 from rthv.hv.trace_log import RECENT_EVENTS, IrqTaken, Switch, TraceEvent, TraceLog
-from rthv.hv.traps import TRAP_HANDLERS, timer_access_in_place
+from rthv.hv.traps import TRAP_HANDLERS, call_hypervisor, timer_access_in_place
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
 from rthv.hv.vm_lifecycle import VmLifecycle
@@ -246,10 +245,8 @@ class Hypervisor:
         self.trap_taken(vm)
         try:
             TRAP_HANDLERS[exit.kind](self, vm, exit)
-        except GuestMemoryError as error:
-            self.stop_vm(vm, f"guest memory unreadable: {error}", exit.pc)
-        except Exception as error:  # one VM's trap must never take the others down
-            self.lifecycle.internal_error(vm, error, exit.pc)
+        except Exception as error:
+            self._trap_failed(vm, exit, error)
 
     def serve_in_place(self, exit: CpuExit) -> bool:
         """A generic-timer access or a hypercall of the running vCPU, served without stopping
@@ -259,10 +256,26 @@ class Hypervisor:
             return False
         if exit.kind is ExitKind.COPROCESSOR:
             return timer_access_in_place(self, vm, exit)
-        if exit.kind is ExitKind.HVC and not is_psci(vm.core.regs[Reg.R0]):
-            self.trap(exit)
-            return True
-        return False
+        if exit.kind is not ExitKind.HVC:
+            return False
+        function, r1, r2, r3 = vm.core.regs.r0_to_r3()  # read once, for the test and the call
+        if is_psci(function):
+            return False
+        # ``trap`` then ``hypercall``, with the trap's and the call's costs charged at once.
+        self.trap_taken(vm, self.costs.hypercall)
+        try:
+            call_hypervisor(self, vm, exit, function, (r1, r2, r3))
+        except Exception as error:
+            self._trap_failed(vm, exit, error)
+        return True
+
+    def _trap_failed(self, vm: Vm, exit: CpuExit, error: Exception) -> None:
+        """A trap's handling failed: the guest's memory was unreadable, or rthv itself failed;
+        either stops that VM alone (one VM's trap must never take the others down)."""
+        if isinstance(error, GuestMemoryError):
+            self.stop_vm(vm, f"guest memory unreadable: {error}", exit.pc)
+        else:
+            self.lifecycle.internal_error(vm, error, exit.pc)
 
     def lockup(self, exit: CpuExit, reason: str) -> None:
         """The running VM is stuck in an exception loop: stop it, the others go on."""

@@ -72,18 +72,27 @@ class _FirmwareCall:
 
 def hypercall(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
     """HVC: run the call, put the status in r0, continue after the HVC."""
-    regs = vm.core.regs
-    function, r1, r2, r3 = regs.r0_to_r3()
+    function, r1, r2, r3 = vm.core.regs.r0_to_r3()
     if is_psci(function) and exit.hvc_imm == HVC_IMMEDIATE:
         firmware_call(ctx, vm, exit)
         return
-    vm.counters.hypercalls += 1
     ctx.charge(ctx.costs.hypercall)
+    call_hypervisor(ctx, vm, exit, function, (r1, r2, r3))
+
+
+def call_hypervisor(
+    ctx: TrapContext, vm: Vm, exit: CpuExit, function: int, args: tuple[int, int, int]
+) -> None:
+    """A hypercall that is not PSCI, ``function`` from r0 and ``args`` from r1-r3 (as read at
+    the HVC), its cost charged already: status in r0, continue after the HVC, then deliver
+    to a notified peer."""
+    regs = vm.core.regs
+    vm.counters.hypercalls += 1
     handler = hypercall_handler(function, exit.hvc_imm)
     call = _Call(ctx, vm)
     status: int = HypercallError.NOSYS
     if handler is not None:
-        status = handler(call, (r1, r2, r3))
+        status = handler(call, args)
     if status < 0:
         vm.counters.hypercall_errors += 1
     ctx.record(HypercallMade(ctx.now, vm.name, function, status))
