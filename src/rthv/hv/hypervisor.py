@@ -319,7 +319,7 @@ class Hypervisor:
         """``vm`` has a deliverable virtual interrupt: inject now, or make the VM runnable."""
         if vm.interrupt_pending_since is None:
             vm.interrupt_pending_since = self.machine.clock.now()
-        if vm is self.current and not self.machine.parked:
+        if vm.handle is self.scheduler.current and not self.machine.parked:  # (self.current)
             self._charge_injections(vm, vm.vgic.flush_to(self.machine.gich))
         elif vm.handle.state is VmState.WAITING:
             self.scheduler.vm_runnable(vm.handle)

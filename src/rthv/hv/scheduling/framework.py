@@ -168,7 +168,7 @@ class Scheduler:
             if vm.state is not VmState.WAITING:
                 return
             vm.set_state(VmState.READY)
-            self._guard.notify(f"enque({vm.name!r})", self.policy.enque, vm)
+            self._guard.notify(f"enque({vm.name!r})", self._guard.policy.enque, vm)
             self._settle()
 
     def vm_waits(self, vm: VmHandle) -> None:
@@ -182,7 +182,7 @@ class Scheduler:
             self._leave_cpu(vm, "wfi")
             vm.set_state(VmState.WAITING)
             self._accounts[vm].waits += 1
-            self._guard.notify(f"yield_({vm.name!r})", self.policy.yield_, vm)
+            self._guard.notify(f"yield_({vm.name!r})", self._guard.policy.yield_, vm)
             self._settle()
 
     def vm_stopped(self, vm: VmHandle) -> None:
@@ -331,7 +331,7 @@ class Scheduler:
                 rounds = 0
 
     def _decide(self) -> None:
-        policy = self.policy
+        policy = self._guard.policy
         choice: object = self._guard.guarded("schedule()", policy.schedule)
         if choice is not None:
             if not isinstance(choice, VmHandle) or choice not in self._vms:  # (by identity)

@@ -74,15 +74,21 @@ class PolicyGuard:
                 raise  # a configuration answer from allocate/change_params, not a fault
             if undo is not None:
                 undo()  # take back the tentative state before anyone else looks
-            self.fail(policy, label, f"raised {type(exc).__name__}: {exc}", exc)
+            self._raised(policy, label, exc)
             raise PolicyReplaced from exc
 
     def notify(self, label: str, fn: Callable[..., object], *args: object) -> None:
-        """A guarded callback whose failure ends nothing but the policy."""
-        try:  # not contextlib.suppress: this runs on every trap that reaches the scheduler
-            self.guarded(label, fn, *args)
-        except PolicyReplaced:
-            return  # the fallback took over; the failure is recorded
+        """A guarded callback whose failure ends nothing but the policy (``guarded`` with the
+        ``PolicyReplaced`` that follows a recorded failure caught, written out: this runs on
+        every trap that reaches the scheduler)."""
+        policy = self.policy
+        try:
+            fn(*args)
+        except Exception as exc:
+            self._raised(policy, label, exc)  # the fallback took over; the failure is recorded
+
+    def _raised(self, policy: SchedulerPolicy, label: str, exc: Exception) -> None:
+        self.fail(policy, label, f"raised {type(exc).__name__}: {exc}", exc)
 
     def fail(
         self, policy: SchedulerPolicy, label: str, problem: str, cause: Exception | None = None
