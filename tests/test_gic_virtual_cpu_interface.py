@@ -154,11 +154,7 @@ def test_hw_lr_deactivates_physical_interrupt() -> None:
     gicc.write(GICC_PMR, 4, 0xF8)
     gicd.set_priority(27, 0x20)
     gicd.set_enabled(27, True)
-    gich = GicHypInterface()
-    gicv = GicVirtualCpuInterface(gich, deactivate_physical=gicc.deactivate)
-    gich.hcr = EN
-    gicv.write(GICC_CTLR, 4, 1)
-    gicv.write(GICC_PMR, 4, 0xF8)
+    gich, gicv = make_vgic(deactivate_physical=gicc.deactivate)
 
     gicd.set_input(27, True)  # the timer fires
     assert gicc.read(GICC_IAR, 4) == 27
@@ -182,11 +178,7 @@ def test_hw_lr_with_line_still_high_refires_physically() -> None:
     gicc.ctlr = 1 | EOIMODE
     gicc.pmr = 0xF8
     gicd.set_enabled(27, True)
-    gich = GicHypInterface()
-    gicv = GicVirtualCpuInterface(gich, deactivate_physical=gicc.deactivate)
-    gich.hcr = EN
-    gicv.write(GICC_CTLR, 4, 1)
-    gicv.write(GICC_PMR, 4, 0xF8)
+    gich, gicv = make_vgic(deactivate_physical=gicc.deactivate)
     gicd.set_input(27, True)
     assert gicc.acknowledge() == 27
     gicc.end_of_interrupt(27)
