@@ -32,26 +32,26 @@ class GicHypState:
 class _Batch:
     """Defers ``changed()`` while open (nestable); calls it once on close if anything changed."""
 
-    __slots__ = ("_changed", "_depth", "_stale")
+    __slots__ = ("_changed", "_stale", "depth")
 
     def __init__(self, changed: Callable[[], None]) -> None:
         self._changed = changed
-        self._depth = 0
+        self.depth = 0
         self._stale = False
 
     def deferring(self) -> bool:
         """True inside a batch: the change is noted for its end."""
-        if self._depth:
+        if self.depth:
             self._stale = True
             return True
         return False
 
     def __enter__(self) -> None:
-        self._depth += 1
+        self.depth += 1
 
     def __exit__(self, *_exception: object) -> None:
-        self._depth -= 1
-        if not self._depth and self._stale:
+        self.depth -= 1
+        if not self.depth and self._stale:
             self._stale = False
             self._changed()
 
@@ -68,33 +68,43 @@ class GicHypInterface:
             raise ValueError(f"num_list_registers must be in 1..64, got {num_list_registers}")
         self.num_list_registers = num_list_registers
         self.maintenance_out = Signal("gich.maintenance")
-        self._hcr = 0
-        self._vmcr = regs.VMCR_RESET
-        self._apr = 0
-        self._lrs = [0] * num_list_registers
+        # The virtual CPU interface's state, plain ints. The GICH (this class, the hypervisor's
+        # view) and the GICV (GicVirtualCpuInterface, the guest's view) are two views of it,
+        # as in the GIC architecture: the GICV reads and writes these fields itself and then
+        # calls ``changed()``; everything else goes through the properties and methods below.
+        self.hcr_bits = 0
+        self.vmcr_bits = regs.VMCR_RESET
+        self.apr_bits = 0
+        self.lr_values = [0] * num_list_registers
         self._listeners: list[Callable[[], None]] = []
-        self._batch = _Batch(self._changed)
+        self._batch = _Batch(self.changed)
 
     def add_listener(self, listener: Callable[[], None]) -> None:
         """Call ``listener()`` after every state change (the GICV re-evaluates virq_out)."""
         self._listeners.append(listener)
 
-    def _changed(self) -> None:
+    def changed(self) -> None:
+        """Re-evaluate the maintenance line and tell the listeners (deferred inside a batch)."""
         if self._batch.deferring():
             return
-        self.maintenance_out.set(bool(self._hcr & regs.HCR_EN) and self._maintenance_due())
+        self.maintenance_out.set(bool(self.hcr_bits & regs.HCR_EN) and self._maintenance_due())
         for listener in self._listeners:
             listener()
 
     def _maintenance_due(self) -> bool:
         """``misr != 0``, without building MISR where only EOI maintenance can hold (every
         trap; the other conditions need HCR bits that are set only while LRs overflow)."""
-        if self._hcr & MISR_ENABLES:
+        if self.hcr_bits & MISR_ENABLES:
             return self.misr != 0
-        for lr in self._lrs:  # noqa: SIM110 - a plain loop: any() over a generator costs more
+        for lr in self.lr_values:  # noqa: SIM110 - a plain loop: any() over a generator costs more
             if lr & EOI_MAINTENANCE_BITS == regs.LR_EOI:
                 return True
         return False
+
+    def guest_view_alone(self) -> bool:
+        """True when no batch is open and one listener (the GICV) follows the changes: then a
+        change the GICV makes can only move the GICV's own line."""
+        return not self._batch.depth and len(self._listeners) == 1
 
     def batch(self) -> AbstractContextManager[None]:
         """``with gich.batch():`` several register writes, as PL2 software makes them in a row
@@ -107,47 +117,48 @@ class GicHypInterface:
     @property
     def hcr(self) -> int:
         """GICH_HCR (includes EOICount)."""
-        return self._hcr
+        return self.hcr_bits
 
     @hcr.setter
     def hcr(self, value: int) -> None:
-        self._hcr = value & regs.HCR_WRITE_MASK
-        self._changed()
+        self.hcr_bits = value & regs.HCR_WRITE_MASK
+        self.changed()
 
     @property
     def vmcr(self) -> int:
         """GICH_VMCR: the guest's view of CTLR, PMR, BPR and ABPR."""
-        return self._vmcr
+        return self.vmcr_bits
 
     @vmcr.setter
     def vmcr(self, value: int) -> None:
-        self._vmcr = value & regs.VMCR_WRITE_MASK
-        self._changed()
+        self.vmcr_bits = value & regs.VMCR_WRITE_MASK
+        self.changed()
 
     @property
     def apr(self) -> int:
         """GICH_APR: one bit per active virtual preemption level (bit n = priority n << 3)."""
-        return self._apr
+        return self.apr_bits
 
     @apr.setter
     def apr(self, value: int) -> None:
-        self._apr = value & WORD_MASK
-        self._changed()
+        self.apr_bits = value & WORD_MASK
+        self.changed()
 
     @property
     def eoi_count(self) -> int:
         """GICH_HCR.EOICount: deactivations that found no matching list register."""
-        return (self._hcr >> regs.HCR_EOICOUNT_SHIFT) & regs.HCR_EOICOUNT_MASK
+        return (self.hcr_bits >> regs.HCR_EOICOUNT_SHIFT) & regs.HCR_EOICOUNT_MASK
 
-    def _count_unmatched_eoi(self) -> None:
+    def count_unmatched_eoi(self) -> None:
+        """Add one to EOICount: a deactivation found no matching list register."""
         count = (self.eoi_count + 1) & regs.HCR_EOICOUNT_MASK
         mask = regs.HCR_EOICOUNT_MASK << regs.HCR_EOICOUNT_SHIFT
-        self._hcr = (self._hcr & ~mask) | count << regs.HCR_EOICOUNT_SHIFT
+        self.hcr_bits = (self.hcr_bits & ~mask) | count << regs.HCR_EOICOUNT_SHIFT
 
     @property
     def list_registers(self) -> tuple[int, ...]:
         """Raw values of all list registers."""
-        return tuple(self._lrs)
+        return tuple(self.lr_values)
 
     @list_registers.setter
     def list_registers(self, values: Sequence[int]) -> None:
@@ -155,24 +166,24 @@ class GicHypInterface:
             raise ValueError(
                 f"expected {self.num_list_registers} list registers, got {len(values)}"
             )
-        self._lrs = [value & regs.LR_WRITE_MASK for value in values]
-        self._changed()
+        self.lr_values = [value & regs.LR_WRITE_MASK for value in values]
+        self.changed()
 
     def holds_interrupts(self) -> bool:
         """Whether any list register holds an interrupt (pending and/or active)."""
-        for lr in self._lrs:  # noqa: SIM110 - a plain loop: any() over a generator costs more
+        for lr in self.lr_values:  # noqa: SIM110 - a plain loop: any() over a generator costs more
             if lr & STATE_BITS:
                 return True
         return False
 
     def list_register(self, index: int) -> int:
         """Raw value of list register ``index``."""
-        return self._lrs[index]
+        return self.lr_values[index]
 
     def set_list_register(self, index: int, value: int) -> None:
         """Write list register ``index`` (reserved bits dropped)."""
-        self._lrs[index] = value & regs.LR_WRITE_MASK
-        self._changed()
+        self.lr_values[index] = value & regs.LR_WRITE_MASK
+        self.changed()
 
     def retire_and_place(self, retired: int, value: int) -> int | None:
         """Empty the list registers in the ``retired`` mask and every one whose EOI maintenance
@@ -181,7 +192,7 @@ class GicHypInterface:
 
         What PL2 software does for a new interrupt: clear the LRs it has seen finish, write a
         free one (``set_list_register`` for each, in a batch)."""
-        lrs = self._lrs
+        lrs = self.lr_values
         free: int | None = None
         for index, lr in enumerate(lrs):
             if retired >> index & 1 or lr & EOI_MAINTENANCE_BITS == regs.LR_EOI:
@@ -191,14 +202,14 @@ class GicHypInterface:
         if free is None:
             return None  # (had one been emptied, it would be free)
         lrs[free] = value & regs.LR_WRITE_MASK
-        self._changed()
+        self.changed()
         return free
 
     @property
     def eisr(self) -> int:
         """GICH_EISR as one mask: LRs that were EOIed with the EOI bit set (HW=0)."""
         mask = 0
-        for index, lr in enumerate(self._lrs):
+        for index, lr in enumerate(self.lr_values):
             if lr & EOI_MAINTENANCE_BITS == regs.LR_EOI:
                 mask |= 1 << index
         return mask
@@ -207,7 +218,7 @@ class GicHypInterface:
     def elsr(self) -> int:
         """GICH_ELSRSR as one mask: LRs that hold no interrupt and need no maintenance."""
         mask = 0
-        for index, lr in enumerate(self._lrs):
+        for index, lr in enumerate(self.lr_values):
             if not lr & STATE_BITS and lr & EOI_MAINTENANCE_BITS != regs.LR_EOI:
                 mask |= 1 << index
         return mask
@@ -220,10 +231,10 @@ class GicHypInterface:
     @property
     def misr(self) -> int:
         """GICH_MISR: the maintenance conditions that currently hold."""
-        hcr, vmcr = self._hcr, self._vmcr
+        hcr, vmcr = self.hcr_bits, self.vmcr_bits
         valid = eoi = 0
         any_pending = False
-        for lr in self._lrs:
+        for lr in self.lr_values:
             if lr & STATE_BITS:
                 valid += 1
                 any_pending = any_pending or bool(lr & PENDING_BIT)
@@ -259,26 +270,26 @@ class GicHypInterface:
 
     def save(self) -> GicHypState:
         """Snapshot of the vCPU interface state (for a world switch)."""
-        return GicHypState(self._hcr, self._vmcr, self._apr, tuple(self._lrs))
+        return GicHypState(self.hcr_bits, self.vmcr_bits, self.apr_bits, tuple(self.lr_values))
 
     def restore(self, state: GicHypState) -> None:
         """Load a snapshot taken by ``save``."""
         if len(state.list_registers) != self.num_list_registers:
             raise ValueError("snapshot has a different number of list registers")
-        self._hcr = state.hcr & regs.HCR_WRITE_MASK
-        self._vmcr = state.vmcr & regs.VMCR_WRITE_MASK
-        self._apr = state.apr & WORD_MASK
-        self._lrs = [value & regs.LR_WRITE_MASK for value in state.list_registers]
-        self._changed()
+        self.hcr_bits = state.hcr & regs.HCR_WRITE_MASK
+        self.vmcr_bits = state.vmcr & regs.VMCR_WRITE_MASK
+        self.apr_bits = state.apr & WORD_MASK
+        self.lr_values = [value & regs.LR_WRITE_MASK for value in state.list_registers]
+        self.changed()
 
     def load(self, hcr: int, vmcr: int, apr: int) -> None:
         """Load HCR, VMCR and APR with every list register empty: what a world switch does
         (as ``restore`` with empty list registers, without building a snapshot)."""
-        self._hcr = hcr & regs.HCR_WRITE_MASK
-        self._vmcr = vmcr & regs.VMCR_WRITE_MASK
-        self._apr = apr & WORD_MASK
-        self._lrs = [0] * self.num_list_registers
-        self._changed()
+        self.hcr_bits = hcr & regs.HCR_WRITE_MASK
+        self.vmcr_bits = vmcr & regs.VMCR_WRITE_MASK
+        self.apr_bits = apr & WORD_MASK
+        self.lr_values = [0] * self.num_list_registers
+        self.changed()
 
     # ---------------------------------------------------------------- MMIO
 
@@ -286,18 +297,18 @@ class GicHypInterface:
         """MMIO read of a GICH register."""
         lr_end = regs.GICH_LR0 + self.num_list_registers * regs.REGISTER_BYTES
         if regs.GICH_LR0 <= offset < lr_end:
-            return self._lrs[(offset - regs.GICH_LR0) // regs.REGISTER_BYTES]
+            return self.lr_values[(offset - regs.GICH_LR0) // regs.REGISTER_BYTES]
         high = LR_BITS_PER_STATUS_REGISTER
         values = {
-            regs.GICH_HCR: self._hcr,
+            regs.GICH_HCR: self.hcr_bits,
             regs.GICH_VTR: self.vtr,
-            regs.GICH_VMCR: self._vmcr,
+            regs.GICH_VMCR: self.vmcr_bits,
             regs.GICH_MISR: self.misr,
             regs.GICH_EISR0: self.eisr & WORD_MASK,
             regs.GICH_EISR1: self.eisr >> high,
             regs.GICH_ELSRSR0: self.elsr & WORD_MASK,
             regs.GICH_ELSRSR1: self.elsr >> high,
-            regs.GICH_APR: self._apr,
+            regs.GICH_APR: self.apr_bits,
         }
         return values.get(offset, 0)
 

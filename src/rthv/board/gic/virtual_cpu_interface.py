@@ -73,7 +73,7 @@ class GicVirtualCpuInterface:
         vmcr = self.hyp.vmcr
         best: int | None = None
         best_priority = 0
-        for index, lr in enumerate(self.hyp._lrs):
+        for index, lr in enumerate(self.hyp.lr_values):
             if lr & STATE_BITS != PENDING_ONLY:
                 continue
             if not vmcr & (regs.VMCR_ENG1 if lr & regs.LR_GRP1 else regs.VMCR_ENG0):
@@ -88,12 +88,12 @@ class GicVirtualCpuInterface:
         then PMR and the running priority, as ``pmr``, ``group_priority`` and
         ``running_priority`` define them): one pass, as it runs after every GICH change."""
         hyp = self.hyp
-        if not hyp._hcr & regs.HCR_EN:
+        if not hyp.hcr_bits & regs.HCR_EN:
             return None
-        vmcr = hyp._vmcr
+        vmcr = hyp.vmcr_bits
         best = -1
         best_field = 0
-        for index, lr in enumerate(hyp._lrs):
+        for index, lr in enumerate(hyp.lr_values):
             if lr & STATE_BITS != PENDING_ONLY:
                 continue
             if not vmcr & (regs.VMCR_ENG1 if lr & regs.LR_GRP1 else regs.VMCR_ENG0):
@@ -107,8 +107,8 @@ class GicVirtualCpuInterface:
         pmr = (vmcr >> regs.VMCR_PMR_SHIFT & regs.VMCR_PMR_MASK) << regs.VIRTUAL_PRIORITY_SHIFT
         if priority >= pmr:
             return None
-        apr = hyp._apr
-        if apr and self.group_priority(hyp._lrs[best]) >= self.running_priority:
+        apr = hyp.apr_bits
+        if apr and self.group_priority(hyp.lr_values[best]) >= self.running_priority:
             return None  # (nothing active: the running priority is idle, 0xFF, never reached)
         return best
 
@@ -121,28 +121,28 @@ class GicVirtualCpuInterface:
         if index is None:
             return SPURIOUS_ID
         hyp = self.hyp
-        lrs = hyp._lrs
+        lrs = hyp.lr_values
         lr = lrs[index]
         level = self.group_priority(lr) >> regs.VIRTUAL_PRIORITY_SHIFT
-        hyp._apr |= 1 << level
+        hyp.apr_bits |= 1 << level
         lrs[index] = lr_with_state(lr, LrState.ACTIVE)
         if self._settled_without_pending():
             self.virq_out.set(False)
         else:
-            hyp._changed()
+            hyp.changed()
         return lr_iar_value(lr)
 
     def _settled_without_pending(self) -> bool:
         """Whether, after the guest moved an LR from pending to active (IAR) or from active to
-        inactive with HW=1 (EOIR), ``hyp._changed()`` would only lower ``virq_out``: no LR is
+        inactive with HW=1 (EOIR), ``hyp.changed()`` would only lower ``virq_out``: no LR is
         pending alone (nothing to signal), no maintenance condition other than EOI is enabled
         (that change cannot move EOI maintenance), nothing is batched, and the GICV is the
         GICH's only listener. The short way of the common interrupt: one LR held the only
         pending interrupt."""
         hyp = self.hyp
-        if hyp._hcr & MISR_ENABLES or hyp._batch._depth or len(hyp._listeners) != 1:
+        if hyp.hcr_bits & MISR_ENABLES or not hyp.guest_view_alone():
             return False
-        for lr in hyp._lrs:  # noqa: SIM110 - a plain loop: any() over a generator costs more
+        for lr in hyp.lr_values:  # noqa: SIM110 - a plain loop: any() over a generator costs more
             if lr & STATE_BITS == PENDING_ONLY:
                 return False
         return True
@@ -153,36 +153,36 @@ class GicVirtualCpuInterface:
         if irq >= regs.MAX_IRQS:
             return
         hyp = self.hyp
-        hyp._apr &= hyp._apr - 1  # clear the lowest set bit: the highest active priority
-        if hyp._vmcr & regs.VMCR_EOIM:
-            hyp._changed()
+        hyp.apr_bits &= hyp.apr_bits - 1  # clear the lowest set bit: the highest active priority
+        if hyp.vmcr_bits & regs.VMCR_EOIM:
+            hyp.changed()
         elif self._deactivate(irq, source) and self._settled_without_pending():
             self.virq_out.set(False)
         else:
-            hyp._changed()
+            hyp.changed()
 
     def deactivate(self, value: int) -> None:
         """Write GICV_DIR: deactivate the LR holding the interrupt in ``value``."""
         irq, source = decode_iar(value)
         if irq < regs.MAX_IRQS:
             self._deactivate(irq, source)
-            self.hyp._changed()
+            self.hyp.changed()
 
     def _deactivate(self, irq: int, source: int) -> bool:
         """Deactivate the LR holding ``irq``; True if that was a HW=1 LR (no EOI maintenance
         can follow from it)."""
         hyp = self.hyp
-        for index, lr in enumerate(hyp._lrs):
+        for index, lr in enumerate(hyp.lr_values):
             if not lr & ACTIVE_BIT or lr & regs.LR_VIRTUAL_ID_MASK != irq:
                 continue
             physical = lr_physical_id(lr)
             if physical is None and lr_iar_value(lr) != encode_iar(irq, source):
                 continue  # an SGI from another source CPU
-            hyp._lrs[index] = lr & ~ACTIVE_BIT
+            hyp.lr_values[index] = lr & ~ACTIVE_BIT
             if physical is not None and self._deactivate_physical is not None:
                 self._deactivate_physical(physical)
             return physical is not None
-        hyp._count_unmatched_eoi()
+        hyp.count_unmatched_eoi()
         return False
 
     def highest_pending_id(self) -> int:
