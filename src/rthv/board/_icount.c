@@ -95,14 +95,19 @@ struct icount_state {
     uint64_t short_blocks;    /* budgets finished inside the engine (statistics) */
 };
 
-/* Count T32 instructions: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
- * starts a 32-bit encoding (ARM ARM A6.1). */
+/* Bytes of the T32 instruction whose first halfword is at ``code``: a halfword whose top five
+ * bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit encoding (ARM ARM A6.1). */
+static inline uint32_t thumb_length(const uint8_t *code)
+{
+    return (code[1] >> 3) >= 0x1d ? 4 : 2;
+}
+
+/* Count T32 instructions. */
 static uint32_t count_thumb(const uint8_t *code, uint32_t size)
 {
     uint32_t count = 0, offset = 0;
     while (offset + 1 < size) {
-        uint16_t half = (uint16_t)(code[offset] | (code[offset + 1] << 8));
-        offset += ((half >> 11) >= 0x1d) ? 4 : 2;
+        offset += thumb_length(code + offset);
         count++;
     }
     return count;
@@ -117,7 +122,7 @@ static int writes_timer(const uint8_t *code, uint32_t size, int thumb)
         uint32_t lo = (uint32_t)(code[offset] | (code[offset + 1] << 8));
         uint32_t hi = (uint32_t)(code[offset + 2] | (code[offset + 3] << 8));
         if (thumb) {
-            if ((lo >> 11) < 0x1d) {
+            if (thumb_length(code + offset) == 2) {
                 offset += 2;
                 continue;
             }
@@ -325,8 +330,7 @@ static int finish_budget(struct icount_state *s, void *uc, uint64_t address, uin
     remaining = s->budget - s->units;
     while (spent < remaining && count < icount) {
         if (thumb) {
-            uint32_t half = (uint32_t)(code[offset] | (code[offset + 1] << 8));
-            offset += ((half >> 11) >= 0x1d) ? 4 : 2;
+            offset += thumb_length(code + offset);
             spent += s->weights[W_OTHER];
         } else {
             memcpy(&word, code + offset, 4);
