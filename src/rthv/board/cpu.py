@@ -172,8 +172,7 @@ class CpuCore:
     def end_run(self) -> None:
         """From inside a callback that served what it stopped at: end the run before the next
         instruction, as a SLICE exit (nothing left to handle)."""
-        pc, cpsr = self.regs.pc_and_cpsr()
-        self._pending = CpuExit(ExitKind.SLICE, pc, bool(cpsr & CPSR_T))
+        self._pending = self._here(ExitKind.SLICE)
         self.uc.emu_stop()
 
     def _defer_access(self) -> None:

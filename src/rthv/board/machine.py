@@ -35,12 +35,7 @@ from rthv.board.registers import CNTFRQ, CPSR_I, Mode, Reg
 from rthv.board.run_result import InterruptRecord, RunResult, StopCause
 from rthv.board.signal import Signal
 from rthv.board.timing import INSTRUCTION_COUNT, DeviceCost, InsnClass, TimingProfile
-from rthv.board.trap_emulation import (
-    access_timer,
-    emulate_coprocessor,
-    skip_instruction,
-    timer_register,
-)
+from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 
 RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
 # Synchronous exceptions in a row with no instruction retired between them: the guest can never
@@ -338,10 +333,8 @@ class Machine:
         access = exit.coprocessor
         if access is None:
             return False
-        name = timer_register(core.regs, access)
-        if name is None:
-            return False
-        access_timer(core.regs, access, name, self.generic_timer)
+        if not emulate_coprocessor(core.regs, access, self.generic_timer):
+            return False  # (not a timer register: nothing done, the exit raises UNDEF)
         skip_instruction(core.regs, exit)
         self.retire_emulated(core, InsnClass.SYSTEM)
         state.timer_sync = 0

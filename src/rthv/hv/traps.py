@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rthv.board.cpu_exit import CpuExit, ExitKind
+from rthv.board.decode import CoprocessorAccess
 from rthv.board.exceptions import ExceptionKind, take_exception
+from rthv.board.generic_timer import GenericTimerRegister
 from rthv.board.registers import Reg
-from rthv.board.trap_emulation import (
-    access_timer,
-    emulate_coprocessor,
-    skip_instruction,
-    timer_register,
-)
+from rthv.board.trap_emulation import access_timer, skip_instruction, timer_register
 from rthv.hv.hypercalls import HVC_IMMEDIATE, HypercallError, as_register, hypercall_handler
 from rthv.hv.psci import PsciStatus, is_psci, psci_handler
 from rthv.hv.trace_log import HypercallMade, Note, PsciCalled
@@ -142,33 +139,39 @@ def wait_for_interrupt(ctx: TrapContext, vm: Vm, _exit: CpuExit) -> None:
 
 def timer_access(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
     """A trapped generic-timer access: served by the vCPU's own architected timer."""
-    regs = vm.core.regs
-    if exit.coprocessor is not None and emulate_coprocessor(regs, exit.coprocessor, vm.timer):
-        skip_instruction(regs, exit)
-        ctx.retire(vm)
-        if not exit.coprocessor.read:
-            ctx.resample_timer(vm)
+    access = exit.coprocessor
+    name = None if access is None else timer_register(vm.core.regs, access)
+    if access is None or name is None:
+        take_exception(vm.core.regs, ExceptionKind.UNDEFINED, exit.pc)
     else:
-        take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
+        _serve_timer_access(ctx, vm, exit, access, name)
 
 
 def timer_access_in_place(ctx: TrapContext, vm: Vm, exit: CpuExit) -> bool:
     """``timer_access`` with the trap counted, for an access that reaches a timer register,
     done while the vCPU's run goes on; False, with nothing done, for one that is UNDEFINED."""
-    regs = vm.core.regs
     access = exit.coprocessor
-    if access is None:
+    name = None if access is None else timer_register(vm.core.regs, access)
+    if access is None or name is None:
         return False
-    name = timer_register(regs, access)
-    if name is None:
-        return False
-    ctx.trap_taken(vm)
+    ctx.trap_taken(vm)  # (before the access: a read sees the time after the trap's cost)
+    _serve_timer_access(ctx, vm, exit, access, name)
+    return True
+
+
+def _serve_timer_access(
+    ctx: TrapContext,
+    vm: Vm,
+    exit: CpuExit,
+    access: CoprocessorAccess,
+    name: GenericTimerRegister,
+) -> None:
+    regs = vm.core.regs
     access_timer(regs, access, name, vm.timer)
     skip_instruction(regs, exit)
     ctx.retire(vm)
     if not access.read:
         ctx.resample_timer(vm)
-    return True
 
 
 def stage2_abort(ctx: TrapContext, vm: Vm, exit: CpuExit) -> None:
