@@ -10,6 +10,8 @@ import pytest
 
 from hv_support import run, vm_toml, write_system
 from probe_support import HELLO, SCRIPT_IPA, results, run_probe
+from rthv.board.cpu_exit import CpuExit
+from rthv.board.guest_code import GuestMemoryError
 from rthv.board.guest_errors import IN_FULL
 from rthv.hv import traps
 from rthv.hv.trace_log import RECENT_EVENTS
@@ -99,6 +101,23 @@ def test_an_internal_error_sets_the_exit_status(
     assert "[b] hello done" in captured.out
     (line,) = captured.err.splitlines()
     assert line.startswith('rthv: vm "a" stopped: internal error in ')
+
+
+def test_a_timer_access_served_in_place_that_cannot_be_skipped_stops_only_that_vm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unreadable guest code while a trapped CNTPCT read is served inside the run slice: the
+    VM stops as through the trap path ("guest memory unreadable", not an internal error)."""
+
+    def unreadable(_regs: object, exit: CpuExit) -> None:
+        raise GuestMemoryError(f"no instruction to skip at pc {exit.pc:#010x}")
+
+    monkeypatch.setattr(traps, "skip_instruction", unreadable)
+    system = run_probe(tmp_path, 3)
+    (fault,) = system.hypervisor.faults
+    assert fault.vm == "p" and not fault.internal
+    assert fault.reason.startswith("guest memory unreadable: no instruction to skip at pc ")
+    assert system.console_text("b") == HELLO
 
 
 def _hvc_cases(count: int) -> list[tuple[int, ...]]:

@@ -254,6 +254,13 @@ class Hypervisor:
         vm = self.current
         if vm is None:
             return False
+        try:
+            return self._serve_in_place(vm, exit)
+        except Exception as error:  # as ``trap``: the VM stops, the run goes on
+            self._trap_failed(vm, exit, error)
+            return True
+
+    def _serve_in_place(self, vm: Vm, exit: CpuExit) -> bool:
         if exit.kind is ExitKind.COPROCESSOR:
             return timer_access_in_place(self, vm, exit)
         if exit.kind is not ExitKind.HVC:
@@ -263,10 +270,7 @@ class Hypervisor:
             return False
         # ``trap`` then ``hypercall``, with the trap's and the call's costs charged at once.
         self.trap_taken(vm, self.costs.hypercall)
-        try:
-            call_hypervisor(self, vm, exit, function, (r1, r2, r3))
-        except Exception as error:
-            self._trap_failed(vm, exit, error)
+        call_hypervisor(self, vm, exit, function, (r1, r2, r3))
         return True
 
     def _trap_failed(self, vm: Vm, exit: CpuExit, error: Exception) -> None:
