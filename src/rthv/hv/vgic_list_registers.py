@@ -24,6 +24,7 @@ from rthv.board.gic import regs
 from rthv.board.gic.distributor import GicDistributor
 from rthv.board.gic.hyp_interface import GicHypInterface
 from rthv.board.gic.list_register import (
+    STATE_BITS,
     LrState,
     lr_state,
     lr_with_state,
@@ -32,7 +33,6 @@ from rthv.board.gic.list_register import (
 from rthv.hv.vgic_registers import VirqState
 
 PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
-_LR_STATE_BITS = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
 
 
 class VgicListRegisters:
@@ -113,7 +113,7 @@ class VgicListRegisters:
         retired = 0  # the LRs ``_retire`` frees
         for other, index in listed.items():
             value = gich.list_register(index)
-            if not value & _LR_STATE_BITS:
+            if not value & STATE_BITS:
                 if other in levels:
                     return None
                 retired |= 1 << index
@@ -150,7 +150,7 @@ class VgicListRegisters:
         ):
             return None
         held_at = self._listed.get(irq)
-        if held_at is not None and gich.list_register(held_at) & _LR_STATE_BITS:
+        if held_at is not None and gich.list_register(held_at) & STATE_BITS:
             return None  # the previous instance is still in service: not deliverable now
         self._queue(state, pending=True)  # physical_arrived: deliverable, as checked above
         return self.flush_to(gich)
