@@ -218,17 +218,15 @@ class Pl011Uart:
 
     def write(self, offset: int, size: int, value: int) -> None:
         """Write a register; unaligned, read-only and unknown offsets are ignored (and reported)."""
-        if offset == UART_DR:  # every character sent: the short way
+        if offset == UART_DR:  # every character sent: the short way, before the table below
             self._transmit(value & 0xFF)
-            self.irq.set(bool(self._ris & self._imsc))
+            self._update_irq()
             return
         if offset & 3 or offset not in WRITABLE:
             self._guest_error("write", offset, size, _unwritable(offset))
             return
         value &= (1 << (8 * size)) - 1
-        if offset == UART_DR:
-            self._transmit(value & 0xFF)
-        elif offset == UART_ICR:
+        if offset == UART_ICR:
             self._ris &= ~value
         elif offset == UART_IMSC:
             self._imsc = value & INT_ALL
