@@ -74,7 +74,7 @@ debian:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c src/rthv/board/_timed_sites.c $(ENGINE) | debian
+$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c src/rthv/board/_timed_sites.c src/rthv/board/_engine_calls.c $(ENGINE) | debian
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	engine/build-wheel.sh $(BIN)/pip > $(VENV)/engine-wheel

@@ -8,7 +8,6 @@ It never takes exceptions itself: the machine (or the hypervisor) decides what e
 
 from __future__ import annotations
 
-import ctypes
 import enum
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +21,7 @@ from rthv.board.counter import NO_LIMIT, InstructionCounter
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import decode_coprocessor, decode_hvc
 from rthv.board.device import MmioDevice
+from rthv.board.engine_calls import add_hook, emu_start, emu_stop, handle_of, remove_cache
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.guest_code import follows_hint, instruction_at, read_code
 from rthv.board.icount_state import StopReason
@@ -49,11 +49,6 @@ _UC_INTR_PREFETCH_ABORT = 3
 _UC_INTR_DATA_ABORT = 4
 _UC_INTR_SMC = 13
 _SMC_WIDTH = 4  # SMC is a 32-bit instruction in ARM and in T32
-# ``uc_ctl(uc, code, begin, end)`` dropping translations, called directly: the bindings'
-# ``ctl_remove_cache`` spends more on encoding the call (a write with two arguments) than the
-# engine spends on it, and it runs at every budget that ends inside a block.
-_uc_ctl: Any = unicorn_binding.uclib.uc_ctl
-_CTL_REMOVE_CACHE = (unicorn.UC_CTL_IO_WRITE << 30) | (2 << 26) | unicorn.UC_CTL_TB_REMOVE_CACHE
 _FSR_WNR = 1 << 11
 _uc_mmio_map: Any = unicorn_binding.uclib.uc_mmio_map
 _MmioRead: Any = unicorn_binding.MMIO_READ_CFUNC
@@ -81,6 +76,7 @@ class CpuCore:
         self.uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_A15)
         self.uc.ctl_set_tcg_buffer_size(TRANSLATION_BUFFER_BYTES)
         self.regs = Registers(self.uc)
+        self._handle = handle_of(self.uc)
         self.counter = InstructionCounter(self.uc, native=native_counter)
         self.sites = TimedSites(self.uc, self.counter.state)
         self._pending: CpuExit | None = None
@@ -97,8 +93,12 @@ class CpuCore:
         self.serve_in_place: Callable[[CpuExit], bool] | None = None
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
         self._reset_state = self.uc.context_save()  # registers and CP15 after a reset
-        self.uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
-        self.uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
+        # The trap hooks are called from C (``engine_calls.add_hook``), not through the
+        # bindings' ctypes wrappers.
+        self._trap_hooks = (
+            add_hook(self.uc, self._handle, unicorn.UC_HOOK_INTR, self._on_interrupt),
+            add_hook(self.uc, self._handle, unicorn.UC_HOOK_INSN_INVALID, self._on_invalid),
+        )
         self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(unicorn.UC_HOOK_MEM_PROT, self._on_protection)
 
@@ -167,18 +167,18 @@ class CpuCore:
         """An exception inside a callback of the engine: stop, and let ``emu_start`` raise it."""
         if self.uc._hook_exception is None:
             self.uc._hook_exception = error
-        self.uc.emu_stop()
+        emu_stop(self._handle)
 
     def end_run(self) -> None:
         """From inside a callback that served what it stopped at: end the run before the next
         instruction, as a SLICE exit (nothing left to handle)."""
         self._pending = self._here(ExitKind.SLICE)
-        self.uc.emu_stop()
+        emu_stop(self._handle)
 
     def _defer_access(self) -> None:
         self.timed_accesses += 1
         self._deferred = True
-        self.uc.emu_stop()  # abandons the instruction: it is re-run with an exact PC
+        emu_stop(self._handle)  # abandons the instruction: it is re-run with an exact PC
 
     def unmap(self, address: int, size: int) -> None:
         """Remove a mapping."""
@@ -224,7 +224,7 @@ class CpuCore:
         self._resume_at = (address, retired)  # resuming from this stop executes it
         self.counter.rewind_to(address)
         self._pending = CpuExit(ExitKind.WATCHED, address, self.regs.thumb)
-        uc.emu_stop()
+        emu_stop(self._handle)
 
     # -- running -----------------------------------------------------------------------------
 
@@ -333,7 +333,7 @@ class CpuCore:
         while True:
             counter.claim_clock()
             try:
-                self.uc.emu_start(begin, until)
+                emu_start(self.uc, self._handle, begin, until)
             finally:
                 counter.release_clock()
             if counter.stop_reason != StopReason.TIMER_WRITE:
@@ -388,11 +388,7 @@ class CpuCore:
 
     def _remove_cache(self, begin: int, end: int) -> None:
         """Drop the translations of [begin, end) (the engine's ``ctl_remove_cache``)."""
-        status = _uc_ctl(
-            self.uc._uch, _CTL_REMOVE_CACHE, ctypes.c_uint64(begin), ctypes.c_uint64(end)
-        )
-        if status:
-            raise unicorn.UcError(status)
+        remove_cache(self._handle, begin, end)
 
     def _here(self, kind: ExitKind) -> CpuExit:
         pc, cpsr = self.regs.pc_and_cpsr()
@@ -400,7 +396,7 @@ class CpuCore:
 
     # -- hooks ---------------------------------------------------------------------------------
 
-    def _on_interrupt(self, uc: Uc, intno: int, _data: object) -> None:
+    def _on_interrupt(self, intno: int) -> None:
         pc, thumb = self.regs.pc, self.regs.thumb
         if intno == _UC_INTR_SVC:
             width = 2 if thumb else 4
@@ -423,19 +419,19 @@ class CpuCore:
             self._pending = CpuExit(kind, pc - _SMC_WIDTH, thumb)
         else:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
-        uc.emu_stop()
+        emu_stop(self._handle)
 
-    def _on_invalid(self, uc: Uc, _data: object) -> bool:
+    def _on_invalid(self) -> bool:
         pc, cpsr = self.regs.pc_and_cpsr()
         thumb = bool(cpsr & CPSR_T)
         # An UNDEF sets the syndrome and leaves PC at the instruction; WFE and YIELD leave it
         # clear and PC after the hint. Clear it after each use, so that none goes stale.
         syndrome = self.regs.syndrome()
-        if syndrome == 0 and follows_hint(uc, pc, thumb):
+        if syndrome == 0 and follows_hint(self.uc, pc, thumb):
             self.counter.rewind_to(pc)
             return True  # WFE and YIELD are hints: executing them as NOPs is architectural
         self.counter.rewind_to(pc)
-        word = instruction_at(uc, pc, thumb)
+        word = instruction_at(self.uc, pc, thumb)
         hvc = None if word is None else decode_hvc(word, thumb)
         access = None if word is None or hvc is not None else decode_coprocessor(word, thumb)
         if hvc is not None and cpsr & CPSR_MODE_MASK == Mode.USR:
@@ -451,7 +447,7 @@ class CpuCore:
             self._pending = exit
         else:
             self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
-        uc.emu_stop()
+        emu_stop(self._handle)
         return True
 
     def _on_unmapped(

@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-import ctypes
 import enum
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import unicorn
-import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const as uca
 
+from rthv.board.engine_calls import (
+    cp15_read,
+    cp15_write,
+    handle_of,
+    read_batch,
+    reg_read,
+    reg_write,
+    write_batch,
+)
 from rthv.board.guest_code import try_read_code
-
-# The bindings' reg_read/reg_write pick a ctypes type per call (about 1.2 us); every register
-# this class names by ``Reg`` is 32 bits wide, so one reused buffer and the C API directly do.
-_uclib: Any = unicorn_binding.uclib
-
-
-def _unchecked(function: Any) -> Any:
-    """The engine's C ``function`` without the bindings' declared argument types, which ctypes
-    would check and convert at every call (about half of a register access): the callers
-    below pass ready ctypes objects (the handle, buffers, references) and plain int ids."""
-    bare = _uclib._FuncPtr(ctypes.cast(function, ctypes.c_void_p).value)
-    bare.restype = ctypes.c_int
-    return bare
-
-
-_uc_reg_read = _unchecked(_uclib.uc_reg_read)
-_uc_reg_write = _unchecked(_uclib.uc_reg_write)
-_uc_reg_read_batch = _unchecked(_uclib.uc_reg_read_batch)
-_uc_reg_write_batch = _unchecked(_uclib.uc_reg_write_batch)
-
-
-class _CpRegister(ctypes.Structure):
-    """Unicorn's ``uc_arm_cp_reg``: a coprocessor register's encoding and its value."""
-
-    _fields_ = (
-        ("cp", ctypes.c_uint32),
-        ("is64", ctypes.c_uint32),
-        ("sec", ctypes.c_uint32),
-        ("crn", ctypes.c_uint32),
-        ("crm", ctypes.c_uint32),
-        ("opc1", ctypes.c_uint32),
-        ("opc2", ctypes.c_uint32),
-        ("val", ctypes.c_uint64),
-    )
 
 
 class Reg(enum.IntEnum):
@@ -130,6 +103,9 @@ class Mode(enum.IntEnum):
 _PC = int(Reg.PC)  # plain ints for the C API: no enum conversion on the hottest reads
 _CPSR = int(Reg.CPSR)
 _ESR = uca.UC_ARM_REG_ESR
+_PC_CPSR = (_PC, _CPSR)  # fixed batches, in the order the engine reads or writes them
+_R0_TO_R3 = (int(Reg.R0), int(Reg.R1), int(Reg.R2), int(Reg.R3))
+_EXCEPTION_ENTRY = (_CPSR, int(Reg.SPSR), int(Reg.LR), _PC)
 CPSR_MODE_MASK = 0x1F
 CPSR_T = 1 << 5
 CPSR_F = 1 << 6
@@ -144,56 +120,18 @@ SCTLR_EE = 1 << 25
 SCTLR_TE = 1 << 30
 
 
-class RegisterBatch:
-    """A fixed list of core registers read or written together in one call of the engine, in
-    list order (a CPSR written first switches the banks the later SPSR, SP or LR go to)."""
-
-    def __init__(self, handle: Any, registers: tuple[Reg, ...]) -> None:
-        count = len(registers)
-        self._handle = handle
-        self._count = count
-        self._ids = (ctypes.c_int32 * count)(*registers)
-        self._values = (ctypes.c_uint32 * count)()
-        base = ctypes.addressof(self._values)
-        size = ctypes.sizeof(ctypes.c_uint32)
-        self._pointers = (ctypes.c_void_p * count)(*(base + size * i for i in range(count)))
-
-    def read(self) -> list[int]:
-        """The registers' values, in list order."""
-        status = _uc_reg_read_batch(self._handle, self._ids, self._pointers, self._count)
-        if status:
-            raise unicorn.UcError(status)
-        return self._values[:]
-
-    def write(self, *values: int) -> None:
-        """Write one value per register, in list order."""
-        self._values[:] = [value & 0xFFFFFFFF for value in values]
-        status = _uc_reg_write_batch(self._handle, self._ids, self._pointers, self._count)
-        if status:
-            raise unicorn.UcError(status)
-
-
 class Registers:
     """Read and write the registers of one engine by name."""
 
     def __init__(self, uc: unicorn.Uc) -> None:
         self._uc = uc
-        self._handle = uc._uch
-        self._value = ctypes.c_uint32()
-        self._value_ref = ctypes.byref(self._value)
-        self._cp_registers: dict[SysReg, tuple[_CpRegister, Any]] = {}
-        self._pc_cpsr = RegisterBatch(self._handle, (Reg.PC, Reg.CPSR))
-        self._r0_to_r3 = RegisterBatch(self._handle, (Reg.R0, Reg.R1, Reg.R2, Reg.R3))
-        self._exception_entry = RegisterBatch(self._handle, (Reg.CPSR, Reg.SPSR, Reg.LR, Reg.PC))
+        self._handle = handle_of(uc)
 
     def __getitem__(self, reg: Reg) -> int:
-        return self._read(reg)
+        return reg_read(self._handle, reg)
 
     def _write(self, reg: int, value: int) -> None:
-        self._value.value = value & 0xFFFFFFFF
-        status = _uc_reg_write(self._handle, reg, self._value_ref)
-        if status:
-            raise unicorn.UcError(status, reg)
+        reg_write(self._handle, reg, value)
 
     def __setitem__(self, reg: Reg, value: int) -> None:
         if reg is Reg.PC:
@@ -205,29 +143,13 @@ class Registers:
         """Set PC and the instruction set state together (an interworking branch)."""
         self._write(Reg.PC, (address & ~1) | (1 if thumb else 0))
 
-    def _cp_register(self, reg: SysReg) -> tuple[_CpRegister, Any]:
-        """The (cached) C structure naming ``reg``, and a reference to it for the C API."""
-        entry = self._cp_registers.get(reg)
-        if entry is None:
-            structure = _CpRegister(*reg.key())
-            entry = self._cp_registers[reg] = (structure, ctypes.byref(structure))
-        return entry
-
     def sys(self, reg: SysReg) -> int:
         """Value of a CP15 system register."""
-        structure, reference = self._cp_register(reg)
-        status = _uc_reg_read(self._handle, uca.UC_ARM_REG_CP_REG, reference)
-        if status:
-            raise unicorn.UcError(status, reg.name)
-        return int(structure.val)
+        return cp15_read(self._handle, reg.crn, reg.crm, reg.opc1, reg.opc2, reg.name)
 
     def set_sys(self, reg: SysReg, value: int) -> None:
         """Write a CP15 system register."""
-        structure, reference = self._cp_register(reg)
-        structure.val = value & 0xFFFFFFFF
-        status = _uc_reg_write(self._handle, uca.UC_ARM_REG_CP_REG, reference)
-        if status:
-            raise unicorn.UcError(status, reg.name)
+        cp15_write(self._handle, reg.crn, reg.crm, reg.opc1, reg.opc2, value, reg.name)
 
     def sys64(self, reg: SysReg64) -> int:
         """Value of a 64-bit CP15 register."""
@@ -237,35 +159,29 @@ class Registers:
         """Write a 64-bit CP15 register."""
         self._uc.reg_write(uca.UC_ARM_REG_CP_REG, (*reg.key(), value & 0xFFFFFFFFFFFFFFFF))
 
-    def _read(self, reg: int) -> int:
-        status = _uc_reg_read(self._handle, reg, self._value_ref)
-        if status:
-            raise unicorn.UcError(status, reg)
-        return self._value.value
-
     @property
     def pc(self) -> int:
         """Program counter."""
-        return self._read(_PC)
+        return reg_read(self._handle, _PC)
 
     @property
     def cpsr(self) -> int:
         """Current program status register."""
-        return self._read(_CPSR)
+        return reg_read(self._handle, _CPSR)
 
     def pc_and_cpsr(self) -> tuple[int, int]:
         """PC and CPSR, read together (one call of the engine)."""
-        pc, cpsr = self._pc_cpsr.read()
+        pc, cpsr = read_batch(self._handle, _PC_CPSR)
         return pc, cpsr
 
     def r0_to_r3(self) -> tuple[int, int, int, int]:
         """r0-r3 read together (a call's function number and arguments)."""
-        r0, r1, r2, r3 = self._r0_to_r3.read()
+        r0, r1, r2, r3 = read_batch(self._handle, _R0_TO_R3)
         return r0, r1, r2, r3
 
     def syndrome(self) -> int:
         """The engine's exception syndrome (ESR) of the last UNDEF or trap, then cleared."""
-        value = self._read(_ESR)
+        value = reg_read(self._handle, _ESR)
         self._write(_ESR, 0)
         return value
 
@@ -273,7 +189,7 @@ class Registers:
         """Exception entry in one call of the engine: CPSR (the new mode, whose banked SPSR and
         LR are written next), SPSR, LR, then PC = ``target`` in the state CPSR.T selects."""
         pc = (target & ~1) | (1 if cpsr & CPSR_T else 0)
-        self._exception_entry.write(cpsr, spsr, lr, pc)
+        write_batch(self._handle, _EXCEPTION_ENTRY, cpsr, spsr, lr, pc)
 
     @property
     def thumb(self) -> bool:

@@ -1,0 +1,569 @@
+/*
+ * rthv's calls of the engine's C API on the hot paths: register reads and writes, fixed
+ * batches, 32-bit CP15 registers, emu_start/emu_stop, dropping translations, and the trap
+ * hooks (UC_HOOK_INTR, UC_HOOK_INSN_INVALID) with a C trampoline into a Python callable.
+ *
+ * A call through ctypes costs about 0.25-1 us (argument conversion, libffi); these are
+ * METH_FASTCALL functions that call the engine directly.  As in _icount.c, no Unicorn header
+ * or library is linked: ``bind`` is given the addresses of the functions of the libunicorn the
+ * bindings loaded, so the stock wheel and rthv's engine work alike.  Engine errors raise the
+ * bindings' UcError with the engine's status.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef int (*reg_read_fn)(void *uc, int regid, void *value);
+typedef int (*reg_write_fn)(void *uc, int regid, const void *value);
+typedef int (*reg_batch_fn)(void *uc, const int *regids, void *const *values, int count);
+typedef int (*emu_start_fn)(void *uc, uint64_t begin, uint64_t until, uint64_t timeout,
+                            size_t count);
+typedef int (*emu_stop_fn)(void *uc);
+typedef int (*ctl_fn)(void *uc, int control, ...);
+typedef int (*hook_add_fn)(void *uc, size_t *hook, int type, void *callback, void *user_data,
+                           uint64_t begin, uint64_t end, ...);
+typedef int (*hook_del_fn)(void *uc, size_t hook);
+
+enum { MAX_BATCH = 8, HOOK_INTR = 1 << 0, HOOK_INSN_INVALID = 1 << 14 };
+
+/* Unicorn's uc_arm_cp_reg. */
+struct cp_reg {
+    uint32_t cp, is64, sec, crn, crm, opc1, opc2;
+    uint64_t val;
+};
+
+static struct {
+    reg_read_fn reg_read;
+    reg_write_fn reg_write;
+    reg_batch_fn reg_read_batch;
+    reg_batch_fn reg_write_batch;
+    emu_start_fn emu_start;
+    emu_stop_fn emu_stop;
+    ctl_fn ctl;
+    hook_add_fn hook_add;
+    hook_del_fn hook_del;
+    int cp_reg;             /* UC_ARM_REG_CP_REG */
+    int remove_cache;       /* uc_ctl's code for UC_CTL_TB_REMOVE_CACHE, written */
+    PyObject *error;        /* unicorn.UcError */
+    PyObject *hook_exception; /* "_hook_exception", the bindings' slot for a callback's error */
+} api;
+
+static int check_args(Py_ssize_t got, Py_ssize_t want, const char *name)
+{
+    if (api.error == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "rthv.board._engine_calls is not bound to an engine");
+        return -1;
+    }
+    if (got != want) {
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", name, want, got);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *engine_error(int status, PyObject *context)
+{
+    PyObject *error = context == NULL
+        ? PyObject_CallFunction(api.error, "i", status)
+        : PyObject_CallFunction(api.error, "iO", status, context);
+    if (error != NULL) {
+        PyErr_SetObject(api.error, error);
+        Py_DECREF(error);
+    }
+    return NULL;
+}
+
+static void *handle_of(PyObject *handle) { return PyLong_AsVoidPtr(handle); }
+
+/* A value for a register: Python's ``value & 0xFFFFFFFF``, negative values included. */
+static int word_of(PyObject *object, uint32_t *word)
+{
+    unsigned long long value = PyLong_AsUnsignedLongLongMask(object);
+    if (value == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    *word = (uint32_t)value;
+    return 0;
+}
+
+static PyObject *reg_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 2, "reg_read"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    int regid = (int)PyLong_AsLong(args[1]);
+    if (PyErr_Occurred())
+        return NULL;
+    uint64_t value = 0;
+    int status = api.reg_read(uc, regid, &value);
+    if (status)
+        return engine_error(status, args[1]);
+    return PyLong_FromUnsignedLong((uint32_t)value);
+}
+
+static PyObject *reg_write(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 3, "reg_write"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    int regid = (int)PyLong_AsLong(args[1]);
+    uint32_t value;
+    if (PyErr_Occurred() || word_of(args[2], &value))
+        return NULL;
+    int status = api.reg_write(uc, regid, &value);
+    if (status)
+        return engine_error(status, args[1]);
+    Py_RETURN_NONE;
+}
+
+/* The register ids of a batch, from a tuple of ints. */
+static int batch_ids(PyObject *ids, int *out, Py_ssize_t *count)
+{
+    if (!PyTuple_Check(ids) || PyTuple_GET_SIZE(ids) > MAX_BATCH) {
+        PyErr_Format(PyExc_TypeError, "a batch is a tuple of at most %d register ids", MAX_BATCH);
+        return -1;
+    }
+    *count = PyTuple_GET_SIZE(ids);
+    for (Py_ssize_t i = 0; i < *count; i++) {
+        out[i] = (int)PyLong_AsLong(PyTuple_GET_ITEM(ids, i));
+        if (PyErr_Occurred())
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *read_batch(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 2, "read_batch"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    int ids[MAX_BATCH];
+    Py_ssize_t count;
+    if (PyErr_Occurred() || batch_ids(args[1], ids, &count))
+        return NULL;
+    uint64_t values[MAX_BATCH] = {0};
+    void *pointers[MAX_BATCH];
+    for (Py_ssize_t i = 0; i < count; i++)
+        pointers[i] = &values[i];
+    int status = api.reg_read_batch(uc, ids, pointers, (int)count);
+    if (status)
+        return engine_error(status, args[1]);
+    PyObject *result = PyTuple_New(count);
+    if (result == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *value = PyLong_FromUnsignedLong((uint32_t)values[i]);
+        if (value == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, i, value);
+    }
+    return result;
+}
+
+static PyObject *write_batch(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    Py_ssize_t want = nargs >= 2 && PyTuple_Check(args[1]) ? 2 + PyTuple_GET_SIZE(args[1]) : 2;
+    if (check_args(nargs, want, "write_batch"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    int ids[MAX_BATCH];
+    Py_ssize_t count;
+    if (PyErr_Occurred() || batch_ids(args[1], ids, &count))
+        return NULL;
+    uint32_t values[MAX_BATCH];
+    void *pointers[MAX_BATCH];
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (word_of(args[2 + i], &values[i]))
+            return NULL;
+        pointers[i] = &values[i];
+    }
+    int status = api.reg_write_batch(uc, ids, pointers, (int)count);
+    if (status)
+        return engine_error(status, args[1]);
+    Py_RETURN_NONE;
+}
+
+/* A 32-bit CP15 register (non-secure bank) from arguments (crn, crm, opc1, opc2). */
+static int cp15_of(PyObject *const *args, struct cp_reg *reg)
+{
+    long fields[4];
+    for (int i = 0; i < 4; i++) {
+        fields[i] = PyLong_AsLong(args[i]);
+        if (fields[i] == -1 && PyErr_Occurred())
+            return -1;
+    }
+    *reg = (struct cp_reg){15, 0, 0, (uint32_t)fields[0], (uint32_t)fields[1],
+                           (uint32_t)fields[2], (uint32_t)fields[3], 0};
+    return 0;
+}
+
+static PyObject *cp15_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 6, "cp15_read"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    struct cp_reg reg;
+    if (PyErr_Occurred() || cp15_of(args + 1, &reg))
+        return NULL;
+    int status = api.reg_read(uc, api.cp_reg, &reg);
+    if (status)
+        return engine_error(status, args[5]);
+    return PyLong_FromUnsignedLong((uint32_t)reg.val);
+}
+
+static PyObject *cp15_write(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 7, "cp15_write"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    struct cp_reg reg;
+    uint32_t value;
+    if (PyErr_Occurred() || cp15_of(args + 1, &reg) || word_of(args[5], &value))
+        return NULL;
+    reg.val = value;
+    int status = api.reg_write(uc, api.cp_reg, &reg);
+    if (status)
+        return engine_error(status, args[6]);
+    Py_RETURN_NONE;
+}
+
+/* Raise the exception a callback kept in ``uc._hook_exception``, if any (0: none kept). */
+static int raise_kept(PyObject *uc)
+{
+    PyObject *kept = PyObject_GetAttr(uc, api.hook_exception);
+    if (kept == NULL)
+        return -1;
+    if (kept == Py_None) {
+        Py_DECREF(kept);
+        return 0;
+    }
+    if (PyExceptionInstance_Check(kept))
+        PyErr_SetObject((PyObject *)Py_TYPE(kept), kept);
+    else
+        PyErr_SetString(PyExc_TypeError, "a callback kept something that is not an exception");
+    Py_DECREF(kept);
+    return -1;
+}
+
+static PyObject *emu_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 4, "emu_start"))
+        return NULL;
+    PyObject *uc_object = args[0];
+    void *uc = handle_of(args[1]);
+    if (PyErr_Occurred())
+        return NULL;
+    uint64_t begin = PyLong_AsUnsignedLongLongMask(args[2]);
+    uint64_t until = PyLong_AsUnsignedLongLongMask(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (PyObject_SetAttr(uc_object, api.hook_exception, Py_None))
+        return NULL;
+    int status;
+    Py_BEGIN_ALLOW_THREADS /* callbacks take the GIL again; other threads run meanwhile */
+    status = api.emu_start(uc, begin, until, 0, 0);
+    Py_END_ALLOW_THREADS
+    if (raise_kept(uc_object)) /* a callback's own error first: it says why the run failed */
+        return NULL;
+    if (status)
+        return engine_error(status, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *emu_stop(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 1, "emu_stop"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    if (PyErr_Occurred())
+        return NULL;
+    int status = api.emu_stop(uc);
+    if (status)
+        return engine_error(status, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *remove_cache(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 3, "remove_cache"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    uint64_t begin = PyLong_AsUnsignedLongLongMask(args[1]);
+    uint64_t end = PyLong_AsUnsignedLongLongMask(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    int status = api.ctl(uc, api.remove_cache, begin, end);
+    if (status)
+        return engine_error(status, NULL);
+    Py_RETURN_NONE;
+}
+
+/* ---- trap hooks ------------------------------------------------------------------------ */
+
+/* One hook of an engine: what the trampoline calls, and the Uc whose ``_hook_exception`` keeps
+ * an exception the callable raised.  It must live as long as the hook is registered. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *callback;
+    PyObject *uc_object;
+    void *uc;
+    size_t hook;
+    int registered;
+} Hook;
+
+/* A callback raised: keep its exception for emu_start (the first one only), stop the engine. */
+static void keep_exception(Hook *hook)
+{
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (traceback != NULL && value != NULL)
+        PyException_SetTraceback(value, traceback);
+    PyObject *kept = PyObject_GetAttr(hook->uc_object, api.hook_exception);
+    if (kept == NULL)
+        PyErr_Clear();
+    else if (kept == Py_None && value != NULL && PyObject_SetAttr(hook->uc_object,
+                                                                  api.hook_exception, value))
+        PyErr_Clear();
+    Py_XDECREF(kept);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    api.emu_stop(hook->uc);
+}
+
+static void interrupt_trampoline(void *uc, uint32_t intno, void *data)
+{
+    (void)uc;
+    Hook *hook = data;
+    if (hook->callback == NULL)
+        return;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *number = PyLong_FromUnsignedLong(intno);
+    PyObject *result = number == NULL ? NULL : PyObject_Vectorcall(hook->callback, &number, 1,
+                                                                    NULL);
+    Py_XDECREF(number);
+    if (result == NULL)
+        keep_exception(hook);
+    Py_XDECREF(result);
+    PyGILState_Release(gil);
+}
+
+static bool invalid_trampoline(void *uc, void *data)
+{
+    (void)uc;
+    Hook *hook = data;
+    if (hook->callback == NULL)
+        return false;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *result = PyObject_Vectorcall(hook->callback, NULL, 0, NULL);
+    int handled = result == NULL ? -1 : PyObject_IsTrue(result);
+    Py_XDECREF(result);
+    if (handled < 0) {
+        keep_exception(hook);
+        handled = 0;
+    }
+    PyGILState_Release(gil);
+    return handled != 0;
+}
+
+static int hook_traverse(Hook *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->callback);
+    Py_VISIT(self->uc_object);
+    return 0;
+}
+
+static int hook_clear(Hook *self)
+{
+    Py_CLEAR(self->callback);
+    Py_CLEAR(self->uc_object);
+    return 0;
+}
+
+static void hook_dealloc(Hook *self)
+{
+    PyObject_GC_UnTrack(self);
+    hook_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *hook_remove(Hook *self, PyObject *unused)
+{
+    (void)unused;
+    if (self->registered) {
+        self->registered = 0;
+        int status = api.hook_del(self->uc, self->hook);
+        if (status)
+            return engine_error(status, NULL);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef hook_methods[] = {
+    {"remove", (PyCFunction)hook_remove, METH_NOARGS, "Unregister the hook from its engine."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject HookType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "rthv.board._engine_calls.Hook",
+    .tp_basicsize = sizeof(Hook),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "A trap hook of one engine, calling a Python callable from C.",
+    .tp_traverse = (traverseproc)hook_traverse,
+    .tp_clear = (inquiry)hook_clear,
+    .tp_dealloc = (destructor)hook_dealloc,
+    .tp_methods = hook_methods,
+};
+
+static PyObject *add_hook(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 4, "add_hook"))
+        return NULL;
+    void *uc = handle_of(args[1]);
+    long type = PyLong_AsLong(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    void *trampoline;
+    if (type == HOOK_INTR)
+        trampoline = (void *)interrupt_trampoline;
+    else if (type == HOOK_INSN_INVALID)
+        trampoline = (void *)invalid_trampoline;
+    else {
+        PyErr_Format(PyExc_ValueError, "no C trampoline for hook type %ld", type);
+        return NULL;
+    }
+    if (!PyCallable_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "a hook's callback must be callable");
+        return NULL;
+    }
+    Hook *hook = PyObject_GC_New(Hook, &HookType);
+    if (hook == NULL)
+        return NULL;
+    hook->uc_object = Py_NewRef(args[0]);
+    hook->callback = Py_NewRef(args[3]);
+    hook->uc = uc;
+    hook->hook = 0;
+    hook->registered = 0;
+    PyObject_GC_Track(hook);
+    int status = api.hook_add(uc, &hook->hook, (int)type, trampoline, hook, (uint64_t)1,
+                              (uint64_t)0);
+    if (status) {
+        Py_DECREF(hook);
+        return engine_error(status, NULL);
+    }
+    hook->registered = 1;
+    return (PyObject *)hook;
+}
+
+/* ---- binding ----------------------------------------------------------------------------- */
+
+static int address_of(PyObject *functions, const char *name, void **out)
+{
+    PyObject *address = PyDict_GetItemString(functions, name);
+    if (address == NULL) {
+        PyErr_Format(PyExc_KeyError, "no address given for %s", name);
+        return -1;
+    }
+    *out = PyLong_AsVoidPtr(address);
+    if (*out == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "null address given for %s", name);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 4 || !PyDict_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "bind(functions: dict, cp_reg: int, remove_cache: int, error: type)");
+        return NULL;
+    }
+    void *pointers[9];
+    static const char *names[9] = {"uc_reg_read", "uc_reg_write", "uc_reg_read_batch",
+                                   "uc_reg_write_batch", "uc_emu_start", "uc_emu_stop",
+                                   "uc_ctl", "uc_hook_add", "uc_hook_del"};
+    for (int i = 0; i < 9; i++)
+        if (address_of(args[0], names[i], &pointers[i]))
+            return NULL;
+    int cp_reg = (int)PyLong_AsLong(args[1]);
+    int remove = (int)PyLong_AsLong(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    api.reg_read = (reg_read_fn)pointers[0];
+    api.reg_write = (reg_write_fn)pointers[1];
+    api.reg_read_batch = (reg_batch_fn)pointers[2];
+    api.reg_write_batch = (reg_batch_fn)pointers[3];
+    api.emu_start = (emu_start_fn)pointers[4];
+    api.emu_stop = (emu_stop_fn)pointers[5];
+    api.ctl = (ctl_fn)pointers[6];
+    api.hook_add = (hook_add_fn)pointers[7];
+    api.hook_del = (hook_del_fn)pointers[8];
+    api.cp_reg = cp_reg;
+    api.remove_cache = remove;
+    Py_XSETREF(api.error, Py_NewRef(args[3]));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL,
+     "Use the engine functions at these addresses."},
+    {"reg_read", (PyCFunction)(void (*)(void))reg_read, METH_FASTCALL,
+     "One 32-bit register's value."},
+    {"reg_write", (PyCFunction)(void (*)(void))reg_write, METH_FASTCALL,
+     "Write one 32-bit register."},
+    {"read_batch", (PyCFunction)(void (*)(void))read_batch, METH_FASTCALL,
+     "Registers' values in one call of the engine, in order."},
+    {"write_batch", (PyCFunction)(void (*)(void))write_batch, METH_FASTCALL,
+     "Write registers in one call of the engine, in order."},
+    {"cp15_read", (PyCFunction)(void (*)(void))cp15_read, METH_FASTCALL,
+     "A 32-bit CP15 register's value."},
+    {"cp15_write", (PyCFunction)(void (*)(void))cp15_write, METH_FASTCALL,
+     "Write a 32-bit CP15 register."},
+    {"emu_start", (PyCFunction)(void (*)(void))emu_start, METH_FASTCALL,
+     "Run the engine, without the GIL; raise a callback's kept exception."},
+    {"emu_stop", (PyCFunction)(void (*)(void))emu_stop, METH_FASTCALL, "Stop the engine."},
+    {"remove_cache", (PyCFunction)(void (*)(void))remove_cache, METH_FASTCALL,
+     "Drop the translations of [begin, end)."},
+    {"add_hook", (PyCFunction)(void (*)(void))add_hook, METH_FASTCALL,
+     "Register an interrupt or invalid-instruction hook calling a Python callable."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_engine_calls", "rthv's direct calls of the engine's C API.", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__engine_calls(void)
+{
+    if (PyType_Ready(&HookType) < 0)
+        return NULL;
+    api.hook_exception = PyUnicode_InternFromString("_hook_exception");
+    if (api.hook_exception == NULL)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(m, "Hook", (PyObject *)&HookType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,80 @@
+"""The engine's C API as the hot paths call it: from C (``_engine_calls.c``), not through ctypes.
+
+A ctypes call of the engine costs 0.25 to 1 us in argument conversion and libffi, many times
+what the engine spends; these functions call it directly. They are bound here, once, to the
+functions of the libunicorn the bindings loaded (as ``_icount.c`` is), so they work with the
+stock engine and with rthv's alike. Engine errors raise ``unicorn.UcError`` with the engine's
+status; ``emu_start`` releases the GIL while the engine runs and raises an exception a callback
+kept in the ``Uc``'s ``_hook_exception``, as the bindings' ``Uc.emu_start`` does.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+import unicorn
+import unicorn.unicorn_py3.unicorn as unicorn_binding
+from unicorn import arm_const
+
+from rthv.board import _engine_calls
+from rthv.board._engine_calls import (
+    Hook,
+    add_hook,
+    cp15_read,
+    cp15_write,
+    emu_start,
+    emu_stop,
+    read_batch,
+    reg_read,
+    reg_write,
+    remove_cache,
+    write_batch,
+)
+
+__all__ = [
+    "Hook",
+    "add_hook",
+    "cp15_read",
+    "cp15_write",
+    "emu_start",
+    "emu_stop",
+    "handle_of",
+    "read_batch",
+    "reg_read",
+    "reg_write",
+    "remove_cache",
+    "write_batch",
+]
+
+_FUNCTIONS = (
+    "uc_reg_read",
+    "uc_reg_write",
+    "uc_reg_read_batch",
+    "uc_reg_write_batch",
+    "uc_emu_start",
+    "uc_emu_stop",
+    "uc_ctl",
+    "uc_hook_add",
+    "uc_hook_del",
+)
+# uc_ctl's code for a write of UC_CTL_TB_REMOVE_CACHE with its two arguments (begin, end).
+_REMOVE_CACHE = (unicorn.UC_CTL_IO_WRITE << 30) | (2 << 26) | unicorn.UC_CTL_TB_REMOVE_CACHE
+
+
+def handle_of(uc: unicorn.Uc) -> int:
+    """The engine handle (``uc_engine *``) of ``uc``, as these functions take it."""
+    handle: int = uc._uch.value
+    return handle
+
+
+def _bind() -> None:
+    uclib: Any = unicorn_binding.uclib
+    addresses = {
+        name: int(ctypes.cast(getattr(uclib, name), ctypes.c_void_p).value or 0)
+        for name in _FUNCTIONS
+    }
+    _engine_calls.bind(addresses, arm_const.UC_ARM_REG_CP_REG, _REMOVE_CACHE, unicorn.UcError)
+
+
+_bind()

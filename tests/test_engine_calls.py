@@ -1,0 +1,142 @@
+"""The engine's C API called from C: values, order, errors with the engine's status, hooks'
+exceptions raised again after a run, and a stop from another thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import unicorn
+from unicorn import arm_const
+from unicorn.unicorn_py3 import Uc, UcError
+
+from rthv.board import engine_calls
+from rthv.board.registers import CNTKCTL, VBAR
+
+BASE = 0x1_0000
+SVC = 0xEF00_0000  # svc #0
+UDF = 0xE7F0_00F0  # udf #0
+NOP = 0xE320_F000
+COUNT_DOWN = (0xE250_0001, 0x1AFF_FFFD)  # loop: subs r0, r0, #1; bne loop
+
+
+@pytest.fixture
+def uc() -> Uc:
+    engine = Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+    engine.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_A15)
+    engine.mem_map(BASE, 0x1000)
+    return engine
+
+
+def load(uc: Uc, *words: int) -> None:
+    uc.mem_write(BASE, b"".join(word.to_bytes(4, "little") for word in words))
+
+
+def test_a_register_reads_back_what_was_written_masked_to_32_bits(uc: Uc) -> None:
+    """reg_write keeps the low 32 bits (-1 reads as 0xFFFFFFFF); the bindings see the same."""
+    handle = engine_calls.handle_of(uc)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R5, -1)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R6, 0x1_2345_6789)
+    assert engine_calls.reg_read(handle, arm_const.UC_ARM_REG_R5) == 0xFFFF_FFFF
+    assert uc.reg_read(arm_const.UC_ARM_REG_R6) == 0x2345_6789
+
+
+def test_batches_keep_their_order(uc: Uc) -> None:
+    """A batch reads in the order given, and writes in it: R0 written twice keeps the last."""
+    handle = engine_calls.handle_of(uc)
+    r0, r1, r2 = arm_const.UC_ARM_REG_R0, arm_const.UC_ARM_REG_R1, arm_const.UC_ARM_REG_R2
+    engine_calls.write_batch(handle, (r2, r0, r1, r0), 3, 1, 2, 10)
+    assert engine_calls.read_batch(handle, (r1, r0, r2)) == (2, 10, 3)
+    with pytest.raises(TypeError):
+        engine_calls.write_batch(handle, (r0, r1), 1)  # one value short
+
+
+def test_cp15_registers_read_back_as_the_bindings_see_them(uc: Uc) -> None:
+    """cp15_write/cp15_read reach the register the bindings' CP_REG key names."""
+    handle = engine_calls.handle_of(uc)
+    engine_calls.cp15_write(handle, VBAR.crn, VBAR.crm, VBAR.opc1, VBAR.opc2, 0x8000_0020, "V")
+    assert uc.reg_read(arm_const.UC_ARM_REG_CP_REG, VBAR.key()) == 0x8000_0020
+    uc.reg_write(arm_const.UC_ARM_REG_CP_REG, (*CNTKCTL.key(), 0x3))
+    assert engine_calls.cp15_read(handle, 14, 1, 0, 0, "CNTKCTL") == 0x3
+
+
+def test_engine_errors_raise_ucerror_with_the_engines_status(uc: Uc) -> None:
+    """A run from unmapped memory and an empty range to drop fail with the engine's status."""
+    handle = engine_calls.handle_of(uc)
+    with pytest.raises(UcError) as run:
+        engine_calls.emu_start(uc, handle, 0x4000_0000, 0xFFFF_FFFF)
+    assert run.value.errno == unicorn.UC_ERR_FETCH_UNMAPPED
+    with pytest.raises(UcError) as drop:
+        engine_calls.remove_cache(handle, BASE + 8, BASE)
+    assert drop.value.errno == unicorn.UC_ERR_ARG
+    engine_calls.remove_cache(handle, BASE, BASE + 8)
+
+
+def test_a_hook_calls_its_callable_and_a_true_result_goes_on(uc: Uc) -> None:
+    """The interrupt hook gets the interrupt number; the invalid-instruction hook's True result
+    resumes the run where the callback left PC."""
+    handle = engine_calls.handle_of(uc)
+    seen: list[object] = []
+
+    def on_interrupt(intno: int) -> None:
+        seen.append(intno)
+
+    def on_invalid() -> bool:
+        seen.append("udf")
+        engine_calls.reg_write(handle, arm_const.UC_ARM_REG_PC, BASE + 8)
+        return True
+
+    hooks = [
+        engine_calls.add_hook(uc, handle, unicorn.UC_HOOK_INTR, on_interrupt),
+        engine_calls.add_hook(uc, handle, unicorn.UC_HOOK_INSN_INVALID, on_invalid),
+    ]
+    load(uc, NOP, UDF, SVC, NOP)
+    engine_calls.emu_start(uc, handle, BASE, BASE + 16)
+    assert seen == ["udf", 2]
+    assert engine_calls.reg_read(handle, arm_const.UC_ARM_REG_PC) == BASE + 16
+    for hook in hooks:
+        hook.remove()
+    with pytest.raises(UcError):  # unhooked, the UDF is an invalid instruction again
+        engine_calls.emu_start(uc, handle, BASE, BASE + 16)
+
+
+@pytest.mark.parametrize("hook_type", [unicorn.UC_HOOK_INTR, unicorn.UC_HOOK_INSN_INVALID])
+def test_a_callbacks_exception_is_raised_by_emu_start_and_stops_the_run(
+    uc: Uc, hook_type: int
+) -> None:
+    """The first exception a hook raises stops the engine and comes out of emu_start; the next
+    run starts clean."""
+    handle = engine_calls.handle_of(uc)
+
+    def fail(*_args: object) -> bool:
+        raise LookupError("from the hook")
+
+    _hook = engine_calls.add_hook(uc, handle, hook_type, fail)
+    load(uc, SVC if hook_type == unicorn.UC_HOOK_INTR else UDF, NOP, NOP)
+    with pytest.raises(LookupError, match="from the hook"):
+        engine_calls.emu_start(uc, handle, BASE, BASE + 12)
+    load(uc, NOP, NOP, NOP)
+    engine_calls.remove_cache(handle, BASE, BASE + 12)
+    engine_calls.emu_start(uc, handle, BASE, BASE + 12)
+    assert engine_calls.reg_read(handle, arm_const.UC_ARM_REG_PC) == BASE + 12
+
+
+def test_another_thread_can_stop_a_run(uc: Uc) -> None:
+    """emu_start lets other threads run: one stops a count-down long before it would end."""
+    handle = engine_calls.handle_of(uc)
+    load(uc, *COUNT_DOWN, NOP)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, 0x7FFF_FFFF)
+    done = threading.Event()
+
+    def stop_until_done() -> None:
+        while not done.wait(0.01):
+            engine_calls.emu_stop(handle)
+
+    stopper = threading.Thread(target=stop_until_done)
+    stopper.start()
+    try:
+        engine_calls.emu_start(uc, handle, BASE, BASE + 12)
+    finally:
+        done.set()
+        stopper.join()
+    assert engine_calls.reg_read(handle, arm_const.UC_ARM_REG_R0) != 0
