@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.description import load_board
+from rthv.board.gic import regs
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg
 from support import assemble
@@ -77,3 +78,34 @@ def test_a_failure_serving_in_place_ends_the_slice_and_comes_back_as_an_internal
     assert pl2.calls[:2] == ["in place HVC", "internal error: bang"]
     assert machine.core.counter.executed >= 2
     assert machine.instructions == machine.core.counter.executed
+
+
+class Acknowledging(Recorder):
+    """PL2 software that acknowledges and completes each physical IRQ, noting it with the
+    number of guest instructions run so far."""
+
+    def physical_irq(self) -> None:
+        gicc = self.machine.gicc
+        irq = gicc.acknowledge() & regs.IAR_ID_MASK
+        gicc.end_of_interrupt(irq)
+        self.calls.append(f"irq {irq} after {self.machine.core.counter.executed}")
+
+
+def test_physical_irqs_pending_together_all_reach_pl2_before_the_guest_runs_again() -> None:
+    """Two SPIs pending at once: PL2 takes the second as soon as it is done with the first,
+    before the run loop lets the guest run (a physical IRQ left pending is never carried
+    into the slice)."""
+    machine = Machine(load_board("vexpress-a15"))
+    machine.memory.write(RAM, assemble("1: b 1b", base=RAM))
+    machine.reset(RAM)
+    machine.gicd.write(regs.GICD_CTLR, 4, regs.GICD_CTLR_ENABLE)
+    machine.gicc.write(regs.GICC_CTLR, 4, regs.GICC_CTLR_ENABLE_GRP0)
+    machine.gicc.write(regs.GICC_PMR, 4, regs.IDLE_PRIORITY)
+    for irq in (40, 41):
+        machine.gicd.set_targets(irq, 1)
+        machine.gicd.set_enabled(irq, True)
+        machine.gicd.set_pending(irq, True)
+    pl2 = Acknowledging(machine)
+    machine.hyp = pl2
+    machine.run(machine.clock.now() + 1_000)
+    assert pl2.calls == ["irq 40 after 0", "irq 41 after 0"]

@@ -10,6 +10,7 @@ import pytest
 
 from hv_support import boot, run, vm_toml, write_system
 from rthv.board.gic import GicCpuInterface, GicHypInterface, GicVirtualCpuInterface
+from rthv.board.machine import Machine
 from rthv.hv.vgic_list_registers import VgicListRegisters
 from support import boot as boot_bare
 from support import guest_image
@@ -288,6 +289,39 @@ def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
     monkeypatch.setattr(VgicListRegisters, "_list_alone", lambda *_: None)
     monkeypatch.setattr(GicCpuInterface, "acknowledge_and_drop", _acknowledge_then_drop)
     monkeypatch.setattr(GicVirtualCpuInterface, "_settled_without_pending", lambda _: False)
+    assert observe() == short
+
+
+def test_a_physical_irq_delivered_in_one_turn_runs_as_with_a_turn_after_each_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pingpong-vm: the run loop taking a physical IRQ, its injection and the guest's IRQ entry
+    in one turn, and the loop taking a new turn after each (``Machine._quiet`` never true),
+    give the same trace, consoles, counters, virtual time, interrupt records and GICH state."""
+    path = EXAMPLES / "pingpong-vm.toml"
+    quiet = Machine._quiet
+    answers: list[bool] = []
+
+    def counted(self: Machine, limit: int) -> bool:
+        answers.append(quiet(self, limit))
+        return answers[-1]
+
+    def observe() -> object:
+        system = run(path, until_ms=20)
+        hv = system.hypervisor
+        return (
+            list(hv.trace),
+            system.report["consoles"],
+            hv.now,
+            [(vm.core.counter.executed, vm.counters, vm.latency) for vm in hv.vms.values()],
+            list(hv.machine.interrupts),
+            hv.machine.gich.save(),
+        )
+
+    monkeypatch.setattr(Machine, "_quiet", counted)
+    short = observe()
+    assert True in answers
+    monkeypatch.setattr(Machine, "_quiet", lambda _self, _limit: False)
     assert observe() == short
 
 

@@ -270,3 +270,24 @@ def test_interrupt_records_are_bounded() -> None:
     """A machine keeps the latest INTERRUPTS_KEPT interrupt records, not every one forever."""
     machine = _machine_with(assemble(ENABLE_PENDING_IRQ))
     assert machine.interrupts.maxlen == INTERRUPTS_KEPT
+
+
+def test_interrupts_delivered_in_one_turn_run_as_with_a_turn_after_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The timer guest (bare metal, its SP804 interrupts it): a run whose interrupt entries go
+    on to the slice in the same turn, and a run that takes a new turn of the loop after each
+    one (``_quiet`` never true), give the same output, counts, time, registers and interrupt
+    trace; the shortcut was taken."""
+    quiet = Machine._quiet
+    answers: list[bool] = []
+
+    def counted(self: Machine, limit: int) -> bool:
+        answers.append(quiet(self, limit))
+        return answers[-1]
+
+    monkeypatch.setattr(Machine, "_quiet", counted)
+    short = _fingerprint("timer", None)
+    assert True in answers
+    monkeypatch.setattr(Machine, "_quiet", lambda _self, _limit: False)
+    assert _fingerprint("timer", None) == short

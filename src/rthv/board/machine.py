@@ -210,7 +210,7 @@ class Machine:
             if now >= limit:  # what is due at ``limit`` itself belongs to the next run
                 return self._result(StopCause.UNTIL)
             self.events.run_due(now)
-            if self._deliver_interrupts():
+            if self._deliver_interrupts(limit):
                 continue
             if self.parked:
                 if not self.idle_until(limit):
@@ -343,10 +343,19 @@ class Machine:
     def _guest_irq(self) -> Signal:
         return self.gicv.virq_out if self.hyp is not None else self.gicc.irq_out
 
-    def _deliver_interrupts(self) -> bool:
-        if self.hyp is not None and self.gicc.irq_out.level:
-            self.hyp.physical_irq()  # taken to PL2 whatever the guest's CPSR.I (HCR.IMO)
-            return True
+    def _deliver_interrupts(self, limit: int) -> bool:
+        """Take what is pending: a physical IRQ to PL2, then the guest's IRQ. True when the run
+        loop is to take another turn; False when the slice (or idling) comes next.
+
+        After a delivery the loop's next turn would find nothing new when ``_quiet``: then the
+        delivery goes on in this turn (a physical IRQ, its injection and the guest's IRQ entry
+        in one turn, not three). After the guest's IRQ entry, CPSR.I is set: the next turn's
+        check of the guest's line could find nothing."""
+        hyp = self.hyp
+        if hyp is not None and self.gicc.irq_out.level:
+            hyp.physical_irq()  # taken to PL2 whatever the guest's CPSR.I (HCR.IMO)
+            if not self._quiet(limit):
+                return True
         if self.parked:
             return False
         core = self.core
@@ -359,8 +368,21 @@ class Machine:
             for observer in self.interrupt_observers:
                 observer(record)
             take_exception(core.regs, ExceptionKind.IRQ, pc, cpsr)
-            return True
+            return not self._quiet(limit)
         return False
+
+    def _quiet(self, limit: int) -> bool:
+        """True when a new turn of the run loop would pass its checks and find nothing due and
+        no physical IRQ for PL2: not halted or stopped, before ``limit``, no event due now."""
+        if self.halted or self._stop_requested:
+            return False
+        now = self.clock.now()
+        if now >= limit:
+            return False
+        upcoming = self.events.peek()
+        if upcoming is not None and upcoming <= now:
+            return False
+        return self.hyp is None or not self.gicc.irq_out.level
 
     def _interrupt_line_changed(self, level: bool) -> None:
         core = self._running
