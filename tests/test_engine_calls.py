@@ -60,6 +60,16 @@ def test_cp15_registers_read_back_as_the_bindings_see_them(uc: Uc) -> None:
     assert engine_calls.cp15_read(handle, 14, 1, 0, 0, "CNTKCTL") == 0x3
 
 
+def test_code_is_fetched_as_mapped_or_not_at_all(uc: Uc) -> None:
+    """fetch_code returns the bytes at an address (MMU off: the engine's own map), and None
+    when any of them is unmapped."""
+    handle = engine_calls.handle_of(uc)
+    load(uc, NOP, UDF)
+    assert engine_calls.fetch_code(handle, BASE + 2, 4) == bytes.fromhex("20e3f000")
+    assert engine_calls.fetch_code(handle, BASE + 0xFFE, 4) is None
+    assert engine_calls.fetch_code(handle, 0x4000_0000, 4) is None
+
+
 def test_engine_errors_raise_ucerror_with_the_engines_status(uc: Uc) -> None:
     """A run from unmapped memory and an empty range to drop fail with the engine's status."""
     handle = engine_calls.handle_of(uc)

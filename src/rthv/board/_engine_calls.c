@@ -24,8 +24,9 @@ typedef int (*ctl_fn)(void *uc, int control, ...);
 typedef int (*hook_add_fn)(void *uc, size_t *hook, int type, void *callback, void *user_data,
                            uint64_t begin, uint64_t end, ...);
 typedef int (*hook_del_fn)(void *uc, size_t hook);
+typedef int (*vmem_read_fn)(void *uc, uint64_t address, int prot, void *bytes, size_t size);
 
-enum { MAX_BATCH = 8, HOOK_INTR = 1 << 0, HOOK_INSN_INVALID = 1 << 14 };
+enum { MAX_BATCH = 8, HOOK_INTR = 1 << 0, HOOK_INSN_INVALID = 1 << 14, PROT_EXEC = 4 };
 
 /* Unicorn's uc_arm_cp_reg. */
 struct cp_reg {
@@ -43,6 +44,7 @@ static struct {
     ctl_fn ctl;
     hook_add_fn hook_add;
     hook_del_fn hook_del;
+    vmem_read_fn vmem_read;
     int cp_reg;             /* UC_ARM_REG_CP_REG */
     int remove_cache;       /* uc_ctl's code for UC_CTL_TB_REMOVE_CACHE, written */
     PyObject *error;        /* unicorn.UcError */
@@ -309,6 +311,32 @@ static PyObject *remove_cache(PyObject *self, PyObject *const *args, Py_ssize_t 
     Py_RETURN_NONE;
 }
 
+/* fetch_code(handle, address, size): code bytes at a virtual address through the guest's MMU,
+ * as an instruction fetch reads them, or None if they are not all translated and mapped. */
+static PyObject *fetch_code(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 3, "fetch_code"))
+        return NULL;
+    void *uc = handle_of(args[0]);
+    uint64_t address = PyLong_AsUnsignedLongLongMask(args[1]);
+    Py_ssize_t size = PyLong_AsSsize_t(args[2]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "fetch_code: a negative size");
+        return NULL;
+    }
+    PyObject *code = PyBytes_FromStringAndSize(NULL, size);
+    if (code == NULL)
+        return NULL;
+    if (api.vmem_read(uc, address, PROT_EXEC, PyBytes_AS_STRING(code), (size_t)size)) {
+        Py_DECREF(code);
+        Py_RETURN_NONE;
+    }
+    return code;
+}
+
 /* ---- trap hooks ------------------------------------------------------------------------ */
 
 /* One hook of an engine: what the trampoline calls, and the Uc whose ``_hook_exception`` keeps
@@ -495,11 +523,12 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                         "bind(functions: dict, cp_reg: int, remove_cache: int, error: type)");
         return NULL;
     }
-    void *pointers[9];
-    static const char *names[9] = {"uc_reg_read", "uc_reg_write", "uc_reg_read_batch",
-                                   "uc_reg_write_batch", "uc_emu_start", "uc_emu_stop",
-                                   "uc_ctl", "uc_hook_add", "uc_hook_del"};
-    for (int i = 0; i < 9; i++)
+    enum { FUNCTIONS = 10 };
+    void *pointers[FUNCTIONS];
+    static const char *names[FUNCTIONS] = {
+        "uc_reg_read", "uc_reg_write", "uc_reg_read_batch", "uc_reg_write_batch",
+        "uc_emu_start", "uc_emu_stop", "uc_ctl", "uc_hook_add", "uc_hook_del", "uc_vmem_read"};
+    for (int i = 0; i < FUNCTIONS; i++)
         if (address_of(args[0], names[i], &pointers[i]))
             return NULL;
     int cp_reg = (int)PyLong_AsLong(args[1]);
@@ -515,6 +544,7 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     api.ctl = (ctl_fn)pointers[6];
     api.hook_add = (hook_add_fn)pointers[7];
     api.hook_del = (hook_del_fn)pointers[8];
+    api.vmem_read = (vmem_read_fn)pointers[9];
     api.cp_reg = cp_reg;
     api.remove_cache = remove;
     Py_XSETREF(api.error, Py_NewRef(args[3]));
@@ -541,6 +571,8 @@ static PyMethodDef methods[] = {
     {"emu_stop", (PyCFunction)(void (*)(void))emu_stop, METH_FASTCALL, "Stop the engine."},
     {"remove_cache", (PyCFunction)(void (*)(void))remove_cache, METH_FASTCALL,
      "Drop the translations of [begin, end)."},
+    {"fetch_code", (PyCFunction)(void (*)(void))fetch_code, METH_FASTCALL,
+     "Code bytes at a virtual address through the guest's MMU, or None."},
     {"add_hook", (PyCFunction)(void (*)(void))add_hook, METH_FASTCALL,
      "Register an interrupt or invalid-instruction hook calling a Python callable."},
     {NULL, NULL, 0, NULL},

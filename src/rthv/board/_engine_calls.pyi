@@ -53,6 +53,11 @@ def remove_cache(handle: int, begin: int, end: int) -> None:
     """Drop the translations of [begin, end)."""
     ...
 
+def fetch_code(handle: int, address: int, size: int) -> bytes | None:
+    """Code bytes at virtual ``address`` through the guest's MMU, as an instruction fetch reads
+    them; None if they are not all translated and mapped."""
+    ...
+
 def add_hook(uc: Any, handle: int, hook_type: int, callback: Callable[..., Any]) -> Hook:
     """Register a UC_HOOK_INTR (``callback(intno)``) or UC_HOOK_INSN_INVALID
     (``callback() -> bool``) hook; keep the returned ``Hook`` as long as the engine."""

@@ -121,10 +121,10 @@ class InstructionCounter:
         state.emu_stop = ctypes.cast(_uclib.uc_emu_stop, ctypes.c_void_p).value
         state.vmem_read = ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value
         self._forget = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addresses["forget_blocks"])
-        self._release_clock = ctypes.CFUNCTYPE(None)(addresses["release_clock"])
-        self._claim_clock = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)(
-            addresses["claim_clock"]
-        )
+        self._release_clock = _icount.release_clock
+        self._claim_clock = _icount.claim_clock
+        self._state_address = ctypes.addressof(state)
+        self._handle = int(self._uc._uch.value)
         return addresses
 
     def _count_inline(self) -> int:
@@ -318,7 +318,7 @@ class InstructionCounter:
     def claim_clock(self) -> None:
         """The engine is about to execute guest code: its clock reads this state (native only)."""
         if self.native:
-            self._claim_clock(ctypes.addressof(self.state), self._uc._uch)
+            self._claim_clock(self._state_address, self._handle)
 
     def release_clock(self) -> None:
         """The engine stopped executing: its clock must not read this state any more."""

@@ -25,6 +25,7 @@ from rthv.board._engine_calls import (
     cp15_write,
     emu_start,
     emu_stop,
+    fetch_code,
     read_batch,
     reg_read,
     reg_write,
@@ -39,6 +40,7 @@ __all__ = [
     "cp15_write",
     "emu_start",
     "emu_stop",
+    "fetch_code",
     "handle_of",
     "read_batch",
     "reg_read",
@@ -57,6 +59,7 @@ _FUNCTIONS = (
     "uc_ctl",
     "uc_hook_add",
     "uc_hook_del",
+    "uc_vmem_read",
 )
 # uc_ctl's code for a write of UC_CTL_TB_REMOVE_CACHE with its two arguments (begin, end).
 _REMOVE_CACHE = (unicorn.UC_CTL_IO_WRITE << 30) | (2 << 26) | unicorn.UC_CTL_TB_REMOVE_CACHE

@@ -6,24 +6,15 @@ address space, as an instruction fetch would.
 
 from __future__ import annotations
 
-import ctypes
-from typing import Any
-
 import unicorn
-import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn.unicorn_py3.unicorn import Uc
 
 from rthv.board.decode import fetch_word
+from rthv.board.engine_calls import fetch_code, handle_of
 from rthv.board.thumb import is_wide_thumb
 
-_UC_PROT_EXEC = 4
 _ARM_HINTS = {0xE320F001: "yield", 0xE320F002: "wfe"}
 _THUMB_HINTS = {0xBF10: "yield", 0xBF20: "wfe"}
-_uclib: Any = unicorn_binding.uclib
-_VmemRead = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t
-)
-_vmem_read = _VmemRead(int(ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value or 0))
 
 
 class GuestMemoryError(Exception):
@@ -43,9 +34,9 @@ def try_read_code(uc: unicorn.Uc, address: int, size: int) -> bytes | None:
     them has no mapping (the guest's own translation, then the engine's address space)."""
     if address < 0 or address + size > 1 << 32:
         return None
-    buffer = ctypes.create_string_buffer(size)
-    if _vmem_read(uc._uch, address, _UC_PROT_EXEC, buffer, size) == 0:
-        return buffer.raw
+    code = fetch_code(handle_of(uc), address, size)
+    if code is not None:
+        return code
     try:
         return bytes(uc.mem_read(address, size))
     except unicorn.UcError:
