@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
+
 import pytest
 
-from rthv.board.gic import GicDistributor
+from rthv.board.gic import GicCpuInterface, GicDistributor
 from rthv.board.gic.regs import (
+    GICC_CTLR_ENABLE_GRP0,
     GICD_CPENDSGIR,
     GICD_CTLR,
     GICD_ICACTIVER,
@@ -281,3 +285,42 @@ def test_listeners_hear_every_change() -> None:
     gicd.set_input(SPI, True)
     gicd.write(GICD_SGIR, 4, FILTER_SELF | 1)
     assert len(calls) == 3
+
+
+def test_the_kept_highest_pending_interrupt_is_what_a_fresh_scan_finds() -> None:
+    """Over a seeded mix of every kind of change (lines, latches, enables, priorities, targets,
+    trigger modes, acknowledges, deactivations, SGIs, MMIO writes, the distributor switched
+    off and on), with CPU interfaces asking after each change as the board's do, the highest
+    pending interrupt kept between changes is the one a fresh scan of every state finds."""
+    rng = random.Random(11)
+    gicd = GicDistributor(64, num_cpus=2)
+    interfaces = [GicCpuInterface(gicd, cpu) for cpu in (0, 1)]
+    for gicc in interfaces:
+        gicc.ctlr = GICC_CTLR_ENABLE_GRP0
+        gicc.pmr = 0xFF
+    irqs = [1, 5, 26, 27, 30, 33, 34, 40, 41]
+    lines = [gicd.input_line(irq, cpu) for irq in irqs if irq >= 16 for cpu in (0, 1)]
+    steps: list[Callable[[], object]] = [
+        lambda: rng.choice(lines).set(rng.random() < 0.5),
+        lambda: gicd.set_input(rng.choice(irqs[2:]), rng.random() < 0.5, rng.randrange(2)),
+        lambda: gicd.set_enabled(rng.choice(irqs), rng.random() < 0.7, rng.randrange(2)),
+        lambda: gicd.set_priority(rng.choice(irqs), rng.choice([0x00, 0x40, 0x80, 0xA0])),
+        lambda: gicd.set_targets(rng.choice(irqs[5:]), rng.randrange(4)),
+        lambda: gicd.set_edge(rng.choice(irqs), rng.random() < 0.3),
+        lambda: gicd.set_pending(rng.choice(irqs), rng.random() < 0.5, rng.randrange(2)),
+        lambda: gicd.set_active(rng.choice(irqs), rng.random() < 0.5, rng.randrange(2)),
+        lambda: gicd.deactivate(rng.choice([*irqs, 1023]), rng.randrange(2)),
+        lambda: gicd.send_sgi(rng.choice([1, 5]), rng.randrange(4), rng.randrange(2)),
+        lambda: rng.choice(interfaces).acknowledge(),
+        lambda: gicd.view(rng.randrange(2)).write(
+            rng.choice([GICD_ISENABLER, GICD_ICENABLER, GICD_ISPENDR, GICD_ICACTIVER])
+            + 4 * rng.randrange(2),
+            4,
+            rng.getrandbits(32),
+        ),
+        lambda: gicd.write(GICD_CTLR, 4, int(rng.random() < 0.9)),
+    ]
+    for step in range(3000):
+        rng.choice(steps)()
+        for cpu in (0, 1):
+            assert gicd.highest_pending_interrupt(cpu) == gicd.scan_highest_pending(cpu), step

@@ -71,6 +71,7 @@ TIMER_ITOP: Final = 0xF04
 # PrimeCell identification: TimerPeriphID0-3 then TimerPCellID0-3.
 PERIPH_ID_BASE: Final = 0xFE0
 ID_BYTES: Final = (0x04, 0x18, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1)
+ID_END: Final = PERIPH_ID_BASE + 4 * len(ID_BYTES)  # the end of the register map
 
 # Control register bits.
 CTRL_ONESHOT: Final = 1 << 0
@@ -96,38 +97,45 @@ class _Counter:
         self._clock = clock
         self._events = events
         self._hz = hz
-        self._name = name
+        self._zero_name = f"{name}.zero"
         self.irq = Signal(f"{name}.irq")
-        self.load = 0
-        self.control = CTRL_RESET
+        self._load = 0
+        self._control = CTRL_RESET
         self.ris = False
         # Counting state: the counter became ``_v0`` at prescaled tick ``_n0`` counted from
         # cycle ``_anchor``. While disabled ``_v0`` is simply the held value.
         self._anchor = 0
         self._n0 = 0
         self._v0 = VALUE_RESET
-        self._event: Event | None = None
+        self.event: Event | None = None  # the next zero, while one is coming
         self._due_tick = 0
+        self._configure()
 
     # -- derived configuration -------------------------------------------------------------
 
     @property
-    def _enabled(self) -> bool:
-        return bool(self.control & CTRL_ENABLE)
+    def load(self) -> int:
+        """The reload value (TimerXLoad and TimerXBGLoad read it back)."""
+        return self._load
 
     @property
-    def _mask(self) -> int:
-        return MASK_32 if self.control & CTRL_32BIT else MASK_16
+    def control(self) -> int:
+        """TimerXControl."""
+        return self._control
 
-    @property
-    def _prescale(self) -> int:
-        return PRESCALE_DIVISORS[(self.control & CTRL_PRESCALE_MASK) >> CTRL_PRESCALE_SHIFT]
-
-    def _reload(self) -> int:
-        """Value loaded on the tick after 0 in wrapping modes."""
-        if self.control & CTRL_PERIODIC:
-            return self.load & self._mask
-        return self._mask
+    def _configure(self) -> None:
+        """Derive the counting parameters from Control and Load, after either changed: plain
+        ints, read at every zero and every access."""
+        control = self._control
+        self._enabled = bool(control & CTRL_ENABLE)
+        self._inten = bool(control & CTRL_INTEN)
+        self._mask = MASK_32 if control & CTRL_32BIT else MASK_16
+        self._prescale = PRESCALE_DIVISORS[(control & CTRL_PRESCALE_MASK) >> CTRL_PRESCALE_SHIFT]
+        # The value loaded on the tick after 0 in wrapping modes, and the ticks from one zero
+        # to the next (0: the counter stops at 0, one-shot or reloading 0).
+        self._reload = self._load & self._mask if control & CTRL_PERIODIC else self._mask
+        wraps = not control & CTRL_ONESHOT and self._reload != 0
+        self._period = self._reload + 1 if wraps else 0
 
     # -- time arithmetic --------------------------------------------------------------------
 
@@ -143,10 +151,9 @@ class _Counter:
         """Counter value ``k`` ticks after it held ``_v0``."""
         if k <= self._v0:
             return self._v0 - k
-        reload = self._reload()
-        if self.control & CTRL_ONESHOT or reload == 0:
+        if not self._period:
             return 0
-        return reload - (k - self._v0 - 1) % (reload + 1)
+        return self._reload - (k - self._v0 - 1) % self._period
 
     def value(self, now: int) -> int:
         """Current counter value."""
@@ -158,8 +165,8 @@ class _Counter:
 
     def catch_up(self, now: int) -> None:
         """Run an interrupt that is due but whose event has not been dispatched yet."""
-        while self._event is not None and self._event.when <= now:
-            self._events.cancel(self._event)
+        while self.event is not None and self.event.when <= now:
+            self._events.cancel(self.event)
             self._reach_zero()
 
     def _restart(self, now: int, value: int) -> None:
@@ -174,47 +181,47 @@ class _Counter:
         self._v0 = current & self._mask
 
     def _reach_zero(self) -> None:
-        self._event = None
+        self.event = None
         self._n0, self._v0 = self._due_tick, 0
         self.ris = True
-        self._update_irq()
+        self.irq.set(self._inten)  # ``_update_irq``, inlined: RIS is set
         self._schedule()
 
     def _schedule(self) -> None:
         """(Re)schedule the event for the next time the counter reaches 0."""
-        self._events.cancel(self._event)
-        self._event = None
+        if self.event is not None:
+            self._events.cancel(self.event)
+            self.event = None
         if not self._enabled:
             return
         if self._v0 > 0:
             tick = self._n0 + self._v0
+        elif self._period:
+            tick = self._n0 + self._period
         else:
-            reload = self._reload()
-            if self.control & CTRL_ONESHOT or reload == 0:
-                return
-            tick = self._n0 + 1 + reload
+            return
         self._due_tick = tick
-        self._event = self._events.schedule(
-            self._tick_cycle(tick), self._reach_zero, name=f"{self._name}.zero"
+        self.event = self._events.schedule(
+            self._tick_cycle(tick), self._reach_zero, name=self._zero_name
         )
 
     def _update_irq(self) -> None:
-        self.irq.set(self.masked())
+        self.irq.set(self.ris and self._inten)
 
     def masked(self) -> bool:
         """Masked interrupt status (MIS)."""
-        return self.ris and bool(self.control & CTRL_INTEN)
+        return self.ris and self._inten
 
     # -- register interface -----------------------------------------------------------------
 
     def read(self, reg: int, now: int) -> int:
         """Read one of this counter's registers."""
         if reg in (TIMER_LOAD, TIMER_BGLOAD):
-            return self.load
+            return self._load
         if reg == TIMER_VALUE:
             return self.value(now)
         if reg == TIMER_CONTROL:
-            return self.control
+            return self._control
         if reg == TIMER_RIS:
             return int(self.ris)
         if reg == TIMER_MIS:
@@ -223,21 +230,23 @@ class _Counter:
 
     def write(self, reg: int, value: int, now: int) -> None:
         """Write one of this counter's registers."""
+        if reg == TIMER_INTCLR:  # (first: what every interrupt handler writes)
+            self.ris = False  # the count and its next zero stay as they are: no reschedule
+            self._update_irq()
+            return
         value &= MASK_32
         if reg == TIMER_LOAD:
-            self.load = value
+            self._load = value
+            self._configure()
             self._restart(now, value)
             if self._enabled and self._v0 == 0:
                 self.ris = True
         elif reg == TIMER_BGLOAD:
             self._rebase(now)
-            self.load = value
+            self._load = value
+            self._configure()
         elif reg == TIMER_CONTROL:
             self._write_control(value & CTRL_WRITABLE, now)
-        elif reg == TIMER_INTCLR:
-            self.ris = False  # the count and its next zero stay as they are: no reschedule
-            self._update_irq()
-            return
         else:
             return
         self._schedule()
@@ -246,8 +255,9 @@ class _Counter:
     def _write_control(self, new: int, now: int) -> None:
         held = self.value(now)
         ticks = self._ticks(now) if self._enabled else 0
-        old = self.control
-        self.control = new
+        old = self._control
+        self._control = new
+        self._configure()
         starting = bool(new & CTRL_ENABLE) and not old & CTRL_ENABLE
         rephased = (old ^ new) & CTRL_PRESCALE_MASK
         if starting or rephased:
@@ -286,13 +296,15 @@ class Sp804Timer:
 
     def _catch_up(self, now: int) -> None:
         for timer in self._timers:
-            timer.catch_up(now)
+            event = timer.event
+            if event is not None and event.when <= now:
+                timer.catch_up(now)
 
     def read(self, offset: int, size: int) -> int:
         """Read a register; Value is computed from the exact current cycle."""
-        why = _unimplemented(offset & ~3, "read")
-        if why is not None:
-            self._guest_error("read", offset, size, why)
+        if offset & ~3 not in READABLE_OFFSETS:
+            why = _unimplemented(offset & ~3, "read")
+            self._guest_error("read", offset, size, why or "no such register")
             return 0
         now = self._clock.now()
         self._catch_up(now)
@@ -302,15 +314,15 @@ class Sp804Timer:
     def _read_word(self, offset: int, now: int) -> int:
         if offset < TIMER_STRIDE * TIMER_COUNT:
             return self._timers[offset // TIMER_STRIDE].read(offset % TIMER_STRIDE, now)
-        if PERIPH_ID_BASE <= offset < PERIPH_ID_BASE + 4 * len(ID_BYTES):
+        if PERIPH_ID_BASE <= offset < ID_END:
             return ID_BYTES[(offset - PERIPH_ID_BASE) // 4]
         return 0  # not reached: _unimplemented() turned away every other offset
 
     def write(self, offset: int, size: int, value: int) -> None:
         """Write a register; unaligned, read-only and unknown offsets are ignored (and reported)."""
-        why = "unaligned" if offset & 3 else _unimplemented(offset, "write")
-        if why is not None:
-            self._guest_error("write", offset, size, why)
+        if offset not in WRITABLE_OFFSETS:
+            why = "unaligned" if offset & 3 else _unimplemented(offset, "write")
+            self._guest_error("write", offset, size, why or "no such register")
             return
         now = self._clock.now()
         self._catch_up(now)
@@ -332,6 +344,16 @@ def _unimplemented(offset: int, access: Access) -> str | None:
         return "no such register"
     if offset in (TIMER_ITCR, TIMER_ITOP):
         return "integration test register, not modelled"
-    if PERIPH_ID_BASE <= offset < PERIPH_ID_BASE + 4 * len(ID_BYTES):
+    if PERIPH_ID_BASE <= offset < ID_END:
         return None if access == "read" else "read-only register"
     return "no such register"
+
+
+# The word offsets with a register to read, to write (``_unimplemented`` says why the others
+# have none): looked up at every access.
+READABLE_OFFSETS: Final = frozenset(
+    offset for offset in range(0, ID_END, 4) if _unimplemented(offset, "read") is None
+)
+WRITABLE_OFFSETS: Final = frozenset(
+    offset for offset in range(0, ID_END, 4) if _unimplemented(offset, "write") is None
+)

@@ -49,6 +49,29 @@ class PendingInterrupt:
     priority: int
 
 
+_UNKNOWN = PendingInterrupt(-1, 0, 0)  # no highest pending interrupt kept: scan
+
+
+class InputLine(Signal):
+    """The wire into one PPI/SPI: a change of level goes straight to that interrupt's state
+    (``GicDistributor.set_input``, with the interrupt already looked up), then to any other
+    listener."""
+
+    def __init__(self, name: str, distributor: GicDistributor, state: _Irq) -> None:
+        super().__init__(name)
+        self._distributor = distributor
+        self._state = state
+
+    def set(self, level: bool) -> None:
+        """Drive the wire to ``level``: a rising edge latches an edge-triggered interrupt."""
+        if level == self.level:
+            return
+        self.level = level
+        self._distributor.drive(self._state, level)
+        for listener in self._listeners:
+            listener(level)
+
+
 class GicDistributor:
     """GICv2 distributor without Security Extensions: every interrupt is in Group 0.
 
@@ -70,11 +93,14 @@ class GicDistributor:
         self._cpu_mask = (1 << num_cpus) - 1
         self._enabled = False
         self._enabled_irqs: dict[int, list[tuple[int, _Irq]]] = {}  # per CPU, while unchanged
+        # Per CPU, the highest pending interrupt as last found, until the next ``_changed``:
+        # every change that can move it notifies (which is what the CPU interfaces rely on).
+        self._highest: dict[int, PendingInterrupt | None] = {}
         self._banked = [
             [self._fresh(i, cpu) for i in range(BANKED_COUNT)] for cpu in range(num_cpus)
         ]
         self._shared = [self._fresh(i, 0) for i in range(BANKED_COUNT, num_irqs)]
-        self._lines: dict[tuple[int, int], Signal] = {}
+        self._lines: dict[tuple[int, int], InputLine] = {}
         self._listeners: list[Callable[[], None]] = []
         self._groups = tuple(self._bind_fields(cpu) for cpu in range(num_cpus))
 
@@ -102,6 +128,7 @@ class GicDistributor:
         self._listeners.append(listener)
 
     def _changed(self) -> None:
+        self._highest.clear()
         for listener in self._listeners:
             listener()
 
@@ -193,8 +220,13 @@ class GicDistributor:
 
     def deactivate(self, irq: int, cpu: int = 0) -> None:
         """Clear the active state of ``irq`` (EOI/DIR); out-of-range IDs are ignored."""
-        if 0 <= irq < self.num_irqs:
-            self.set_active(irq, False, cpu)
+        if not 0 <= irq < self.num_irqs:
+            return
+        state = self._irq(irq, cpu)
+        if state.active:  # (``set_active``, with the ID known to be in range)
+            state.active = False
+            if state.enabled and state.pending:
+                self._changed()
 
     def pending_sgi_sources(self, sgi: int, cpu: int = 0) -> int:
         """Bit mask of the CPUs that have SGI ``sgi`` pending on ``cpu``."""
@@ -211,28 +243,37 @@ class GicDistributor:
         """Drive the input wire of PPI/SPI ``irq`` (``cpu`` selects the PPI bank)."""
         if irq < SGI_COUNT:
             raise ValueError(f"interrupt {irq} is an SGI and has no input line")
-        state = self._irq(irq, cpu)
+        self.drive(self._irq(irq, cpu), level)
+
+    def drive(self, state: _Irq, level: bool) -> None:
+        """``set_input`` for an interrupt already looked up (what an ``InputLine`` holds)."""
         if level and not state.line and state.edge:
             state.latch = True
         state.line = level
-        if self._forwardable(state):
+        if state.enabled and not state.active:  # ``_forwardable``, inlined: every device IRQ
             self._changed()
 
     def input_line(self, irq: int, cpu: int = 0) -> Signal:
         """The wire a device drives to raise PPI/SPI ``irq`` (one Signal per line)."""
         if irq < SGI_COUNT:
             raise ValueError(f"interrupt {irq} is an SGI and has no input line")
-        self._irq(irq, cpu)  # validate
+        state = self._irq(irq, cpu)
         key = (irq, cpu if irq < BANKED_COUNT else 0)
         line = self._lines.get(key)
         if line is None:
-            line = Signal(f"gicd.irq{irq}" + (f".cpu{key[1]}" if irq < BANKED_COUNT else ""))
-            line.connect(lambda level: self.set_input(key[0], level, key[1]))
-            self._lines[key] = line
+            name = f"gicd.irq{irq}" + (f".cpu{key[1]}" if irq < BANKED_COUNT else "")
+            line = self._lines[key] = InputLine(name, self, state)
         return line
 
     def highest_pending_interrupt(self, cpu: int) -> PendingInterrupt | None:
         """The interrupt the distributor forwards to ``cpu`` (lowest ID/source wins ties)."""
+        best = self._highest.get(cpu, _UNKNOWN)
+        if best is _UNKNOWN:
+            best = self._highest[cpu] = self.scan_highest_pending(cpu)
+        return best
+
+    def scan_highest_pending(self, cpu: int) -> PendingInterrupt | None:
+        """``highest_pending_interrupt`` found afresh from every interrupt's state."""
         if not self._enabled:
             return None
         best: _Irq | None = None
