@@ -438,3 +438,50 @@ def test_a_policy_failing_at_init_is_replaced_from_the_start() -> None:
     assert board.sched.stats().failures[0].message == (
         "scheduler policy 'spy' failed in init(): raised OSError: no memory"
     )
+
+
+class FailingIn(Spy):
+    """A spy that raises in the callback named ``fail_in`` once it is set."""
+
+    fail_in = ""
+
+    def _maybe_fail(self, callback: str) -> None:
+        if callback == self.fail_in:
+            raise RuntimeError("boom")
+
+    def enque(self, vm: VmHandle) -> None:
+        self._maybe_fail("enque")
+        super().enque(vm)
+
+    def yield_(self, vm: VmHandle) -> None:
+        self._maybe_fail("yield_")
+        super().yield_(vm)
+
+    def block(self, vm: VmHandle) -> None:
+        self._maybe_fail("block")
+        super().block(vm)
+
+    def remove(self, vm: VmHandle) -> None:
+        self._maybe_fail("remove")
+        super().remove(vm)
+
+
+@pytest.mark.parametrize(
+    ("callback", "vm"), [("enque", "b"), ("yield_", "a"), ("block", "a"), ("remove", "b")]
+)
+def test_a_failing_callback_is_recorded_with_the_vm_it_was_about(callback: str, vm: str) -> None:
+    """b waits while a runs; then b wakes (enque b, then block a), a waits (yield_ a) or b
+    stops (remove b), the callback raising: the failure names it as ``callback('vm')``."""
+    policy = FailingIn()
+    board = Board(policy, fallback=RoundRobinPolicy())
+    a, b = board.vms("a", "b")
+    board.sched.start()  # most recently woken first: b runs
+    board.sched.vm_waits(b)
+    policy.fail_in = callback
+    if callback == "yield_":
+        board.sched.vm_waits(a)
+    elif callback == "remove":
+        board.sched.vm_stopped(b)
+    else:
+        board.sched.vm_runnable(b)
+    assert [f.callback for f in board.sched.stats().failures] == [f"{callback}({vm!r})"]

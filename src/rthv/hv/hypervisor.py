@@ -178,8 +178,12 @@ class Hypervisor:
 
     def _note_idle(self) -> None:
         """Count the policy leaving the CPU idle while a VM wants it (it never passes silently)."""
-        if self.scheduler.current is None and any(vm.handle.runnable for vm in self.vms.values()):
-            self.idle_while_runnable += 1
+        if self.scheduler.current is not None:
+            return
+        for vm in self.vms.values():  # (a loop: at every idle switch, no generator)
+            if vm.handle.runnable:
+                self.idle_while_runnable += 1
+                return
 
     # -- running ------------------------------------------------------------------------------
 
@@ -227,7 +231,7 @@ class Hypervisor:
             machine.gicc.deactivate(irq)
             return
         self.trace.append(IrqTaken(machine.clock.now(), owner.name, irq))
-        if owner is self.current and not machine.parked:  # deliver's test, first
+        if owner.handle is self.scheduler.current and not machine.parked:  # deliver's test
             injected = owner.vgic.inject_arrived(irq, machine.gich)
             if injected is not None:  # physical_arrived, then deliver, in one step
                 if owner.interrupt_pending_since is None:
@@ -361,16 +365,17 @@ class Hypervisor:
 
     def _switch_vcpu(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
         machine = self.machine
-        if old is not None:
-            self.vms[old.name].vgic.save_from(machine.gich)
+        old_name = None if old is None else old.name
+        if old_name is not None:
+            self.vms[old_name].vgic.save_from(machine.gich)
         machine.charge(self.costs.world_switch)
-        now = machine.clock.now()
-        self.trace.append(Switch(now, _name(old), _name(new), reason))
-        if new is None:
+        new_name = None if new is None else new.name
+        self.trace.append(Switch(machine.clock.now(), old_name, new_name, reason))
+        if new_name is None:
             machine.parked = True
             self._note_idle()
             return
-        vm = self.vms[new.name]
+        vm = self.vms[new_name]
         vm.counters.world_switches += 1
         machine.switch_to(vm.core)
         machine.parked = False
@@ -411,7 +416,3 @@ class Hypervisor:
 def _line_level(line: Signal) -> Callable[[], bool]:
     """A sampler for the level of one of a vCPU timer's outputs."""
     return lambda: line.level
-
-
-def _name(handle: VmHandle | None) -> str | None:
-    return None if handle is None else handle.name

@@ -68,7 +68,8 @@ class VmHandle:
     @property
     def runnable(self) -> bool:
         """True when the VM is RUNNING or READY."""
-        return self._state.runnable
+        state = self._state  # (``VmState.runnable`` written out: asked at every decision)
+        return state is VmState.RUNNING or state is VmState.READY
 
     def __repr__(self) -> str:
         return f"VmHandle({self.name!r}, index={self.index}, {self._state.name})"

@@ -35,6 +35,7 @@ class BudgetTimers:
         self._now = now
         self._fire = fire
         self._budgets: dict[VmHandle, _Budget] = {}
+        self._event_names: dict[VmHandle, str] = {}  # each VM's, written once
 
     def set(self, vm: VmHandle, cycles: int, callback: TimerCallback, running: bool) -> None:
         """Fire ``callback`` after ``vm`` runs ``cycles`` more; arm now if it is ``running``."""
@@ -67,8 +68,11 @@ class BudgetTimers:
                 del self._budgets[vm]
                 self._fire(f"budget timer of VM '{vm.name}'", budget.callback)
 
+        name = self._event_names.get(vm)
+        if name is None:
+            name = self._event_names[vm] = f"sched budget {vm.name}"
         budget.event = self._events.schedule(
-            now + remaining, expire, priority=BUDGET_EVENT_PRIORITY, name=f"sched budget {vm.name}"
+            now + remaining, expire, priority=BUDGET_EVENT_PRIORITY, name=name
         )
 
     def switched_out(self, vm: VmHandle) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import suppress
+from typing import NamedTuple
 
 from rthv.board.clock import VirtualClock
 from rthv.board.events import EventQueue
@@ -50,6 +51,22 @@ MissListener = Callable[[DeadlineMiss], None]
 MAX_RESCHEDULE_ROUNDS = 100  # request_reschedule() rounds in a row before the policy is faulty
 
 
+class CallbackLabels(NamedTuple):
+    """How a failure names a policy callback about one VM, e.g. ``enque('vm1')`` (written once
+    per VM, not at every call)."""
+
+    enque: str
+    yield_: str
+    block: str
+    remove: str
+
+    @classmethod
+    def of(cls, vm: VmHandle) -> CallbackLabels:
+        """The labels of ``vm``'s callbacks."""
+        name = repr(vm.name)
+        return cls(f"enque({name})", f"yield_({name})", f"block({name})", f"remove({name})")
+
+
 class Scheduler:
     """Runs one policy (and an optional fallback) over the VMs of one physical CPU."""
 
@@ -71,6 +88,7 @@ class Scheduler:
         self._vms: list[VmHandle] = []
         self._fallback_params: dict[VmHandle, dict[str, object]] = {}
         self._accounts: dict[VmHandle, VmAccount] = {}
+        self._labels: dict[VmHandle, CallbackLabels] = {}
         self._budgets = BudgetTimers(events, self.consumed, clock.now, self.run_timer)
         self._current: VmHandle | None = None
         self._started = False
@@ -127,6 +145,7 @@ class Scheduler:
             vm.params = None
             self._vms.append(vm)
             self._accounts[vm] = VmAccount()
+            self._labels[vm] = CallbackLabels.of(vm)
             self._fallback_params[vm] = dict(fallback_params or {})
             if self._guard.on_fallback:
                 params = fallback_params  # the fallback has taken over already
@@ -134,13 +153,13 @@ class Scheduler:
                 self._configure(vm, f"allocate({vm.name!r})", self.policy.allocate, params or {})
             except PolicyParameterError:
                 self._vms.remove(vm)
-                del self._accounts[vm], self._fallback_params[vm]
+                del self._accounts[vm], self._fallback_params[vm], self._labels[vm]
                 raise
             except PolicyReplaced:
                 pass  # the fallback allocated every VM, this one included
             if self._started:
                 vm.set_state(VmState.READY)
-                self._guard.notify(f"enque({vm.name!r})", self.policy.enque, vm)
+                self._guard.notify(self._labels[vm].enque, self.policy.enque, vm)
                 self._settle()
 
     def start(self) -> None:
@@ -155,7 +174,7 @@ class Scheduler:
                 vm.set_state(VmState.READY)
             try:
                 for vm in ready:
-                    self._guard.guarded(f"enque({vm.name!r})", self.policy.enque, vm)
+                    self._guard.guarded(self._labels[vm].enque, self.policy.enque, vm)
             except PolicyReplaced:
                 pass  # the fallback was handed every READY VM
             self._settle()
@@ -163,18 +182,23 @@ class Scheduler:
     def vm_runnable(self, vm: VmHandle) -> None:
         """A WAITING ``vm`` got an interrupt: READY, ``enque``, reschedule (else nothing)."""
         with self._operation:
-            self._check_started("vm_runnable")
-            self.account(vm)
+            if not self._started:
+                self._check_started("vm_runnable")
+            labels = self._labels.get(vm)
+            if labels is None:
+                self.account(vm)  # (raises: not a VM of this scheduler)
+                return
             if vm.state is not VmState.WAITING:
                 return
             vm.set_state(VmState.READY)
-            self._guard.notify(f"enque({vm.name!r})", self._guard.policy.enque, vm)
+            self._guard.notify(labels.enque, self._guard.policy.enque, vm)
             self._settle()
 
     def vm_waits(self, vm: VmHandle) -> None:
         """The running ``vm`` executed WFI: WAITING, ``yield_``, reschedule."""
         with self._operation:
-            self._check_started("vm_waits")
+            if not self._started:
+                self._check_started("vm_waits")
             if vm is not self._current:
                 raise SchedulerStateError(
                     f"vm_waits({vm.name!r}): the VM is {vm.state.name}, not the running VM"
@@ -182,7 +206,7 @@ class Scheduler:
             self._leave_cpu(vm, "wfi")
             vm.set_state(VmState.WAITING)
             self._accounts[vm].waits += 1
-            self._guard.notify(f"yield_({vm.name!r})", self._guard.policy.yield_, vm)
+            self._guard.notify(self._labels[vm].yield_, self._guard.policy.yield_, vm)
             self._settle()
 
     def vm_stopped(self, vm: VmHandle) -> None:
@@ -195,7 +219,7 @@ class Scheduler:
                 self._leave_cpu(vm, "stopped")
             vm.set_state(VmState.STOPPED)
             self._budgets.drop(vm)
-            self._guard.notify(f"remove({vm.name!r})", self.policy.remove, vm)
+            self._guard.notify(self._labels[vm].remove, self.policy.remove, vm)
             if self._started:
                 self._settle()
 
@@ -259,7 +283,7 @@ class Scheduler:
             running = [self._current] if self._current is not None else []
             ready = [vm for vm in self._vms if vm.state is VmState.READY]
             for vm in running + ready:
-                self._guard.guarded(f"enque({vm.name!r})", policy.enque, vm)
+                self._guard.guarded(self._labels[vm].enque, policy.enque, vm)
 
     # -- what the policy's services use ------------------------------------------------------------
 
@@ -356,7 +380,7 @@ class Scheduler:
             def undo() -> None:
                 old.set_state(VmState.RUNNING)
 
-            self._guard.guarded(f"block({old.name!r})", policy.block, old, undo=undo)
+            self._guard.guarded(self._labels[old].block, policy.block, old, undo=undo)
         self._commit(choice if isinstance(choice, VmHandle) else None)
 
     def _commit(self, new: VmHandle | None) -> None:

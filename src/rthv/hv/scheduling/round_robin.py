@@ -78,10 +78,11 @@ class RoundRobinPolicy(SchedulerPolicy):
         """The head of the queue; a new head starts a fresh quantum."""
         head = self._queue[0] if self._queue else None
         if head is not None and head is not self._armed:
+            services = self._require()
             if self._armed is not None:
-                self._require().cancel_budget_timer(self._armed)
+                services.cancel_budget_timer(self._armed)
             self._armed = head
-            self._require().set_budget_timer(head, self._quantum[head], lambda: self._expire(head))
+            services.set_budget_timer(head, self._quantum[head], lambda: self._expire(head))
         return head
 
     def _expire(self, vm: VmHandle) -> None:
