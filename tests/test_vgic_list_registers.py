@@ -164,19 +164,27 @@ class _World:
             sorted(vgic._queued),
             sorted(vgic._listed.items()),
             sorted((irq, repr(state)) for irq, state in vgic._irqs.items()),
+            vgic.has_deliverable() if self.short else _has_deliverable_the_general_way(vgic),
         )
+
+
+def _has_deliverable_the_general_way(vgic: VirtualGic) -> bool:
+    """``VirtualGic.has_deliverable`` by its definition: any of the VM's interrupts at all."""
+    return any(vgic._deliverable(state) for state in vgic._irqs.values())
 
 
 def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
     """A seeded mix of device IRQs, virtual IRQs (one level-sensitive), guest IAR/EOIR,
     enables, drops, maintenance and world switches, with one and with four LRs: after every
     step both ways hold the same GIC, list-register, vGIC and line state and returned the
-    same; the short way was taken, and also declined."""
+    same (and ``has_deliverable`` answered as its definition); the short way was taken, and
+    also declined."""
     for list_registers in (1, 4):
         rng = random.Random(11 + list_registers)
         short = _World(short=True, list_registers=list_registers)
         general = _World(short=False, list_registers=list_registers)
         acks: list[int] = []
+        deliverable: set[bool] = set()  # what has_deliverable answered (both, in the mix)
         actions = ["device"] * 6 + ["iar", "eoir"] * 4
         actions += ["virtual", "maintenance", "drop", "irq-off", "gicd-off", "line", "switch"]
         actions += ["irq-on", "gicd-on"] * 3
@@ -196,6 +204,8 @@ def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
                 assert isinstance(results[0], int)
                 acks.append(results[0])
             assert short.state() == general.state(), (step, action, irq)
+            deliverable.add(short.vgic.has_deliverable())
+        assert deliverable == {False, True}, list_registers
         for ways in (short.taken, short.listed_alone):
             assert any(n is not None for n in ways), (list_registers, "short way never taken")
             assert any(n is None for n in ways), (list_registers, "short way never declined")
@@ -239,3 +249,21 @@ def test_a_switch_out_pends_a_finished_level_interrupt_whose_line_is_still_high(
         world.vgic.save_from(world.gich)
         assert world.vgic.is_pending(53) is line and sorted(world.vgic._queued) == [53] * line
         assert world.vgic.restore_to(world.gich) == int(line)
+
+
+def test_an_interrupt_in_service_and_pending_again_is_not_deliverable() -> None:
+    """Virtual IRQ 50 taken by the guest (IAR) and raised again: pending behind its own active
+    instance, it is not deliverable, in its list register nor folded back by a switch-out."""
+    world = _World(short=True, list_registers=4)
+    world.step("virtual", 50)
+    assert world.step("iar", 50) == 50
+    world.step("virtual", 50)
+    vgic = world.vgic
+    assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (False, False)
+    vgic.flush_to(world.gich)  # merged into its LR: pending and active
+    assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (False, False)
+    vgic.save_from(world.gich)
+    assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (False, False)
+    vgic.restore_to(world.gich)
+    world.step("eoir", 50)
+    assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (True, True)

@@ -249,9 +249,23 @@ class VirtualGic(VgicListRegisters):
         """Whether some pending, enabled, not active interrupt exists and the GICD is on."""
         if not self._enabled or not (self._queued or self._listed):
             return False  # (nothing pending or active anywhere: the common WFI)
+        # ``_deliverable`` written out over the only candidates: the listed interrupts (their
+        # LR pending, or empty with the interrupt pending and not active outside it) and the
+        # queued ones no LR holds (pending and not active); any other is not deliverable.
         listed, irqs = self._listed, self._irqs
-        return any(
-            self._deliverable(state)
-            for state in map(irqs.__getitem__, self._queued.union(listed))
-            if state.enabled and (state.pending or state.irq in listed)
-        )  # (neither pending nor in an LR: not deliverable; the filter only spares calls)
+        if listed:
+            gich = self._loaded_gich()
+            for irq, index in listed.items():
+                state = irqs[irq]
+                if state.enabled:
+                    held = lr_state(gich.list_register(index))
+                    if held == LrState.PENDING or (
+                        held == LrState.INVALID and state.pending and not state.active
+                    ):
+                        return True
+        for irq in self._queued:
+            if irq not in listed:
+                state = irqs[irq]
+                if state.enabled and state.pending and not state.active:
+                    return True
+        return False
