@@ -63,7 +63,8 @@ def test_a_switch_folds_list_registers_back_and_parks_the_interface() -> None:
 class _World:
     """A physical GIC, a GICH/GICV and one VM's vGIC, driven as the hypervisor and a guest
     drive them; ``short`` takes the short ways (``acknowledge_and_drop``, ``inject_arrived``,
-    ``_list_alone``, the GICV's settled IAR/EOIR), else the general ones."""
+    ``_list_alone``, the GICV's settled IAR/EOIR, the distributor's kept highest pending
+    interrupt and the GICV's kept signalled LR), else the general ones (fresh scans)."""
 
     PASSTHROUGH = (40, 41)
     VIRTUAL = (50, 51, 52, 53)
@@ -106,6 +107,9 @@ class _World:
     def step(self, action: str, irq: int) -> object:
         """One hypervisor or guest action; returns what it returned."""
         vgic, gich = self.vgic, self.gich
+        if not self.short:  # nothing kept from the last change: found afresh
+            self.gicd._highest.clear()
+            self.gicv.signalled_lr = self.gicv._signalled()
         if action == "device":  # a passthrough device raises its line, PL2 takes the IRQ
             self.gicd.set_pending(irq, True)
             if self.short:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Event:
     """A callback due at ``when`` cycles; same-time events run by (priority, sequence)."""
 
@@ -36,8 +36,9 @@ class EventQueue:
         self, when: int, action: Callable[[], None], *, priority: int = 0, name: str = ""
     ) -> Event:
         """Queue ``action`` to run at ``when`` cycles; returns a handle for ``cancel``."""
-        event = Event(when, priority, next(self._sequence), action, name)
-        heapq.heappush(self._heap, (when, priority, event.sequence, event))
+        sequence = next(self._sequence)
+        event = Event(when, priority, sequence, action, name)
+        heapq.heappush(self._heap, (when, priority, sequence, event))
         if self.on_schedule is not None:
             self.on_schedule(when)
         return event

@@ -286,13 +286,14 @@ class Sp804Timer:
         self._timers = tuple(
             _Counter(clock, events, timclk_hz, f"{name}.timer{i + 1}") for i in range(TIMER_COUNT)
         )
-        self.irq: tuple[Signal, Signal] = (self._timers[0].irq, self._timers[1].irq)
+        self._irq1, self._irq2 = self._timers[0].irq, self._timers[1].irq
+        self.irq: tuple[Signal, Signal] = (self._irq1, self._irq2)
         self.combined_irq = Signal(f"{name}.combined_irq")
         for timer_irq in self.irq:
             timer_irq.connect(self._combine)
 
     def _combine(self, _level: bool) -> None:
-        self.combined_irq.set(self.irq[0].level or self.irq[1].level)
+        self.combined_irq.set(self._irq1.level or self._irq2.level)
 
     def _catch_up(self, now: int) -> None:
         for timer in self._timers:

@@ -57,9 +57,10 @@ class InputLine(Signal):
     (``GicDistributor.set_input``, with the interrupt already looked up), then to any other
     listener."""
 
-    def __init__(self, name: str, distributor: GicDistributor, state: _Irq) -> None:
+    def __init__(self, name: str, distributor: GicDistributor, irq: int, state: _Irq) -> None:
         super().__init__(name)
         self._distributor = distributor
+        self._irq = irq
         self._state = state
 
     def set(self, level: bool) -> None:
@@ -67,7 +68,7 @@ class InputLine(Signal):
         if level == self.level:
             return
         self.level = level
-        self._distributor.drive(self._state, level)
+        self._distributor.drive(self._irq, self._state, level)
         for listener in self._listeners:
             listener(level)
 
@@ -243,15 +244,44 @@ class GicDistributor:
         """Drive the input wire of PPI/SPI ``irq`` (``cpu`` selects the PPI bank)."""
         if irq < SGI_COUNT:
             raise ValueError(f"interrupt {irq} is an SGI and has no input line")
-        self.drive(self._irq(irq, cpu), level)
+        self.drive(irq, self._irq(irq, cpu), level)
 
-    def drive(self, state: _Irq, level: bool) -> None:
-        """``set_input`` for an interrupt already looked up (what an ``InputLine`` holds)."""
+    def drive(self, irq: int, state: _Irq, level: bool) -> None:
+        """``set_input`` for an interrupt already looked up (what an ``InputLine`` holds).
+
+        The highest pending interrupts kept stay kept where the change cannot move them, and
+        a line that makes its interrupt pending only competes with them: it is the line of
+        every device IRQ, and the CPU interfaces ask again at once."""
+        was_pending = state.latch or (state.line and not state.edge)  # (no SGI has a line)
         if level and not state.line and state.edge:
             state.latch = True
         state.line = level
-        if state.enabled and not state.active:  # ``_forwardable``, inlined: every device IRQ
-            self._changed()
+        if not state.enabled or state.active:  # not ``_forwardable``: it cannot matter
+            return
+        highest = self._highest
+        if state.latch or (level and not state.edge):
+            if not was_pending and self._enabled:
+                self._compete(irq, state, highest)
+        elif was_pending:
+            for cpu, best in list(highest.items()):
+                if best is not None and best.irq == irq:
+                    del highest[cpu]  # (also another CPU's banked ``irq``: found afresh)
+        for listener in self._listeners:
+            listener()
+
+    @staticmethod
+    def _compete(irq: int, state: _Irq, highest: dict[int, PendingInterrupt | None]) -> None:
+        """Let ``irq``, just pending, displace each kept highest pending interrupt it beats
+        (a lower priority value, or the same and a lower ID, as the scan decides ties)."""
+        for cpu, best in highest.items():
+            if not state.targets >> cpu & 1:
+                continue
+            if (
+                best is None
+                or state.priority < best.priority
+                or (state.priority == best.priority and irq < best.irq)
+            ):
+                highest[cpu] = PendingInterrupt(irq, 0, state.priority)
 
     def input_line(self, irq: int, cpu: int = 0) -> Signal:
         """The wire a device drives to raise PPI/SPI ``irq`` (one Signal per line)."""
@@ -262,7 +292,7 @@ class GicDistributor:
         line = self._lines.get(key)
         if line is None:
             name = f"gicd.irq{irq}" + (f".cpu{key[1]}" if irq < BANKED_COUNT else "")
-            line = self._lines[key] = InputLine(name, self, state)
+            line = self._lines[key] = InputLine(name, self, irq, state)
         return line
 
     def highest_pending_interrupt(self, cpu: int) -> PendingInterrupt | None:

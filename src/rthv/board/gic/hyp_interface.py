@@ -101,6 +101,10 @@ class GicHypInterface:
                 return True
         return False
 
+    def batching(self) -> bool:
+        """True inside a batch: changes made so far are not yet told to the listeners."""
+        return self._batch.depth != 0
+
     def guest_view_alone(self) -> bool:
         """True when no batch is open and one listener (the GICV) follows the changes: then a
         change the GICV makes can only move the GICV's own line."""

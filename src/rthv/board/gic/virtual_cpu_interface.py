@@ -35,6 +35,10 @@ class GicVirtualCpuInterface:
         self.hyp = hyp
         self.virq_out = Signal("gicv.virq")
         self._deactivate_physical = deactivate_physical
+        # The LR ``_signalled`` found at the GICH's last change (what an IAR takes): every
+        # change of the GICH's state ends in ``hyp.changed()`` or, from the GICV itself, in a
+        # settled IAR or EOIR, which leaves nothing signalled.
+        self.signalled_lr = self._signalled()
         hyp.add_listener(self._update)
 
     def _vmcr_field(self, shift: int, mask: int) -> int:
@@ -113,20 +117,22 @@ class GicVirtualCpuInterface:
         return best
 
     def _update(self) -> None:
-        self.virq_out.set(self._signalled() is not None)
+        index = self.signalled_lr = self._signalled()
+        self.virq_out.set(index is not None)
 
     def acknowledge(self) -> int:
         """Read GICV_IAR: move the signalled LR from pending to active, return its ID."""
-        index = self._signalled()
+        hyp = self.hyp
+        index = self._signalled() if hyp.batching() else self.signalled_lr
         if index is None:
             return SPURIOUS_ID
-        hyp = self.hyp
         lrs = hyp.lr_values
         lr = lrs[index]
         level = self.group_priority(lr) >> regs.VIRTUAL_PRIORITY_SHIFT
         hyp.apr_bits |= 1 << level
         lrs[index] = lr_with_state(lr, LrState.ACTIVE)
         if self._settled_without_pending():
+            self.signalled_lr = None
             self.virq_out.set(False)
         else:
             hyp.changed()
@@ -157,6 +163,7 @@ class GicVirtualCpuInterface:
         if hyp.vmcr_bits & regs.VMCR_EOIM:
             hyp.changed()
         elif self._deactivate(irq, source) and self._settled_without_pending():
+            self.signalled_lr = None
             self.virq_out.set(False)
         else:
             hyp.changed()
