@@ -167,21 +167,21 @@ class VgicListRegisters:
         if self._gich is not gich:
             raise RuntimeError(f"{self.vm_name}: save_from for a vGIC that is not loaded")
         levels = self._levels
-        with gich.batch():
-            # A finished LR is retired as ``_retire`` does (a level source still high is pending
-            # again); ``load`` below empties every LR, so none is cleared one by one.
-            for irq, index in self._listed.items():
-                state, held = self._irqs[irq], lr_state(gich.list_register(index))
-                if held == LrState.INVALID:
-                    if irq in levels and levels[irq]():
-                        self._queue(state, pending=True)
-                    continue
-                state.pending |= bool(held & LrState.PENDING)
-                state.active |= bool(held & LrState.ACTIVE)
-                self._queued.add(irq)
-            self._listed.clear()
-            self._hcr, self._vmcr, self._apr = gich.hcr & ~regs.HCR_UIE, gich.vmcr, gich.apr
-            gich.load(PARKED_HCR, regs.VMCR_RESET, 0)
+        # A finished LR is retired as ``_retire`` does (a level source still high is pending
+        # again); ``load`` below empties every LR, so none is cleared one by one. ``load`` is
+        # the one change of the GICH here: no batch is needed for the lines to move once.
+        for irq, index in self._listed.items():
+            state, held = self._irqs[irq], lr_state(gich.list_register(index))
+            if held == LrState.INVALID:
+                if irq in levels and levels[irq]():
+                    self._queue(state, pending=True)
+                continue
+            state.pending |= bool(held & LrState.PENDING)
+            state.active |= bool(held & LrState.ACTIVE)
+            self._queued.add(irq)
+        self._listed.clear()
+        self._hcr, self._vmcr, self._apr = gich.hcr & ~regs.HCR_UIE, gich.vmcr, gich.apr
+        gich.load(PARKED_HCR, regs.VMCR_RESET, 0)
         self._gich = None
 
     def restore_to(self, gich: GicHypInterface) -> int:
