@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import ClassVar
 
 from rthv.board.gic import GicCpuInterface, GicDistributor, GicHypInterface, GicVirtualCpuInterface
 from rthv.board.gic.list_register import LrState, lr_state
@@ -271,3 +272,114 @@ def test_an_interrupt_in_service_and_pending_again_is_not_deliverable() -> None:
     vgic.restore_to(world.gich)
     world.step("eoir", 50)
     assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (True, True)
+
+
+class _TwoVms:
+    """Two VMs' vGICs on one physical GIC and GICH, one loaded at a time; ``short`` switches
+    with ``hand_over``, else with ``save_from`` and ``restore_to`` (both inside a batch, as
+    the hypervisor's world switch makes them)."""
+
+    VMS: ClassVar[dict[str, tuple[tuple[int, ...], tuple[int, ...]]]] = {
+        "a": ((40,), (50, 51)),
+        "b": ((41,), (52, 53)),
+    }
+
+    def __init__(self, *, short: bool) -> None:
+        self.short = short
+        self.gicd = GicDistributor(64)
+        self.gicc = GicCpuInterface(self.gicd)
+        self.gich = GicHypInterface(2)
+        self.gicv = GicVirtualCpuInterface(self.gich, self.gicc.deactivate)
+        self.gicd.enabled = True
+        self.gicc.ctlr = GICC_CTLR_ENABLE_GRP0 | GICC_CTLR_EOIMODE
+        self.gicc.pmr = 0xFF
+        self.line = False  # a level-sensitive source of b's virtual IRQ 53
+        self.vgics: dict[str, VirtualGic] = {}
+        for name, (passthrough, virtual) in self.VMS.items():
+            vgic = VirtualGic(name, 64, self.gicd, passthrough=passthrough, virtual=virtual)
+            vgic.enabled = True
+            for index, irq in enumerate(passthrough + virtual):
+                vgic.set_enabled(irq, True)
+                vgic.set_priority(irq, 0x40 + 0x10 * index)
+            self.vgics[name] = vgic
+        self.vgics["b"].set_level_source(53, lambda: self.line)
+        self.loaded = "a"
+        self.vgics["a"].flush_to(self.gich)
+        self.gich.vmcr = VMCR_ENG0 | 0x1F << VMCR_PMR_SHIFT
+
+    def step(self, action: str, vm: str, irq: int) -> object:
+        """One hypervisor or guest action (``vm`` and ``irq`` as they apply); its result."""
+        vgic, gich = self.vgics[vm], self.gich
+        loaded = vm == self.loaded
+        if action == "device":
+            irq = self.VMS[vm][0][0]
+            self.gicd.set_pending(irq, True)
+            taken = self.gicc.acknowledge_and_drop() & IAR_ID_MASK
+            if taken == SPURIOUS_ID:
+                return taken
+            return vgic.physical_arrived(taken) and loaded and vgic.flush_to(gich)
+        if action == "virtual":
+            irq = self.VMS[vm][1][irq % 2]
+            return vgic.raise_virtual(irq) and loaded and vgic.flush_to(gich)
+        if action == "line":
+            self.line = not self.line
+            return self.line and self.vgics["b"].raise_virtual(53)
+        if action == "switch":
+            outgoing, self.loaded = self.vgics[self.loaded], "b" if self.loaded == "a" else "a"
+            with gich.batch():
+                if self.short:
+                    return outgoing.hand_over(self.vgics[self.loaded], gich)
+                outgoing.save_from(gich)
+                return self.vgics[self.loaded].restore_to(gich)
+        if action == "iar":
+            return self.gicv.read(GICC_IAR, 4)
+        assert action == "eoir", action
+        self.gicv.write(GICC_EOIR, 4, irq)
+        return None
+
+    def state(self) -> object:
+        """Everything the two ways must agree on."""
+        return (
+            self.gich.save(),
+            self.gich.maintenance_out.level,
+            self.gicv.virq_out.level,
+            self.gicc.irq_out.level,
+            [(self.gicd.is_pending(i), self.gicd.is_active(i)) for i in range(64)],
+            [
+                (
+                    sorted(v._queued),
+                    sorted(v._listed.items()),
+                    (v._hcr, v._vmcr, v._apr, v.loaded),
+                    sorted((irq, repr(state)) for irq, state in v._irqs.items()),
+                )
+                for v in self.vgics.values()
+            ],
+        )
+
+
+def test_a_vcpu_handing_the_gich_over_to_another_leaves_the_state_of_a_save_and_restore() -> None:
+    """A seeded mix of device and virtual IRQs for both VMs (one level-sensitive), the loaded
+    guest's IAR/EOIR and world switches between the two, with two LRs: after every step the
+    switch in one step (``hand_over``) and the save and restore hold the same GIC, list
+    register, vGIC and line state and returned the same."""
+    rng = random.Random(7)
+    short, general = _TwoVms(short=True), _TwoVms(short=False)
+    acks: list[int] = []
+    actions = ["device", "virtual"] * 3 + ["iar", "eoir"] * 3 + ["switch"] * 2 + ["line"]
+    switches = 0
+    for step in range(1500):
+        action, vm, irq = rng.choice(actions), rng.choice("ab"), rng.randrange(2)
+        if action == "eoir":
+            if not acks:
+                continue
+            irq = acks.pop()
+        if action == "switch":
+            acks.clear()  # (a guest's unfinished interrupts stay with it, unfinished)
+            switches += 1
+        results = short.step(action, vm, irq), general.step(action, vm, irq)
+        assert results[0] == results[1], (step, action, vm, irq)
+        if action == "iar" and results[0] != SPURIOUS_ID:
+            assert isinstance(results[0], int)
+            acks.append(results[0])
+        assert short.state() == general.state(), (step, action, vm, irq)
+    assert switches > 100

@@ -366,10 +366,11 @@ class Hypervisor:
     def _switch_vcpu(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
         machine = self.machine
         old_name = None if old is None else old.name
-        if old_name is not None:
-            self.vms[old_name].vgic.save_from(machine.gich)
-        machine.charge(self.costs.world_switch)
         new_name = None if new is None else new.name
+        outgoing = None if old_name is None else self.vms[old_name].vgic
+        if outgoing is not None and new_name is None:
+            outgoing.save_from(machine.gich)
+        machine.charge(self.costs.world_switch)
         self.trace.append(Switch(machine.clock.now(), old_name, new_name, reason))
         if new_name is None:
             machine.parked = True
@@ -379,7 +380,11 @@ class Hypervisor:
         vm.counters.world_switches += 1
         machine.switch_to(vm.core)
         machine.parked = False
-        self._charge_injections(vm, vm.vgic.restore_to(machine.gich))
+        if outgoing is None:
+            injected = vm.vgic.restore_to(machine.gich)
+        else:  # save_from and restore_to in one step (inside _world_switch's batch)
+            injected = outgoing.hand_over(vm.vgic, machine.gich)
+        self._charge_injections(vm, injected)
 
     def resample_timer(self, vm: Vm) -> None:
         """After the guest reprogrammed its timer: a line still high is pending again (level)."""

@@ -164,12 +164,31 @@ class VgicListRegisters:
 
     def save_from(self, gich: GicHypInterface) -> None:
         """Switch-out: fold every LR back into the VM's state, keep HCR/VMCR/APR, park GICH."""
+        self._fold(gich)
+        gich.load(PARKED_HCR, regs.VMCR_RESET, 0)  # the one change of the GICH here
+        self._gich = None
+
+    def hand_over(self, successor: VgicListRegisters, gich: GicHypInterface) -> int:
+        """A world switch from this vCPU to ``successor``'s inside the caller's
+        ``gich.batch()``: ``save_from(gich)`` then ``successor.restore_to(gich)``, without
+        parking the GICH in between (the successor's load sets every register the park sets
+        and empties every LR; no line moves before the batch ends); returns the injections."""
+        if successor._gich is not None:
+            raise RuntimeError(f"{successor.vm_name}: vGIC is already loaded")
+        self._fold(gich)
+        self._gich = None
+        gich.load(successor._hcr | regs.HCR_EN, successor._vmcr, successor._apr)
+        successor._gich = gich
+        return successor.flush_to(gich)
+
+    def _fold(self, gich: GicHypInterface) -> None:
+        """Fold every LR back into the VM's state and keep HCR/VMCR/APR (the GICH unchanged).
+
+        A finished LR is retired as ``_retire`` does (a level source still high is pending
+        again); the load that follows empties every LR, so none is cleared one by one."""
         if self._gich is not gich:
             raise RuntimeError(f"{self.vm_name}: save_from for a vGIC that is not loaded")
         levels = self._levels
-        # A finished LR is retired as ``_retire`` does (a level source still high is pending
-        # again); ``load`` below empties every LR, so none is cleared one by one. ``load`` is
-        # the one change of the GICH here: no batch is needed for the lines to move once.
         for irq, index in self._listed.items():
             state, held = self._irqs[irq], lr_state(gich.list_register(index))
             if held == LrState.INVALID:
@@ -181,8 +200,6 @@ class VgicListRegisters:
             self._queued.add(irq)
         self._listed.clear()
         self._hcr, self._vmcr, self._apr = gich.hcr & ~regs.HCR_UIE, gich.vmcr, gich.apr
-        gich.load(PARKED_HCR, regs.VMCR_RESET, 0)
-        self._gich = None
 
     def restore_to(self, gich: GicHypInterface) -> int:
         """Switch-in: load saved HCR/VMCR/APR, re-list active IRQs, flush; returns injections."""
