@@ -17,6 +17,8 @@ BASE = 0x1_0000
 SVC = 0xEF00_0000  # svc #0
 UDF = 0xE7F0_00F0  # udf #0
 NOP = 0xE320_F000
+LOAD_THEN_STORE = (0xE590_1000, 0xE580_1004)  # ldr r1, [r0]; str r1, [r0, #4]
+DEVICE = 0x2000_0000
 COUNT_DOWN = (0xE250_0001, 0x1AFF_FFFD)  # loop: subs r0, r0, #1; bne loop
 
 
@@ -129,6 +131,31 @@ def test_a_callbacks_exception_is_raised_by_emu_start_and_stops_the_run(
     engine_calls.remove_cache(handle, BASE, BASE + 12)
     engine_calls.emu_start(uc, handle, BASE, BASE + 12)
     assert engine_calls.reg_read(handle, arm_const.UC_ARM_REG_PC) == BASE + 12
+
+
+def test_mmio_accesses_reach_the_python_callables(uc: Uc) -> None:
+    """A load calls read(offset, size) and gets its value; a store calls write(offset, size,
+    value); an exception in a callable comes out of emu_start."""
+    handle = engine_calls.handle_of(uc)
+    accesses: list[tuple[int, ...]] = []
+
+    def read(offset: int, size: int) -> int:
+        accesses.append((offset, size))
+        if offset == 8:
+            raise LookupError("no register at 8")
+        return 0xCAFE_F00D
+
+    def write(offset: int, size: int, value: int) -> None:
+        accesses.append((offset, size, value))
+
+    _hooks = engine_calls.mmio_map(uc, handle, DEVICE, 0x1000, read, write)
+    load(uc, *LOAD_THEN_STORE)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, DEVICE)
+    engine_calls.emu_start(uc, handle, BASE, BASE + 8)
+    assert accesses == [(0, 4), (4, 4, 0xCAFE_F00D)]
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, DEVICE + 8)
+    with pytest.raises(LookupError, match="no register at 8"):
+        engine_calls.emu_start(uc, handle, BASE, BASE + 8)
 
 
 def test_another_thread_can_stop_a_run(uc: Uc) -> None:

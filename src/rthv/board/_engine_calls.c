@@ -24,6 +24,11 @@ typedef int (*ctl_fn)(void *uc, int control, ...);
 typedef int (*hook_add_fn)(void *uc, size_t *hook, int type, void *callback, void *user_data,
                            uint64_t begin, uint64_t end, ...);
 typedef int (*hook_del_fn)(void *uc, size_t hook);
+typedef uint64_t (*mmio_read_cb)(void *uc, uint64_t offset, unsigned size, void *data);
+typedef void (*mmio_write_cb)(void *uc, uint64_t offset, unsigned size, uint64_t value,
+                              void *data);
+typedef int (*mmio_map_fn)(void *uc, uint64_t address, uint64_t size, mmio_read_cb read,
+                           void *read_data, mmio_write_cb write, void *write_data);
 typedef int (*vmem_read_fn)(void *uc, uint64_t address, int prot, void *bytes, size_t size);
 
 enum { MAX_BATCH = 8, HOOK_INTR = 1 << 0, HOOK_INSN_INVALID = 1 << 14, PROT_EXEC = 4 };
@@ -45,6 +50,7 @@ static struct {
     hook_add_fn hook_add;
     hook_del_fn hook_del;
     vmem_read_fn vmem_read;
+    mmio_map_fn mmio_map;
     int cp_reg;             /* UC_ARM_REG_CP_REG */
     int remove_cache;       /* uc_ctl's code for UC_CTL_TB_REMOVE_CACHE, written */
     PyObject *error;        /* unicorn.UcError */
@@ -406,6 +412,53 @@ static bool invalid_trampoline(void *uc, void *data)
     return handled != 0;
 }
 
+/* An MMIO read: ``callback(offset, size)`` gives the value. */
+static uint64_t mmio_read_trampoline(void *uc, uint64_t offset, unsigned size, void *data)
+{
+    (void)uc;
+    Hook *hook = data;
+    if (hook->callback == NULL)
+        return 0;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    uint64_t value = 0;
+    PyObject *args[2] = {PyLong_FromUnsignedLongLong(offset), PyLong_FromUnsignedLong(size)};
+    PyObject *result = args[0] == NULL || args[1] == NULL
+        ? NULL : PyObject_Vectorcall(hook->callback, args, 2, NULL);
+    Py_XDECREF(args[0]);
+    Py_XDECREF(args[1]);
+    if (result != NULL) {
+        value = PyLong_AsUnsignedLongLongMask(result);
+        Py_DECREF(result);
+    }
+    if (PyErr_Occurred()) {
+        keep_exception(hook);
+        value = 0;
+    }
+    PyGILState_Release(gil);
+    return value;
+}
+
+/* An MMIO write: ``callback(offset, size, value)``. */
+static void mmio_write_trampoline(void *uc, uint64_t offset, unsigned size, uint64_t value,
+                                  void *data)
+{
+    (void)uc;
+    Hook *hook = data;
+    if (hook->callback == NULL)
+        return;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *args[3] = {PyLong_FromUnsignedLongLong(offset), PyLong_FromUnsignedLong(size),
+                         PyLong_FromUnsignedLongLong(value)};
+    PyObject *result = args[0] == NULL || args[1] == NULL || args[2] == NULL
+        ? NULL : PyObject_Vectorcall(hook->callback, args, 3, NULL);
+    for (int i = 0; i < 3; i++)
+        Py_XDECREF(args[i]);
+    if (result == NULL)
+        keep_exception(hook);
+    Py_XDECREF(result);
+    PyGILState_Release(gil);
+}
+
 static int hook_traverse(Hook *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->callback);
@@ -456,6 +509,53 @@ static PyTypeObject HookType = {
     .tp_methods = hook_methods,
 };
 
+static Hook *new_hook(PyObject *uc_object, void *uc, PyObject *callback)
+{
+    if (!PyCallable_Check(callback)) {
+        PyErr_SetString(PyExc_TypeError, "a hook's callback must be callable");
+        return NULL;
+    }
+    Hook *hook = PyObject_GC_New(Hook, &HookType);
+    if (hook == NULL)
+        return NULL;
+    hook->uc_object = Py_NewRef(uc_object);
+    hook->callback = Py_NewRef(callback);
+    hook->uc = uc;
+    hook->hook = 0;
+    hook->registered = 0;
+    PyObject_GC_Track(hook);
+    return hook;
+}
+
+/* mmio_map(uc, handle, address, size, read, write): route accesses in [address, address + size)
+ * to ``read(offset, size) -> value`` and ``write(offset, size, value)``.  Returns the two hooks,
+ * to be kept as long as the mapping. */
+static PyObject *mmio_map(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 6, "mmio_map"))
+        return NULL;
+    void *uc = handle_of(args[1]);
+    uint64_t address = PyLong_AsUnsignedLongLongMask(args[2]);
+    uint64_t size = PyLong_AsUnsignedLongLongMask(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    Hook *read = new_hook(args[0], uc, args[4]);
+    Hook *write = read == NULL ? NULL : new_hook(args[0], uc, args[5]);
+    if (write == NULL) {
+        Py_XDECREF(read);
+        return NULL;
+    }
+    int status = api.mmio_map(uc, address, size, mmio_read_trampoline, read,
+                              mmio_write_trampoline, write);
+    if (status) {
+        Py_DECREF(read);
+        Py_DECREF(write);
+        return engine_error(status, NULL);
+    }
+    return Py_BuildValue("(NN)", read, write);
+}
+
 static PyObject *add_hook(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
@@ -474,19 +574,9 @@ static PyObject *add_hook(PyObject *self, PyObject *const *args, Py_ssize_t narg
         PyErr_Format(PyExc_ValueError, "no C trampoline for hook type %ld", type);
         return NULL;
     }
-    if (!PyCallable_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError, "a hook's callback must be callable");
-        return NULL;
-    }
-    Hook *hook = PyObject_GC_New(Hook, &HookType);
+    Hook *hook = new_hook(args[0], uc, args[3]);
     if (hook == NULL)
         return NULL;
-    hook->uc_object = Py_NewRef(args[0]);
-    hook->callback = Py_NewRef(args[3]);
-    hook->uc = uc;
-    hook->hook = 0;
-    hook->registered = 0;
-    PyObject_GC_Track(hook);
     int status = api.hook_add(uc, &hook->hook, (int)type, trampoline, hook, (uint64_t)1,
                               (uint64_t)0);
     if (status) {
@@ -523,11 +613,12 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                         "bind(functions: dict, cp_reg: int, remove_cache: int, error: type)");
         return NULL;
     }
-    enum { FUNCTIONS = 10 };
+    enum { FUNCTIONS = 11 };
     void *pointers[FUNCTIONS];
     static const char *names[FUNCTIONS] = {
         "uc_reg_read", "uc_reg_write", "uc_reg_read_batch", "uc_reg_write_batch",
-        "uc_emu_start", "uc_emu_stop", "uc_ctl", "uc_hook_add", "uc_hook_del", "uc_vmem_read"};
+        "uc_emu_start", "uc_emu_stop", "uc_ctl", "uc_hook_add", "uc_hook_del", "uc_vmem_read",
+        "uc_mmio_map"};
     for (int i = 0; i < FUNCTIONS; i++)
         if (address_of(args[0], names[i], &pointers[i]))
             return NULL;
@@ -545,6 +636,7 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     api.hook_add = (hook_add_fn)pointers[7];
     api.hook_del = (hook_del_fn)pointers[8];
     api.vmem_read = (vmem_read_fn)pointers[9];
+    api.mmio_map = (mmio_map_fn)pointers[10];
     api.cp_reg = cp_reg;
     api.remove_cache = remove;
     Py_XSETREF(api.error, Py_NewRef(args[3]));
@@ -573,6 +665,8 @@ static PyMethodDef methods[] = {
      "Drop the translations of [begin, end)."},
     {"fetch_code", (PyCFunction)(void (*)(void))fetch_code, METH_FASTCALL,
      "Code bytes at a virtual address through the guest's MMU, or None."},
+    {"mmio_map", (PyCFunction)(void (*)(void))mmio_map, METH_FASTCALL,
+     "Route a range's accesses to Python read and write callables."},
     {"add_hook", (PyCFunction)(void (*)(void))add_hook, METH_FASTCALL,
      "Register an interrupt or invalid-instruction hook calling a Python callable."},
     {NULL, NULL, 0, NULL},

@@ -58,6 +58,18 @@ def fetch_code(handle: int, address: int, size: int) -> bytes | None:
     them; None if they are not all translated and mapped."""
     ...
 
+def mmio_map(
+    uc: Any,
+    handle: int,
+    address: int,
+    size: int,
+    read: Callable[[int, int], int],
+    write: Callable[[int, int, int], None],
+) -> tuple[Hook, Hook]:
+    """Route accesses in [address, address + size) to ``read(offset, size)`` and
+    ``write(offset, size, value)``; keep the returned hooks as long as the mapping."""
+    ...
+
 def add_hook(uc: Any, handle: int, hook_type: int, callback: Callable[..., Any]) -> Hook:
     """Register a UC_HOOK_INTR (``callback(intno)``) or UC_HOOK_INSN_INVALID
     (``callback() -> bool``) hook; keep the returned ``Hook`` as long as the engine."""

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any
 
 import unicorn
-import unicorn.unicorn_py3.unicorn as unicorn_binding
 from unicorn import arm_const
 from unicorn.unicorn_py3.unicorn import Uc
 
@@ -21,7 +19,14 @@ from rthv.board.counter import NO_LIMIT, InstructionCounter
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import decode_coprocessor, decode_hvc
 from rthv.board.device import MmioDevice
-from rthv.board.engine_calls import add_hook, emu_start, emu_stop, handle_of, remove_cache
+from rthv.board.engine_calls import (
+    add_hook,
+    emu_start,
+    emu_stop,
+    handle_of,
+    mmio_map,
+    remove_cache,
+)
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.guest_code import follows_hint, instruction_at, read_code
 from rthv.board.icount_state import StopReason
@@ -50,9 +55,6 @@ _UC_INTR_DATA_ABORT = 4
 _UC_INTR_SMC = 13
 _SMC_WIDTH = 4  # SMC is a 32-bit instruction in ARM and in T32
 _FSR_WNR = 1 << 11
-_uc_mmio_map: Any = unicorn_binding.uclib.uc_mmio_map
-_MmioRead: Any = unicorn_binding.MMIO_READ_CFUNC
-_MmioWrite: Any = unicorn_binding.MMIO_WRITE_CFUNC
 
 
 class Perm(enum.IntFlag):
@@ -124,10 +126,10 @@ class CpuCore:
         sites, limits = self.sites, self.counter.state
         failed = self._callback_failed
 
-        # Registered with the engine's C API directly: the bindings' ``mmio_map`` wraps each
-        # callback in two more Python calls per access. An exception is handled as the
-        # bindings do: kept, the engine stopped, and raised again when ``emu_start`` returns.
-        def read(_handle: int, at: int, width: int, _data: int) -> int:
+        # Called from C (``engine_calls.mmio_map``): the bindings' ``mmio_map`` wraps each
+        # callback in ctypes and two more Python calls per access. An exception is handled as
+        # the bindings do: kept, the engine stopped, and raised again when ``emu_start`` returns.
+        def read(at: int, width: int) -> int:
             try:
                 if not timed or self._exact_pc is not None:
                     return device.read(offset + at, width)
@@ -143,7 +145,7 @@ class CpuCore:
                 failed(error)
                 return 0
 
-        def write(_handle: int, at: int, width: int, value: int, _data: int) -> None:
+        def write(at: int, width: int, value: int) -> None:
             try:
                 if not timed or self._exact_pc is not None:
                     device.write(offset + at, width, value)
@@ -157,11 +159,7 @@ class CpuCore:
             except BaseException as error:
                 failed(error)
 
-        callbacks = (_MmioRead(read), _MmioWrite(write))
-        status = _uc_mmio_map(self.uc._uch, address, size, callbacks[0], None, callbacks[1], None)
-        if status:
-            raise unicorn.UcError(status)
-        self._mmio_keepalive.append(callbacks)
+        self._mmio_keepalive.append(mmio_map(self.uc, self._handle, address, size, read, write))
 
     def _callback_failed(self, error: BaseException) -> None:
         """An exception inside a callback of the engine: stop, and let ``emu_start`` raise it."""

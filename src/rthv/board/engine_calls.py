@@ -5,7 +5,9 @@ what the engine spends; these functions call it directly. They are bound here, o
 functions of the libunicorn the bindings loaded (as ``_icount.c`` is), so they work with the
 stock engine and with rthv's alike. Engine errors raise ``unicorn.UcError`` with the engine's
 status; ``emu_start`` releases the GIL while the engine runs and raises an exception a callback
-kept in the ``Uc``'s ``_hook_exception``, as the bindings' ``Uc.emu_start`` does.
+kept in the ``Uc``'s ``_hook_exception``, as the bindings' ``Uc.emu_start`` does. The trap hooks
+(``add_hook``) and MMIO callbacks (``mmio_map``) are C trampolines that call a Python callable
+directly, keeping its exception in the same place.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from rthv.board._engine_calls import (
     emu_start,
     emu_stop,
     fetch_code,
+    mmio_map,
     read_batch,
     reg_read,
     reg_write,
@@ -42,6 +45,7 @@ __all__ = [
     "emu_stop",
     "fetch_code",
     "handle_of",
+    "mmio_map",
     "read_batch",
     "reg_read",
     "reg_write",
@@ -60,6 +64,7 @@ _FUNCTIONS = (
     "uc_hook_add",
     "uc_hook_del",
     "uc_vmem_read",
+    "uc_mmio_map",
 )
 # uc_ctl's code for a write of UC_CTL_TB_REMOVE_CACHE with its two arguments (begin, end).
 _REMOVE_CACHE = (unicorn.UC_CTL_IO_WRITE << 30) | (2 << 26) | unicorn.UC_CTL_TB_REMOVE_CACHE
