@@ -304,12 +304,14 @@ class Scheduler:
 
     def set_budget(self, vm: VmHandle, cycles: int, callback: TimerCallback) -> None:
         """Call ``callback`` once ``vm`` has run ``cycles`` more cycles."""
-        self.account(vm)
+        if vm not in self._accounts:
+            self.account(vm)  # (raises: not a VM of this scheduler)
         self._budgets.set(vm, cycles, callback, vm is self._current)
 
     def drop_budget(self, vm: VmHandle) -> None:
         """Drop the budget timer of ``vm`` if any."""
-        self.account(vm)
+        if vm not in self._accounts:
+            self.account(vm)  # (raises: not a VM of this scheduler)
         self._budgets.drop(vm)
 
     def run_timer(self, label: str, callback: TimerCallback) -> None:

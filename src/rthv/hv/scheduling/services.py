@@ -138,7 +138,8 @@ class PolicyServices(SchedulerServices):
 
     def set_budget_timer(self, vm: VmHandle, cycles: int, callback: TimerCallback) -> None:
         """Call ``callback`` once ``vm`` has *run* ``cycles`` more cycles; replaces its previous."""
-        self._check()
+        if not self.active:
+            self._check()  # (raises: the policy was replaced)
         if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 0:
             raise ValueError(f"set_budget_timer: cycles must be an int >= 0, got {cycles!r}")
         self._scheduler.set_budget(vm, cycles, callback)
