@@ -122,7 +122,9 @@ class GicCpuInterface:
         return best
 
     def _update(self) -> None:
-        self.irq_out.set(self._signalled() is not None)
+        level = self._signalled() is not None
+        if level != self.irq_out.level:
+            self.irq_out.set(level)
 
     # ---------------------------------------------------------------- operations
 
@@ -173,8 +175,7 @@ class GicCpuInterface:
 
     def deactivate(self, value: int) -> None:
         """Write GICC_DIR: deactivate an interrupt (after a split EOI, or for a vCPU HW=1 LR)."""
-        irq, _ = decode_iar(value)
-        self.distributor.deactivate(irq, self.cpu)
+        self.distributor.deactivate(value & regs.IAR_ID_MASK, self.cpu)  # (``decode_iar``'s ID)
 
     def highest_pending_id(self) -> int:
         """GICC_HPPIR: highest-priority pending interrupt (PMR ignored), 1023 if none/disabled."""

@@ -32,27 +32,20 @@ class GicHypState:
 class _Batch:
     """Defers ``changed()`` while open (nestable); calls it once on close if anything changed."""
 
-    __slots__ = ("_changed", "_stale", "depth")
+    __slots__ = ("_changed", "depth", "stale")
 
     def __init__(self, changed: Callable[[], None]) -> None:
         self._changed = changed
         self.depth = 0
-        self._stale = False
-
-    def deferring(self) -> bool:
-        """True inside a batch: the change is noted for its end."""
-        if self.depth:
-            self._stale = True
-            return True
-        return False
+        self.stale = False  # a change was deferred: ``changed()`` is called at the end
 
     def __enter__(self) -> None:
         self.depth += 1
 
     def __exit__(self, *_exception: object) -> None:
         self.depth -= 1
-        if not self.depth and self._stale:
-            self._stale = False
+        if not self.depth and self.stale:
+            self.stale = False
             self._changed()
 
 
@@ -85,9 +78,13 @@ class GicHypInterface:
 
     def changed(self) -> None:
         """Re-evaluate the maintenance line and tell the listeners (deferred inside a batch)."""
-        if self._batch.deferring():
+        batch = self._batch
+        if batch.depth:
+            batch.stale = True
             return
-        self.maintenance_out.set(bool(self.hcr_bits & regs.HCR_EN) and self._maintenance_due())
+        due = bool(self.hcr_bits & regs.HCR_EN) and self._maintenance_due()
+        if due != self.maintenance_out.level:  # (mostly not: it rises only for maintenance)
+            self.maintenance_out.set(due)
         for listener in self._listeners:
             listener()
 

@@ -118,7 +118,8 @@ class GicVirtualCpuInterface:
 
     def _update(self) -> None:
         index = self.signalled_lr = self._signalled()
-        self.virq_out.set(index is not None)
+        if (index is not None) != self.virq_out.level:
+            self.virq_out.set(index is not None)
 
     def acknowledge(self) -> int:
         """Read GICV_IAR: move the signalled LR from pending to active, return its ID."""
@@ -164,7 +165,8 @@ class GicVirtualCpuInterface:
             hyp.changed()
         elif self._deactivate(irq, source) and self._settled_without_pending():
             self.signalled_lr = None
-            self.virq_out.set(False)
+            if self.virq_out.level:  # (mostly low already: the IAR lowered it)
+                self.virq_out.set(False)
         else:
             hyp.changed()
 
