@@ -3,7 +3,9 @@ exceptions raised again after a run, and a stop from another thread."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import pytest
 import unicorn
@@ -156,6 +158,35 @@ def test_mmio_accesses_reach_the_python_callables(uc: Uc) -> None:
     engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, DEVICE + 8)
     with pytest.raises(LookupError, match="no register at 8"):
         engine_calls.emu_start(uc, handle, BASE, BASE + 8)
+
+
+def test_an_engine_with_hooks_is_still_collected() -> None:
+    """Hooks whose callables refer back to their engine form a cycle the garbage collector
+    frees (else every core's engine and memory would live to the end of the process)."""
+
+    class Owner:
+        def __init__(self) -> None:
+            self.uc = Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+            self.uc.mem_map(BASE, 0x1000)
+            handle = engine_calls.handle_of(self.uc)
+            self.hooks = (
+                engine_calls.add_hook(self.uc, handle, unicorn.UC_HOOK_INTR, self.on_interrupt),
+                *engine_calls.mmio_map(self.uc, handle, DEVICE, 0x1000, self.read, self.write),
+            )
+
+        def on_interrupt(self, _intno: int) -> None: ...
+
+        def read(self, _offset: int, _size: int) -> int:
+            return 0
+
+        def write(self, _offset: int, _size: int, _value: int) -> None: ...
+
+    owner = Owner()
+    gone, engine_gone = weakref.ref(owner), weakref.ref(owner.uc)
+    del owner
+    gc.collect()
+    assert gone() is None
+    assert engine_gone() is None
 
 
 def test_another_thread_can_stop_a_run(uc: Uc) -> None:
