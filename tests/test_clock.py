@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from rthv.board.clock import NS_PER_S, VirtualClock
+from rthv.board.clock import NS_PER_S, UNBOUNDED, VirtualClock
 
 
 def test_defaults_are_one_ghz_and_one_unit_per_cycle() -> None:
@@ -138,3 +138,23 @@ def test_constructor_rejects_non_positive_values(
     with pytest.raises(ValueError) as error:
         VirtualClock(frequency_hz, units)
     assert str(error.value) == message
+
+
+def test_the_horizon_bounds_the_time_without_asking_the_probe() -> None:
+    """Between slices the horizon is the next cycle; a slice gives its own (its deadline), which
+    a charge moves on by the cycles charged; a slice that gives none bounds nothing."""
+    clock = VirtualClock(units_per_cycle=2)
+    clock.commit_units(21)
+    assert clock.horizon() == 11
+
+    def probe() -> int:
+        raise AssertionError("the probe was asked")
+
+    clock.attach_probe(probe, 40)
+    assert clock.horizon() == 40
+    clock.charge(5)
+    assert clock.horizon() == 45
+    clock.attach_probe(probe)
+    assert clock.horizon() == UNBOUNDED
+    clock.attach_probe(None)
+    assert clock.horizon() == clock.now() + 1 == 16

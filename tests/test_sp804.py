@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from rthv.board.clock import UNBOUNDED
 from rthv.board.guest_errors import GuestError
 from rthv.board.sp804 import (
     CTRL_32BIT,
@@ -320,3 +323,121 @@ def test_a_driver_s_registers_are_not_guest_errors(board: Board) -> None:
     timer.read(0xFE0, 4)
     timer.read(0xFFC, 1)
     assert errors == []
+
+
+def test_an_interrupt_clear_in_a_slice_before_every_zero_reads_no_time(board: Board) -> None:
+    """Inside a slice whose deadline is the next zero, IntClr clears without asking the slice
+    how far it got: no zero can be due before the deadline."""
+    board.wr(TIMER_LOAD, 15, timer=1)
+    board.wr(TIMER_CONTROL, PERIODIC_32, timer=1)
+
+    def probe() -> int:
+        raise AssertionError("the time was read")
+
+    board.clock.attach_probe(probe, 15 * TICK)
+    board.wr(TIMER_INTCLR, 1, timer=1)
+    board.clock.attach_probe(None)
+    assert board.events.peek() == 15 * TICK
+
+
+def test_an_interrupt_clear_charged_onto_a_zero_runs_that_zero_first(board: Board) -> None:
+    """A charge carries the time of a slice exactly onto a zero not yet dispatched: IntClr
+    runs the zero first (the line rises), then clears it (it falls), at that cycle."""
+    board.wr(TIMER_LOAD, 15, timer=1)
+    board.wr(TIMER_CONTROL, PERIODIC_32, timer=1)
+    log = board.record(board.timer.irq[1])
+    board.clock.attach_probe(lambda: 15 * TICK - 1, 15 * TICK)  # the last instruction's start
+    board.clock.charge(1)
+    board.wr(TIMER_INTCLR, 1, timer=1)
+    assert log == [(15 * TICK, True), (15 * TICK, False)]
+    board.clock.attach_probe(None)
+    assert board.events.peek() == 31 * TICK
+
+
+class _Slices(Board):
+    """An SP804 driven as the run loop drives its guest: each access made inside a slice that
+    runs towards the next event, and stops before it, perhaps after a charge. ``horizon``:
+    the slice tells the clock its deadline (IntClr reads the time only when a zero may be
+    due), else the clock is told nothing and every access reads the time."""
+
+    def __init__(self, *, horizon: bool) -> None:
+        super().__init__(timclk_hz=250_000)  # 4,000 cycles a tick
+        self.horizon = horizon
+        self.time_reads = 0  # by the last access
+        self.log = [self.record(signal) for signal in (*self.timer.irq, self.timer.combined_irq)]
+
+    def access(self, offset: int, value: int | None, at: int, charge: int) -> int:
+        """One access ``at`` cycles into a slice (before its deadline), after ``charge``."""
+        start = self.clock.now()
+        deadline = self.events.peek() or start + 1_000_000
+        self.time_reads = 0
+
+        def probe() -> int:
+            self.time_reads += 1
+            return min(at, deadline - 1 - start)  # (instructions start before the deadline)
+
+        self.clock.attach_probe(probe, deadline if self.horizon else UNBOUNDED)
+        self.clock.charge(charge)  # (a device access's cost, charged before the access)
+        result = 0
+        if value is None:
+            result = self.timer.read(offset, 4)
+        else:
+            self.timer.write(offset, 4, value)
+        reads = self.time_reads
+        end = self.clock.now()
+        self.time_reads = reads
+        self.clock.attach_probe(None)
+        self.clock.advance_to(end)
+        return result
+
+    def state(self) -> object:
+        """Every counter's registers and counting state, the next zeros, every line's log."""
+        counters = [
+            (t.load, t.control, t.ris, t._anchor, t._n0, t._v0, t.event and t.event.when)
+            for t in self.timer._timers
+        ]
+        return counters, self.log, self.clock.now()
+
+
+def test_an_interrupt_clear_reads_the_time_only_when_a_zero_may_be_due() -> None:
+    """A seeded mix of IntClr (mostly), Load, BGLoad, Control and register reads at random
+    points of slices, some after a charge that carries the time past the deadline, and idle
+    gaps that dispatch the zeros: with the slice's horizon told to the clock, each IntClr that
+    cannot meet a due zero skips the time, yet both timers end every step in the same state
+    as when every access reads it; the skip was taken, and declined."""
+    rng = random.Random(804)
+    short, general = _Slices(horizon=True), _Slices(horizon=False)
+    for board in (short, general):
+        for timer in (0, 1):
+            board.wr(TIMER_LOAD, 3 + 4 * timer, timer)
+            board.wr(TIMER_CONTROL, PERIODIC_32, timer)
+    clears = skipped = 0
+    for step in range(1500):
+        timer = rng.randrange(2)
+        kind = rng.choice(["clear"] * 6 + ["load", "bgload", "control", "read", "idle"])
+        at, charge = rng.randrange(40_000), rng.choice([0, 0, 0, rng.randrange(60_000)])
+        offset, value = timer * TIMER_STRIDE + TIMER_INTCLR, 1
+        if kind == "load":
+            offset, value = timer * TIMER_STRIDE + TIMER_LOAD, rng.randrange(12)
+        elif kind == "bgload":
+            offset, value = timer * TIMER_STRIDE + TIMER_BGLOAD, rng.randrange(12)
+        elif kind == "control":
+            offset = timer * TIMER_STRIDE + TIMER_CONTROL
+            value = rng.choice([PERIODIC_32, PERIODIC_32 | PRESCALE_16, CTRL_INTEN | CTRL_32BIT])
+            value |= rng.choice([0, CTRL_ONESHOT])
+        elif kind == "read":
+            offset = timer * TIMER_STRIDE + rng.choice([TIMER_VALUE, TIMER_RIS, TIMER_MIS])
+        if kind == "idle":
+            gap = rng.randrange(80_000)
+            for board in (short, general):
+                board.run_to(board.clock.now() + gap)
+        else:
+            value_or_read = None if kind == "read" else value
+            results = [b.access(offset, value_or_read, at, charge) for b in (short, general)]
+            assert results[0] == results[1], (step, kind)
+        if kind == "clear":
+            clears += 1  # (the line logs read the time too, in both)
+            skipped += short.time_reads == general.time_reads - 1
+            assert short.time_reads in (general.time_reads - 1, general.time_reads), step
+        assert short.state() == general.state(), (step, kind)
+    assert 0 < skipped < clears

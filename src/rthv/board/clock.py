@@ -6,6 +6,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 NS_PER_S = 1_000_000_000
+UNBOUNDED = 1 << 64  # a horizon that bounds nothing
 
 
 class VirtualClock:
@@ -17,7 +18,9 @@ class VirtualClock:
     event (WFI), or when a caller charges cycles explicitly (hypervisor work, device accesses).
     ``now()`` is the whole cycles elapsed, exact even inside an MMIO callback in the middle of a
     run slice: the run loop installs a probe that reports the units retired so far in the
-    current slice.
+    current slice, and with it the slice's horizon: a cycle that time stays below while the
+    slice runs (``horizon``), which a device may compare its next event with instead of asking
+    the probe.
     """
 
     def __init__(self, frequency_hz: int = 1_000_000_000, units_per_cycle: int = 1) -> None:
@@ -29,6 +32,7 @@ class VirtualClock:
         self.units_per_cycle = units_per_cycle
         self._committed = 0  # units
         self._probe: Callable[[], int] | None = None
+        self._horizon = UNBOUNDED  # cycles; while a probe is attached: ``now()`` is below it
 
     def now_units(self) -> int:
         """Current virtual time in units, including the running slice."""
@@ -42,9 +46,19 @@ class VirtualClock:
         units = self._committed if probe is None else self._committed + probe()
         return units // self.units_per_cycle
 
-    def attach_probe(self, probe: Callable[[], int] | None) -> None:
-        """Install (or remove) the source of units retired in the running slice."""
+    def attach_probe(self, probe: Callable[[], int] | None, horizon: int = UNBOUNDED) -> None:
+        """Install (or remove) the source of units retired in the running slice; ``horizon``
+        is a cycle that the slice's instructions all start before (its deadline: the run
+        stops at the first instruction boundary at or after it), if the run loop knows one."""
         self._probe = probe
+        self._horizon = horizon
+
+    def horizon(self) -> int:
+        """A cycle that ``now()`` is certainly below, known without asking the probe: between
+        slices ``now() + 1``; inside one, its horizon moved on by what was charged since."""
+        if self._probe is None:
+            return self._committed // self.units_per_cycle + 1
+        return self._horizon
 
     def commit_units(self, units: int) -> None:
         """Add the units of a finished slice (or an emulated instruction) to committed time."""
@@ -63,6 +77,7 @@ class VirtualClock:
         if cycles < 0:
             raise ValueError(f"cannot charge negative cycles: {cycles}")
         self._committed += cycles * self.units_per_cycle
+        self._horizon += cycles  # (time jumps by ``cycles``; the slice runs on from there)
 
     def units_until(self, cycles: int) -> int:
         """Units that may elapse before time reaches ``cycles`` (at least 0)."""

@@ -246,7 +246,7 @@ class Machine:
         watch_irq = self._guest_irq().level and bool(core.regs.cpsr & CPSR_I)
         self._running, self._slice_start, self._deadline = core, start, deadline
         core.counter.set_timebase(self.clock.now_units())
-        self.clock.attach_probe(lambda: core.elapsed_units() - start_units)
+        self.clock.attach_probe(lambda: core.elapsed_units() - start_units, deadline)
         try:
             exit = core.run(budget=budget, soft_limit=soft, watch_irq=watch_irq)
         finally:

@@ -228,11 +228,15 @@ class _Counter:
             return int(self.masked())
         return 0
 
+    def clear(self) -> None:
+        """Write IntClr: the interrupt falls; the count and its next zero stay as they are."""
+        self.ris = False
+        self._update_irq()
+
     def write(self, reg: int, value: int, now: int) -> None:
         """Write one of this counter's registers."""
-        if reg == TIMER_INTCLR:  # (first: what every interrupt handler writes)
-            self.ris = False  # the count and its next zero stay as they are: no reschedule
-            self._update_irq()
+        if reg == TIMER_INTCLR:
+            self.clear()
             return
         value &= MASK_32
         if reg == TIMER_LOAD:
@@ -301,6 +305,15 @@ class Sp804Timer:
             if event is not None and event.when <= now:
                 timer.catch_up(now)
 
+    def _catch_up_before(self, horizon: int) -> None:
+        """``_catch_up`` for an access that needs no time itself: the time is read (from the
+        running slice, which costs) only if a zero may be due, one before ``horizon``."""
+        for timer in self._timers:
+            event = timer.event
+            if event is not None and event.when < horizon:
+                self._catch_up(self._clock.now())
+                return
+
     def read(self, offset: int, size: int) -> int:
         """Read a register; Value is computed from the exact current cycle."""
         if offset & ~3 not in READABLE_OFFSETS:
@@ -325,10 +338,14 @@ class Sp804Timer:
             why = "unaligned" if offset & 3 else _unimplemented(offset, "write")
             self._guest_error("write", offset, size, why or "no such register")
             return
+        timer, reg = self._timers[offset // TIMER_STRIDE], offset % TIMER_STRIDE
+        if reg == TIMER_INTCLR:  # what every interrupt handler writes: no time needed
+            self._catch_up_before(self._clock.horizon())
+            timer.clear()
+            return
         now = self._clock.now()
         self._catch_up(now)
-        value &= (1 << (8 * size)) - 1
-        self._timers[offset // TIMER_STRIDE].write(offset % TIMER_STRIDE, value, now)
+        timer.write(reg, value & ((1 << (8 * size)) - 1), now)
 
     def _guest_error(self, access: Access, offset: int, size: int, why: str) -> None:
         self._on_error(GuestError(self.name, access, offset, size, why))
