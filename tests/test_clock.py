@@ -158,3 +158,14 @@ def test_the_horizon_bounds_the_time_without_asking_the_probe() -> None:
     assert clock.horizon() == UNBOUNDED
     clock.attach_probe(None)
     assert clock.horizon() == clock.now() + 1 == 16
+
+
+def test_a_slice_attaches_its_probe_and_commits_its_units() -> None:
+    """start_slice attaches the probe and horizon and gives the time in units; end_slice
+    detaches both and commits what the slice retired."""
+    clock = VirtualClock(units_per_cycle=2)
+    clock.commit_units(6)
+    assert clock.start_slice(lambda: 5, 40) == 6
+    assert (clock.now(), clock.horizon()) == (5, 40)
+    clock.end_slice(5)
+    assert (clock.now_units(), clock.horizon()) == (11, 6)

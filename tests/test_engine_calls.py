@@ -86,6 +86,35 @@ def test_engine_errors_raise_ucerror_with_the_engines_status(uc: Uc) -> None:
     engine_calls.remove_cache(handle, BASE, BASE + 8)
 
 
+THUMB_NOPS = 0xBF00_BF00  # nop; nop (T32)
+CPSR_T = 1 << 5
+
+
+def test_run_starts_at_pc_in_its_state_and_returns_where_it_stopped(uc: Uc) -> None:
+    """run starts at the current PC, in Thumb when CPSR.T is set, and returns PC and CPSR
+    after the engine stops; a callback's exception comes out of it as from emu_start."""
+    handle = engine_calls.handle_of(uc)
+    load(uc, NOP, NOP, THUMB_NOPS, THUMB_NOPS)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_PC, BASE)
+    pc, cpsr = engine_calls.run(uc, handle, BASE + 8, 0)
+    assert (pc, cpsr & CPSR_T) == (BASE + 8, 0)
+    cpsr = engine_calls.reg_read(handle, arm_const.UC_ARM_REG_CPSR)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_CPSR, cpsr | CPSR_T)
+    pc, cpsr = engine_calls.run(uc, handle, BASE + 14, 0)  # three T32 NOPs, not one A32 word
+    assert (pc, cpsr & CPSR_T) == (BASE + 14, CPSR_T)
+
+    def fail(_intno: int) -> None:
+        raise LookupError("from the hook")
+
+    _hook = engine_calls.add_hook(uc, handle, unicorn.UC_HOOK_INTR, fail)
+    load(uc, SVC, NOP)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_CPSR, cpsr & ~CPSR_T)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_PC, BASE)
+    engine_calls.remove_cache(handle, BASE, BASE + 16)
+    with pytest.raises(LookupError, match="from the hook"):
+        engine_calls.run(uc, handle, BASE + 8, 0)
+
+
 def test_a_hook_calls_its_callable_and_a_true_result_goes_on(uc: Uc) -> None:
     """The interrupt hook gets the interrupt number; the invalid-instruction hook's True result
     resumes the run where the callback left PC."""

@@ -30,8 +30,11 @@ typedef void (*mmio_write_cb)(void *uc, uint64_t offset, unsigned size, uint64_t
 typedef int (*mmio_map_fn)(void *uc, uint64_t address, uint64_t size, mmio_read_cb read,
                            void *read_data, mmio_write_cb write, void *write_data);
 typedef int (*vmem_read_fn)(void *uc, uint64_t address, int prot, void *bytes, size_t size);
+typedef void (*claim_clock_fn)(void *state, void *uc);
+typedef void (*release_clock_fn)(void);
 
-enum { MAX_BATCH = 8, HOOK_INTR = 1 << 0, HOOK_INSN_INVALID = 1 << 14, PROT_EXEC = 4 };
+enum { MAX_BATCH = 8, HOOK_INTR = 1 << 0, HOOK_INSN_INVALID = 1 << 14, PROT_EXEC = 4,
+       CPSR_T = 1 << 5 };
 
 /* Unicorn's uc_arm_cp_reg. */
 struct cp_reg {
@@ -51,7 +54,10 @@ static struct {
     hook_del_fn hook_del;
     vmem_read_fn vmem_read;
     mmio_map_fn mmio_map;
+    claim_clock_fn claim_clock;     /* _icount.c's: the engine's clock reads a counter state */
+    release_clock_fn release_clock;
     int cp_reg;             /* UC_ARM_REG_CP_REG */
+    int pc_and_cpsr[2];     /* UC_ARM_REG_PC, UC_ARM_REG_CPSR */
     int remove_cache;       /* uc_ctl's code for UC_CTL_TB_REMOVE_CACHE, written */
     PyObject *error;        /* unicorn.UcError */
     PyObject *hook_exception; /* "_hook_exception", the bindings' slot for a callback's error */
@@ -285,6 +291,61 @@ static PyObject *emu_start(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (status)
         return engine_error(status, NULL);
     Py_RETURN_NONE;
+}
+
+/* PC and CPSR in one call of the engine. */
+static int read_pc_and_cpsr(void *uc, uint64_t values[2])
+{
+    void *pointers[2] = {&values[0], &values[1]};
+    values[0] = values[1] = 0;
+    return api.reg_read_batch(uc, api.pc_and_cpsr, pointers, 2);
+}
+
+/* run(uc, handle, until, clock) -> (pc, cpsr): emu_start from the current PC, in the state
+ * CPSR.T selects, with the engine's clock reading the counter state at address ``clock``
+ * meanwhile (0: no clock to claim), then PC and CPSR where the engine stopped.  One call for
+ * what a run slice does around the engine: read where it is, claim the clock, start, release
+ * the clock, raise a callback's kept exception, read where it stopped. */
+static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (check_args(nargs, 4, "run"))
+        return NULL;
+    PyObject *uc_object = args[0];
+    void *uc = handle_of(args[1]);
+    if (PyErr_Occurred())
+        return NULL;
+    uint64_t until = PyLong_AsUnsignedLongLongMask(args[2]);
+    void *clock = PyLong_AsVoidPtr(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (clock != NULL && api.claim_clock == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "run: no engine clock bound (bind_clock)");
+        return NULL;
+    }
+    uint64_t where[2];
+    int status = read_pc_and_cpsr(uc, where);
+    if (status)
+        return engine_error(status, NULL);
+    uint64_t begin = (uint32_t)where[0] | (where[1] & CPSR_T ? 1 : 0);
+    if (PyObject_SetAttr(uc_object, api.hook_exception, Py_None))
+        return NULL;
+    if (clock != NULL)
+        api.claim_clock(clock, uc);
+    Py_BEGIN_ALLOW_THREADS /* callbacks take the GIL again; other threads run meanwhile */
+    status = api.emu_start(uc, begin, until, 0, 0);
+    Py_END_ALLOW_THREADS
+    if (clock != NULL)
+        api.release_clock();
+    if (raise_kept(uc_object)) /* a callback's own error first: it says why the run failed */
+        return NULL;
+    if (status)
+        return engine_error(status, NULL);
+    status = read_pc_and_cpsr(uc, where);
+    if (status)
+        return engine_error(status, NULL);
+    return Py_BuildValue("(kk)", (unsigned long)(uint32_t)where[0],
+                         (unsigned long)(uint32_t)where[1]);
 }
 
 static PyObject *emu_stop(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -608,9 +669,9 @@ static int address_of(PyObject *functions, const char *name, void **out)
 static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (nargs != 4 || !PyDict_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "bind(functions: dict, cp_reg: int, remove_cache: int, error: type)");
+    if (nargs != 6 || !PyDict_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bind(functions: dict, cp_reg: int, pc: int, cpsr: int, "
+                                         "remove_cache: int, error: type)");
         return NULL;
     }
     enum { FUNCTIONS = 11 };
@@ -623,7 +684,9 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (address_of(args[0], names[i], &pointers[i]))
             return NULL;
     int cp_reg = (int)PyLong_AsLong(args[1]);
-    int remove = (int)PyLong_AsLong(args[2]);
+    int pc = (int)PyLong_AsLong(args[2]);
+    int cpsr = (int)PyLong_AsLong(args[3]);
+    int remove = (int)PyLong_AsLong(args[4]);
     if (PyErr_Occurred())
         return NULL;
     api.reg_read = (reg_read_fn)pointers[0];
@@ -638,8 +701,32 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     api.vmem_read = (vmem_read_fn)pointers[9];
     api.mmio_map = (mmio_map_fn)pointers[10];
     api.cp_reg = cp_reg;
+    api.pc_and_cpsr[0] = pc;
+    api.pc_and_cpsr[1] = cpsr;
     api.remove_cache = remove;
-    Py_XSETREF(api.error, Py_NewRef(args[3]));
+    Py_XSETREF(api.error, Py_NewRef(args[5]));
+    Py_RETURN_NONE;
+}
+
+/* bind_clock(claim, release): _icount.c's rthv_claim_clock and rthv_release_clock, which
+ * ``run`` calls around the engine when given a counter state. */
+static PyObject *bind_clock(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "bind_clock(claim: int, release: int)");
+        return NULL;
+    }
+    void *claim = PyLong_AsVoidPtr(args[0]);
+    void *release = PyLong_AsVoidPtr(args[1]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (claim == NULL || release == NULL) {
+        PyErr_SetString(PyExc_ValueError, "bind_clock: a null address");
+        return NULL;
+    }
+    api.claim_clock = (claim_clock_fn)claim;
+    api.release_clock = (release_clock_fn)release;
     Py_RETURN_NONE;
 }
 
@@ -660,6 +747,10 @@ static PyMethodDef methods[] = {
      "Write a 32-bit CP15 register."},
     {"emu_start", (PyCFunction)(void (*)(void))emu_start, METH_FASTCALL,
      "Run the engine, without the GIL; raise a callback's kept exception."},
+    {"bind_clock", (PyCFunction)(void (*)(void))bind_clock, METH_FASTCALL,
+     "Use these functions to claim and release the engine's clock in ``run``."},
+    {"run", (PyCFunction)(void (*)(void))run, METH_FASTCALL,
+     "Run from the current PC with the clock claimed; PC and CPSR where it stopped."},
     {"emu_stop", (PyCFunction)(void (*)(void))emu_stop, METH_FASTCALL, "Stop the engine."},
     {"remove_cache", (PyCFunction)(void (*)(void))remove_cache, METH_FASTCALL,
      "Drop the translations of [begin, end)."},

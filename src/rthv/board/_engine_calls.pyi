@@ -10,8 +10,14 @@ class Hook:
         """Unregister the hook from its engine."""
         ...
 
-def bind(functions: dict[str, int], cp_reg: int, remove_cache: int, error: type) -> None:
+def bind(
+    functions: dict[str, int], cp_reg: int, pc: int, cpsr: int, remove_cache: int, error: type
+) -> None:
     """Use the engine functions at these addresses; ``error`` is raised with their status."""
+    ...
+
+def bind_clock(claim: int, release: int) -> None:
+    """The native counter's functions that ``run`` claims and releases the engine's clock with."""
     ...
 
 def reg_read(handle: int, regid: int) -> int:
@@ -43,6 +49,12 @@ def cp15_write(
 def emu_start(uc: Any, handle: int, begin: int, until: int) -> None:
     """Run the engine without the GIL; raise what a callback kept in ``uc._hook_exception``
     (before the engine's error status, which that exception may have caused)."""
+    ...
+
+def run(uc: Any, handle: int, until: int, clock: int) -> tuple[int, int]:
+    """``emu_start`` from the current PC (in the state CPSR.T selects) to ``until``, the engine's
+    clock reading the counter state at address ``clock`` meanwhile (0: none); PC and CPSR where
+    the engine stopped. Raises as ``emu_start`` does."""
     ...
 
 def emu_stop(handle: int) -> None:

@@ -581,7 +581,7 @@ static PyObject *addresses(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:n,s:K,s:K,s:K}", "block_hook",
+    return Py_BuildValue("{s:K,s:K,s:K,s:K,s:n,s:K,s:K,s:K,s:K,s:K}", "block_hook",
                          (unsigned long long)(uintptr_t)&rthv_block_hook, "forget_blocks",
                          (unsigned long long)(uintptr_t)&rthv_forget_blocks, "arm_units",
                          (unsigned long long)(uintptr_t)&rthv_arm_units, "clock_gettime",
@@ -589,44 +589,13 @@ static PyObject *addresses(PyObject *self, PyObject *unused)
                          "state_size", (Py_ssize_t)sizeof(struct icount_state), "block_hook_full",
                          (unsigned long long)(uintptr_t)&block_hook_full, "block_cost",
                          (unsigned long long)(uintptr_t)&rthv_block_cost, "inline_layout",
-                         (unsigned long long)(uintptr_t)&inline_layout);
-}
-
-/* claim_clock(state_address, engine_handle): rthv_claim_clock, called from Python at every run
- * of the engine (a METH_FASTCALL function: no ctypes call). */
-static PyObject *claim_clock(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)self;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "claim_clock(state_address, engine_handle)");
-        return NULL;
-    }
-    void *state = PyLong_AsVoidPtr(args[0]);
-    void *uc = PyLong_AsVoidPtr(args[1]);
-    if (PyErr_Occurred())
-        return NULL;
-    if (state == NULL) {
-        PyErr_SetString(PyExc_ValueError, "claim_clock: no counter state");
-        return NULL;
-    }
-    rthv_claim_clock(state, uc);
-    Py_RETURN_NONE;
-}
-
-static PyObject *release_clock(PyObject *self, PyObject *unused)
-{
-    (void)self;
-    (void)unused;
-    rthv_release_clock();
-    Py_RETURN_NONE;
+                         (unsigned long long)(uintptr_t)&inline_layout, "claim_clock",
+                         (unsigned long long)(uintptr_t)&rthv_claim_clock, "release_clock",
+                         (unsigned long long)(uintptr_t)&rthv_release_clock);
 }
 
 static PyMethodDef methods[] = {
     {"addresses", addresses, METH_NOARGS, "Addresses of the native hook functions."},
-    {"claim_clock", (PyCFunction)(void (*)(void))claim_clock, METH_FASTCALL,
-     "The engine is about to execute guest code counted by this state: its clock reads it."},
-    {"release_clock", release_clock, METH_NOARGS,
-     "No engine executes guest code: the engine's clock is host time again."},
     {NULL, NULL, 0, NULL},
 };
 

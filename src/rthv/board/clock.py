@@ -53,6 +53,18 @@ class VirtualClock:
         self._probe = probe
         self._horizon = horizon
 
+    def start_slice(self, probe: Callable[[], int], horizon: int = UNBOUNDED) -> int:
+        """A run slice begins: ``attach_probe(probe, horizon)``; returns the time in units."""
+        self._probe = probe
+        self._horizon = horizon
+        return self._committed
+
+    def end_slice(self, units: int) -> None:
+        """The run slice ended having retired ``units``: the probe goes, the units commit."""
+        self._probe = None
+        self._horizon = UNBOUNDED
+        self._committed += units
+
     def horizon(self) -> int:
         """A cycle that ``now()`` is certainly below, known without asking the probe: between
         slices ``now() + 1``; inside one, its horizon moved on by what was charged since."""
@@ -81,7 +93,9 @@ class VirtualClock:
 
     def units_until(self, cycles: int) -> int:
         """Units that may elapse before time reaches ``cycles`` (at least 0)."""
-        return max(0, cycles * self.units_per_cycle - self.now_units())
+        probe = self._probe  # now_units() inlined: read at every run slice
+        units = self._committed if probe is None else self._committed + probe()
+        return max(0, cycles * self.units_per_cycle - units)
 
     def to_ns(self, cycles: int) -> Fraction:
         """Exact nanoseconds for ``cycles``."""

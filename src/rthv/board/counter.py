@@ -96,6 +96,9 @@ class InstructionCounter:
             raise RuntimeError("counting inline needs the native counter and rthv's engine")
         self._uc = uc
         self.state = IcountState()
+        # The address of ``state``, which the engine's clock reads while this engine runs
+        # (``engine_calls.run`` claims it); 0 for the Python hook, which keeps no clock.
+        self.clock_state = 0
         self.state.budget = NO_LIMIT
         self.state.soft_limit = NO_LIMIT
         self.state.cpsr_reg = arm_const.UC_ARM_REG_CPSR
@@ -121,10 +124,7 @@ class InstructionCounter:
         state.emu_stop = ctypes.cast(_uclib.uc_emu_stop, ctypes.c_void_p).value
         state.vmem_read = ctypes.cast(_uclib.uc_vmem_read, ctypes.c_void_p).value
         self._forget = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addresses["forget_blocks"])
-        self._release_clock = _icount.release_clock
-        self._claim_clock = _icount.claim_clock
-        self._state_address = ctypes.addressof(state)
-        self._handle = int(self._uc._uch.value)
+        self.clock_state = ctypes.addressof(state)
         return addresses
 
     def _count_inline(self) -> int:
@@ -249,14 +249,15 @@ class InstructionCounter:
         """Time units counted so far, including those of the whole current block."""
         return int(self.state.units)
 
-    def arm(self, *, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> None:
+    def arm(self, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> None:
         """Set the stop conditions for the next run (budget in units, soft limit in
         instructions; both absolute)."""
-        self.state.budget = budget
-        self.state.soft_limit = soft_limit
-        self.state.watch_irq = int(watch_irq)
-        self.state.stop_reason = StopReason.NONE
-        self.state.finishing = 0
+        state = self.state
+        state.budget = budget
+        state.soft_limit = soft_limit
+        state.watch_irq = watch_irq
+        state.stop_reason = 0  # StopReason.NONE
+        state.finishing = 0
 
     @property
     def stop_reason(self) -> int:
@@ -314,16 +315,6 @@ class InstructionCounter:
     def charge(self, cycles: int) -> None:
         """Time moved on by ``cycles`` without instructions (mid-run work charged by PL2)."""
         self.state.cycle_base += cycles * self.state.units_per_cycle
-
-    def claim_clock(self) -> None:
-        """The engine is about to execute guest code: its clock reads this state (native only)."""
-        if self.native:
-            self._claim_clock(self._state_address, self._handle)
-
-    def release_clock(self) -> None:
-        """The engine stopped executing: its clock must not read this state any more."""
-        if self.native:
-            self._release_clock()
 
     def units_before(self, pc: int) -> int:
         """Units of the instructions retired before the one at ``pc`` in the current block."""

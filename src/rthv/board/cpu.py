@@ -21,11 +21,11 @@ from rthv.board.decode import decode_coprocessor, decode_hvc
 from rthv.board.device import MmioDevice
 from rthv.board.engine_calls import (
     add_hook,
-    emu_start,
     emu_stop,
     handle_of,
     mmio_map,
     remove_cache,
+    run,
 )
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.guest_code import follows_hint, instruction_at, read_code
@@ -40,7 +40,7 @@ from rthv.board.registers import (
 )
 from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
-from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
+from rthv.board.timed_sites import FOLLOWER_SPAN, NO_SITE, TimedSites
 from rthv.board.virtual_timer_mirror import mirror_virtual_timer
 
 NEVER_REACHED = 0xFFFFFFFF
@@ -55,6 +55,10 @@ _UC_INTR_DATA_ABORT = 4
 _UC_INTR_SMC = 13
 _SMC_WIDTH = 4  # SMC is a 32-bit instruction in ARM and in T32
 _FSR_WNR = 1 << 11
+# The counter's stop reasons as plain ints, compared after every run.
+_NO_STOP = int(StopReason.NONE)
+_BUDGET_STOP = int(StopReason.BUDGET)
+_TIMER_WRITE_STOP = int(StopReason.TIMER_WRITE)
 
 
 class Perm(enum.IntFlag):
@@ -80,7 +84,10 @@ class CpuCore:
         self.regs = Registers(self.uc)
         self._handle = handle_of(self.uc)
         self.counter = InstructionCounter(self.uc, native=native_counter)
+        self._state = self.counter.state
+        self._clock_state = self.counter.clock_state
         self.sites = TimedSites(self.uc, self.counter.state)
+        self._stopped_at = (0, 0)  # (PC, CPSR) where the engine last stopped
         self._pending: CpuExit | None = None
         self._fault: CpuExit | None = None
         self._deferred = False
@@ -123,17 +130,36 @@ class CpuCore:
         which the PC, and so the time, is exact. Other devices see the time at the start of the
         current block, which is deterministic but may be a few instructions early.
         """
-        sites, limits = self.sites, self.counter.state
         failed = self._callback_failed
 
         # Called from C (``engine_calls.mmio_map``): the bindings' ``mmio_map`` wraps each
         # callback in ctypes and two more Python calls per access. An exception is handled as
         # the bindings do: kept, the engine stopped, and raised again when ``emu_start`` returns.
-        def read(at: int, width: int) -> int:
-            try:
-                if not timed or self._exact_pc is not None:
+        if not timed:
+
+            def read(at: int, width: int) -> int:
+                try:
                     return device.read(offset + at, width)
-                if sites.executing() is None:
+                except BaseException as error:
+                    failed(error)
+                    return 0
+
+            def write(at: int, width: int, value: int) -> None:
+                try:
+                    device.write(offset + at, width, value)
+                except BaseException as error:
+                    failed(error)
+
+            self._mmio_keepalive.append(mmio_map(self.uc, self._handle, address, size, read, write))
+            return
+        sites, limits = self.sites, self.counter.state
+        site = sites.state  # ``sites.executing()`` inlined: read at every timed access
+
+        def timed_read(at: int, width: int) -> int:
+            try:
+                if self._exact_pc is not None:
+                    return device.read(offset + at, width)
+                if site.exact_pc == NO_SITE or site.exact_block != limits.blocks:
                     self._defer_access()
                     return 0
                 before = limits.budget, limits.soft_limit
@@ -145,11 +171,11 @@ class CpuCore:
                 failed(error)
                 return 0
 
-        def write(at: int, width: int, value: int) -> None:
+        def timed_write(at: int, width: int, value: int) -> None:
             try:
-                if not timed or self._exact_pc is not None:
+                if self._exact_pc is not None:
                     device.write(offset + at, width, value)
-                elif sites.executing() is None:
+                elif site.exact_pc == NO_SITE or site.exact_block != limits.blocks:
                     self._defer_access()
                 else:
                     before = limits.budget, limits.soft_limit
@@ -159,7 +185,9 @@ class CpuCore:
             except BaseException as error:
                 failed(error)
 
-        self._mmio_keepalive.append(mmio_map(self.uc, self._handle, address, size, read, write))
+        self._mmio_keepalive.append(
+            mmio_map(self.uc, self._handle, address, size, timed_read, timed_write)
+        )
 
     def _callback_failed(self, error: BaseException) -> None:
         """An exception inside a callback of the engine: stop, and let ``emu_start`` raise it."""
@@ -245,24 +273,24 @@ class CpuCore:
         block boundary at or after that many instructions;
         ``watch_irq`` ends it as soon as the guest clears CPSR.I.
         """
-        self.counter.arm(budget=budget, soft_limit=soft_limit, watch_irq=watch_irq)
+        self.counter.arm(budget, soft_limit, watch_irq)
         result = self._emulate(NEVER_REACHED)
         if result is not None:
             return result
-        if self.counter.stop_reason == StopReason.BUDGET:
+        if self._state.stop_reason == _BUDGET_STOP:
             return self._finish_budget()
         return self._stopped()
 
     def _stopped(self) -> CpuExit:
         """The exit of a run that ended without an exception, by why the hook stopped it."""
-        reason = self.counter.stop_reason
+        reason = self._state.stop_reason
         if reason == StopReason.SOFT:
-            return self._here(ExitKind.SLICE)
+            return self._where_stopped(ExitKind.SLICE)
         if reason == StopReason.IRQ_UNMASKED:
-            return self._here(ExitKind.IRQ_UNMASKED)
+            return self._where_stopped(ExitKind.IRQ_UNMASKED)
         if reason == StopReason.BUDGET:
-            return self._here(ExitKind.BUDGET)
-        return self._here(ExitKind.WFI)
+            return self._where_stopped(ExitKind.BUDGET)
+        return self._where_stopped(ExitKind.WFI)
 
     def _finish_budget(self) -> CpuExit:
         """Run the instructions that start before the budget inside the block the hook refused.
@@ -270,18 +298,18 @@ class CpuCore:
         The budget is the counter's: charges made during the run may have lowered it. Nothing is
         left to run when the counter finished the budget inside the engine (``finishing``).
         """
-        counter = self.counter
-        remaining_units = int(counter.state.budget) - counter.units
-        if remaining_units <= 0 or counter.state.finishing:
-            return self._here(ExitKind.BUDGET)
-        pc, cpsr = self.regs.pc_and_cpsr()
+        counter, state = self.counter, self._state
+        remaining_units = state.budget - state.units
+        if remaining_units <= 0 or state.finishing:
+            return self._where_stopped(ExitKind.BUDGET)
+        pc, cpsr = self._stopped_at
         thumb = bool(cpsr & CPSR_T)
         remaining = 0
         spent = 0
         while spent < remaining_units:
             spent += counter.unit_at(pc + 4 * remaining, thumb)
             remaining += 1
-        counter.state.budget = counter.units + spent  # the last one may end beyond budget
+        state.budget = counter.units + spent  # the last one may end beyond budget
         if thumb:
             code = read_code(self.uc, pc, 4 * remaining)
             until = thumb_instruction_address(code, pc, remaining)
@@ -290,61 +318,59 @@ class CpuCore:
         # The block is already translated in full; drop it so Unicorn translates one that ends
         # at ``until`` (an exit inside a cached block would not be seen).
         self._remove_cache(pc, until)
-        self.counter.state.stop_reason = StopReason.NONE
+        state.stop_reason = StopReason.NONE
         result = self._emulate(until)
         if result is not None:
             return result
-        if self.counter.stop_reason == StopReason.NONE:
-            pc, cpsr = self.regs.pc_and_cpsr()
+        if state.stop_reason == _NO_STOP:
+            pc, cpsr = self._stopped_at
             if pc == until:
                 return CpuExit(ExitKind.BUDGET, pc, bool(cpsr & CPSR_T))
         return self._stopped()  # a stop request or an unmask inside those instructions
 
     def _emulate(self, until: int) -> CpuExit | None:
+        state, sites = self._state, self.sites
         while True:
             self._pending = None
             self._fault = None
             self._deferred = False
-            pc, cpsr = self.regs.pc_and_cpsr()
             try:
-                self._start(pc | (1 if cpsr & CPSR_T else 0), until)
+                self._start(until)
             except unicorn.UcError as error:
-                self.sites.take_stop()
+                sites.take_stop()
                 return self._after_error(error)
-            if self.sites.take_stop() and self._pending is None and not self._deferred:
+            if sites.take_stop() and self._pending is None and not self._deferred:
                 self.timed_accesses += 1  # the next instruction was started, then abandoned
-                self.counter.rewind_to(self.regs.pc)
-                if self.counter.stop_reason != StopReason.NONE or self.regs.pc == until:
+                pc = self._stopped_at[0]
+                self.counter.rewind_to(pc)
+                if state.stop_reason != _NO_STOP or pc == until:
                     return None
                 continue  # the next block's checks see the limits the access changed
             if not self._deferred:
                 return self._pending
             result = self._rerun_timed_access(until)
-            if result is not None or self.counter.stop_reason != StopReason.NONE:
+            if result is not None or state.stop_reason != _NO_STOP:
                 return result
-            if self.regs.pc == until:
+            if self._stopped_at[0] == until:
                 return None
 
-    def _start(self, begin: int, until: int) -> None:
-        """``emu_start``, resumed each time the hook stopped it to mirror a timer write."""
-        counter = self.counter
+    def _start(self, until: int) -> None:
+        """Run the engine from the current PC (``engine_calls.run``), resumed each time the hook
+        stopped it to mirror a timer write; keeps where it stopped in ``_stopped_at``."""
+        state = self._state
         while True:
-            counter.claim_clock()
-            try:
-                emu_start(self.uc, self._handle, begin, until)
-            finally:
-                counter.release_clock()
-            if counter.stop_reason != StopReason.TIMER_WRITE:
+            self._stopped_at = at = run(self.uc, self._handle, until, self._clock_state)
+            if state.stop_reason != _TIMER_WRITE_STOP:
                 return
-            counter.state.stop_reason = StopReason.NONE
+            state.stop_reason = StopReason.NONE
             self.mirror_virtual_timer()
-            if self.regs.pc == until:
+            if at[0] == until:
                 return
-            begin = self.regs.pc | (1 if self.regs.thumb else 0)
 
     def _rerun_timed_access(self, until: int) -> CpuExit | None:
         """Make the abandoned instruction a timed site, or run it alone, for an exact PC."""
-        pc, thumb = self.regs.pc, self.regs.thumb
+        pc, cpsr = self._stopped_at
+        thumb = bool(cpsr & CPSR_T)
         self.counter.rewind_to(pc)
         if self.sites.add(pc):
             self._remove_cache(pc, pc + FOLLOWER_SPAN + 1)  # retranslate with the hook
@@ -358,7 +384,7 @@ class CpuCore:
         self._pending = None
         self._fault = None
         try:
-            self._start(pc | (1 if thumb else 0), min(pc + width, until))
+            self._start(min(pc + width, until))
         except unicorn.UcError as error:
             return self._after_error(error)
         finally:
@@ -390,6 +416,10 @@ class CpuCore:
 
     def _here(self, kind: ExitKind) -> CpuExit:
         pc, cpsr = self.regs.pc_and_cpsr()
+        return CpuExit(kind, pc, bool(cpsr & CPSR_T))
+
+    def _where_stopped(self, kind: ExitKind) -> CpuExit:
+        pc, cpsr = self._stopped_at
         return CpuExit(kind, pc, bool(cpsr & CPSR_T))
 
     # -- hooks ---------------------------------------------------------------------------------

@@ -7,12 +7,15 @@ stock engine and with rthv's alike. Engine errors raise ``unicorn.UcError`` with
 status; ``emu_start`` releases the GIL while the engine runs and raises an exception a callback
 kept in the ``Uc``'s ``_hook_exception``, as the bindings' ``Uc.emu_start`` does. The trap hooks
 (``add_hook``) and MMIO callbacks (``mmio_map``) are C trampolines that call a Python callable
-directly, keeping its exception in the same place.
+directly, keeping its exception in the same place. ``run`` is what a run slice does around the
+engine in one call: start at the current PC with the native counter's clock claimed, and return
+PC and CPSR where the engine stopped.
 """
 
 from __future__ import annotations
 
 import ctypes
+import types
 from typing import Any
 
 import unicorn
@@ -33,8 +36,15 @@ from rthv.board._engine_calls import (
     reg_read,
     reg_write,
     remove_cache,
+    run,
     write_batch,
 )
+
+_icount: types.ModuleType | None
+try:
+    from rthv.board import _icount
+except ImportError:  # pragma: no cover - exercised only where no C compiler was present
+    _icount = None
 
 __all__ = [
     "Hook",
@@ -50,6 +60,7 @@ __all__ = [
     "reg_read",
     "reg_write",
     "remove_cache",
+    "run",
     "write_batch",
 ]
 
@@ -82,7 +93,17 @@ def _bind() -> None:
         name: int(ctypes.cast(getattr(uclib, name), ctypes.c_void_p).value or 0)
         for name in _FUNCTIONS
     }
-    _engine_calls.bind(addresses, arm_const.UC_ARM_REG_CP_REG, _REMOVE_CACHE, unicorn.UcError)
+    _engine_calls.bind(
+        addresses,
+        arm_const.UC_ARM_REG_CP_REG,
+        arm_const.UC_ARM_REG_PC,
+        arm_const.UC_ARM_REG_CPSR,
+        _REMOVE_CACHE,
+        unicorn.UcError,
+    )
+    if _icount is not None:  # ``run`` claims the engine's clock for a native counter's state
+        counter = _icount.addresses()
+        _engine_calls.bind_clock(counter["claim_clock"], counter["release_clock"])
 
 
 _bind()

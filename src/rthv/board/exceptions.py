@@ -88,7 +88,7 @@ def take_exception(
     Writes CPSR (switching banked registers), SPSR and LR of the target mode, then PC. ``cpsr``:
     CPSR's value if the caller has just read it.
     """
-    entry = kind.value
+    entry: _Entry = kind._value_  # (``value`` is a Python-level property: this is at every IRQ)
     old_cpsr = regs.cpsr if cpsr is None else cpsr
     sctlr = regs.sys(SCTLR)
     offset = entry.lr_offset_thumb if old_cpsr & CPSR_T else entry.lr_offset_arm

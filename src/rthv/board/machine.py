@@ -87,7 +87,7 @@ class Machine:
         self.idle_cycles = 0
         self._running: CpuCore | None = None
         self._served_error: Exception | None = None  # raised by a trap served in a slice
-        self._slice_start = 0
+        self._slice_units = 0  # the running core's units when its slice began
         self._deadline = NO_LIMIT
         self._retired_total = 0
         self._build_gic()
@@ -236,25 +236,30 @@ class Machine:
 
     def _run_slice(self, deadline: int, max_slice: int | None) -> CpuExit:
         core = self.core
-        start = core.counter.executed
-        start_units = core.counter.units
-        budget = (
-            NO_LIMIT if deadline == NO_LIMIT else start_units + self.clock.units_until(deadline)
-        )
+        state = core.counter.state  # read as plain fields: once per slice
+        start = state.executed
+        start_units = state.units
+        clock = self.clock
+        budget = NO_LIMIT if deadline == NO_LIMIT else start_units + clock.units_until(deadline)
         soft = NO_LIMIT if max_slice is None else start + max_slice
         # The unmask is watched only while the guest's line is high (CPSR read only then).
-        watch_irq = self._guest_irq().level and bool(core.regs.cpsr & CPSR_I)
-        self._running, self._slice_start, self._deadline = core, start, deadline
-        core.counter.set_timebase(self.clock.now_units())
-        self.clock.attach_probe(lambda: core.elapsed_units() - start_units, deadline)
+        guest_irq = self.gicv.virq_out if self.hyp is not None else self.gicc.irq_out
+        watch_irq = guest_irq.level and bool(core.regs.cpsr & CPSR_I)
+        self._running, self._slice_units, self._deadline = core, start_units, deadline
+        core.counter.set_timebase(clock.start_slice(self._units_in_slice, deadline))
         try:
             exit = core.run(budget=budget, soft_limit=soft, watch_irq=watch_irq)
         finally:
-            self.clock.attach_probe(None)
             self._running = None
-        self.clock.commit_units(core.counter.units - start_units)
-        self._retired_total += core.counter.executed - start
+            clock.end_slice(state.units - start_units)
+        self._retired_total += state.executed - start
         return exit
+
+    def _units_in_slice(self) -> int:
+        """The clock's probe while a slice runs: units the running core retired in it."""
+        core = self._running
+        assert core is not None
+        return core.elapsed_units() - self._slice_units
 
     def idle_until(self, limit: int) -> bool:
         """Let the CPU sleep until the next event (at most ``limit``); False if none is coming."""
@@ -358,9 +363,9 @@ class Machine:
                 return True
         if self.parked:
             return False
+        if not (self.gicv.virq_out if hyp is not None else self.gicc.irq_out).level:
+            return False  # (the guest's line: ``_guest_irq`` inlined)
         core = self.core
-        if not self._guest_irq().level:
-            return False
         pc, cpsr = core.regs.pc_and_cpsr()
         if not cpsr & CPSR_I:
             record = InterruptRecord(self.clock.now(), self._retired_total, pc, core.name)
