@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
-from rthv.hv.trace_log import HypercallMade, Switch, TraceEvent, TraceLog
+import pytest
+
+from rthv.hv.trace_log import HypercallMade, IrqTaken, Note, Switch, TraceEvent, TraceLog
 
 
 def _events(count: int) -> list[TraceEvent]:
@@ -45,3 +48,32 @@ def test_a_run_records_why_each_vm_left_the_cpu(tmp_path: Path) -> None:
     assert [(s.old, s.new) for s in switches][:2] == [(None, "a"), ("a", "b")]
     assert switches[0].reason == "idle" and switches[-1].new is None
     assert {s.reason for s in switches if s.old is not None} == {"wfi"}
+
+
+def test_the_short_ways_hold_the_same_events_as_append() -> None:
+    """``switch``, ``irq_taken`` and ``hypercall_made`` hold their events unbuilt: read, they
+    are the events ``append`` would hold, equal, hashed alike and in order; kinds counted, the
+    dropped ones too, and a second read gives the very same objects."""
+    events: list[TraceEvent] = [
+        Switch(1, None, "a", "idle"),
+        IrqTaken(2, "a", 34),
+        HypercallMade(3, "a", 7, -38),
+        Note(4, "a", "mark", "text"),
+        Switch(5, "a", None, "wfi"),
+    ]
+    full, short = TraceLog(keep=4), TraceLog(keep=4)
+    for event in events:
+        full.append(event)
+    short.switch(1, None, "a", "idle")
+    short.irq_taken(2, "a", 34)
+    short.hypercall_made(3, "a", 7, -38)
+    short.append(Note(4, "a", "mark", "text"))
+    short.switch(5, "a", None, "wfi")
+    read = list(short)
+    assert read == list(full) == events[1:]
+    assert [type(e) for e in read] == [type(e) for e in events[1:]]
+    assert [hash(e) for e in read] == [hash(e) for e in events[1:]]
+    assert (short.counts, short.dropped, len(short)) == (full.counts, full.dropped, len(full))
+    assert all(a is b for a, b in zip(read, short, strict=True))
+    with pytest.raises(FrozenInstanceError):
+        read[0].cycle = 0  # type: ignore[misc]

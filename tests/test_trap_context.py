@@ -33,6 +33,9 @@ class FakeContext:
     def record(self, event: TraceEvent) -> None:
         self.calls.append(("record", event))
 
+    def hypercall_made(self, vm: Vm, function: int, status: int) -> None:
+        self.record(HypercallMade(self.now, vm.name, function, status))
+
     def retire(self, vm: Vm) -> None:
         self.calls.append(("retire", vm.name))
 

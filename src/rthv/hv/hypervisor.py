@@ -25,7 +25,7 @@ from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import Stage2Table
-from rthv.hv.trace_log import RECENT_EVENTS, IrqTaken, Switch, TraceEvent, TraceLog
+from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS, call_hypervisor, timer_access_in_place
 from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
@@ -56,6 +56,9 @@ class Hypervisor:
         self.vms: dict[str, Vm] = {}
         self.trace = TraceLog(None if full_trace else RECENT_EVENTS)
         self.irq_owner = {irq: vm.name for vm in config.vms for d in vm.devices for irq in d.irqs}
+        self._irq_vm: dict[int, Vm] = {}  # irq_owner with the VMs themselves, once they exist
+        self._irq_entry = self.costs.trap_entry_exit + self.costs.irq_entry  # charged per IRQ
+        self._hvc_entry = self.costs.trap_entry_exit + self.costs.hypercall  # per hypercall
         self.uart_owner = {d.name: vm.name for vm in config.vms for d in vm.devices}
         self.machine = Machine(
             self.board,
@@ -146,6 +149,7 @@ class Hypervisor:
             core.keep_reset_state()
             enter(core, entries[config.name])
             self.vms[config.name] = vm
+        self._irq_vm = {irq: self.vms[name] for irq, name in self.irq_owner.items()}
 
     def _new_scheduler(self) -> Scheduler:
         settings = self.config.scheduler
@@ -209,12 +213,16 @@ class Hypervisor:
         """Append to the event trace."""
         self.trace.append(event)
 
+    def hypercall_made(self, vm: Vm, function: int, status: int) -> None:
+        """Trace ``vm``'s hypercall ``function`` and its ``status`` (a ``HypercallMade`` now)."""
+        self.trace.hypercall_made(self.machine.clock.now(), vm.config.name, function, status)
+
     # -- what the board hands to PL2 ------------------------------------------------------------
 
     def physical_irq(self) -> None:
         """A physical IRQ: acknowledge, drop priority, hand it to its owner VM's virtual GIC."""
         machine = self.machine
-        machine.charge(self.costs.trap_entry_exit + self.costs.irq_entry)
+        machine.charge(self._irq_entry)
         irq = machine.gicc.acknowledge_and_drop() & regs.IAR_ID_MASK  # IAR, then EOIR
         if irq == regs.SPURIOUS_ID:
             return
@@ -225,18 +233,21 @@ class Hypervisor:
                 self._charge_injections(vm, vm.vgic.maintenance(machine.gich))
             machine.gicc.deactivate(irq)
             return
-        owner = self.vms.get(self.irq_owner.get(irq, ""))
-        if owner is None or owner.stopped:
+        owner = self._irq_vm.get(irq)
+        if owner is None or owner.fault is not None:  # (no owner, or ``owner.stopped``)
             machine.gicd.set_enabled(irq, False)
             machine.gicc.deactivate(irq)
             return
-        self.trace.append(IrqTaken(machine.clock.now(), owner.name, irq))
+        now = machine.clock.now()
+        self.trace.irq_taken(now, owner.config.name, irq)  # (an ``IrqTaken``)
         if owner.handle is self.scheduler.current and not machine.parked:  # deliver's test
             injected = owner.vgic.inject_arrived(irq, machine.gich)
             if injected is not None:  # physical_arrived, then deliver, in one step
                 if owner.interrupt_pending_since is None:
-                    owner.interrupt_pending_since = machine.clock.now()
-                self._charge_injections(owner, injected)
+                    owner.interrupt_pending_since = now
+                if injected:  # (``_charge_injections``)
+                    owner.counters.injections += injected
+                    machine.charge(injected * self.costs.lr_injection)
                 return
         if owner.vgic.physical_arrived(irq):
             self.deliver(owner)
@@ -246,7 +257,8 @@ class Hypervisor:
         vm = self.current
         if vm is None:  # pragma: no cover - a parked CPU executes nothing
             return
-        self.trap_taken(vm)
+        vm.counters.traps += 1  # (``trap_taken``)
+        self.machine.charge(self.costs.trap_entry_exit)
         try:
             TRAP_HANDLERS[exit.kind](self, vm, exit)
         except Exception as error:
@@ -273,7 +285,8 @@ class Hypervisor:
         if is_psci(function):
             return False
         # ``trap`` then ``hypercall``, with the trap's and the call's costs charged at once.
-        self.trap_taken(vm, self.costs.hypercall)
+        vm.counters.traps += 1  # (``trap_taken``)
+        self.machine.charge(self._hvc_entry)
         call_hypervisor(self, vm, exit, function, (r1, r2, r3))
         return True
 
@@ -371,7 +384,7 @@ class Hypervisor:
         if outgoing is not None and new_name is None:
             outgoing.save_from(machine.gich)
         machine.charge(self.costs.world_switch)
-        self.trace.append(Switch(machine.clock.now(), old_name, new_name, reason))
+        self.trace.switch(machine.clock.now(), old_name, new_name, reason)  # (a ``Switch``)
         if new_name is None:
             machine.parked = True
             self._note_idle()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 from rthv.board.guest_errors import only_counted
 from rthv.hv.vm import VmFault
@@ -172,25 +172,67 @@ class Note(VmEvent):
         return self.name
 
 
+# An event the log holds as its class and fields, built when the log is read (``TraceLog``).
+_Unbuilt = tuple[Any, ...]
+
+
 class TraceLog:
     """Events in order. With ``keep`` set, only the last ``keep`` events are held (memory stays
-    bounded however long the run); ``counts`` and ``dropped`` still account for every one."""
+    bounded however long the run); ``counts`` and ``dropped`` still account for every one.
+
+    The events of every trap, IRQ and switch (``switch``, ``irq_taken``, ``hypercall_made``)
+    are held as their class and fields and built when the log is read: the same frozen events,
+    equal and in the same order, without building the many that a bounded log drops unread.
+    """
 
     def __init__(self, keep: int | None = RECENT_EVENTS) -> None:
         self.keep = keep
-        self._events: deque[TraceEvent] = deque(maxlen=keep)
+        self._events: deque[TraceEvent | _Unbuilt] = deque(maxlen=keep)
         self.counts: Counter[str] = Counter()
-        self.dropped = 0
+        self._appended = 0
+
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest events a bounded log no longer holds."""
+        return self._appended - len(self._events)
 
     def append(self, event: TraceEvent) -> None:
         """Add ``event``; the oldest one goes when the log is bounded and full."""
-        if self.keep is not None and len(self._events) == self.keep:
-            self.dropped += 1
         self._events.append(event)
         self.counts[event.kind] += 1
+        self._appended += 1
+
+    def switch(self, cycle: int, old: str | None, new: str | None, reason: str) -> None:
+        """``append(Switch(cycle, old, new, reason))``, the event built when it is read."""
+        self._events.append((Switch, cycle, old, new, reason))
+        self.counts[SWITCH_KIND] += 1
+        self._appended += 1
+
+    def irq_taken(self, cycle: int, vm_name: str, irq: int) -> None:
+        """``append(IrqTaken(cycle, vm_name, irq))``, the event built when it is read."""
+        self._events.append((IrqTaken, cycle, vm_name, irq))
+        self.counts[IRQ_KIND] += 1
+        self._appended += 1
+
+    def hypercall_made(self, cycle: int, vm_name: str, function: int, status: int) -> None:
+        """``append(HypercallMade(cycle, vm_name, function, status))``, built when read."""
+        self._events.append((HypercallMade, cycle, vm_name, function, status))
+        self.counts[HVC_KIND] += 1
+        self._appended += 1
+
+    def _built(self) -> deque[TraceEvent | _Unbuilt]:
+        """The events, every one built (once: the built ones replace what was held)."""
+        held = self._events
+        if any(type(item) is tuple for item in held):
+            built = (item if type(item) is not tuple else item[0](*item[1:]) for item in held)
+            self._events = held = deque(built, maxlen=self.keep)
+        return held
 
     def __iter__(self) -> Iterator[TraceEvent]:
-        return iter(self._events)
+        return cast(Iterator[TraceEvent], iter(self._built()))
 
     def __len__(self) -> int:
         return len(self._events)
+
+
+SWITCH_KIND, IRQ_KIND, HVC_KIND = Switch.KIND, IrqTaken.KIND, HypercallMade.KIND

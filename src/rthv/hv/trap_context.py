@@ -40,6 +40,10 @@ class TrapContext(Protocol):
         """Add an event to the trace."""
         ...
 
+    def hypercall_made(self, vm: Vm, function: int, status: int) -> None:
+        """Trace ``vm``'s hypercall ``function`` and its ``status`` (a ``HypercallMade`` now)."""
+        ...
+
     def retire(self, vm: Vm) -> None:
         """Count the trapped instruction as executed (it was emulated, not run)."""
         ...

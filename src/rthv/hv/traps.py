@@ -16,7 +16,7 @@ from rthv.board.registers import Reg
 from rthv.board.trap_emulation import access_timer, skip_instruction, timer_register
 from rthv.hv.hypercalls import HVC_IMMEDIATE, HypercallError, as_register, hypercall_handler
 from rthv.hv.psci import PsciStatus, is_psci, psci_handler
-from rthv.hv.trace_log import HypercallMade, Note, PsciCalled
+from rthv.hv.trace_log import Note, PsciCalled
 from rthv.hv.trap_context import TrapContext
 from rthv.hv.vm import Vm, access_of
 
@@ -92,7 +92,7 @@ def call_hypervisor(
         status = handler(call, args)
     if status < 0:
         vm.counters.hypercall_errors += 1
-    ctx.record(HypercallMade(ctx.now, vm.name, function, status))
+    ctx.hypercall_made(vm, function, status)
     regs[Reg.R0] = as_register(status)
     regs.branch(exit.pc + HVC_WIDTH, exit.thumb)
     ctx.retire(vm)

@@ -153,7 +153,13 @@ class VgicListRegisters:
         if held_at is not None and gich.list_register(held_at) & STATE_BITS:
             return None  # the previous instance is still in service: not deliverable now
         self._queue(state, pending=True)  # physical_arrived: deliverable, as checked above
-        return self.flush_to(gich)
+        # ``flush_to(gich)`` with its checks passed (loaded in ``gich``, one queued interrupt)
+        injected = self._list_alone(gich)
+        if injected is not None:
+            return injected
+        with gich.batch():
+            self._retire(gich)
+            return self._fill(gich)
 
     def maintenance(self, gich: GicHypInterface) -> int:
         """A maintenance IRQ while this VM runs: retire EOIed LRs, refill; returns injections."""

@@ -13,6 +13,7 @@ interrupt state record it keeps (``VirqState``) is defined here too.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -52,11 +53,12 @@ class VirqState:
     active: bool = False  # active and not carried by a list register (listed at the next flush)
     priority: int = 0
     target: int = VM_CPU_MASK  # last ITARGETSR byte written; the effective target is vCPU 0
+    # Whether the interrupt is a passthrough one (HW=1 list registers): the kind, as a plain
+    # attribute for the injection path (the kind never changes).
+    hardware: bool = dataclasses.field(init=False)
 
-    @property
-    def hardware(self) -> bool:
-        """Whether the interrupt is a passthrough one (HW=1 list registers)."""
-        return self.kind is VirqKind.PASSTHROUGH
+    def __post_init__(self) -> None:
+        self.hardware = self.kind is VirqKind.PASSTHROUGH
 
     def order(self) -> tuple[bool, int, int]:
         """Sort key for list-register placement: active first, then priority, then ID."""
