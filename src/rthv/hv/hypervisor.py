@@ -59,6 +59,7 @@ class Hypervisor:
         self._irq_vm: dict[int, Vm] = {}  # irq_owner with the VMs themselves, once they exist
         self._irq_entry = self.costs.trap_entry_exit + self.costs.irq_entry  # charged per IRQ
         self._hvc_entry = self.costs.trap_entry_exit + self.costs.hypercall  # per hypercall
+        self._trap_handlers = {kind.value: handler for kind, handler in TRAP_HANDLERS.items()}
         self.uart_owner = {d.name: vm.name for vm in config.vms for d in vm.devices}
         self.machine = Machine(
             self.board,
@@ -260,7 +261,7 @@ class Hypervisor:
         vm.counters.traps += 1  # (``trap_taken``)
         self.machine.charge(self.costs.trap_entry_exit)
         try:
-            TRAP_HANDLERS[exit.kind](self, vm, exit)
+            self._trap_handlers[exit.kind._value_](self, vm, exit)  # (no Enum hash per trap)
         except Exception as error:
             self._trap_failed(vm, exit, error)
 
@@ -394,7 +395,7 @@ class Hypervisor:
         machine.switch_to(vm.core)
         machine.parked = False
         if outgoing is None:
-            injected = vm.vgic.restore_to(machine.gich)
+            injected = vm.vgic.restore_in_batch(machine.gich)  # (_world_switch's batch)
         else:  # save_from and restore_to in one step (inside _world_switch's batch)
             injected = outgoing.hand_over(vm.vgic, machine.gich)
         self._charge_injections(vm, injected)

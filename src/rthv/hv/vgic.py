@@ -239,10 +239,14 @@ class VirtualGic(VgicListRegisters):
 
     def physical_arrived(self, irq: int) -> bool:
         """The hypervisor acknowledged passthrough ``irq`` (active, priority dropped) for us."""
-        state = self._virq(irq)
-        if not state.hardware:
+        state = self._irqs.get(irq)
+        if state is None or not state.hardware:
+            self._virq(irq)  # (raises for an interrupt not this VM's)
             raise ValueError(f"{self.vm_name}: IRQ {irq} is not a passthrough IRQ")
-        self._queue(state, pending=True)
+        state.pending = True  # (``_queue(state, pending=True)``)
+        self._queued.add(irq)
+        if irq not in self._listed:  # ``_deliverable`` with no LR holding it
+            return self._enabled and state.enabled and not state.active
         return self._deliverable(state)
 
     def has_deliverable(self) -> bool:

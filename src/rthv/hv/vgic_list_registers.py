@@ -209,11 +209,15 @@ class VgicListRegisters:
 
     def restore_to(self, gich: GicHypInterface) -> int:
         """Switch-in: load saved HCR/VMCR/APR, re-list active IRQs, flush; returns injections."""
+        with gich.batch():
+            return self.restore_in_batch(gich)
+
+    def restore_in_batch(self, gich: GicHypInterface) -> int:
+        """``restore_to`` inside the caller's ``gich.batch()`` (a world switch's)."""
         if self._gich is not None:
             raise RuntimeError(f"{self.vm_name}: vGIC is already loaded")
-        with gich.batch():
-            self._load(gich)
-            return self.flush_to(gich)
+        self._load(gich)
+        return self.flush_to(gich)
 
     def _load(self, gich: GicHypInterface) -> None:
         if gich.holds_interrupts():
