@@ -59,6 +59,11 @@ _FSR_WNR = 1 << 11
 _NO_STOP = int(StopReason.NONE)
 _BUDGET_STOP = int(StopReason.BUDGET)
 _TIMER_WRITE_STOP = int(StopReason.TIMER_WRITE)
+_EXIT_BY_STOP = {
+    int(StopReason.SOFT): ExitKind.SLICE,
+    int(StopReason.IRQ_UNMASKED): ExitKind.IRQ_UNMASKED,
+    _BUDGET_STOP: ExitKind.BUDGET,
+}
 
 
 class Perm(enum.IntFlag):
@@ -273,35 +278,29 @@ class CpuCore:
         block boundary at or after that many instructions;
         ``watch_irq`` ends it as soon as the guest clears CPSR.I.
         """
+        state = self._state
         self.counter.arm(budget, soft_limit, watch_irq)
         result = self._emulate(NEVER_REACHED)
         if result is not None:
             return result
-        if self._state.stop_reason == _BUDGET_STOP:
+        # Instructions are left to run before the budget inside the block the hook refused,
+        # unless the counter finished the budget inside the engine (``finishing``). The budget
+        # is the counter's: charges made during the run may have lowered it.
+        if state.stop_reason == _BUDGET_STOP and state.budget > state.units and not state.finishing:
             return self._finish_budget()
         return self._stopped()
 
     def _stopped(self) -> CpuExit:
-        """The exit of a run that ended without an exception, by why the hook stopped it."""
-        reason = self._state.stop_reason
-        if reason == StopReason.SOFT:
-            return self._where_stopped(ExitKind.SLICE)
-        if reason == StopReason.IRQ_UNMASKED:
-            return self._where_stopped(ExitKind.IRQ_UNMASKED)
-        if reason == StopReason.BUDGET:
-            return self._where_stopped(ExitKind.BUDGET)
-        return self._where_stopped(ExitKind.WFI)
+        """The exit of a run that ended without an exception, by why the hook stopped it (the
+        engine stops by itself only at a WFI)."""
+        pc, cpsr = self._stopped_at
+        kind = _EXIT_BY_STOP.get(self._state.stop_reason, ExitKind.WFI)
+        return CpuExit(kind, pc, bool(cpsr & CPSR_T))
 
     def _finish_budget(self) -> CpuExit:
-        """Run the instructions that start before the budget inside the block the hook refused.
-
-        The budget is the counter's: charges made during the run may have lowered it. Nothing is
-        left to run when the counter finished the budget inside the engine (``finishing``).
-        """
+        """Run the instructions that start before the budget inside the block the hook refused."""
         counter, state = self.counter, self._state
         remaining_units = state.budget - state.units
-        if remaining_units <= 0 or state.finishing:
-            return self._where_stopped(ExitKind.BUDGET)
         pc, cpsr = self._stopped_at
         thumb = bool(cpsr & CPSR_T)
         remaining = 0
@@ -330,6 +329,7 @@ class CpuCore:
 
     def _emulate(self, until: int) -> CpuExit | None:
         state, sites = self._state, self.sites
+        site = sites.state
         while True:
             self._pending = None
             self._fault = None
@@ -339,7 +339,8 @@ class CpuCore:
             except unicorn.UcError as error:
                 sites.take_stop()
                 return self._after_error(error)
-            if sites.take_stop() and self._pending is None and not self._deferred:
+            stopped = (site.stopped or site.stop_next) and sites.take_stop()  # (a call if need be)
+            if stopped and self._pending is None and not self._deferred:
                 self.timed_accesses += 1  # the next instruction was started, then abandoned
                 pc = self._stopped_at[0]
                 self.counter.rewind_to(pc)
@@ -416,10 +417,6 @@ class CpuCore:
 
     def _here(self, kind: ExitKind) -> CpuExit:
         pc, cpsr = self.regs.pc_and_cpsr()
-        return CpuExit(kind, pc, bool(cpsr & CPSR_T))
-
-    def _where_stopped(self, kind: ExitKind) -> CpuExit:
-        pc, cpsr = self._stopped_at
         return CpuExit(kind, pc, bool(cpsr & CPSR_T))
 
     # -- hooks ---------------------------------------------------------------------------------
