@@ -58,6 +58,7 @@ _CPSR_I = 1 << 7
 _CPSR_T = 1 << 5
 _SCTLR_M_C = (1 << 0) | (1 << 2)
 NO_LIMIT = (1 << 64) - 1
+_OTHER = int(InsnClass.OTHER)
 
 
 _uclib: Any = unicorn_binding.uclib
@@ -276,14 +277,27 @@ class InstructionCounter:
     def retired_before(self, pc: int) -> int:
         """Instructions retired before the instruction at ``pc`` inside the current block."""
         state = self.state
-        start = int(state.block_start)
+        start: int = state.block_start
+        executed: int = state.executed
         if not start <= pc < start + state.block_size:
-            return self.executed
-        if state.block_thumb:
-            done = count_thumb_instructions(read_code(self._uc, start, pc - start))
-        else:
-            done = (pc - start) // 4
-        return self.executed - int(state.block_icount) + done
+            return executed
+        block_icount: int = state.block_icount
+        return executed - block_icount + self._retired_in_block(start, pc)
+
+    def _retired_in_block(self, start: int, pc: int) -> int:
+        """Instructions of the current block, which starts at ``start``, before ``pc``."""
+        if self.state.block_thumb:
+            return count_thumb_instructions(read_code(self._uc, start, pc - start))
+        return (pc - start) // 4
+
+    def _units_in_block(self, start: int, pc: int, retired: int) -> int:
+        """Units of the ``retired`` instructions of the current block before ``pc``."""
+        state = self.state
+        if state.block_thumb or not state.weighted:
+            weight: int = state.weights[_OTHER]
+            return retired * weight
+        code = read_code(self._uc, start, pc - start)
+        return arm_units(code, self._weights, bool(state.block_uncached))
 
     def keep_time(self, *, cpu_hz: int, units_per_cycle: int, counter_hz: int) -> None:
         """Let the engine's own clock read virtual time while this engine runs (native only).
@@ -319,24 +333,24 @@ class InstructionCounter:
     def units_before(self, pc: int) -> int:
         """Units of the instructions retired before the one at ``pc`` in the current block."""
         state = self.state
-        start = int(state.block_start)
+        start: int = state.block_start
+        units: int = state.units
         if not start <= pc < start + state.block_size:
-            return self.units
-        before = self.retired_before(pc) - (self.executed - int(state.block_icount))
-        if state.block_thumb or not state.weighted:
-            done = before * int(state.weights[InsnClass.OTHER])
-        else:
-            code = read_code(self._uc, start, pc - start)
-            done = arm_units(code, self._weights, bool(state.block_uncached))
-        return self.units - int(state.block_units) + done
+            return units
+        retired = self._retired_in_block(start, pc)
+        block_units: int = state.block_units
+        return units - block_units + self._units_in_block(start, pc, retired)
 
     def rewind_to(self, pc: int) -> None:
         """Set the counts after a synchronous exception ended the current block at ``pc``."""
-        units = self.units_before(pc)
-        self.state.executed = self.retired_before(pc)
-        self.state.units = units
-        self.state.block_size = 0
-        self.state.block_tb = 0
+        state = self.state
+        start = state.block_start
+        if start <= pc < start + state.block_size:
+            retired = self._retired_in_block(start, pc)
+            state.units += self._units_in_block(start, pc, retired) - state.block_units
+            state.executed += retired - state.block_icount
+        state.block_size = 0
+        state.block_tb = 0
 
     def forget_code(self) -> None:
         """Drop cached T32 block lengths (call whenever code in memory changes)."""

@@ -265,10 +265,11 @@ class CpuCore:
 
     def elapsed_units(self) -> int:
         """Time units of the instructions retired so far (exact, as ``retired``)."""
-        counter = self.counter
-        if not counter.state.block_size:  # no block under way (a trap rewound it): no PC needed
-            return counter.units
-        return counter.units_before(self.regs.pc)
+        state = self._state
+        if not state.block_size:  # no block under way (a trap rewound it): no PC needed
+            units: int = state.units
+            return units
+        return self.counter.units_before(self.regs.pc)
 
     def run(self, *, budget: int, soft_limit: int = NO_LIMIT, watch_irq: bool = False) -> CpuExit:
         """Execute until the time units reach ``budget`` or something happens.
@@ -422,7 +423,8 @@ class CpuCore:
     # -- hooks ---------------------------------------------------------------------------------
 
     def _on_interrupt(self, intno: int) -> None:
-        pc, thumb = self.regs.pc, self.regs.thumb
+        pc, cpsr = self.regs.pc_and_cpsr()
+        thumb = bool(cpsr & CPSR_T)
         if intno == _UC_INTR_SVC:
             width = 2 if thumb else 4
             self._pending = CpuExit(ExitKind.SVC, pc - width, thumb)

@@ -45,6 +45,8 @@ ConsoleSink = Callable[[str, bytes], None]
 
 
 INTERRUPTS_KEPT = 10_000  # interrupt records kept (observers see every one)
+# Exits that only end a run slice (a tuple: its ``in`` compares members by identity first).
+_SLICE_ENDS = (ExitKind.BUDGET, ExitKind.SLICE, ExitKind.IRQ_UNMASKED)
 
 
 @dataclass
@@ -222,9 +224,12 @@ class Machine:
                 error, self._served_error = self._served_error, None
                 if error is not None:
                     raise error
-                if exit.kind is ExitKind.WATCHED:
+                kind = exit.kind
+                if kind in _SLICE_ENDS:
+                    continue  # nothing to handle: the next turn looks at events and interrupts
+                if kind is ExitKind.WATCHED:
                     return self._result(StopCause.WATCHED)
-                if exit.kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
+                if kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
                     if not self.idle_until(limit):
                         return self._result(StopCause.IDLE)
                 else:
@@ -413,9 +418,6 @@ class Machine:
     # -- exits ---------------------------------------------------------------------------------
 
     def _handle(self, exit: CpuExit) -> None:
-        kind = exit.kind
-        if kind in (ExitKind.BUDGET, ExitKind.SLICE, ExitKind.IRQ_UNMASKED):
-            return
         if self.hyp is not None and _is_hyp_trap(exit):
             self.hyp.trap(exit)
             return
