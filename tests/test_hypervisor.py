@@ -12,6 +12,7 @@ from hv_support import boot, run, vm_toml, write_system
 from rthv.board.gic import GicCpuInterface, GicHypInterface, GicVirtualCpuInterface
 from rthv.board.machine import Machine
 from rthv.hv.vgic_list_registers import VgicListRegisters
+from rthv.hv.vgic_registers import VirqState
 from support import boot as boot_bare
 from support import guest_image
 
@@ -264,10 +265,12 @@ def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
     the short way was taken."""
     path = EXAMPLES / "pingpong-vm.toml"
     taken: list[int | None] = []
-    list_alone = VgicListRegisters._list_alone
+    place_alone = VgicListRegisters._place_alone
 
-    def counted(self: VgicListRegisters, gich: GicHypInterface) -> int | None:
-        taken.append(list_alone(self, gich))
+    def counted(
+        self: VgicListRegisters, gich: GicHypInterface, irq: int, state: VirqState
+    ) -> int | None:
+        taken.append(place_alone(self, gich, irq, state))
         return taken[-1]
 
     def observe() -> object:
@@ -282,11 +285,11 @@ def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
             hv.machine.gich.save(),
         )
 
-    monkeypatch.setattr(VgicListRegisters, "_list_alone", counted)
+    monkeypatch.setattr(VgicListRegisters, "_place_alone", counted)
     short = observe()
     assert any(n is not None for n in taken)
     monkeypatch.setattr(VgicListRegisters, "inject_arrived", lambda *_: None)
-    monkeypatch.setattr(VgicListRegisters, "_list_alone", lambda *_: None)
+    monkeypatch.setattr(VgicListRegisters, "_place_alone", lambda *_: None)
     monkeypatch.setattr(GicCpuInterface, "acknowledge_and_drop", _acknowledge_then_drop)
     monkeypatch.setattr(GicVirtualCpuInterface, "_settled_without_pending", lambda _: False)
     assert observe() == short

@@ -449,3 +449,25 @@ def test_injection_api_checks_kind_and_loading() -> None:
     a.flush_to(gic.gich)
     with pytest.raises(RuntimeError):
         b.restore_to(gic.gich)  # A's interrupt is still in an LR
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_raising_answers_as_the_general_deliverable_test(listed: bool) -> None:
+    """``raise_virtual`` and ``physical_arrived`` answer without ``_deliverable`` when no LR
+    holds the interrupt: over distributor on/off, interrupt enabled/disabled and active or
+    not, the answer is ``_deliverable``'s, and the interrupt is pending and queued."""
+    for on, enabled, active in [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]:
+        gic = make_gic()
+        vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[40], virtual=[50])
+        vgic.restore_to(gic.gich)
+        for irq, raise_it in ((50, vgic.raise_virtual), (40, vgic.physical_arrived)):
+            vgic.enabled = bool(on)
+            vgic.set_enabled(irq, bool(enabled))
+            if active:
+                vgic.set_active(irq, True)
+            if listed:
+                vgic.flush_to(gic.gich)
+            answer = raise_it(irq)
+            state = vgic._irqs[irq]
+            assert answer is vgic._deliverable(state), (on, enabled, active, irq)
+            assert irq in vgic._queued and state.pending

@@ -231,10 +231,14 @@ class VirtualGic(VgicListRegisters):
 
     def raise_virtual(self, irq: int) -> bool:
         """Make a virtual, SGI or PPI interrupt pending (edge); True if deliverable now."""
-        state = self._virq(irq)
-        if state.hardware:
+        state = self._irqs.get(irq)
+        if state is None or state.hardware:
+            self._virq(irq)  # (raises for an interrupt not this VM's)
             raise ValueError(f"{self.vm_name}: IRQ {irq} is passthrough, use physical_arrived")
-        self._queue(state, pending=True)
+        state.pending = True  # (``_queue(state, pending=True)``)
+        self._queued.add(irq)
+        if irq not in self._listed:  # ``_deliverable`` with no LR holding it
+            return self._enabled and state.enabled and not state.active
         return self._deliverable(state)
 
     def physical_arrived(self, irq: int) -> bool:

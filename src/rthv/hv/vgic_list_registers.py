@@ -103,7 +103,11 @@ class VgicListRegisters:
         ``GicHypInterface.retire_and_place`` does.
         """
         (irq,) = self._queued
-        state = self._irqs[irq]
+        return self._place_alone(gich, irq, self._irqs[irq])
+
+    def _place_alone(self, gich: GicHypInterface, irq: int, state: VirqState) -> int | None:
+        """``_list_alone`` for ``irq`` (``state``), the one interrupt queued or, with nothing
+        queued, the one that has just become pending; nothing is queued afterwards."""
         levels = self._levels
         if state.active or not (state.pending and state.enabled and self._enabled):
             return None
@@ -152,11 +156,14 @@ class VgicListRegisters:
         held_at = self._listed.get(irq)
         if held_at is not None and gich.list_register(held_at) & STATE_BITS:
             return None  # the previous instance is still in service: not deliverable now
-        self._queue(state, pending=True)  # physical_arrived: deliverable, as checked above
-        # ``flush_to(gich)`` with its checks passed (loaded in ``gich``, one queued interrupt)
-        injected = self._list_alone(gich)
+        # physical_arrived (deliverable, as checked above), then ``flush_to(gich)`` with its
+        # checks passed (loaded in ``gich``, this interrupt alone to list): its short way
+        # first, with the interrupt queued only if the general flush has to run.
+        state.pending = True
+        injected = self._place_alone(gich, irq, state)
         if injected is not None:
             return injected
+        self._queue(state, pending=True)
         with gich.batch():
             self._retire(gich)
             return self._fill(gich)
