@@ -29,6 +29,8 @@ class _Call:
     """One hypercall as its handler sees it (a ``HypercallContext``); a notified peer is
     delivered to after the call has returned to the caller."""
 
+    __slots__ = ("_ctx", "_vm", "woken")  # (one per hypercall)
+
     def __init__(self, ctx: TrapContext, vm: Vm) -> None:
         self._ctx = ctx
         self._vm = vm

@@ -52,10 +52,12 @@ class LatencyStats:
 
     def add(self, cycles: int) -> None:
         """Record one latency."""
-        self.histogram[cycles] += 1
+        histogram = self.histogram  # (a dict's get and set: no Counter.__missing__ call)
+        histogram[cycles] = histogram.get(cycles, 0) + 1
         self.count += 1
         self.total += cycles
-        if self.minimum is None or cycles < self.minimum:  # (plain tests: once per interrupt)
+        minimum = self.minimum
+        if minimum is None or cycles < minimum:  # (plain tests: once per interrupt)
             self.minimum = cycles
         if cycles > self.maximum:
             self.maximum = cycles
