@@ -95,12 +95,12 @@ class VgicListRegisters:
         differs (then the general flush runs).
 
         The case: no LR holds that interrupt but a finished one, no level source is among the
-        finished LRs (none to sample again) nor is the interrupt one (its LR would ask for EOI
-        maintenance), and the maintenance requests stand as a flush without overflow leaves
-        them. ``_retire`` and ``_fill`` would then empty the finished LRs and list the
-        interrupt alone in the lowest free LR, changing nothing else (nothing else is pending
-        outside an LR: nothing to merge, sort, evict or keep queued), which is what
-        ``GicHypInterface.retire_and_place`` does.
+        finished LRs (none to sample again), and the maintenance requests stand as a flush
+        without overflow leaves them. ``_retire`` and ``_fill`` would then empty the finished
+        LRs and list the interrupt alone in the lowest free LR (with the EOI bit that
+        ``_request_maintenance`` gives a level source's HW=0 LR), changing nothing else
+        (nothing else is pending outside an LR: nothing to merge, sort, evict or keep queued),
+        which is what ``GicHypInterface.retire_and_place`` does.
         """
         (irq,) = self._queued
         return self._place_alone(gich, irq, self._irqs[irq])
@@ -111,7 +111,7 @@ class VgicListRegisters:
         levels = self._levels
         if state.active or not (state.pending and state.enabled and self._enabled):
             return None
-        if irq in levels or gich.hcr & (regs.HCR_EN | regs.HCR_UIE) != regs.HCR_EN:
+        if gich.hcr & (regs.HCR_EN | regs.HCR_UIE) != regs.HCR_EN:
             return None
         listed = self._listed
         retired = 0  # the LRs ``_retire`` frees
@@ -126,7 +126,8 @@ class VgicListRegisters:
             elif not value & regs.LR_HW and bool(value & regs.LR_EOI) != (other in levels):
                 return None  # ``_request_maintenance`` would change its EOI bit
         physical_id = irq if state.hardware else None
-        value = make_list_register(irq, state.priority, physical_id=physical_id)
+        eoi = irq in levels  # (a level source is sampled again at its EOI; ignored for HW=1)
+        value = make_list_register(irq, state.priority, physical_id=physical_id, eoi=eoi)
         placed = gich.retire_and_place(retired, value)
         if placed is None:
             return None  # every LR is in use
