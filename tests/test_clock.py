@@ -169,3 +169,12 @@ def test_a_slice_attaches_its_probe_and_commits_its_units() -> None:
     assert (clock.now(), clock.horizon()) == (5, 40)
     clock.end_slice(5)
     assert (clock.now_units(), clock.horizon()) == (11, 6)
+
+
+def test_units_until_takes_the_probes_reading_from_a_caller_that_has_it() -> None:
+    """Given the probe's reading, units_until does not ask the probe again."""
+    clock = VirtualClock(units_per_cycle=3)
+    clock.commit_units(6)
+    clock.attach_probe(lambda: pytest.fail("the probe was asked"))
+    assert clock.units_until(10, 9) == 15
+    assert clock.units_until(4, 9) == 0

@@ -91,11 +91,13 @@ class VirtualClock:
         self._committed += cycles * self.units_per_cycle
         self._horizon += cycles  # (time jumps by ``cycles``; the slice runs on from there)
 
-    def units_until(self, cycles: int) -> int:
-        """Units that may elapse before time reaches ``cycles`` (at least 0)."""
-        probe = self._probe  # now_units() inlined: read at every run slice
-        units = self._committed if probe is None else self._committed + probe()
-        return max(0, cycles * self.units_per_cycle - units)
+    def units_until(self, cycles: int, probed: int | None = None) -> int:
+        """Units that may elapse before time reaches ``cycles`` (at least 0). ``probed``: what
+        the probe would report now, if the caller has just computed it."""
+        if probed is None:
+            probe = self._probe  # now_units() inlined: read at every run slice
+            probed = 0 if probe is None else probe()
+        return max(0, cycles * self.units_per_cycle - self._committed - probed)
 
     def to_ns(self, cycles: int) -> Fraction:
         """Exact nanoseconds for ``cycles``."""

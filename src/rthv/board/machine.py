@@ -260,6 +260,13 @@ class Machine:
         self._retired_total += state.executed - start
         return exit
 
+    def _end_slice_at(self, core: CpuCore, deadline: int) -> None:
+        """Set the running slice's budget so that it ends at ``deadline`` (after a charge moved
+        time on, or an event came due sooner)."""
+        elapsed = core.elapsed_units()  # the probe's reading, less the slice's start
+        gap = self.clock.units_until(deadline, elapsed - self._slice_units)
+        core.counter.state.budget = elapsed + gap
+
     def _units_in_slice(self) -> int:
         """The clock's probe while a slice runs: units the running core retired in it."""
         core = self._running
@@ -289,9 +296,7 @@ class Machine:
         core = self._running
         if core is not None:
             core.counter.charge(cycles)
-            core.counter.state.budget = core.elapsed_units() + self.clock.units_until(
-                self._deadline
-            )
+            self._end_slice_at(core, self._deadline)
 
     def retire_emulated(self, core: CpuCore, kind: InsnClass = InsnClass.OTHER) -> None:
         """Count one instruction that the board or PL2 software emulated instead of running."""
@@ -410,7 +415,7 @@ class Machine:
         core = self._running
         if core is not None and when < self._deadline:
             self._deadline = when
-            core.counter.state.budget = core.elapsed_units() + self.clock.units_until(when)
+            self._end_slice_at(core, when)
 
     def _result(self, cause: StopCause) -> RunResult:
         return RunResult(cause, self.clock.now(), self._retired_total, self.idle_cycles)
