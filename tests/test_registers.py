@@ -93,6 +93,25 @@ def test_branch_sets_pc_and_instruction_set_together(
     assert regs.cpsr == Mode.IRQ | MASKED | (CPSR_T if thumb else 0)
 
 
+@pytest.mark.parametrize("start", [False, True], ids=["from-arm", "from-thumb"])
+@pytest.mark.parametrize("thumb", [False, True], ids=["to-arm", "to-thumb"])
+def test_return_with_is_r0_then_branch(regs: Registers, start: bool, thumb: bool) -> None:
+    """return_with() leaves r0, PC and CPSR as writing r0 and then branch() do."""
+    results = []
+    for together in (False, True):
+        regs[Reg.CPSR] = Mode.SVC | MASKED | (CPSR_T if start else 0)
+        regs[Reg.R1] = 0x1234
+        if together:
+            regs.return_with(0xFFFF_FFDA, 0x8000_0105, thumb)
+        else:
+            regs[Reg.R0] = 0xFFFF_FFDA
+            regs.branch(0x8000_0105, thumb)
+        results.append((regs[Reg.R0], regs[Reg.R1], regs.pc, regs.cpsr))
+        regs[Reg.R0] = 0
+    assert results[0] == results[1]
+    assert results[1][:3] == (0xFFFF_FFDA, 0x1234, 0x8000_0104)
+
+
 @pytest.mark.parametrize("reg", [DFSR, DFAR, IFSR, IFAR], ids=lambda r: r.name)
 def test_fault_registers_round_trip(regs: Registers, reg: SysReg) -> None:
     """DFSR/DFAR/IFSR/IFAR keep what is written, masked to 32 bits."""

@@ -106,6 +106,7 @@ _ESR = uca.UC_ARM_REG_ESR
 _PC_CPSR = (_PC, _CPSR)  # fixed batches, in the order the engine reads or writes them
 _R0_TO_R3 = (int(Reg.R0), int(Reg.R1), int(Reg.R2), int(Reg.R3))
 _EXCEPTION_ENTRY = (_CPSR, int(Reg.SPSR), int(Reg.LR), _PC)
+_R0_PC = (int(Reg.R0), _PC)
 CPSR_MODE_MASK = 0x1F
 CPSR_T = 1 << 5
 CPSR_F = 1 << 6
@@ -142,6 +143,11 @@ class Registers:
     def branch(self, address: int, thumb: bool) -> None:
         """Set PC and the instruction set state together (an interworking branch)."""
         self._write(Reg.PC, (address & ~1) | (1 if thumb else 0))
+
+    def return_with(self, r0: int, address: int, thumb: bool) -> None:
+        """``self[Reg.R0] = r0`` then ``branch(address, thumb)``, in one call of the engine
+        (a call's status and the return after it)."""
+        write_batch(self._handle, _R0_PC, r0, (address & ~1) | (1 if thumb else 0))
 
     def sys(self, reg: SysReg) -> int:
         """Value of a CP15 system register."""

@@ -95,8 +95,7 @@ def call_hypervisor(
     if status < 0:
         vm.counters.hypercall_errors += 1
     ctx.hypercall_made(vm, function, status)
-    regs[Reg.R0] = as_register(status)
-    regs.branch(exit.pc + HVC_WIDTH, exit.thumb)
+    regs.return_with(as_register(status), exit.pc + HVC_WIDTH, exit.thumb)
     ctx.retire(vm)
     if call.woken is not None:
         ctx.deliver(call.woken)
