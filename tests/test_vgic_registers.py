@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from rthv.board.gic import GicDistributor
-from rthv.board.gic.regs import GICD_IGROUPR, GICD_IPRIORITYR, GICD_ISENABLER
+from rthv.board.gic.regs import (
+    GICD_FIELD_GROUPS,
+    GICD_IGROUPR,
+    GICD_IPRIORITYR,
+    GICD_ISENABLER,
+    ICFGR_EDGE,
+)
 from rthv.hv.vgic import VirtualGic
-from rthv.hv.vgic_registers import GicdRegisterFile, GicdViolation, VirqKind, VirqState
+from rthv.hv.vgic_registers import (
+    VM_CPU_MASK,
+    GicdRegisterFile,
+    GicdViolation,
+    VirqKind,
+    VirqState,
+)
 
 OWN, FOREIGN = 40, 41  # SPIs in the same ISENABLER word (32..63)
 
@@ -43,3 +58,44 @@ def test_list_register_order_puts_active_first_then_priority_then_id() -> None:
     ]
     assert [s.irq for s in sorted(states, key=VirqState.order)] == [45, 40, 50]
     assert VirqState(33, VirqKind.PASSTHROUGH, edge=False).hardware
+
+
+def _own_field(vgic: VirtualGic, get: Callable[[int], int], irq: int) -> int:
+    return int(get(irq)) if vgic.owns(irq) else 0
+
+
+def test_every_field_reads_as_the_backend_answers_for_its_own_interrupts() -> None:
+    """Every GICD field group at every offset and access size reads what the backend's
+    getters say for the interrupts the VM owns and zero for every other one."""
+    vgic = VirtualGic("a", 96, GicDistributor(96), passthrough=[44, 70], virtual=[40, 65])
+    registers = GicdRegisterFile(vgic)
+    for irq in (1, 27, 40, 44, 65):
+        vgic.set_enabled(irq, True)
+        vgic.set_priority(irq, irq * 8)
+    vgic.set_edge(44, True)
+    vgic.set_pending(1, True)
+    vgic.set_pending(40, True)
+    vgic.set_active(65, True)
+    expected_fields: dict[str, Callable[[int], int]] = {
+        "group": lambda irq: 0,
+        "set_enable": vgic.is_enabled,
+        "clear_enable": vgic.is_enabled,
+        "set_pending": vgic.is_pending,
+        "clear_pending": vgic.is_pending,
+        "set_active": vgic.is_active,
+        "clear_active": vgic.is_active,
+        "priority": vgic.priority,
+        "targets": lambda irq: VM_CPU_MASK,
+        "config": lambda irq: ICFGR_EDGE if vgic.is_edge(irq) else 0,
+        "clear_sgi_pending": lambda irq: VM_CPU_MASK if vgic.is_pending(irq) else 0,
+        "set_sgi_pending": lambda irq: VM_CPU_MASK if vgic.is_pending(irq) else 0,
+    }
+    reads = 0
+    for group in GICD_FIELD_GROUPS:
+        get = expected_fields[group.name]
+        for offset in range(group.start, group.end, 4):
+            for size in (1, 4):
+                expected = group.join(offset, size, partial(_own_field, vgic, get))
+                assert registers.read(offset, size) == expected, (group.name, offset, size)
+                reads += expected != 0
+    assert reads > 10

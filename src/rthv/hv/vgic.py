@@ -80,6 +80,7 @@ class VirtualGic(VgicListRegisters):
             physical.set_priority(irq, RESET_PRIORITY)
         for irq in sorted(self.virtual):
             self._irqs[irq] = VirqState(irq, VirqKind.VIRTUAL, edge=True)
+        self.owned = self._irqs.keys()  # (``owns``, for the GICD reads' membership tests)
         self._registers = GicdRegisterFile(self)
 
     def _check_ids(self) -> None:
@@ -141,7 +142,8 @@ class VirtualGic(VgicListRegisters):
 
     def is_enabled(self, irq: int) -> bool:
         """Enable bit of ``irq``."""
-        return self._virq(irq).enabled
+        state = self._irqs.get(irq)  # (``_virq`` written out: 32 of these per GICD word read)
+        return state.enabled if state is not None else self._virq(irq).enabled
 
     def set_enabled(self, irq: int, enabled: bool) -> None:
         """Enable/disable ``irq``; a disabled interrupt keeps pending but leaves its LR."""

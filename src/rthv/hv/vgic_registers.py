@@ -14,7 +14,7 @@ interrupt state record it keeps (``VirqState``) is defined here too.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -78,6 +78,11 @@ class GicdBackend(Protocol):
     """The per-VM interrupt state the register file reads and changes."""
 
     num_irqs: int
+
+    @property
+    def owned(self) -> Container[int]:
+        """The interrupts the VM owns (``owns``), for a membership test."""
+        ...
 
     @property
     def enabled(self) -> bool:
@@ -147,16 +152,12 @@ class GicdRegisterFile:
     def read(self, offset: int, size: int) -> int:
         """Guest read of ``size`` bytes at GICD ``offset``."""
         bound = find_group(self._groups, offset)
-        if bound is not None:
-            return bound.group.join(offset, size, lambda irq: self._field(bound, irq))
+        if bound is not None:  # (each bound getter reads 0 for an interrupt not the VM's)
+            return bound.group.join(offset, size, bound.get)
         backend = self.backend
         return regs.read_gicd_fixed(
             offset, enabled=backend.enabled, num_irqs=backend.num_irqs, num_cpus=VM_CPUS
         )
-
-    def _field(self, bound: BoundGroup, irq: int) -> int:
-        backend = self.backend
-        return bound.get(irq) if irq < backend.num_irqs and backend.owns(irq) else 0
 
     def write(self, offset: int, size: int, value: int) -> list[GicdViolation]:
         """Guest write of ``size`` bytes at GICD ``offset``; the fields it could not change."""
@@ -187,9 +188,18 @@ class GicdRegisterFile:
 
     def _bind_fields(self) -> tuple[BoundGroup, ...]:
         backend = self.backend
+        owned = backend.owned
+
+        def own(get: FieldGetter) -> FieldGetter:
+            """``get``, for an implemented interrupt the VM owns; 0 for any other (RAZ)."""
+
+            def field(irq: int) -> int:
+                return get(irq) if irq in owned and irq < backend.num_irqs else 0
+
+            return field
 
         def flag(get: Callable[[int], bool]) -> FieldGetter:
-            return lambda irq: int(get(irq))
+            return own(get)  # (a bool is the field's int: one call per interrupt read)
 
         def on_bit(action: Callable[[int, bool], None], level: bool, sgis: bool) -> FieldPutter:
             """Write-1-to-set/clear; with ``sgis`` False the SGI bits are ignored (GICv2)."""
@@ -220,17 +230,17 @@ class GicdRegisterFile:
         active = flag(backend.is_active)
         return bind_fields(
             {
-                "group": (lambda irq: 0, None),
+                "group": (lambda irq: 0, None),  # (RAZ for every interrupt)
                 "set_enable": (enabled, on_bit(backend.set_enabled, True, True)),
                 "clear_enable": (enabled, on_bit(backend.set_enabled, False, True)),
                 "set_pending": (pending, on_bit(backend.set_pending, True, False)),
                 "clear_pending": (pending, on_bit(backend.set_pending, False, False)),
                 "set_active": (active, on_bit(backend.set_active, True, True)),
                 "clear_active": (active, on_bit(backend.set_active, False, True)),
-                "priority": (backend.priority, backend.set_priority),
-                "targets": (lambda irq: VM_CPU_MASK, backend.set_target),
-                "config": (get_config, put_config),
-                "clear_sgi_pending": (get_sgi_sources, sgi_sources(False)),
-                "set_sgi_pending": (get_sgi_sources, sgi_sources(True)),
+                "priority": (own(backend.priority), backend.set_priority),
+                "targets": (own(lambda irq: VM_CPU_MASK), backend.set_target),
+                "config": (own(get_config), put_config),
+                "clear_sgi_pending": (own(get_sgi_sources), sgi_sources(False)),
+                "set_sgi_pending": (own(get_sgi_sources), sgi_sources(True)),
             }
         )
