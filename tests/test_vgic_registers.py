@@ -99,3 +99,10 @@ def test_every_field_reads_as_the_backend_answers_for_its_own_interrupts() -> No
                 assert registers.read(offset, size) == expected, (group.name, offset, size)
                 reads += expected != 0
     assert reads > 10
+
+
+def test_owned_is_the_set_owns_answers_for() -> None:
+    """The membership test the register file uses agrees with ``owns`` for every ID."""
+    vgic = VirtualGic("a", 96, GicDistributor(96), passthrough=[44], virtual=[40])
+    assert [irq in vgic.owned for irq in range(1024)] == [vgic.owns(i) for i in range(1024)]
+    assert 40 in vgic.owned and 44 in vgic.owned and 41 not in vgic.owned

@@ -177,10 +177,11 @@ class GicdRegisterFile:
         if bound.put is None:
             return violations
         backend = self.backend
+        owned = backend.owned
         for irq, field in bound.group.split(offset, size, value):
             if irq >= backend.num_irqs:
                 continue  # not implemented at all: RAZ/WI, nobody's interrupt
-            if backend.owns(irq):
+            if irq in owned:  # (``backend.owns(irq)``)
                 bound.put(irq, field)
             elif field:
                 violations.append(GicdViolation(offset, irq, value))
