@@ -374,31 +374,28 @@ class Hypervisor:
     # -- internals ----------------------------------------------------------------------------
 
     def _world_switch(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
-        with self.machine.gich.batch():  # the GIC lines move once, to the new vCPU's state
-            self._switch_vcpu(old, new, reason)
-
-    def _switch_vcpu(self, old: VmHandle | None, new: VmHandle | None, reason: str) -> None:
         machine = self.machine
-        old_name = None if old is None else old.name
-        new_name = None if new is None else new.name
-        outgoing = None if old_name is None else self.vms[old_name].vgic
-        if outgoing is not None and new_name is None:
-            outgoing.save_from(machine.gich)
-        machine.charge(self.costs.world_switch)
-        self.trace.switch(machine.clock.now(), old_name, new_name, reason)  # (a ``Switch``)
-        if new_name is None:
-            machine.parked = True
-            self._note_idle()
-            return
-        vm = self.vms[new_name]
-        vm.counters.world_switches += 1
-        machine.switch_to(vm.core)
-        machine.parked = False
-        if outgoing is None:
-            injected = vm.vgic.restore_in_batch(machine.gich)  # (_world_switch's batch)
-        else:  # save_from and restore_to in one step (inside _world_switch's batch)
-            injected = outgoing.hand_over(vm.vgic, machine.gich)
-        self._charge_injections(vm, injected)
+        with machine.gich.batch():  # the GIC lines move once, to the new vCPU's state
+            old_name = None if old is None else old.name
+            new_name = None if new is None else new.name
+            outgoing = None if old_name is None else self.vms[old_name].vgic
+            if outgoing is not None and new_name is None:
+                outgoing.save_from(machine.gich)
+            machine.charge(self.costs.world_switch)
+            self.trace.switch(machine.clock.now(), old_name, new_name, reason)  # (a ``Switch``)
+            if new_name is None:
+                machine.parked = True
+                self._note_idle()
+                return
+            vm = self.vms[new_name]
+            vm.counters.world_switches += 1
+            machine.switch_to(vm.core)
+            machine.parked = False
+            if outgoing is None:
+                injected = vm.vgic.restore_in_batch(machine.gich)  # (inside the batch)
+            else:  # save_from and restore_to in one step (inside the batch)
+                injected = outgoing.hand_over(vm.vgic, machine.gich)
+            self._charge_injections(vm, injected)
 
     def resample_timer(self, vm: Vm) -> None:
         """After the guest reprogrammed its timer: a line still high is pending again (level)."""

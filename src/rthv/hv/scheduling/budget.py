@@ -13,10 +13,12 @@ BUDGET_EVENT_PRIORITY = 0
 
 @dataclass
 class _Budget:
-    """One VM's budget timer: due when its consumed cycles reach ``target``."""
+    """One VM's budget timer: due when its consumed cycles reach ``target``; ``expire`` is its
+    event's action (made once, not at every switch-in)."""
 
     target: int
     callback: TimerCallback
+    expire: Callable[[], None]
     event: Event | None = None
 
 
@@ -40,9 +42,16 @@ class BudgetTimers:
     def set(self, vm: VmHandle, cycles: int, callback: TimerCallback, running: bool) -> None:
         """Fire ``callback`` after ``vm`` runs ``cycles`` more; arm now if it is ``running``."""
         self.drop(vm)
-        self._budgets[vm] = _Budget(self._consumed(vm) + cycles, callback)
+        consumed = self._consumed(vm)
+
+        def expire() -> None:
+            if self._budgets.get(vm) is budget:
+                del self._budgets[vm]
+                self._fire(f"budget timer of VM '{vm.name}'", budget.callback)
+
+        budget = self._budgets[vm] = _Budget(consumed + cycles, callback, expire)
         if running:
-            self.switched_in(vm)
+            self.switched_in_at(vm, self._now(), consumed)
 
     def drop(self, vm: VmHandle) -> None:
         """Forget the budget timer of ``vm``."""
@@ -57,22 +66,23 @@ class BudgetTimers:
 
     def switched_in(self, vm: VmHandle) -> None:
         """``vm`` got the CPU: arm its event at the cycle its budget runs out."""
+        if vm in self._budgets:
+            self.switched_in_at(vm, self._now(), self._consumed(vm))
+
+    def switched_in_at(self, vm: VmHandle, now: int, consumed: int) -> None:
+        """``switched_in(vm)`` with the time and ``vm``'s consumed cycles known already (the
+        framework's switch-in has them at hand): the same event, armed the same way."""
         budget = self._budgets.get(vm)
         if budget is None:
             return
-        now = self._now()
-        remaining = max(0, budget.target - self._consumed(vm))
-
-        def expire() -> None:
-            if self._budgets.get(vm) is budget:
-                del self._budgets[vm]
-                self._fire(f"budget timer of VM '{vm.name}'", budget.callback)
-
         name = self._event_names.get(vm)
         if name is None:
             name = self._event_names[vm] = f"sched budget {vm.name}"
         budget.event = self._events.schedule(
-            now + remaining, expire, priority=BUDGET_EVENT_PRIORITY, name=name
+            now + max(0, budget.target - consumed),
+            budget.expire,
+            priority=BUDGET_EVENT_PRIORITY,
+            name=name,
         )
 
     def switched_out(self, vm: VmHandle) -> None:

@@ -94,7 +94,8 @@ class Scheduler:
         self._started = False
         self._reschedule_requested = False
         self._switches = SwitchAnnouncer(lambda: self._current, self._totals)
-        self._operation = OperationFrame(self._guard, self._switches.announce)
+        self._announce = self._switches.announce
+        self._operation = OperationFrame(self._guard, self._announce)
         self._miss_listeners: list[MissListener] = []
         self._guard.notify("init()", policy.init, self._services)
 
@@ -181,7 +182,9 @@ class Scheduler:
 
     def vm_runnable(self, vm: VmHandle) -> None:
         """A WAITING ``vm`` got an interrupt: READY, ``enque``, reschedule (else nothing)."""
-        with self._operation:
+        if self._guard.broken is not None:  # (``with self._operation:`` written out, as in
+            self._operation.refuse()  # ``vm_waits``: one of these at every wake)
+        try:
             if not self._started:
                 self._check_started("vm_runnable")
             labels = self._labels.get(vm)
@@ -193,10 +196,14 @@ class Scheduler:
             vm.set_state(VmState.READY)
             self._guard.notify(labels.enque, self._guard.policy.enque, vm)
             self._settle()
+        finally:
+            self._announce()
 
     def vm_waits(self, vm: VmHandle) -> None:
         """The running ``vm`` executed WFI: WAITING, ``yield_``, reschedule."""
-        with self._operation:
+        if self._guard.broken is not None:  # (``with self._operation:`` written out)
+            self._operation.refuse()
+        try:
             if not self._started:
                 self._check_started("vm_waits")
             if vm is not self._current:
@@ -208,6 +215,8 @@ class Scheduler:
             self._accounts[vm].waits += 1
             self._guard.notify(self._labels[vm].yield_, self._guard.policy.yield_, vm)
             self._settle()
+        finally:
+            self._announce()
 
     def vm_stopped(self, vm: VmHandle) -> None:
         """``vm`` faulted or terminated: STOPPED for good, ``remove``, reschedule."""
@@ -358,7 +367,12 @@ class Scheduler:
 
     def _decide(self) -> None:
         policy = self._guard.policy
-        choice: object = self._guard.guarded("schedule()", policy.schedule)
+        label = "schedule()"  # (``guarded(label, policy.schedule)`` written out: every decision
+        try:  # asks; the watchdog finds this frame by its name and ``label``, as ``guarded``)
+            choice: object = policy.schedule()
+        except Exception as exc:
+            self._guard.raised(policy, label, exc)
+            raise PolicyReplaced from exc
         if choice is not None:
             if not isinstance(choice, VmHandle) or choice not in self._vms:  # (by identity)
                 names = ", ".join(repr(vm.name) for vm in self._vms)
@@ -398,6 +412,9 @@ class Scheduler:
                 self._totals.idle_cycles += now - self._totals.idle_since
                 self._totals.idle_since = None
             new.set_state(VmState.RUNNING)
-            self._accounts[new].switch_in(now)
+            account = self._accounts[new]
+            account.switch_in(now)
             self._current = new
-            self._budgets.switched_in(new)
+            # ``switched_in(new)`` with what is at hand: just switched in, the VM has
+            # consumed ``account.cycles`` (``account.consumed(now)``).
+            self._budgets.switched_in_at(new, now, account.cycles)

@@ -74,7 +74,7 @@ class PolicyGuard:
                 raise  # a configuration answer from allocate/change_params, not a fault
             if undo is not None:
                 undo()  # take back the tentative state before anyone else looks
-            self._raised(policy, label, exc)
+            self.raised(policy, label, exc)
             raise PolicyReplaced from exc
 
     def notify(self, label: str, fn: Callable[..., object], *args: object) -> None:
@@ -85,9 +85,10 @@ class PolicyGuard:
         try:
             fn(*args)
         except Exception as exc:
-            self._raised(policy, label, exc)  # the fallback took over; the failure is recorded
+            self.raised(policy, label, exc)  # the fallback took over; the failure is recorded
 
-    def _raised(self, policy: SchedulerPolicy, label: str, exc: Exception) -> None:
+    def raised(self, policy: SchedulerPolicy, label: str, exc: Exception) -> None:
+        """``policy``'s callback ``label`` raised ``exc``: it fails (``fail``)."""
         self.fail(policy, label, f"raised {type(exc).__name__}: {exc}", exc)
 
     def fail(

@@ -10,6 +10,7 @@ stopped the scheduler, and announces when the operation ends, by an exception to
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NoReturn
 
 from rthv.hv.scheduling.api import VmHandle
 from rthv.hv.scheduling.errors import SchedulerStateError
@@ -30,11 +31,12 @@ class SwitchAnnouncer:
         self._announced: VmHandle | None = None
         self._announcing = False
         self._left_because: dict[VmHandle, str] = {}  # why each VM last left the CPU
-        self._listeners: list[SwitchListener] = []
+        self._listeners: tuple[SwitchListener, ...] = ()  # (a tuple: announce loops over a
+        # snapshot of the listeners without copying them each time)
 
     def listen(self, listener: SwitchListener) -> None:
         """Call ``listener(old, new, reason)`` at every announced change (None = idle)."""
-        self._listeners.append(listener)
+        self._listeners = (*self._listeners, listener)
 
     def left(self, vm: VmHandle, reason: str) -> None:
         """``vm`` left the CPU: "wfi", "preempted" or "stopped"."""
@@ -51,7 +53,7 @@ class SwitchAnnouncer:
                 self._announced = new
                 reason = "idle" if old is None else self._left_because[old]
                 self._totals.switches += 1
-                for listener in list(self._listeners):
+                for listener in self._listeners:
                     listener(old, new, reason)
         finally:
             self._announcing = False
@@ -68,10 +70,14 @@ class OperationFrame:
         self._announce = announce
 
     def __enter__(self) -> None:
+        if self._guard.broken is not None:
+            self.refuse()
+
+    def refuse(self) -> NoReturn:
+        """Refuse the operation: the policy guard has stopped the scheduler."""
         broken = self._guard.broken
-        if broken is not None:
-            message = f"the scheduler stopped after a failure: {broken}"
-            raise SchedulerStateError(message) from broken
+        message = f"the scheduler stopped after a failure: {broken}"
+        raise SchedulerStateError(message) from broken
 
     def __exit__(self, *_exception: object) -> None:
         self._announce()
