@@ -68,3 +68,27 @@ def test_a_dropped_or_replaced_budget_never_fires() -> None:
     cpu.timers.clear()
     cpu.run_to(500)
     assert calls == ["second"] and cpu.fired == [("budget timer of VM 'a'", 80)]
+
+
+def _armed(cpu: Cpu) -> list[tuple[int, int, int, str, bool]]:
+    """The event queue's entries, as the run would order and name them."""
+    return sorted((e[0], e[1], e[2], e[3].name, e[3].cancelled) for e in cpu.events._heap)
+
+
+def test_switching_in_with_the_time_and_consumption_at_hand_arms_the_same_event() -> None:
+    """``switched_in_at(vm, now, consumed)`` (the framework's switch-in) and ``switched_in(vm)``
+    leave the same queue, and the budget fires at the same cycle, after time off the CPU."""
+    general, short = Cpu(), Cpu()
+    for cpu in (general, short):
+        cpu.switch_in()
+        cpu.timers.set(cpu.vm, 300, lambda: None, running=True)
+        cpu.run_to(120)
+        cpu.switch_out()
+        cpu.run_to(700)
+    general.switch_in()
+    short.account.switch_in(short.now)
+    short.timers.switched_in_at(short.vm, short.now, short.account.consumed(short.now))
+    assert _armed(short) == _armed(general) and _armed(general)[-1][0] == 880
+    for cpu in (general, short):
+        cpu.run_to(2000)
+    assert short.fired == general.fired == [("budget timer of VM 'a'", 880)]
