@@ -309,19 +309,6 @@ def test_version_prints_the_package_version() -> None:
     assert (result.returncode, result.stdout) == (0, f"rthv {__version__}\n")
 
 
-def test_run_help_shows_units_defaults_policies_and_exit_statuses() -> None:
-    """What a user needs before the first run is in ``rthv run --help``."""
-    from rthv.hv.scheduling.registry import BUILTIN_POLICIES
-    from rthv.tools.cli import EXIT_STATUSES
-
-    text = " ".join(_cli(["run", "--help"]).stdout.split())  # undo the wrapping
-    assert "e.g. 600ms, 2.5s, 100us" in text
-    assert "(default: run until nothing more can happen)" in text
-    assert all(policy in text for policy in BUILTIN_POLICIES)
-    for status, meaning in EXIT_STATUSES.items():
-        assert f"{status} {meaning}" in text
-
-
 def test_until_zero_stops_at_zero() -> None:
     """``--until 0ms`` ends before anything ran, at exactly 0 ns."""
     result = _cli(["run", str(REPO / "examples" / "two-rtos.toml"), "--until", "0ms"])

@@ -15,7 +15,8 @@ from rthv.board.guest_code import GuestMemoryError
 from rthv.board.guest_errors import IN_FULL
 from rthv.hv import traps
 from rthv.hv.trace_log import RECENT_EVENTS
-from rthv.tools.cli import EXIT_INTERNAL_ERROR, main
+from rthv.tools.cli import main
+from rthv.tools.cli_parser import EXIT_INTERNAL_ERROR
 from rthv.tools.system import summarise
 from support import boot as boot_bare
 from support import guest_image

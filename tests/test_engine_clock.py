@@ -16,7 +16,8 @@ from rthv.board.description import load_board
 from rthv.board.engine_clock import EngineClockError, install_engine_clock
 from rthv.board.machine import Machine
 from rthv.board.registers import Reg
-from rthv.tools.cli import EXIT_USAGE, main
+from rthv.tools.cli import main
+from rthv.tools.cli_parser import EXIT_USAGE
 from support import assemble, guest_image
 
 RAM = 0x80000000
