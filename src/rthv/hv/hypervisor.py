@@ -395,7 +395,8 @@ class Hypervisor:
                 injected = vm.vgic.restore_in_batch(machine.gich)  # (inside the batch)
             else:  # save_from and restore_to in one step (inside the batch)
                 injected = outgoing.hand_over(vm.vgic, machine.gich)
-            self._charge_injections(vm, injected)
+            if injected:
+                self._charge_injections(vm, injected)
 
     def resample_timer(self, vm: Vm) -> None:
         """After the guest reprogrammed its timer: a line still high is pending again (level)."""

@@ -111,12 +111,13 @@ class VgicListRegisters:
         levels = self._levels
         if state.active or not (state.pending and state.enabled and self._enabled):
             return None
-        if gich.hcr & (regs.HCR_EN | regs.HCR_UIE) != regs.HCR_EN:
+        if gich.hcr_bits & (regs.HCR_EN | regs.HCR_UIE) != regs.HCR_EN:
             return None
         listed = self._listed
+        lrs = gich.lr_values  # (the GICH's own fields, read without its accessors)
         retired = 0  # the LRs ``_retire`` frees
         for other, index in listed.items():
-            value = gich.list_register(index)
+            value = lrs[index]
             if not value & STATE_BITS:
                 if other in levels:
                     return None
@@ -202,9 +203,9 @@ class VgicListRegisters:
         again); the load that follows empties every LR, so none is cleared one by one."""
         if self._gich is not gich:
             raise RuntimeError(f"{self.vm_name}: save_from for a vGIC that is not loaded")
-        levels = self._levels
+        levels, lrs = self._levels, gich.lr_values  # (the GICH's fields, read directly)
         for irq, index in self._listed.items():
-            state, held = self._irqs[irq], lr_state(gich.list_register(index))
+            state, held = self._irqs[irq], lr_state(lrs[index])
             if held == LrState.INVALID:
                 if irq in levels and levels[irq]():
                     self._queue(state, pending=True)
@@ -213,7 +214,11 @@ class VgicListRegisters:
             state.active |= bool(held & LrState.ACTIVE)
             self._queued.add(irq)
         self._listed.clear()
-        self._hcr, self._vmcr, self._apr = gich.hcr & ~regs.HCR_UIE, gich.vmcr, gich.apr
+        self._hcr, self._vmcr, self._apr = (
+            gich.hcr_bits & ~regs.HCR_UIE,
+            gich.vmcr_bits,
+            gich.apr_bits,
+        )
 
     def restore_to(self, gich: GicHypInterface) -> int:
         """Switch-in: load saved HCR/VMCR/APR, re-list active IRQs, flush; returns injections."""

@@ -203,7 +203,11 @@ class GicHypInterface:
         if free is None:
             return None  # (had one been emptied, it would be free)
         lrs[free] = value & regs.LR_WRITE_MASK
-        self.changed()
+        batch = self._batch
+        if batch.depth:  # (``changed()``'s deferral written out: a world switch's batch)
+            batch.stale = True
+        else:
+            self.changed()
         return free
 
     @property
@@ -290,7 +294,11 @@ class GicHypInterface:
         self.vmcr_bits = vmcr & regs.VMCR_WRITE_MASK
         self.apr_bits = apr & WORD_MASK
         self.lr_values = [0] * self.num_list_registers
-        self.changed()
+        batch = self._batch
+        if batch.depth:  # (``changed()``'s deferral written out: every world switch loads)
+            batch.stale = True
+        else:
+            self.changed()
 
     # ---------------------------------------------------------------- MMIO
 

@@ -41,7 +41,9 @@ class BudgetTimers:
 
     def set(self, vm: VmHandle, cycles: int, callback: TimerCallback, running: bool) -> None:
         """Fire ``callback`` after ``vm`` runs ``cycles`` more; arm now if it is ``running``."""
-        self.drop(vm)
+        old = self._budgets.pop(vm, None)  # (``drop``)
+        if old is not None and old.event is not None:
+            self._events.cancel(old.event)
         consumed = self._consumed(vm)
 
         def expire() -> None:
@@ -56,7 +58,7 @@ class BudgetTimers:
     def drop(self, vm: VmHandle) -> None:
         """Forget the budget timer of ``vm``."""
         budget = self._budgets.pop(vm, None)
-        if budget is not None:
+        if budget is not None and budget.event is not None:  # (armed: its VM runs)
             self._events.cancel(budget.event)
 
     def clear(self) -> None:

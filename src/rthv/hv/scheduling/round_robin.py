@@ -78,7 +78,7 @@ class RoundRobinPolicy(SchedulerPolicy):
         """The head of the queue; a new head starts a fresh quantum."""
         head = self._queue[0] if self._queue else None
         if head is not None and head is not self._armed:
-            services = self._require()
+            services = self._services or self._require()
             if self._armed is not None:
                 services.cancel_budget_timer(self._armed)
             self._armed = head
@@ -94,7 +94,7 @@ class RoundRobinPolicy(SchedulerPolicy):
         if vm in self._queue:
             self._queue.remove(vm)
         if self._armed is vm:
-            self._require().cancel_budget_timer(vm)
+            (self._services or self._require()).cancel_budget_timer(vm)
             self._armed = None
 
     def _cycles(self, us: int) -> int:
