@@ -15,32 +15,21 @@ import unicorn
 from unicorn import arm_const
 from unicorn.unicorn_py3.unicorn import Uc
 
+from rthv.board.code_watch import CodeWatch
 from rthv.board.counter import NO_LIMIT, InstructionCounter
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import decode_coprocessor, decode_hvc
 from rthv.board.device import MmioDevice
-from rthv.board.engine_calls import (
-    add_hook,
-    emu_stop,
-    handle_of,
-    mmio_map,
-    remove_cache,
-    run,
-)
+from rthv.board.engine_calls import add_hook, emu_stop, handle_of, mmio_map, remove_cache, run
+from rthv.board.engine_exits import fault_exit_at, interrupt_exit, memory_fault_exit
 from rthv.board.generic_timer import GenericTimer
 from rthv.board.guest_code import follows_hint, instruction_at, read_code
 from rthv.board.icount_state import StopReason
-from rthv.board.registers import (
-    CNTHCTL,
-    CNTV_CTL,
-    CPSR_MODE_MASK,
-    CPSR_T,
-    Mode,
-    Registers,
-)
+from rthv.board.mmio_callbacks import device_callbacks
+from rthv.board.registers import CNTHCTL, CNTV_CTL, CPSR_MODE_MASK, CPSR_T, Mode, Registers
 from rthv.board.stage1_fault import Stage1FaultReader
 from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
-from rthv.board.timed_sites import FOLLOWER_SPAN, NO_SITE, TimedSites
+from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
 from rthv.board.virtual_timer_mirror import mirror_virtual_timer
 
 NEVER_REACHED = 0xFFFFFFFF
@@ -49,12 +38,6 @@ NEVER_REACHED = 0xFFFFFFFF
 # minutes; when this buffer is full Unicorn flushes it and translates afresh (no effect on
 # results, which count guest instructions).
 TRANSLATION_BUFFER_BYTES = 16 << 20
-_UC_INTR_SVC = 2
-_UC_INTR_PREFETCH_ABORT = 3
-_UC_INTR_DATA_ABORT = 4
-_UC_INTR_SMC = 13
-_SMC_WIDTH = 4  # SMC is a 32-bit instruction in ARM and in T32
-_FSR_WNR = 1 << 11
 # The counter's stop reasons as plain ints, compared after every run.
 _NO_STOP = int(StopReason.NONE)
 _BUDGET_STOP = int(StopReason.BUDGET)
@@ -75,9 +58,6 @@ class Perm(enum.IntFlag):
     ALL = READ | WRITE | EXEC
 
 
-MmioObserver = Callable[[], None]
-
-
 class CpuCore:
     """A Cortex-A15 execution context: registers, an address space and an instruction counter."""
 
@@ -96,11 +76,11 @@ class CpuCore:
         self._pending: CpuExit | None = None
         self._fault: CpuExit | None = None
         self._deferred = False
-        self._exact_pc: int | None = None
+        self.exact_pc: int | None = None  # an instruction re-run alone: its accesses are exact
         self.timed_accesses = 0  # instructions started twice so a timed device saw exact time
         self._mmio_keepalive: list[object] = []
-        self._resume_at = (-1, -1)  # (pc, retired): a watch lets this instruction execute
         self._stage1 = Stage1FaultReader(self.uc)
+        self._watch = CodeWatch(self)
         self.virtual_timer: GenericTimer | None = None
         # Serves a trapped coprocessor access or HVC where it stands, the run going on after
         # it (True), or leaves it to end the run as its exit (False).
@@ -135,66 +115,10 @@ class CpuCore:
         which the PC, and so the time, is exact. Other devices see the time at the start of the
         current block, which is deterministic but may be a few instructions early.
         """
-        failed = self._callback_failed
+        read, write = device_callbacks(self, device, offset, timed=timed)
+        self._mmio_keepalive.append(mmio_map(self.uc, self._handle, address, size, read, write))
 
-        # Called from C (``engine_calls.mmio_map``): the bindings' ``mmio_map`` wraps each
-        # callback in ctypes and two more Python calls per access. An exception is handled as
-        # the bindings do: kept, the engine stopped, and raised again when ``emu_start`` returns.
-        if not timed:
-
-            def read(at: int, width: int) -> int:
-                try:
-                    return device.read(offset + at, width)
-                except BaseException as error:
-                    failed(error)
-                    return 0
-
-            def write(at: int, width: int, value: int) -> None:
-                try:
-                    device.write(offset + at, width, value)
-                except BaseException as error:
-                    failed(error)
-
-            self._mmio_keepalive.append(mmio_map(self.uc, self._handle, address, size, read, write))
-            return
-        sites, limits = self.sites, self.counter.state
-        site = sites.state  # ``sites.executing()`` inlined: read at every timed access
-
-        def timed_read(at: int, width: int) -> int:
-            try:
-                if self._exact_pc is not None:
-                    return device.read(offset + at, width)
-                if site.exact_pc == NO_SITE or site.exact_block != limits.blocks:
-                    self._defer_access()
-                    return 0
-                before = limits.budget, limits.soft_limit
-                value = device.read(offset + at, width)
-                if (limits.budget, limits.soft_limit) != before:
-                    sites.stop_after_access()
-                return value
-            except BaseException as error:
-                failed(error)
-                return 0
-
-        def timed_write(at: int, width: int, value: int) -> None:
-            try:
-                if self._exact_pc is not None:
-                    device.write(offset + at, width, value)
-                elif site.exact_pc == NO_SITE or site.exact_block != limits.blocks:
-                    self._defer_access()
-                else:
-                    before = limits.budget, limits.soft_limit
-                    device.write(offset + at, width, value)
-                    if (limits.budget, limits.soft_limit) != before:
-                        sites.stop_after_access()
-            except BaseException as error:
-                failed(error)
-
-        self._mmio_keepalive.append(
-            mmio_map(self.uc, self._handle, address, size, timed_read, timed_write)
-        )
-
-    def _callback_failed(self, error: BaseException) -> None:
+    def callback_failed(self, error: BaseException) -> None:
         """An exception inside a callback of the engine: stop, and let ``emu_start`` raise it."""
         if self.uc._hook_exception is None:
             self.uc._hook_exception = error
@@ -206,7 +130,8 @@ class CpuCore:
         self._pending = self._here(ExitKind.SLICE)
         emu_stop(self._handle)
 
-    def _defer_access(self) -> None:
+    def defer_access(self) -> None:
+        """From a timed access without an exact PC: abandon the instruction, to re-run it."""
         self.timed_accesses += 1
         self._deferred = True
         emu_stop(self._handle)  # abandons the instruction: it is re-run with an exact PC
@@ -238,23 +163,11 @@ class CpuCore:
         A debugger's breakpoints and single steps: nothing is written into guest memory, and
         the count of retired instructions stays exact, so timing is not changed.
         """
-        handle = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_watched, begin=begin, end=end)
-        self.flush_code()  # code translated before the hook was added would not call it
-        self._resume_at = (self.regs.pc, self.counter.executed)
+        return self._watch.watch(begin, end)
 
-        def unwatch() -> None:
-            self.uc.hook_del(handle)
-            self.flush_code()
-
-        return unwatch
-
-    def _on_watched(self, uc: Uc, address: int, _size: int, _data: object) -> None:
-        retired = self.counter.retired_before(address)
-        if (address, retired) == self._resume_at:
-            return
-        self._resume_at = (address, retired)  # resuming from this stop executes it
-        self.counter.rewind_to(address)
-        self._pending = CpuExit(ExitKind.WATCHED, address, self.regs.thumb)
+    def stop_with(self, exit: CpuExit) -> None:
+        """From inside a hook: end the run before the current instruction with ``exit``."""
+        self._pending = exit
         emu_stop(self._handle)
 
     # -- running -----------------------------------------------------------------------------
@@ -382,7 +295,7 @@ class CpuCore:
         else:
             width = 4
         self._remove_cache(pc, pc + width)
-        self._exact_pc = pc
+        self.exact_pc = pc
         self._pending = None
         self._fault = None
         try:
@@ -390,7 +303,7 @@ class CpuCore:
         except unicorn.UcError as error:
             return self._after_error(error)
         finally:
-            self._exact_pc = None
+            self.exact_pc = None
         return self._pending
 
     def attach_virtual_timer(self, timer: GenericTimer) -> None:
@@ -425,27 +338,7 @@ class CpuCore:
     def _on_interrupt(self, intno: int) -> None:
         pc, cpsr = self.regs.pc_and_cpsr()
         thumb = bool(cpsr & CPSR_T)
-        if intno == _UC_INTR_SVC:
-            width = 2 if thumb else 4
-            self._pending = CpuExit(ExitKind.SVC, pc - width, thumb)
-        elif intno in (_UC_INTR_DATA_ABORT, _UC_INTR_PREFETCH_ABORT):
-            self.counter.rewind_to(pc)
-            data = intno == _UC_INTR_DATA_ABORT
-            kind = ExitKind.DATA_ABORT if data else ExitKind.PREFETCH_ABORT
-            walk = self._stage1.read()  # the engine raises these only for Stage-1 walk faults
-            write = data and bool(walk.status & _FSR_WNR)
-            self._pending = CpuExit(
-                kind, pc, thumb, address=walk.address, write=write, fault_status=walk.status
-            )
-        elif intno == _UC_INTR_SMC:
-            # The engine reports SMC with PC past the (always 32-bit) instruction, which it has
-            # not retired. At PL1 it is an SMC exit (PL2 traps it with HCR.TSC; a bare board
-            # without Security Extensions makes it UNDEFINED); at PL0 it is UNDEFINED.
-            self.counter.rewind_to(pc - _SMC_WIDTH)
-            kind = ExitKind.UNDEFINED if self.regs.mode == Mode.USR else ExitKind.SMC
-            self._pending = CpuExit(kind, pc - _SMC_WIDTH, thumb)
-        else:
-            self._pending = CpuExit(ExitKind.UNDEFINED, pc, thumb)
+        self._pending = interrupt_exit(intno, pc, thumb, self.counter, self.regs, self._stage1)
         emu_stop(self._handle)
 
     def _on_invalid(self) -> bool:
@@ -480,32 +373,14 @@ class CpuCore:
     def _on_unmapped(
         self, uc: Uc, access: int, address: int, size: int, value: int, _d: object
     ) -> bool:
-        self._fault = self._memory_fault(access, address, size, value, unmapped=True)
+        self._fault = memory_fault_exit(access, address, size, value, self.regs, unmapped=True)
         return False
 
     def _on_protection(
         self, uc: Uc, access: int, address: int, size: int, value: int, _d: object
     ) -> bool:
-        self._fault = self._memory_fault(access, address, size, value, unmapped=False)
+        self._fault = memory_fault_exit(access, address, size, value, self.regs, unmapped=False)
         return False
-
-    def _memory_fault(
-        self, access: int, address: int, size: int, value: int, *, unmapped: bool
-    ) -> CpuExit:
-        fetch = access in (unicorn.UC_MEM_FETCH_UNMAPPED, unicorn.UC_MEM_FETCH_PROT)
-        write = access in (unicorn.UC_MEM_WRITE_UNMAPPED, unicorn.UC_MEM_WRITE_PROT)
-        kind = ExitKind.PREFETCH_ABORT if fetch else ExitKind.DATA_ABORT
-        return CpuExit(
-            kind,
-            self.regs.pc,
-            self.regs.thumb,
-            address=address,
-            write=write,
-            size=size,
-            value=value if write else 0,
-            unmapped=unmapped,
-            permission=not unmapped,
-        )
 
     def _after_error(self, error: unicorn.UcError) -> CpuExit:
         fault = self._fault
@@ -513,14 +388,4 @@ class CpuCore:
             raise error
         pc = self.regs.pc
         self.counter.rewind_to(pc)
-        return CpuExit(
-            fault.kind,
-            pc,
-            fault.thumb,
-            address=fault.address,
-            write=fault.write,
-            size=fault.size,
-            value=fault.value,
-            unmapped=fault.unmapped,
-            permission=fault.permission,
-        )
+        return fault_exit_at(fault, pc)
