@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import suppress
+from functools import partial
+from operator import attrgetter
 from typing import NamedTuple
 
 from rthv.board.clock import VirtualClock
@@ -93,7 +95,10 @@ class Scheduler:
         self._current: VmHandle | None = None
         self._started = False
         self._reschedule_requested = False
-        self._switches = SwitchAnnouncer(lambda: self._current, self._totals)
+        # The decided VM, read by C callables alone (no Python frame: announce reads it twice
+        # at the end of every operation).
+        decided: Callable[[], VmHandle | None] = partial(attrgetter("_current"), self)
+        self._switches = SwitchAnnouncer(decided, self._totals)
         self._announce = self._switches.announce
         self._operation = OperationFrame(self._guard, self._announce)
         self._miss_listeners: list[MissListener] = []
