@@ -10,7 +10,7 @@ import pytest
 import rthv
 from hv_support import boot, write_system
 from rthv.board.cpu_exit import CpuExit, ExitKind
-from rthv.board.machine import _is_hyp_trap
+from rthv.board.guest_exceptions import is_hyp_trap
 from rthv.board.registers import Mode, Reg
 from rthv.hv.scheduling.api import VmState
 from rthv.hv.trace_log import Switch
@@ -60,7 +60,7 @@ def test_every_exit_the_board_hands_to_pl2_has_a_handler() -> None:
     """Whatever the kind and abort flags, an exit the board traps to PL2 is in the table."""
     for kind, unmapped, permission in itertools.product(ExitKind, (False, True), (False, True)):
         exit = CpuExit(kind, RAM, False, unmapped=unmapped, permission=permission)
-        if _is_hyp_trap(exit):
+        if is_hyp_trap(exit):
             assert kind in TRAP_HANDLERS, exit
 
 

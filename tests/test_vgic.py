@@ -54,7 +54,7 @@ ID_MASK = 0x3FF
 
 @dataclass
 class Gic:
-    """The board's GIC blocks, wired as ``Machine._build_gic`` wires them."""
+    """The board's GIC blocks, wired as ``board_wiring.build_gic`` wires them."""
 
     gicd: GicDistributor
     gicc: GicCpuInterface

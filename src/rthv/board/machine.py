@@ -7,40 +7,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from rthv.board.charged_device import ChargedDevice
+from rthv.board.board_wiring import add_device, build_gic
 from rthv.board.clock import VirtualClock
 from rthv.board.counter import NO_LIMIT
 from rthv.board.cpu import CpuCore, Perm
 from rthv.board.cpu_exit import CpuExit, ExitKind
-from rthv.board.description import BoardDescription, DeviceDescription
+from rthv.board.description import BoardDescription
 from rthv.board.device import MmioDevice
-from rthv.board.device_kinds import DeviceWiring
 from rthv.board.events import EventQueue
-from rthv.board.exceptions import (
-    FSR_SYNC_EXTERNAL_ABORT,
-    ExceptionKind,
-    record_data_abort,
-    record_prefetch_abort,
-    record_walk_fault,
-    take_exception,
-)
-from rthv.board.generic_timer import GenericTimer
-from rthv.board.gic import GicCpuInterface, GicDistributor, GicHypInterface, GicVirtualCpuInterface
-from rthv.board.gic.regs import GICC_WINDOW_SIZE, GICD_WINDOW_SIZE, GICH_WINDOW_SIZE
+from rthv.board.exceptions import ExceptionKind, take_exception
 from rthv.board.guest_errors import GuestErrorLog
+from rthv.board.guest_exceptions import LockupWatch, is_hyp_trap, take_guest_exception
 from rthv.board.hyp import Pl2Software
 from rthv.board.memory import PhysicalMemory, RamRegion
 from rthv.board.pl011 import Pl011Uart
 from rthv.board.registers import CNTFRQ, CPSR_I, Mode, Reg
 from rthv.board.run_result import InterruptRecord, RunResult, StopCause
 from rthv.board.signal import Signal
-from rthv.board.timing import INSTRUCTION_COUNT, DeviceCost, InsnClass, TimingProfile
+from rthv.board.timing import INSTRUCTION_COUNT, InsnClass, TimingProfile
 from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 
 RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
-# Synchronous exceptions in a row with no instruction retired between them: the guest can never
-# make progress again (e.g. a prefetch abort at a vector with no code behind it).
-LOCKUP_ENTRIES = 8
 ConsoleSink = Callable[[str, bytes], None]
 
 
@@ -84,70 +71,25 @@ class Machine:
         self.parked = False  # PL2 software has nothing to run: the CPU sleeps until an event
         self.lockup: str | None = None
         self._stop_requested = False
-        self._stalled_entries = 0
-        self._last_entry_mark: tuple[str, int] = ("", -1)
+        self._lockups = LockupWatch()
         self.idle_cycles = 0
         self._running: CpuCore | None = None
         self._served_error: Exception | None = None  # raised by a trap served in a slice
         self._slice_units = 0  # the running core's units when its slice began
         self._deadline = NO_LIMIT
         self._retired_total = 0
-        self._build_gic()
+        gic = build_gic(self, self._interrupt_line_changed)
+        self.gicd, self.gicc, self.gich, self.gicv, self.generic_timer = gic
         for block in self.board.ram:
             self.memory.add_ram(block.name, block.base, block.size)
         self.rom = [self.memory.add_ram(b.name, b.base, b.size) for b in self.board.rom]
         for device in self.board.devices:
-            self._add_device(device)
+            add_device(self, device)
         self.core = self.new_core("cpu0")
         self.core.attach_virtual_timer(self.generic_timer)
         self.map_physical(self.core)
 
     # -- construction --------------------------------------------------------------------------
-
-    def _build_gic(self) -> None:
-        layout = self.board.gic
-        self.gicd = GicDistributor(layout.num_irqs)
-        self.gicc = GicCpuInterface(self.gicd)
-        self.gich = GicHypInterface()
-        self.gicv = GicVirtualCpuInterface(self.gich, self.gicc.deactivate)
-        self.gich.maintenance_out.connect(self.gicd.input_line(layout.maintenance_irq).set)
-        self.gicc.irq_out.connect(self._interrupt_line_changed)
-        self.gicv.virq_out.connect(self._interrupt_line_changed)
-        for base, size, name, device in (
-            (layout.distributor, GICD_WINDOW_SIZE, "gicd", self.gicd),
-            (layout.cpu_interface, GICC_WINDOW_SIZE, "gicc", self.gicc),
-            (layout.hyp_interface, GICH_WINDOW_SIZE, "gich", self.gich),
-            (layout.virtual_cpu_interface, GICC_WINDOW_SIZE, "gicv", self.gicv),
-        ):
-            # Timed: a write that makes an interrupt deliverable (enable, EOI, PMR, SGIR) is
-            # followed by the interrupt right after that instruction, not at the block's end.
-            charged = self._charged(device, self.profile.device_cost(name, "gic"))
-            self.memory.add_device(name, base, size, charged, timed=True)
-        timer = self.board.generic_timer
-        self.generic_timer = GenericTimer(self.clock, self.events, timer.frequency_hz)
-        self.generic_timer.phys_irq.connect(self.gicd.input_line(timer.phys_irq).set)
-        self.generic_timer.virt_irq.connect(self.gicd.input_line(timer.virt_irq).set)
-
-    def _add_device(self, spec: DeviceDescription) -> None:
-        kind = spec.model_kind
-        errors = self.guest_errors.sink(lambda: self.core.name)
-        built = kind.build(spec, DeviceWiring(self.clock, self.events, self._console_sink, errors))
-        for number in spec.irqs:
-            built.irq.connect(self.gicd.input_line(number).set)
-        self.devices[spec.name] = built.model
-        charged = self._charged(built.model, self.profile.device_cost(spec.name, spec.kind))
-        self.memory.add_device(spec.name, spec.base, spec.size, charged, timed=kind.timed)
-
-    def _charged(self, device: MmioDevice, cost: DeviceCost) -> MmioDevice:
-        """``device`` as the CPU sees it: each access charged its cycles (if the profile says)."""
-        return device if cost == DeviceCost(0, 0) else ChargedDevice(device, cost, self.charge)
-
-    def _console_sink(self, name: str) -> Callable[[bytes], None]:
-        def sink(data: bytes) -> None:
-            if self.console is not None:
-                self.console(name, data)
-
-        return sink
 
     def new_core(self, name: str) -> CpuCore:
         """A fresh execution context in reset state (non-secure SVC, interrupts masked)."""
@@ -423,53 +365,20 @@ class Machine:
     # -- exits ---------------------------------------------------------------------------------
 
     def _handle(self, exit: CpuExit) -> None:
-        if self.hyp is not None and _is_hyp_trap(exit):
+        if self.hyp is not None and is_hyp_trap(exit):
             self.hyp.trap(exit)
             return
         self.handle_guest_exception(self.core, exit)
 
     def handle_guest_exception(self, core: CpuCore, exit: CpuExit) -> None:
         """What the hardware does for an exit that is the guest's own business (PL1)."""
-        if self._locked_up(core, exit):
-            return
-        regs = core.regs
-        kind = exit.kind
-        if kind is ExitKind.SVC:
-            take_exception(regs, ExceptionKind.SVC, exit.pc)
-        elif kind is ExitKind.COPROCESSOR and exit.coprocessor is not None:
-            if emulate_coprocessor(regs, exit.coprocessor, self.generic_timer):
-                skip_instruction(regs, exit)
-                self.retire_emulated(core, InsnClass.SYSTEM)
-            else:
-                take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
-        elif kind in (ExitKind.UNDEFINED, ExitKind.HVC, ExitKind.SMC, ExitKind.COPROCESSOR):
-            take_exception(regs, ExceptionKind.UNDEFINED, exit.pc)
-        elif exit.fault_status is not None:  # an abort raised by the guest's own MMU walk
-            data = kind is ExitKind.DATA_ABORT
-            record_walk_fault(regs, data, exit.fault_status, exit.address)
-            take_exception(
-                regs, ExceptionKind.DATA_ABORT if data else ExceptionKind.PREFETCH_ABORT, exit.pc
-            )
-        elif kind is ExitKind.DATA_ABORT and exit.permission and self._in_rom(exit.address):
-            skip_instruction(regs, exit)  # flash: writes are ignored, as by a flash in read mode
-            self.retire_emulated(core, InsnClass.STORE)
-        elif kind is ExitKind.DATA_ABORT:
-            record_data_abort(regs, exit.address, FSR_SYNC_EXTERNAL_ABORT, exit.write)
-            take_exception(regs, ExceptionKind.DATA_ABORT, exit.pc)
-        elif kind is ExitKind.PREFETCH_ABORT:
-            record_prefetch_abort(regs, exit.address or exit.pc, FSR_SYNC_EXTERNAL_ABORT)
-            take_exception(regs, ExceptionKind.PREFETCH_ABORT, exit.pc)
-        elif kind is ExitKind.WFI:
-            return
+        if not self._locked_up(core, exit):
+            take_guest_exception(self, core, exit)
 
     def _locked_up(self, core: CpuCore, exit: CpuExit) -> bool:
         """Detect a guest that takes exception after exception without retiring anything."""
-        mark = (core.name, core.counter.executed)
-        self._stalled_entries = self._stalled_entries + 1 if mark == self._last_entry_mark else 0
-        self._last_entry_mark = mark
-        if self._stalled_entries < LOCKUP_ENTRIES:
+        if not self._lockups.locked_up(core):
             return False
-        self._stalled_entries = 0
         repeats = (
             "repeats without executing an instruction (is there code at the exception vectors?)"
         )
@@ -479,16 +388,3 @@ class Machine:
             self.lockup = f"{exit.kind.value} at pc {exit.pc:#010x} {repeats}"
             self.halted = True
         return True
-
-    def _in_rom(self, address: int) -> bool:
-        return any(r.base <= address < r.base + r.size for r in self.rom)
-
-
-def _is_hyp_trap(exit: CpuExit) -> bool:
-    # HVC, SMC (HCR.TSC), WFI (HCR.TWI), generic-timer accesses (CNTHCTL.PL1PCEN = 0) and
-    # Stage-2 aborts.
-    if exit.kind in (ExitKind.HVC, ExitKind.SMC, ExitKind.WFI, ExitKind.COPROCESSOR):
-        return True
-    return exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT) and (
-        exit.unmapped or exit.permission
-    )
