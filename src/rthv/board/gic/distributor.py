@@ -7,22 +7,21 @@ from dataclasses import dataclass
 from itertools import chain
 
 from rthv.board.gic import regs
+from rthv.board.gic.distributor_fields import bind_distributor_fields
+from rthv.board.gic.input_line import InputLine
 from rthv.board.gic.regs import (
     BANKED_COUNT,
     BYTE_BITS,
     BYTE_MASK,
     SGI_COUNT,
     BoundGroup,
-    FieldGetter,
-    FieldPutter,
-    bind_fields,
     find_group,
 )
 from rthv.board.signal import Signal
 
 
 @dataclass(slots=True)
-class _Irq:
+class IrqState:
     """The state of one interrupt (one CPU's copy for banked interrupts)."""
 
     enabled: bool = False
@@ -52,27 +51,6 @@ class PendingInterrupt:
 _UNKNOWN = PendingInterrupt(-1, 0, 0)  # no highest pending interrupt kept: scan
 
 
-class InputLine(Signal):
-    """The wire into one PPI/SPI: a change of level goes straight to that interrupt's state
-    (``GicDistributor.set_input``, with the interrupt already looked up), then to any other
-    listener."""
-
-    def __init__(self, name: str, distributor: GicDistributor, irq: int, state: _Irq) -> None:
-        super().__init__(name)
-        self._distributor = distributor
-        self._irq = irq
-        self._state = state
-
-    def set(self, level: bool) -> None:
-        """Drive the wire to ``level``: a rising edge latches an edge-triggered interrupt."""
-        if level == self.level:
-            return
-        self.level = level
-        self._distributor.drive(self._irq, self._state, level)
-        for listener in self._listeners:
-            listener(level)
-
-
 class GicDistributor:
     """GICv2 distributor without Security Extensions: every interrupt is in Group 0.
 
@@ -93,7 +71,7 @@ class GicDistributor:
         self.priority_mask = (BYTE_MASK << (BYTE_BITS - priority_bits)) & BYTE_MASK
         self._cpu_mask = (1 << num_cpus) - 1
         self._enabled = False
-        self._enabled_irqs: dict[int, list[tuple[int, _Irq]]] = {}  # per CPU, while unchanged
+        self._enabled_irqs: dict[int, list[tuple[int, IrqState]]] = {}  # per CPU, while unchanged
         # Per CPU, the highest pending interrupt as last found, until the next ``_changed``:
         # every change that can move it notifies (which is what the CPU interfaces rely on).
         self._highest: dict[int, PendingInterrupt | None] = {}
@@ -103,18 +81,24 @@ class GicDistributor:
         self._shared = [self._fresh(i, 0) for i in range(BANKED_COUNT, num_irqs)]
         self._lines: dict[tuple[int, int], InputLine] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._groups = tuple(self._bind_fields(cpu) for cpu in range(num_cpus))
+        self._groups = tuple(
+            bind_distributor_fields(
+                self, cpu, enabled_irqs=self._enabled_irqs, cpu_mask=self._cpu_mask
+            )
+            for cpu in range(num_cpus)
+        )
 
     @staticmethod
-    def _fresh(irq: int, cpu: int) -> _Irq:
-        state = _Irq(edge=irq < SGI_COUNT)
+    def _fresh(irq: int, cpu: int) -> IrqState:
+        state = IrqState(edge=irq < SGI_COUNT)
         if irq < BANKED_COUNT:
             state.targets = 1 << cpu
         return state
 
     # ---------------------------------------------------------------- state helpers
 
-    def _irq(self, irq: int, cpu: int) -> _Irq:
+    def irq_state(self, irq: int, cpu: int) -> IrqState:
+        """The state of ``irq`` (``cpu``'s own copy for IDs below 32)."""
         if not 0 <= irq < self.num_irqs:
             raise ValueError(f"interrupt {irq} out of range 0..{self.num_irqs - 1}")
         if irq < BANKED_COUNT:
@@ -134,7 +118,7 @@ class GicDistributor:
             listener()
 
     @staticmethod
-    def _forwardable(state: _Irq) -> bool:
+    def _forwardable(state: IrqState) -> bool:
         """Whether a change of ``state``'s pending status alone can change what is forwarded:
         never for a disabled or an active interrupt (``highest_pending_interrupt`` skips
         both). Interrupt lines fall and rise under active interrupts at every device IRQ."""
@@ -154,50 +138,50 @@ class GicDistributor:
 
     def is_enabled(self, irq: int, cpu: int = 0) -> bool:
         """Whether ``irq`` is enabled (``cpu`` selects the bank for IDs below 32)."""
-        return self._irq(irq, cpu).enabled
+        return self.irq_state(irq, cpu).enabled
 
     def set_enabled(self, irq: int, enabled: bool, cpu: int = 0) -> None:
         """Enable or disable ``irq``."""
-        self._irq(irq, cpu).enabled = enabled
+        self.irq_state(irq, cpu).enabled = enabled
         self._enabled_irqs.clear()
         self._changed()
 
     def priority(self, irq: int, cpu: int = 0) -> int:
         """Priority byte of ``irq`` (unimplemented low bits read as zero)."""
-        return self._irq(irq, cpu).priority
+        return self.irq_state(irq, cpu).priority
 
     def set_priority(self, irq: int, priority: int, cpu: int = 0) -> None:
         """Set the priority of ``irq``; unimplemented low bits are dropped."""
-        self._irq(irq, cpu).priority = priority & self.priority_mask
+        self.irq_state(irq, cpu).priority = priority & self.priority_mask
         self._changed()
 
     def targets(self, irq: int, cpu: int = 0) -> int:
         """CPU target mask of ``irq`` (banked interrupts target their own CPU only)."""
-        return self._irq(irq, cpu).targets
+        return self.irq_state(irq, cpu).targets
 
     def set_targets(self, irq: int, targets: int) -> None:
         """Set the CPU target mask of SPI ``irq``; banked interrupts ignore this."""
         if irq >= BANKED_COUNT:
-            self._irq(irq, 0).targets = targets & self._cpu_mask
+            self.irq_state(irq, 0).targets = targets & self._cpu_mask
             self._changed()
 
     def is_edge(self, irq: int, cpu: int = 0) -> bool:
         """Whether ``irq`` is edge-triggered (False: level-sensitive)."""
-        return self._irq(irq, cpu).edge
+        return self.irq_state(irq, cpu).edge
 
     def set_edge(self, irq: int, edge: bool, cpu: int = 0) -> None:
         """Configure ``irq`` as edge-triggered or level-sensitive (SGIs stay edge)."""
         if irq >= SGI_COUNT:
-            self._irq(irq, cpu).edge = edge
+            self.irq_state(irq, cpu).edge = edge
             self._changed()
 
     def is_pending(self, irq: int, cpu: int = 0) -> bool:
         """Whether ``irq`` is pending (from any source, for SGIs)."""
-        return self._irq(irq, cpu).pending
+        return self.irq_state(irq, cpu).pending
 
     def set_pending(self, irq: int, pending: bool, cpu: int = 0, source: int = 0) -> None:
         """Set or clear the pending latch (for SGIs: the bit of ``source``)."""
-        state = self._irq(irq, cpu)
+        state = self.irq_state(irq, cpu)
         if irq < SGI_COUNT:
             bit = 1 << source
             state.sgi_sources = state.sgi_sources | bit if pending else state.sgi_sources & ~bit
@@ -208,11 +192,11 @@ class GicDistributor:
 
     def is_active(self, irq: int, cpu: int = 0) -> bool:
         """Whether ``irq`` is active."""
-        return self._irq(irq, cpu).active
+        return self.irq_state(irq, cpu).active
 
     def set_active(self, irq: int, active: bool, cpu: int = 0) -> None:
         """Set or clear the active state of ``irq``."""
-        state = self._irq(irq, cpu)
+        state = self.irq_state(irq, cpu)
         if state.active == active:
             return
         state.active = active
@@ -223,7 +207,7 @@ class GicDistributor:
         """Clear the active state of ``irq`` (EOI/DIR); out-of-range IDs are ignored."""
         if not 0 <= irq < self.num_irqs:
             return
-        state = self._irq(irq, cpu)
+        state = self.irq_state(irq, cpu)
         if state.active:  # (``set_active``, with the ID known to be in range)
             state.active = False
             if state.enabled and state.pending:
@@ -231,7 +215,7 @@ class GicDistributor:
 
     def pending_sgi_sources(self, sgi: int, cpu: int = 0) -> int:
         """Bit mask of the CPUs that have SGI ``sgi`` pending on ``cpu``."""
-        return self._irq(sgi, cpu).sgi_sources
+        return self.irq_state(sgi, cpu).sgi_sources
 
     def send_sgi(self, sgi: int, targets: int, source: int = 0) -> None:
         """Make SGI ``sgi`` pending from ``source`` on every CPU in the ``targets`` mask."""
@@ -244,9 +228,9 @@ class GicDistributor:
         """Drive the input wire of PPI/SPI ``irq`` (``cpu`` selects the PPI bank)."""
         if irq < SGI_COUNT:
             raise ValueError(f"interrupt {irq} is an SGI and has no input line")
-        self.drive(irq, self._irq(irq, cpu), level)
+        self.drive(irq, self.irq_state(irq, cpu), level)
 
-    def drive(self, irq: int, state: _Irq, level: bool) -> None:
+    def drive(self, irq: int, state: IrqState, level: bool) -> None:
         """``set_input`` for an interrupt already looked up (what an ``InputLine`` holds).
 
         The highest pending interrupts kept stay kept where the change cannot move them, and
@@ -270,7 +254,7 @@ class GicDistributor:
             listener()
 
     @staticmethod
-    def _compete(irq: int, state: _Irq, highest: dict[int, PendingInterrupt | None]) -> None:
+    def _compete(irq: int, state: IrqState, highest: dict[int, PendingInterrupt | None]) -> None:
         """Let ``irq``, just pending, displace each kept highest pending interrupt it beats
         (a lower priority value, or the same and a lower ID, as the scan decides ties)."""
         for cpu, best in highest.items():
@@ -287,7 +271,7 @@ class GicDistributor:
         """The wire a device drives to raise PPI/SPI ``irq`` (one Signal per line)."""
         if irq < SGI_COUNT:
             raise ValueError(f"interrupt {irq} is an SGI and has no input line")
-        state = self._irq(irq, cpu)
+        state = self.irq_state(irq, cpu)
         key = (irq, cpu if irq < BANKED_COUNT else 0)
         line = self._lines.get(key)
         if line is None:
@@ -306,7 +290,7 @@ class GicDistributor:
         """``highest_pending_interrupt`` found afresh from every interrupt's state."""
         if not self._enabled:
             return None
-        best: _Irq | None = None
+        best: IrqState | None = None
         best_irq = 0
         bit = 1 << cpu
         enabled = self._enabled_irqs.get(cpu)
@@ -317,7 +301,7 @@ class GicDistributor:
             if state.active or not state.targets & bit:
                 continue
             if not (state.latch or state.sgi_sources or (state.line and not state.edge)):
-                continue  # not pending (``_Irq.pending``, inlined: a scan per GIC change)
+                continue  # not pending (``IrqState.pending``, inlined: a scan per GIC change)
             if best is not None and state.priority >= best.priority:
                 continue
             best, best_irq = state, irq
@@ -335,7 +319,7 @@ class GicDistributor:
 
     def acknowledge(self, irq: int, cpu: int = 0, source: int = 0) -> None:
         """Acknowledge ``irq`` for ``cpu``: clear its pending flip-flop and make it active."""
-        state = self._irq(irq, cpu)
+        state = self.irq_state(irq, cpu)
         if irq < SGI_COUNT:
             state.sgi_sources &= ~(1 << source)
         else:
@@ -390,65 +374,6 @@ class GicDistributor:
         for irq, field in bound.group.split(offset, size, value):
             if irq < self.num_irqs:
                 bound.put(irq, field)
-
-    def _bind_fields(self, cpu: int) -> tuple[BoundGroup, ...]:
-        """CPU ``cpu``'s accessors for every GICD field group (banked IDs: its own copy)."""
-
-        def field(attr: str) -> FieldGetter:
-            return lambda irq: int(getattr(self._irq(irq, cpu), attr))
-
-        def setter(attr: str, level: bool) -> FieldPutter:
-            """Write-1-to-set/clear; SGI pending bits are read-only here (GICv2)."""
-
-            def put(irq: int, value: int) -> None:
-                if value and not (attr == "latch" and irq < SGI_COUNT):
-                    setattr(self._irq(irq, cpu), attr, level)
-                    if attr == "enabled":
-                        self._enabled_irqs.clear()
-
-            return put
-
-        def put_priority(irq: int, value: int) -> None:
-            self._irq(irq, cpu).priority = value & self.priority_mask
-
-        def get_targets(irq: int) -> int:
-            return (1 << cpu) if irq < BANKED_COUNT else self._irq(irq, cpu).targets
-
-        def put_targets(irq: int, value: int) -> None:
-            if irq >= BANKED_COUNT:
-                self._irq(irq, cpu).targets = value & self._cpu_mask
-
-        def get_config(irq: int) -> int:
-            return regs.ICFGR_EDGE if self._irq(irq, cpu).edge else 0
-
-        def put_config(irq: int, value: int) -> None:
-            if irq >= SGI_COUNT:
-                self._irq(irq, cpu).edge = bool(value & regs.ICFGR_EDGE)
-
-        def sgis(level: bool) -> FieldPutter:
-            def put(irq: int, value: int) -> None:
-                state = self._irq(irq, cpu)
-                mask = value & self._cpu_mask
-                state.sgi_sources = state.sgi_sources | mask if level else state.sgi_sources & ~mask
-
-            return put
-
-        return bind_fields(
-            {
-                "group": (lambda irq: 0, None),
-                "set_enable": (field("enabled"), setter("enabled", True)),
-                "clear_enable": (field("enabled"), setter("enabled", False)),
-                "set_pending": (field("pending"), setter("latch", True)),
-                "clear_pending": (field("pending"), setter("latch", False)),
-                "set_active": (field("active"), setter("active", True)),
-                "clear_active": (field("active"), setter("active", False)),
-                "priority": (field("priority"), put_priority),
-                "targets": (get_targets, put_targets),
-                "config": (get_config, put_config),
-                "clear_sgi_pending": (field("sgi_sources"), sgis(False)),
-                "set_sgi_pending": (field("sgi_sources"), sgis(True)),
-            }
-        )
 
 
 class GicDistributorView:
