@@ -146,3 +146,24 @@ def test_ctrl_c_interrupts_a_callback_that_never_returns(tmp_path: Path) -> None
     (line,) = err.splitlines()
     assert line.startswith("rthv: interrupted in the scheduling policy's schedule() at ")
     assert "faulty.py:" in line
+
+
+def test_a_notification_that_never_returns_is_stopped_by_the_watchdog(tmp_path: Path) -> None:
+    """An endless loop in yield_() (a notification: the WFI's) is ended as schedule()'s is."""
+    path = _hello_pair(tmp_path, f"{STUCK}:LoopsInYield")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rthv.tools.cli", "run", str(path), "--until", "5ms"]
+        + ["--callback-budget", "0.5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()  # (a watchdog that missed the loop leaves nothing spinning)
+    assert process.returncode == 2
+    spinning, line = err.splitlines()
+    assert spinning == "loops-in-yield: spinning"
+    assert "yield_('a')" in line or "yield_('b')" in line
+    assert "0.5 s of host time" in line and "faulty.py:" in line

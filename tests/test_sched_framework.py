@@ -485,3 +485,16 @@ def test_a_failing_callback_is_recorded_with_the_vm_it_was_about(callback: str, 
     else:
         board.sched.vm_runnable(b)
     assert [f.callback for f in board.sched.stats().failures] == [f"{callback}({vm!r})"]
+
+
+def test_a_stopped_scheduler_refuses_a_wake_and_announces_nothing() -> None:
+    """After a failure without fallback, ``vm_runnable`` refuses as every operation does (its
+    frame is written out, not a ``with``), and no switch is told."""
+    board, policy, _, b = started()
+    policy.fault = "yield"
+    with pytest.raises(SchedulerPluginError):
+        board.sched.vm_waits(b)
+    told = list(board.log)
+    with pytest.raises(SchedulerStateError, match="stopped after a failure: scheduler policy"):
+        board.sched.vm_runnable(b)
+    assert (b.state, board.sched.current, board.log) == (VmState.WAITING, None, told)

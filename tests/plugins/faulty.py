@@ -85,3 +85,15 @@ class LoopsOnThirdDecision(_FirstComeFirstServed):
             while True:
                 pass
         return super().schedule()
+
+
+class LoopsInYield(_FirstComeFirstServed):
+    """Runs VMs in arrival order, but spins forever in yield_() when a VM first waits."""
+
+    name = "loops-in-yield"
+
+    def yield_(self, vm: VmHandle) -> None:
+        """An endless loop."""
+        print("loops-in-yield: spinning", file=sys.stderr, flush=True)
+        while True:
+            pass
