@@ -151,9 +151,9 @@ def test_ctrl_c_interrupts_a_callback_that_never_returns(tmp_path: Path) -> None
 def test_a_notification_that_never_returns_is_stopped_by_the_watchdog(tmp_path: Path) -> None:
     """An endless loop in yield_() (a notification: the WFI's) is ended as schedule()'s is."""
     path = _hello_pair(tmp_path, f"{STUCK}:LoopsInYield")
+    command = [sys.executable, "-m", "rthv.tools.cli", "run", str(path), "--until", "5ms"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "rthv.tools.cli", "run", str(path), "--until", "5ms"]
-        + ["--callback-budget", "0.5"],
+        [*command, "--callback-budget", "0.5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
