@@ -31,21 +31,6 @@ def _run(source: str, *, thumb: bool = False) -> tuple[CpuCore, CpuExit]:
     return core, core.run(budget=1_000)
 
 
-class Recorder:
-    """A device that logs each access with the core's retired count when it arrives."""
-
-    def __init__(self, core: CpuCore) -> None:
-        self.core = core
-        self.log: list[tuple[str, int, int, int, int]] = []
-
-    def read(self, offset: int, size: int) -> int:
-        self.log.append(("read", offset, size, 0, self.core.retired()))
-        return 0xA000 + offset
-
-    def write(self, offset: int, size: int, value: int) -> None:
-        self.log.append(("write", offset, size, value, self.core.retired()))
-
-
 # -- exits ---------------------------------------------------------------------------------------
 
 

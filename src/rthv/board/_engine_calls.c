@@ -90,6 +90,16 @@ static PyObject *engine_error(int status, PyObject *context)
 
 static void *handle_of(PyObject *handle) { return PyLong_AsVoidPtr(handle); }
 
+/* The arguments' count checked and the engine's handle (the first) converted: -1 on error. */
+static int engine_args(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want, const char *name,
+                       void **uc)
+{
+    if (check_args(nargs, want, name))
+        return -1;
+    *uc = handle_of(args[0]);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
 /* A value for a register: Python's ``value & 0xFFFFFFFF``, negative values included. */
 static int word_of(PyObject *object, uint32_t *word)
 {
@@ -103,9 +113,9 @@ static int word_of(PyObject *object, uint32_t *word)
 static PyObject *reg_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 2, "reg_read"))
+    void *uc;
+    if (engine_args(args, nargs, 2, "reg_read", &uc))
         return NULL;
-    void *uc = handle_of(args[0]);
     int regid = (int)PyLong_AsLong(args[1]);
     if (PyErr_Occurred())
         return NULL;
@@ -119,9 +129,9 @@ static PyObject *reg_read(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *reg_write(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 3, "reg_write"))
+    void *uc;
+    if (engine_args(args, nargs, 3, "reg_write", &uc))
         return NULL;
-    void *uc = handle_of(args[0]);
     int regid = (int)PyLong_AsLong(args[1]);
     uint32_t value;
     if (PyErr_Occurred() || word_of(args[2], &value))
@@ -151,9 +161,9 @@ static int batch_ids(PyObject *ids, int *out, Py_ssize_t *count)
 static PyObject *read_batch(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 2, "read_batch"))
+    void *uc;
+    if (engine_args(args, nargs, 2, "read_batch", &uc))
         return NULL;
-    void *uc = handle_of(args[0]);
     int ids[MAX_BATCH];
     Py_ssize_t count;
     if (PyErr_Occurred() || batch_ids(args[1], ids, &count))
@@ -220,11 +230,11 @@ static int cp15_of(PyObject *const *args, struct cp_reg *reg)
 static PyObject *cp15_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 6, "cp15_read"))
+    void *uc;
+    if (engine_args(args, nargs, 6, "cp15_read", &uc))
         return NULL;
-    void *uc = handle_of(args[0]);
     struct cp_reg reg;
-    if (PyErr_Occurred() || cp15_of(args + 1, &reg))
+    if (cp15_of(args + 1, &reg))
         return NULL;
     int status = api.reg_read(uc, api.cp_reg, &reg);
     if (status)
@@ -235,12 +245,12 @@ static PyObject *cp15_read(PyObject *self, PyObject *const *args, Py_ssize_t nar
 static PyObject *cp15_write(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 7, "cp15_write"))
+    void *uc;
+    if (engine_args(args, nargs, 7, "cp15_write", &uc))
         return NULL;
-    void *uc = handle_of(args[0]);
     struct cp_reg reg;
     uint32_t value;
-    if (PyErr_Occurred() || cp15_of(args + 1, &reg) || word_of(args[5], &value))
+    if (cp15_of(args + 1, &reg) || word_of(args[5], &value))
         return NULL;
     reg.val = value;
     int status = api.reg_write(uc, api.cp_reg, &reg);
@@ -267,6 +277,31 @@ static int raise_kept(PyObject *uc)
     return -1;
 }
 
+/* The engine from ``begin`` to ``until`` without the GIL (callbacks take it again; other
+ * threads run meanwhile), with the engine's clock claimed on the counter state at ``clock``
+ * (NULL: none); then a callback's kept exception, or the engine's error: -1 with it raised. */
+static int start_engine(PyObject *uc_object, void *uc, uint64_t begin, uint64_t until,
+                        void *clock)
+{
+    if (PyObject_SetAttr(uc_object, api.hook_exception, Py_None))
+        return -1;
+    if (clock != NULL)
+        api.claim_clock(clock, uc);
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = api.emu_start(uc, begin, until, 0, 0);
+    Py_END_ALLOW_THREADS
+    if (clock != NULL)
+        api.release_clock();
+    if (raise_kept(uc_object)) /* a callback's own error first: it says why the run failed */
+        return -1;
+    if (status) {
+        engine_error(status, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *emu_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
@@ -280,16 +315,8 @@ static PyObject *emu_start(PyObject *self, PyObject *const *args, Py_ssize_t nar
     uint64_t until = PyLong_AsUnsignedLongLongMask(args[3]);
     if (PyErr_Occurred())
         return NULL;
-    if (PyObject_SetAttr(uc_object, api.hook_exception, Py_None))
+    if (start_engine(uc_object, uc, begin, until, NULL))
         return NULL;
-    int status;
-    Py_BEGIN_ALLOW_THREADS /* callbacks take the GIL again; other threads run meanwhile */
-    status = api.emu_start(uc, begin, until, 0, 0);
-    Py_END_ALLOW_THREADS
-    if (raise_kept(uc_object)) /* a callback's own error first: it says why the run failed */
-        return NULL;
-    if (status)
-        return engine_error(status, NULL);
     Py_RETURN_NONE;
 }
 
@@ -328,19 +355,8 @@ static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     if (status)
         return engine_error(status, NULL);
     uint64_t begin = (uint32_t)where[0] | (where[1] & CPSR_T ? 1 : 0);
-    if (PyObject_SetAttr(uc_object, api.hook_exception, Py_None))
+    if (start_engine(uc_object, uc, begin, until, clock))
         return NULL;
-    if (clock != NULL)
-        api.claim_clock(clock, uc);
-    Py_BEGIN_ALLOW_THREADS /* callbacks take the GIL again; other threads run meanwhile */
-    status = api.emu_start(uc, begin, until, 0, 0);
-    Py_END_ALLOW_THREADS
-    if (clock != NULL)
-        api.release_clock();
-    if (raise_kept(uc_object)) /* a callback's own error first: it says why the run failed */
-        return NULL;
-    if (status)
-        return engine_error(status, NULL);
     status = read_pc_and_cpsr(uc, where);
     if (status)
         return engine_error(status, NULL);
@@ -351,10 +367,8 @@ static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *emu_stop(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 1, "emu_stop"))
-        return NULL;
-    void *uc = handle_of(args[0]);
-    if (PyErr_Occurred())
+    void *uc;
+    if (engine_args(args, nargs, 1, "emu_stop", &uc))
         return NULL;
     int status = api.emu_stop(uc);
     if (status)
@@ -365,9 +379,9 @@ static PyObject *emu_stop(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyObject *remove_cache(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 3, "remove_cache"))
+    void *uc;
+    if (engine_args(args, nargs, 3, "remove_cache", &uc))
         return NULL;
-    void *uc = handle_of(args[0]);
     uint64_t begin = PyLong_AsUnsignedLongLongMask(args[1]);
     uint64_t end = PyLong_AsUnsignedLongLongMask(args[2]);
     if (PyErr_Occurred())
@@ -383,9 +397,9 @@ static PyObject *remove_cache(PyObject *self, PyObject *const *args, Py_ssize_t 
 static PyObject *fetch_code(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    if (check_args(nargs, 3, "fetch_code"))
+    void *uc;
+    if (engine_args(args, nargs, 3, "fetch_code", &uc))
         return NULL;
-    void *uc = handle_of(args[0]);
     uint64_t address = PyLong_AsUnsignedLongLongMask(args[1]);
     Py_ssize_t size = PyLong_AsSsize_t(args[2]);
     if (PyErr_Occurred())
