@@ -6,18 +6,15 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from rthv.board.cpu_exit import CpuExit, ExitKind
-from rthv.board.generic_timer import GenericTimer
 from rthv.board.gic import regs
 from rthv.board.guest_code import GuestMemoryError
 from rthv.board.guest_errors import GuestError
 from rthv.board.machine import Machine
 from rthv.board.run_result import InterruptRecord, RunResult
-from rthv.board.signal import Signal
-from rthv.hv.address_space import add_emulated_window, build_stage2, realise
+from rthv.hv.address_space import build_stage2
 from rthv.hv.config import SystemConfig
-from rthv.hv.distributor_trap import EmulatedDistributor
 from rthv.hv.hypervisor_memory import HypervisorMemory, hypervisor_memory
-from rthv.hv.images import VmEntry, enter, place_images
+from rthv.hv.images import VmEntry, place_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.psci import is_psci
 from rthv.hv.scheduling.api import VmHandle, VmState
@@ -27,9 +24,9 @@ from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import Stage2Table
 from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS, call_hypervisor, timer_access_in_place
-from rthv.hv.vgic import VirtualGic
 from rthv.hv.vm import Vm, VmFault
 from rthv.hv.vm_lifecycle import VmLifecycle
+from rthv.hv.vm_setup import create_vm
 
 # EnableGrp0 and EOImodeNS: EOIR only drops the priority; the guest's EOI deactivates (HW LR).
 GICC_CTLR_SPLIT_EOI = regs.GICC_CTLR_ENABLE_GRP0 | regs.GICC_CTLR_EOIMODE
@@ -115,41 +112,9 @@ class Hypervisor:
         gicd.set_enabled(maintenance, True)
 
     def _create_vms(self, tables: dict[str, Stage2Table], entries: dict[str, VmEntry]) -> None:
-        machine, gic = self.machine, self.board.gic
         for index, config in enumerate(self.config.vms):
-            core = machine.new_core(config.name)
-            realise(tables[config.name], core, machine)
-            virqs = {c.virq for c in self.config.channels if c.to_vm == config.name}
-            passthrough = [irq for device in config.devices for irq in device.irqs]
-            vgic = VirtualGic(
-                config.name, gic.num_irqs, machine.gicd, passthrough=passthrough, virtual=virqs
-            )
-            timer = GenericTimer(
-                machine.clock, machine.events, self.board.generic_timer.frequency_hz
-            )
-            vm = Vm(
-                index,
-                config,
-                core,
-                tables[config.name],
-                vgic,
-                timer,
-                VmHandle(config.name, index),
-                entries[config.name].pc,
-            )
-            distributor = EmulatedDistributor(self, vm, gic.distributor)
-            add_emulated_window(core, gic.distributor, distributor)
-            ppis = self.board.generic_timer
-            timer.phys_irq.connect(self._timer_line(vm, ppis.phys_irq))
-            vgic.set_level_source(ppis.phys_irq, _line_level(timer.phys_irq))
-            # The virtual timer runs natively in the vCPU's engine, on virtual time; its
-            # model raises PPI 27 at CVAL (CpuCore.attach_virtual_timer).
-            timer.virt_irq.connect(self._timer_line(vm, ppis.virt_irq))
-            vgic.set_level_source(ppis.virt_irq, _line_level(timer.virt_irq))
-            core.attach_virtual_timer(timer)
-            core.keep_reset_state()
-            enter(core, entries[config.name])
-            self.vms[config.name] = vm
+            table, entry = tables[config.name], entries[config.name]
+            self.vms[config.name] = create_vm(self, self.config, self.machine, index, table, entry)
         self._irq_vm = {irq: self.vms[name] for irq, name in self.irq_owner.items()}
 
     def _new_scheduler(self) -> Scheduler:
@@ -414,13 +379,6 @@ class Hypervisor:
             vm.counters.injections += count
             self.machine.charge(count * self.costs.lr_injection)
 
-    def _timer_line(self, vm: Vm, ppi: int) -> Callable[[bool], None]:
-        def raised(level: bool) -> None:
-            if level and not vm.stopped and vm.vgic.raise_virtual(ppi):
-                self.deliver(vm)
-
-        return raised
-
     def _uart_output(self, uart: str, data: bytes) -> None:
         if self._console is not None:
             self._console(self.uart_owner.get(uart, uart), data)
@@ -428,8 +386,3 @@ class Hypervisor:
     def _say(self, line: str) -> None:
         if self._console is not None:
             self._console(HYPERVISOR_CONSOLE, (line + "\n").encode())
-
-
-def _line_level(line: Signal) -> Callable[[], bool]:
-    """A sampler for the level of one of a vCPU timer's outputs."""
-    return lambda: line.level
