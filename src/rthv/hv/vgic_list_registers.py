@@ -1,8 +1,7 @@
 """The list-register side of a VM's virtual GIC: delivering its interrupts through the GICH.
 
-State model: a ``VirqState`` holds what is not in a list register; while the VM is loaded the LRs
-it has written (``_listed``) are authoritative for the pending/active state they carry. At most
-one LR per interrupt. ``save_from`` folds every LR back into the ``VirqState`` states, so a switched
+The interrupt states themselves are ``VgicInterruptStates``' (``vgic_interrupt_states``, with the
+state model). ``save_from`` folds every LR back into the ``VirqState`` states, so a switched
 out VM has all its state here; ``restore_to`` re-lists active interrupts first, then pending
 ones. The vGIC owns the whole ``GicHypState`` of its vCPU: HCR (EOICount kept, En
 forced on, UIE managed), VMCR and APR are saved and restored verbatim; list registers are not
@@ -18,10 +17,7 @@ holding an active interrupt it would fire continuously while nothing can be refi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rthv.board.gic import regs
-from rthv.board.gic.distributor import GicDistributor
 from rthv.board.gic.hyp_interface import GicHypInterface
 from rthv.board.gic.list_register import (
     STATE_BITS,
@@ -30,46 +26,17 @@ from rthv.board.gic.list_register import (
     lr_with_state,
     make_list_register,
 )
+from rthv.hv.vgic_interrupt_states import VgicInterruptStates
 from rthv.hv.vgic_registers import VirqState
 
 PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
 
 
-class VgicListRegisters:
+class VgicListRegisters(VgicInterruptStates):
     """A VM's interrupt states and the list registers of the GICH that deliver them.
 
     ``VirtualGic`` (``vgic``) builds on it with the distributor the guest programs.
     """
-
-    def __init__(self, vm_name: str, physical: GicDistributor) -> None:
-        self.vm_name = vm_name
-        self.physical = physical
-        self._irqs: dict[int, VirqState] = {}  # every interrupt the VM owns, by ID
-        # The IDs that may be pending or active outside the list registers: every place that
-        # sets ``pending`` or ``active`` adds the ID (``_queue``); ``_fill`` drops the others.
-        # So a flush looks at a handful of interrupts, not at every one the VM owns.
-        self._queued: set[int] = set()
-        self._enabled = False
-        self._gich: GicHypInterface | None = None  # the GICH holding this vCPU, while loaded
-        self._listed: dict[int, int] = {}  # irq -> list register index, while loaded
-        self._levels: dict[int, Callable[[], bool]] = {}  # level-sensitive virtual sources
-        self._hcr = regs.HCR_EN
-        self._vmcr = regs.VMCR_RESET
-        self._apr = 0
-        self.maintenance_count = 0
-
-    @property
-    def loaded(self) -> bool:
-        """Whether this vCPU's interface state is in a GICH right now."""
-        return self._gich is not None
-
-    def _deliverable(self, state: VirqState) -> bool:
-        if not (self._enabled and state.enabled):
-            return False
-        in_lr = self._lr_state(state.irq)
-        if in_lr == LrState.PENDING:
-            return True
-        return state.pending and not state.active and in_lr == LrState.INVALID
 
     def flush_to(self, gich: GicHypInterface) -> int:
         """Retire finished LRs and fill free ones, highest priority first; returns injections.
@@ -231,76 +198,6 @@ class VgicListRegisters:
             raise RuntimeError(f"{self.vm_name}: vGIC is already loaded")
         self._load(gich)
         return self.flush_to(gich)
-
-    def _load(self, gich: GicHypInterface) -> None:
-        if gich.holds_interrupts():
-            raise RuntimeError(f"{self.vm_name}: GICH still holds another vCPU's interrupts")
-        gich.load(self._hcr | regs.HCR_EN, self._vmcr, self._apr)
-        self._gich = gich
-
-    def _loaded_gich(self) -> GicHypInterface:
-        if self._gich is None:
-            raise RuntimeError(f"{self.vm_name}: vGIC is not loaded")
-        return self._gich
-
-    def _lr_state(self, irq: int) -> int:
-        index = self._listed.get(irq)
-        if index is None:
-            return LrState.INVALID
-        return lr_state(self._loaded_gich().list_register(index))
-
-    def _set_lr_state(self, irq: int, state: int) -> None:
-        """Change the state of the LR holding ``irq``; an emptied LR is freed."""
-        gich, index = self._loaded_gich(), self._listed[irq]
-        if state == LrState.INVALID:
-            gich.set_list_register(index, 0)
-            del self._listed[irq]
-        else:
-            gich.set_list_register(index, lr_with_state(gich.list_register(index), state))
-
-    def _recall(self, irq: int) -> None:
-        """Take the pending part of ``irq`` out of its LR back into the queue."""
-        held = self._lr_state(irq)
-        if held & LrState.PENDING:
-            self._queue(self._irqs[irq], pending=True)
-            self._set_lr_state(irq, held & ~LrState.PENDING)
-
-    def _drop(self, state: VirqState, part: LrState) -> None:
-        """Clear the pending or active part of an interrupt; passthrough: deactivate physically."""
-        had = state.pending if part == LrState.PENDING else state.active
-        if part == LrState.PENDING:
-            state.pending = False
-        else:
-            state.active = False
-        held = self._lr_state(state.irq)
-        if held & part:
-            self._set_lr_state(state.irq, held & ~part)
-            had = True
-        if had and state.hardware:
-            self.physical.deactivate(state.irq)
-
-    def _queue(self, state: VirqState, *, pending: bool = False, active: bool = False) -> None:
-        """Make ``state`` pending and/or active outside the list registers (the one way to)."""
-        if pending:
-            state.pending = True
-        if active:
-            state.active = True
-        self._queued.add(state.irq)
-
-    def set_level_source(self, irq: int, sample: Callable[[], bool]) -> None:
-        """Make virtual interrupt ``irq`` level-sensitive: while ``sample()`` stays high after
-        the guest's EOI, the interrupt is pending again (an EOI maintenance interrupt tells)."""
-        self._levels[irq] = sample
-
-    def resample(self, irq: int) -> bool:
-        """Pend a level source whose line is high and that is neither pending nor in service."""
-        sample = self._levels.get(irq)
-        state = self._irqs[irq]
-        if sample is None or state.pending or state.active or irq in self._listed:
-            return False
-        if sample():
-            self._queue(state, pending=True)
-        return self._deliverable(state)
 
     def _retire(self, gich: GicHypInterface) -> None:
         """Free the LRs the guest has deactivated (and any EOI maintenance left in GICH)."""
