@@ -171,6 +171,7 @@ PINGPONG_CONFIGS = {
 HV_PARTS = {
     "core (boot, VMs, traps, hypercalls, IPC, world switch)": [
         "hypervisor.py",
+        "vm_setup.py",
         "vm.py",
         "traps.py",
         "hypercalls.py",
@@ -186,7 +187,12 @@ HV_PARTS = {
         "vm_lifecycle.py",
     ],
     "Stage-2 tables": ["stage2.py", "stage2_descriptors.py", "hypervisor_memory.py"],
-    "virtual GIC distributor": ["vgic.py", "vgic_registers.py", "vgic_list_registers.py"],
+    "virtual GIC distributor": [
+        "vgic.py",
+        "vgic_registers.py",
+        "vgic_interrupt_states.py",
+        "vgic_list_registers.py",
+    ],
     "scheduler framework": [
         "scheduling/api.py",
         "scheduling/framework.py",
