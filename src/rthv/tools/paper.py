@@ -197,6 +197,7 @@ HV_PARTS = {
         "scheduling/api.py",
         "scheduling/framework.py",
         "scheduling/guard.py",
+        "scheduling/failure_text.py",
         "scheduling/switches.py",
         "scheduling/services.py",
         "scheduling/budget.py",

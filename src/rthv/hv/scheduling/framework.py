@@ -4,8 +4,8 @@ The hypervisor core talks to ``Scheduler`` only through the seam: ``add_vm``, ``
 ``vm_runnable``, ``vm_waits``, ``vm_stopped``, ``change_params``, ``reschedule``, ``current`` and
 the ``on_switch`` listener, through which it performs each world switch ``(old, new, reason)``:
 why ``old`` left the CPU, as the scheduler decided it ("wfi", "preempted", "stopped"; "idle"
-when the CPU was idle). Policy
-timers are events on the board's EventQueue, so they interleave deterministically with devices.
+when the CPU was idle). Policy timers are events on the board's EventQueue, so they interleave
+deterministically with devices.
 
 Every policy callback runs guarded (``guard.PolicyGuard``): an exception, a ``schedule()`` result
 that is not a runnable VM, or a policy that never settles becomes a ``SchedulerPluginError``
@@ -13,8 +13,8 @@ naming the policy, the callback and the fault. Nothing is committed before the p
 answered, so a failure never leaves a half-made switch. With a ``fallback`` policy the framework
 retires the faulty policy (its timers are cancelled), hands every VM to the fallback and goes on;
 otherwise it raises. Budget timers, accounting, announcing the switches and the policy's
-services are parts of their own (``budget``, ``stats``, ``switches``, ``services``); the services
-reach the scheduler through its public methods.
+services are parts of their own (``budget``, ``stats``, ``switches``, ``services``; the words
+of a failure: ``failure_text``); the services reach the scheduler through its public methods.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from contextlib import suppress
 from functools import partial
 from operator import attrgetter
-from typing import NamedTuple
 
 from rthv.board.clock import VirtualClock
 from rthv.board.events import EventQueue
@@ -36,37 +35,16 @@ from rthv.hv.scheduling.api import (
 )
 from rthv.hv.scheduling.budget import BudgetTimers
 from rthv.hv.scheduling.errors import PolicyParameterError, SchedulerStateError
+from rthv.hv.scheduling.failure_text import CallbackLabels, wrong_choice
 from rthv.hv.scheduling.guard import PolicyGuard, PolicyReplaced
 from rthv.hv.scheduling.services import PolicyServices
-from rthv.hv.scheduling.stats import (
-    DeadlineMiss,
-    SchedulerStats,
-    Totals,
-    VmAccount,
-    snapshot,
-)
+from rthv.hv.scheduling.stats import DeadlineMiss, SchedulerStats, Totals, VmAccount, snapshot
 from rthv.hv.scheduling.switches import OperationFrame, SwitchAnnouncer, SwitchListener
 
 __all__ = ["MissListener", "Scheduler"]
 
 MissListener = Callable[[DeadlineMiss], None]
 MAX_RESCHEDULE_ROUNDS = 100  # request_reschedule() rounds in a row before the policy is faulty
-
-
-class CallbackLabels(NamedTuple):
-    """How a failure names a policy callback about one VM, e.g. ``enque('vm1')`` (written once
-    per VM, not at every call)."""
-
-    enque: str
-    yield_: str
-    block: str
-    remove: str
-
-    @classmethod
-    def of(cls, vm: VmHandle) -> CallbackLabels:
-        """The labels of ``vm``'s callbacks."""
-        name = repr(vm.name)
-        return cls(f"enque({name})", f"yield_({name})", f"block({name})", f"remove({name})")
 
 
 class Scheduler:
@@ -378,20 +356,11 @@ class Scheduler:
         except Exception as exc:
             self._guard.raised(policy, label, exc)
             raise PolicyReplaced from exc
-        if choice is not None:
-            if not isinstance(choice, VmHandle) or choice not in self._vms:  # (by identity)
-                names = ", ".join(repr(vm.name) for vm in self._vms)
-                shown = repr(choice)
-                shown = shown if len(shown) <= 60 else shown[:57] + "..."
-                problem = f"returned {shown}, which is not one of the VMs ({names})"
-                self._guard.fail(policy, "schedule()", problem)
-                raise PolicyReplaced
-            if not choice.runnable:
-                problem = (
-                    f"returned VM '{choice.name}', which is {choice.state.name} (not runnable)"
-                )
-                self._guard.fail(policy, "schedule()", problem)
-                raise PolicyReplaced
+        if choice is not None and (
+            not isinstance(choice, VmHandle) or choice not in self._vms or not choice.runnable
+        ):  # (``in``: by identity)
+            self._guard.fail(policy, label, wrong_choice(choice, self._vms))
+            raise PolicyReplaced
         old = self._current
         if choice is old:
             return
