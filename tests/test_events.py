@@ -53,6 +53,19 @@ def test_cancel_drops_the_event_and_peek_skips_it() -> None:
     assert queue.peek() is None
 
 
+def test_heap_top_is_at_or_before_the_next_live_event() -> None:
+    """``heap[0][0]`` bounds the next live event from below, a cancelled head included: a
+    top later than ``now`` means nothing is due."""
+    queue = EventQueue()
+    head = queue.schedule(10, lambda: None)
+    queue.schedule(30, lambda: None)
+    queue.cancel(head)
+    assert queue.heap[0][0] == 10
+    assert queue.peek() == 30
+    assert queue.heap[0][0] == 30  # (peek dropped the cancelled head)
+    assert queue.run_due(29) == 0
+
+
 def test_cancel_none_or_fired_event_is_harmless() -> None:
     """Cancelling None, or an event that already ran, changes nothing else."""
     queue = EventQueue()

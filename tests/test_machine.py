@@ -282,12 +282,12 @@ def test_interrupts_delivered_in_one_turn_run_as_with_a_turn_after_each(
     quiet = Machine._quiet
     answers: list[bool] = []
 
-    def counted(self: Machine, limit: int) -> bool:
-        answers.append(quiet(self, limit))
+    def counted(self: Machine, limit: int, now: int | None = None) -> bool:
+        answers.append(quiet(self, limit, now))
         return answers[-1]
 
     monkeypatch.setattr(Machine, "_quiet", counted)
     short = _fingerprint("timer", None)
     assert True in answers
-    monkeypatch.setattr(Machine, "_quiet", lambda _self, _limit: False)
+    monkeypatch.setattr(Machine, "_quiet", lambda _self, _limit, _now=None: False)
     assert _fingerprint("timer", None) == short

@@ -72,7 +72,7 @@ def test_a_dropped_or_replaced_budget_never_fires() -> None:
 
 def _armed(cpu: Cpu) -> list[tuple[int, int, int, str, bool]]:
     """The event queue's entries, as the run would order and name them."""
-    return sorted((e[0], e[1], e[2], e[3].name, e[3].cancelled) for e in cpu.events._heap)
+    return sorted((e[0], e[1], e[2], e[3].name, e[3].cancelled) for e in cpu.events.heap)
 
 
 def test_switching_in_with_the_time_and_consumption_at_hand_arms_the_same_event() -> None:

@@ -24,11 +24,14 @@ class EventQueue:
     """A heap of events ordered by (time, priority, sequence): deterministic for equal times.
 
     The heap holds ``(when, priority, sequence, event)`` tuples: the sequence is unique, so
-    entries compare as tuples of ints (in C) and never reach the event itself.
+    entries compare as tuples of ints (in C) and never reach the event itself. ``heap`` is
+    read-only outside: when not empty, ``heap[0][0]`` is at or before the next live event's
+    time (a cancelled entry may be on top), so a caller that finds it later than ``now`` knows
+    that nothing is due without a call.
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, int, Event]] = []
+        self.heap: list[tuple[int, int, int, Event]] = []
         self._sequence = itertools.count()
         self.on_schedule: Callable[[int], None] | None = None
 
@@ -38,7 +41,7 @@ class EventQueue:
         """Queue ``action`` to run at ``when`` cycles; returns a handle for ``cancel``."""
         sequence = next(self._sequence)
         event = Event(when, priority, sequence, action, name)
-        heapq.heappush(self._heap, (when, priority, sequence, event))
+        heapq.heappush(self.heap, (when, priority, sequence, event))
         if self.on_schedule is not None:
             self.on_schedule(when)
         return event
@@ -50,7 +53,7 @@ class EventQueue:
 
     def peek(self) -> int | None:
         """Time of the next live event, or None when the queue is empty."""
-        heap = self._heap
+        heap = self.heap
         while heap and heap[0][3].cancelled:
             heapq.heappop(heap)
         return heap[0][0] if heap else None
@@ -60,7 +63,7 @@ class EventQueue:
         when = self.peek()
         if when is None or when > now:
             return None
-        event = heapq.heappop(self._heap)[3]
+        event = heapq.heappop(self.heap)[3]
         event.cancelled = True
         return event
 
@@ -69,7 +72,7 @@ class EventQueue:
 
         ``pop_due`` inlined: the run loop asks at every turn, and mostly nothing is due.
         """
-        heap = self._heap
+        heap = self.heap
         count = 0
         while heap:
             when, _priority, _sequence, event = heap[0]
@@ -85,4 +88,4 @@ class EventQueue:
         return count
 
     def __len__(self) -> int:
-        return sum(1 for entry in self._heap if not entry[3].cancelled)
+        return sum(1 for entry in self.heap if not entry[3].cancelled)

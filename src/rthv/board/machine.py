@@ -144,6 +144,8 @@ class Machine:
             raise ValueError(f"slice: {max_slice} instructions; it must be at least 1")
         limit = NO_LIMIT if until is None else until
         self.halted = False
+        events = self.events
+        heap = events.heap  # its top bounds the next event: most turns find nothing due
         while True:
             now = self.clock.now()
             if self.halted:
@@ -153,14 +155,15 @@ class Machine:
                 return self._result(StopCause.INTERRUPTED)
             if now >= limit:  # what is due at ``limit`` itself belongs to the next run
                 return self._result(StopCause.UNTIL)
-            self.events.run_due(now)
+            if heap and heap[0][0] <= now:
+                events.run_due(now)
             if self._deliver_interrupts(limit):
                 continue
             if self.parked:
                 if not self.idle_until(limit):
                     return self._result(StopCause.IDLE)
                 continue
-            deadline = min(self.events.peek() or NO_LIMIT, limit)
+            deadline = min(events.peek() or NO_LIMIT, limit)
             try:
                 exit = self._run_slice(deadline, max_slice)
                 error, self._served_error = self._served_error, None
@@ -320,25 +323,30 @@ class Machine:
         core = self.core
         pc, cpsr = core.regs.pc_and_cpsr()
         if not cpsr & CPSR_I:
-            record = InterruptRecord(self.clock.now(), self._retired_total, pc, core.name)
+            now = self.clock.now()  # the IRQ entry and the observers take no time
+            record = InterruptRecord(now, self._retired_total, pc, core.name)
             self.interrupts.append(record)
             for observer in self.interrupt_observers:
                 observer(record)
             take_exception(core.regs, ExceptionKind.IRQ, pc, cpsr)
-            return not self._quiet(limit)
+            return not self._quiet(limit, now)
         return False
 
-    def _quiet(self, limit: int) -> bool:
+    def _quiet(self, limit: int, now: int | None = None) -> bool:
         """True when a new turn of the run loop would pass its checks and find nothing due and
-        no physical IRQ for PL2: not halted or stopped, before ``limit``, no event due now."""
+        no physical IRQ for PL2: not halted or stopped, before ``limit``, no event due now.
+        ``now``: the time, if the caller has just read it."""
         if self.halted or self._stop_requested:
             return False
-        now = self.clock.now()
+        if now is None:
+            now = self.clock.now()
         if now >= limit:
             return False
-        upcoming = self.events.peek()
-        if upcoming is not None and upcoming <= now:
-            return False
+        heap = self.events.heap  # (its top is after ``now``: nothing is due, no call)
+        if heap and heap[0][0] <= now:
+            upcoming = self.events.peek()
+            if upcoming is not None and upcoming <= now:
+                return False
         return self.hyp is None or not self.gicc.irq_out.level
 
     def _interrupt_line_changed(self, level: bool) -> None:
