@@ -313,8 +313,8 @@ def test_a_physical_irq_delivered_in_one_turn_runs_as_with_a_turn_after_each_ste
     quiet = Machine._quiet
     answers: list[bool] = []
 
-    def counted(self: Machine, limit: int) -> bool:
-        answers.append(quiet(self, limit))
+    def counted(self: Machine, limit: int, now: int | None = None) -> bool:
+        answers.append(quiet(self, limit, now))
         return answers[-1]
 
     def observe() -> object:
@@ -332,7 +332,7 @@ def test_a_physical_irq_delivered_in_one_turn_runs_as_with_a_turn_after_each_ste
     monkeypatch.setattr(Machine, "_quiet", counted)
     short = observe()
     assert True in answers
-    monkeypatch.setattr(Machine, "_quiet", lambda _self, _limit: False)
+    monkeypatch.setattr(Machine, "_quiet", lambda _self, _limit, _now=None: False)
     assert observe() == short
 
 

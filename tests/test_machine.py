@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+import unicorn
 
 from rthv.board.cpu_exit import CpuExit
 from rthv.board.description import load_board
@@ -67,6 +68,26 @@ def test_an_event_fires_at_its_exact_cycle_in_the_middle_of_a_block() -> None:
         )
     machine.run()
     assert seen == [(t, t, t) for t in (1, 2, 5, 1_001, 12_345, 400_003)]
+
+
+def test_an_event_scheduled_inside_a_slice_ends_it_at_its_time() -> None:
+    """An event scheduled while a slice runs (here from a code hook, as a device model does
+    from an MMIO access) ends that slice sooner and fires at its exact cycle; between slices
+    the queue calls no hook."""
+    machine = _machine_with(assemble(SPIN))
+    trace = InstructionTrace(machine.core.uc)
+    seen: list[tuple[int, int]] = []
+
+    def step(_uc: object, _address: int, _size: int, _data: object) -> None:
+        if trace.count == 1_000:
+            machine.events.schedule(
+                5_000, lambda: seen.append((machine.clock.now(), machine.instructions))
+            )
+
+    machine.core.uc.hook_add(unicorn.UC_HOOK_CODE, step)
+    machine.run()
+    assert seen == [(5_000, 5_000)]
+    assert machine.events.on_schedule is None
 
 
 def test_until_stops_at_the_exact_cycle_and_idle_ends_a_run() -> None:

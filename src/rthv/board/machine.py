@@ -65,7 +65,9 @@ class Machine:
         self.clock = VirtualClock(self.frequency_hz, self.profile.units_per_cycle)
         self._unit_weights = self.profile.unit_weights()
         self.events = EventQueue()
-        self.events.on_schedule = self._event_scheduled
+        # The queue tells of a new event only while a slice runs (it may end the slice sooner):
+        # between slices nothing listens, so scheduling calls no hook.
+        self._on_schedule = self._event_scheduled
         self.memory = PhysicalMemory()
         self.hyp: Pl2Software | None = None
         self.parked = False  # PL2 software has nothing to run: the CPU sleeps until an event
@@ -197,10 +199,13 @@ class Machine:
         watch_irq = guest_irq.level and bool(core.regs.cpsr & CPSR_I)
         self._running, self._slice_units, self._deadline = core, start_units, deadline
         core.counter.set_timebase(clock.start_slice(self._units_in_slice, deadline))
+        events = self.events
+        events.on_schedule = self._on_schedule
         try:
             exit = core.run(budget=budget, soft_limit=soft, watch_irq=watch_irq)
         finally:
             self._running = None
+            events.on_schedule = None
             clock.end_slice(state.units - start_units)
         self._retired_total += state.executed - start
         return exit
