@@ -30,11 +30,11 @@ def test_now_includes_the_running_slice_through_the_probe() -> None:
     clock = VirtualClock(units_per_cycle=2)
     clock.commit_units(10)
     retired = [0]
-    clock.attach_probe(lambda: retired[0])
+    clock.start_slice(lambda: retired[0])
     assert clock.now() == 5
     retired[0] = 7
     assert clock.now() == 8
-    clock.attach_probe(None)
+    clock.end_slice(0)
     assert clock.now() == 5
 
 
@@ -52,7 +52,7 @@ def test_advance_to_moves_forward_only() -> None:
 def test_advance_to_refuses_while_a_slice_is_running() -> None:
     """Jumping time with a probe attached raises and changes nothing."""
     clock = VirtualClock()
-    clock.attach_probe(lambda: 3)
+    clock.start_slice(lambda: 3)
     with pytest.raises(RuntimeError, match="cannot jump time while a slice is running"):
         clock.advance_to(1000)
     assert clock.now() == 3
@@ -76,10 +76,10 @@ def test_units_until_is_the_exact_gap_in_units() -> None:
     clock.commit_units(5)
     assert clock.units_until(2) == 1
     assert clock.units_until(1) == 0
-    clock.attach_probe(lambda: 4)  # 9 units: cycle 3
+    clock.start_slice(lambda: 4)  # 9 units: cycle 3
     assert clock.units_until(20) == 51
     assert clock.units_until(3) == 0
-    clock.attach_probe(None)
+    clock.end_slice(0)
     clock.advance_to(4)
     assert clock.now_units() == 12
 
@@ -150,13 +150,13 @@ def test_the_horizon_bounds_the_time_without_asking_the_probe() -> None:
     def probe() -> int:
         raise AssertionError("the probe was asked")
 
-    clock.attach_probe(probe, 40)
+    clock.start_slice(probe, 40)
     assert clock.horizon() == 40
     clock.charge(5)
     assert clock.horizon() == 45
-    clock.attach_probe(probe)
+    clock.start_slice(probe)
     assert clock.horizon() == UNBOUNDED
-    clock.attach_probe(None)
+    clock.end_slice(0)
     assert clock.horizon() == clock.now() + 1 == 16
 
 
@@ -175,6 +175,6 @@ def test_units_until_takes_the_probes_reading_from_a_caller_that_has_it() -> Non
     """Given the probe's reading, units_until does not ask the probe again."""
     clock = VirtualClock(units_per_cycle=3)
     clock.commit_units(6)
-    clock.attach_probe(lambda: pytest.fail("the probe was asked"))
+    clock.start_slice(lambda: pytest.fail("the probe was asked"))
     assert clock.units_until(10, 9) == 15
     assert clock.units_until(4, 9) == 0

@@ -153,10 +153,10 @@ def test_mid_slice_read_sees_an_undispatched_expiry(cpu: Cpu) -> None:
     """Inside a running slice past the deadline, CTL already reports ISTATUS and the line."""
     cpu.timer.write_register(R.CNTP_CVAL, 10)
     cpu.timer.write_register(R.CNTP_CTL, CTL_ENABLE)
-    cpu.clock.attach_probe(lambda: 10 * TICK + 1)
+    cpu.clock.start_slice(lambda: 10 * TICK + 1)
     assert cpu.timer.read_register(R.CNTP_CTL) == CTL_ENABLE | CTL_ISTATUS
     assert cpu.timer.phys_irq.level
-    cpu.clock.attach_probe(None)
+    cpu.clock.end_slice(0)
     assert len(cpu.events) == 0
 
 

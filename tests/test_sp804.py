@@ -262,11 +262,11 @@ def test_mid_slice_read_sees_an_undispatched_expiry(board: Board) -> None:
     """A read inside a running slice, past the expiry cycle, already sees RIS and the IRQ."""
     board.wr(TIMER_LOAD, 10)
     board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.clock.attach_probe(lambda: 10 * TICK + 3)  # 10003 instructions retired so far
+    board.clock.start_slice(lambda: 10 * TICK + 3)  # 10003 instructions retired so far
     assert board.rd(TIMER_RIS) == 1
     assert board.timer.irq[0].level
     assert board.rd(TIMER_VALUE) == 0
-    board.clock.attach_probe(None)
+    board.clock.end_slice(0)
     assert board.events.peek() == 21 * TICK
 
 
@@ -334,9 +334,9 @@ def test_an_interrupt_clear_in_a_slice_before_every_zero_reads_no_time(board: Bo
     def probe() -> int:
         raise AssertionError("the time was read")
 
-    board.clock.attach_probe(probe, 15 * TICK)
+    board.clock.start_slice(probe, 15 * TICK)
     board.wr(TIMER_INTCLR, 1, timer=1)
-    board.clock.attach_probe(None)
+    board.clock.end_slice(0)
     assert board.events.peek() == 15 * TICK
 
 
@@ -346,11 +346,11 @@ def test_an_interrupt_clear_charged_onto_a_zero_runs_that_zero_first(board: Boar
     board.wr(TIMER_LOAD, 15, timer=1)
     board.wr(TIMER_CONTROL, PERIODIC_32, timer=1)
     log = board.record(board.timer.irq[1])
-    board.clock.attach_probe(lambda: 15 * TICK - 1, 15 * TICK)  # the last instruction's start
+    board.clock.start_slice(lambda: 15 * TICK - 1, 15 * TICK)  # the last instruction's start
     board.clock.charge(1)
     board.wr(TIMER_INTCLR, 1, timer=1)
     assert log == [(15 * TICK, True), (15 * TICK, False)]
-    board.clock.attach_probe(None)
+    board.clock.end_slice(0)
     assert board.events.peek() == 31 * TICK
 
 
@@ -376,7 +376,7 @@ class _Slices(Board):
             self.time_reads += 1
             return min(at, deadline - 1 - start)  # (instructions start before the deadline)
 
-        self.clock.attach_probe(probe, deadline if self.horizon else UNBOUNDED)
+        self.clock.start_slice(probe, deadline if self.horizon else UNBOUNDED)
         self.clock.charge(charge)  # (a device access's cost, charged before the access)
         result = 0
         if value is None:
@@ -386,7 +386,7 @@ class _Slices(Board):
         reads = self.time_reads
         end = self.clock.now()
         self.time_reads = reads
-        self.clock.attach_probe(None)
+        self.clock.end_slice(0)
         self.clock.advance_to(end)
         return result
 

@@ -46,15 +46,11 @@ class VirtualClock:
         units = self._committed if probe is None else self._committed + probe()
         return units // self.units_per_cycle
 
-    def attach_probe(self, probe: Callable[[], int] | None, horizon: int = UNBOUNDED) -> None:
-        """Install (or remove) the source of units retired in the running slice; ``horizon``
-        is a cycle that the slice's instructions all start before (its deadline: the run
-        stops at the first instruction boundary at or after it), if the run loop knows one."""
-        self._probe = probe
-        self._horizon = horizon
-
     def start_slice(self, probe: Callable[[], int], horizon: int = UNBOUNDED) -> int:
-        """A run slice begins: ``attach_probe(probe, horizon)``; returns the time in units."""
+        """A run slice begins: ``probe`` reports the units it has retired so far; ``horizon`` is
+        a cycle that the slice's instructions all start before (its deadline: the run stops at
+        the first instruction boundary at or after it), if the run loop knows one. Returns the
+        time in units."""
         self._probe = probe
         self._horizon = horizon
         return self._committed
