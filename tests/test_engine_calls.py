@@ -36,6 +36,13 @@ def load(uc: Uc, *words: int) -> None:
     uc.mem_write(BASE, b"".join(word.to_bytes(4, "little") for word in words))
 
 
+def run_from(uc: Uc, begin: int, until: int) -> None:
+    """``engine_calls.run`` from ``begin`` (A32) to ``until``, with no clock to claim."""
+    handle = engine_calls.handle_of(uc)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_PC, begin)
+    engine_calls.run(uc, handle, until, 0)
+
+
 def test_a_register_reads_back_what_was_written_masked_to_32_bits(uc: Uc) -> None:
     """reg_write keeps the low 32 bits (-1 reads as 0xFFFFFFFF); the bindings see the same."""
     handle = engine_calls.handle_of(uc)
@@ -78,7 +85,7 @@ def test_engine_errors_raise_ucerror_with_the_engines_status(uc: Uc) -> None:
     """A run from unmapped memory and an empty range to drop fail with the engine's status."""
     handle = engine_calls.handle_of(uc)
     with pytest.raises(UcError) as run:
-        engine_calls.emu_start(uc, handle, 0x4000_0000, 0xFFFF_FFFF)
+        run_from(uc, 0x4000_0000, 0xFFFF_FFFF)
     assert run.value.errno == unicorn.UC_ERR_FETCH_UNMAPPED
     with pytest.raises(UcError) as drop:
         engine_calls.remove_cache(handle, BASE + 8, BASE)
@@ -92,7 +99,7 @@ CPSR_T = 1 << 5
 
 def test_run_starts_at_pc_in_its_state_and_returns_where_it_stopped(uc: Uc) -> None:
     """run starts at the current PC, in Thumb when CPSR.T is set, and returns PC and CPSR
-    after the engine stops; a callback's exception comes out of it as from emu_start."""
+    after the engine stops; a callback's exception comes out of it."""
     handle = engine_calls.handle_of(uc)
     load(uc, NOP, NOP, THUMB_NOPS, THUMB_NOPS)
     engine_calls.reg_write(handle, arm_const.UC_ARM_REG_PC, BASE)
@@ -117,8 +124,12 @@ def test_run_starts_at_pc_in_its_state_and_returns_where_it_stopped(uc: Uc) -> N
 
 def test_a_hook_calls_its_callable_and_a_true_result_goes_on(uc: Uc) -> None:
     """The interrupt hook gets the interrupt number; the invalid-instruction hook's True result
-    resumes the run where the callback left PC."""
+    resumes the run where the callback left PC (without the hook, the UDF ends the run)."""
     handle = engine_calls.handle_of(uc)
+    load(uc, NOP, UDF, SVC, NOP)
+    with pytest.raises(UcError) as unhooked:
+        run_from(uc, BASE, BASE + 16)
+    assert unhooked.value.errno == unicorn.UC_ERR_INSN_INVALID
     seen: list[object] = []
 
     def on_interrupt(intno: int) -> None:
@@ -129,26 +140,19 @@ def test_a_hook_calls_its_callable_and_a_true_result_goes_on(uc: Uc) -> None:
         engine_calls.reg_write(handle, arm_const.UC_ARM_REG_PC, BASE + 8)
         return True
 
-    hooks = [
+    _hooks = (
         engine_calls.add_hook(uc, handle, unicorn.UC_HOOK_INTR, on_interrupt),
         engine_calls.add_hook(uc, handle, unicorn.UC_HOOK_INSN_INVALID, on_invalid),
-    ]
-    load(uc, NOP, UDF, SVC, NOP)
-    engine_calls.emu_start(uc, handle, BASE, BASE + 16)
+    )
+    run_from(uc, BASE, BASE + 16)
     assert seen == ["udf", 2]
     assert engine_calls.reg_read(handle, arm_const.UC_ARM_REG_PC) == BASE + 16
-    for hook in hooks:
-        hook.remove()
-    with pytest.raises(UcError):  # unhooked, the UDF is an invalid instruction again
-        engine_calls.emu_start(uc, handle, BASE, BASE + 16)
 
 
 @pytest.mark.parametrize("hook_type", [unicorn.UC_HOOK_INTR, unicorn.UC_HOOK_INSN_INVALID])
-def test_a_callbacks_exception_is_raised_by_emu_start_and_stops_the_run(
-    uc: Uc, hook_type: int
-) -> None:
-    """The first exception a hook raises stops the engine and comes out of emu_start; the next
-    run starts clean."""
+def test_a_callbacks_exception_is_raised_by_run_and_stops_it(uc: Uc, hook_type: int) -> None:
+    """The first exception a hook raises stops the engine and comes out of run; the next run
+    starts clean."""
     handle = engine_calls.handle_of(uc)
 
     def fail(*_args: object) -> bool:
@@ -157,16 +161,16 @@ def test_a_callbacks_exception_is_raised_by_emu_start_and_stops_the_run(
     _hook = engine_calls.add_hook(uc, handle, hook_type, fail)
     load(uc, SVC if hook_type == unicorn.UC_HOOK_INTR else UDF, NOP, NOP)
     with pytest.raises(LookupError, match="from the hook"):
-        engine_calls.emu_start(uc, handle, BASE, BASE + 12)
+        run_from(uc, BASE, BASE + 12)
     load(uc, NOP, NOP, NOP)
     engine_calls.remove_cache(handle, BASE, BASE + 12)
-    engine_calls.emu_start(uc, handle, BASE, BASE + 12)
+    run_from(uc, BASE, BASE + 12)
     assert engine_calls.reg_read(handle, arm_const.UC_ARM_REG_PC) == BASE + 12
 
 
 def test_mmio_accesses_reach_the_python_callables(uc: Uc) -> None:
     """A load calls read(offset, size) and gets its value; a store calls write(offset, size,
-    value); an exception in a callable comes out of emu_start."""
+    value); an exception in a callable comes out of run."""
     handle = engine_calls.handle_of(uc)
     accesses: list[tuple[int, ...]] = []
 
@@ -182,11 +186,11 @@ def test_mmio_accesses_reach_the_python_callables(uc: Uc) -> None:
     _hooks = engine_calls.mmio_map(uc, handle, DEVICE, 0x1000, read, write)
     load(uc, *LOAD_THEN_STORE)
     engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, DEVICE)
-    engine_calls.emu_start(uc, handle, BASE, BASE + 8)
+    run_from(uc, BASE, BASE + 8)
     assert accesses == [(0, 4), (4, 4, 0xCAFE_F00D)]
     engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, DEVICE + 8)
     with pytest.raises(LookupError, match="no register at 8"):
-        engine_calls.emu_start(uc, handle, BASE, BASE + 8)
+        run_from(uc, BASE, BASE + 8)
 
 
 def test_an_engine_with_hooks_is_still_collected() -> None:
@@ -219,7 +223,7 @@ def test_an_engine_with_hooks_is_still_collected() -> None:
 
 
 def test_another_thread_can_stop_a_run(uc: Uc) -> None:
-    """emu_start lets other threads run: one stops a count-down long before it would end."""
+    """run lets other threads run: one stops a count-down long before it would end."""
     handle = engine_calls.handle_of(uc)
     load(uc, *COUNT_DOWN, NOP)
     engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, 0x7FFF_FFFF)
@@ -232,7 +236,7 @@ def test_another_thread_can_stop_a_run(uc: Uc) -> None:
     stopper = threading.Thread(target=stop_until_done)
     stopper.start()
     try:
-        engine_calls.emu_start(uc, handle, BASE, BASE + 12)
+        run_from(uc, BASE, BASE + 12)
     finally:
         done.set()
         stopper.join()

@@ -1,7 +1,8 @@
 /*
  * rthv's calls of the engine's C API on the hot paths: register reads and writes, fixed
- * batches, 32-bit CP15 registers, emu_start/emu_stop, dropping translations, and the trap
- * hooks (UC_HOOK_INTR, UC_HOOK_INSN_INVALID) with a C trampoline into a Python callable.
+ * batches, 32-bit CP15 registers, a run slice's engine entry (run), emu_stop, dropping
+ * translations, and the trap hooks (UC_HOOK_INTR, UC_HOOK_INSN_INVALID) and MMIO callbacks with
+ * C trampolines into Python callables.
  *
  * A call through ctypes costs about 0.25-1 us (argument conversion, libffi); these are
  * METH_FASTCALL functions that call the engine directly.  As in _icount.c, no Unicorn header
@@ -23,7 +24,6 @@ typedef int (*emu_stop_fn)(void *uc);
 typedef int (*ctl_fn)(void *uc, int control, ...);
 typedef int (*hook_add_fn)(void *uc, size_t *hook, int type, void *callback, void *user_data,
                            uint64_t begin, uint64_t end, ...);
-typedef int (*hook_del_fn)(void *uc, size_t hook);
 typedef uint64_t (*mmio_read_cb)(void *uc, uint64_t offset, unsigned size, void *data);
 typedef void (*mmio_write_cb)(void *uc, uint64_t offset, unsigned size, uint64_t value,
                               void *data);
@@ -51,7 +51,6 @@ static struct {
     emu_stop_fn emu_stop;
     ctl_fn ctl;
     hook_add_fn hook_add;
-    hook_del_fn hook_del;
     vmem_read_fn vmem_read;
     mmio_map_fn mmio_map;
     claim_clock_fn claim_clock;     /* _icount.c's: the engine's clock reads a counter state */
@@ -302,24 +301,6 @@ static int start_engine(PyObject *uc_object, void *uc, uint64_t begin, uint64_t 
     return 0;
 }
 
-static PyObject *emu_start(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
-{
-    (void)self;
-    if (check_args(nargs, 4, "emu_start"))
-        return NULL;
-    PyObject *uc_object = args[0];
-    void *uc = handle_of(args[1]);
-    if (PyErr_Occurred())
-        return NULL;
-    uint64_t begin = PyLong_AsUnsignedLongLongMask(args[2]);
-    uint64_t until = PyLong_AsUnsignedLongLongMask(args[3]);
-    if (PyErr_Occurred())
-        return NULL;
-    if (start_engine(uc_object, uc, begin, until, NULL))
-        return NULL;
-    Py_RETURN_NONE;
-}
-
 /* PC and CPSR in one call of the engine. */
 static int read_pc_and_cpsr(void *uc, uint64_t values[2])
 {
@@ -421,17 +402,17 @@ static PyObject *fetch_code(PyObject *self, PyObject *const *args, Py_ssize_t na
 /* ---- trap hooks ------------------------------------------------------------------------ */
 
 /* One hook of an engine: what the trampoline calls, and the Uc whose ``_hook_exception`` keeps
- * an exception the callable raised.  It must live as long as the hook is registered. */
+ * an exception the callable raised.  The engine keeps a pointer to it: it must live as long as
+ * the engine (a hook is never unregistered; the engine's hooks go with it). */
 typedef struct {
     PyObject_HEAD
     PyObject *callback;
     PyObject *uc_object;
     void *uc;
     size_t hook;
-    int registered;
 } Hook;
 
-/* A callback raised: keep its exception for emu_start (the first one only), stop the engine. */
+/* A callback raised: keep its exception for ``run`` (the first one only), stop the engine. */
 static void keep_exception(Hook *hook)
 {
     PyObject *type, *value, *traceback;
@@ -555,33 +536,15 @@ static void hook_dealloc(Hook *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *hook_remove(Hook *self, PyObject *unused)
-{
-    (void)unused;
-    if (self->registered) {
-        self->registered = 0;
-        int status = api.hook_del(self->uc, self->hook);
-        if (status)
-            return engine_error(status, NULL);
-    }
-    Py_RETURN_NONE;
-}
-
-static PyMethodDef hook_methods[] = {
-    {"remove", (PyCFunction)hook_remove, METH_NOARGS, "Unregister the hook from its engine."},
-    {NULL, NULL, 0, NULL},
-};
-
 static PyTypeObject HookType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "rthv.board._engine_calls.Hook",
     .tp_basicsize = sizeof(Hook),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "A trap hook of one engine, calling a Python callable from C.",
+    .tp_doc = "A trap hook or MMIO callback of one engine, calling a Python callable from C.",
     .tp_traverse = (traverseproc)hook_traverse,
     .tp_clear = (inquiry)hook_clear,
     .tp_dealloc = (destructor)hook_dealloc,
-    .tp_methods = hook_methods,
 };
 
 static Hook *new_hook(PyObject *uc_object, void *uc, PyObject *callback)
@@ -597,7 +560,6 @@ static Hook *new_hook(PyObject *uc_object, void *uc, PyObject *callback)
     hook->callback = Py_NewRef(callback);
     hook->uc = uc;
     hook->hook = 0;
-    hook->registered = 0;
     PyObject_GC_Track(hook);
     return hook;
 }
@@ -658,7 +620,6 @@ static PyObject *add_hook(PyObject *self, PyObject *const *args, Py_ssize_t narg
         Py_DECREF(hook);
         return engine_error(status, NULL);
     }
-    hook->registered = 1;
     return (PyObject *)hook;
 }
 
@@ -688,12 +649,11 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                                          "remove_cache: int, error: type)");
         return NULL;
     }
-    enum { FUNCTIONS = 11 };
+    enum { FUNCTIONS = 10 };
     void *pointers[FUNCTIONS];
     static const char *names[FUNCTIONS] = {
         "uc_reg_read", "uc_reg_write", "uc_reg_read_batch", "uc_reg_write_batch",
-        "uc_emu_start", "uc_emu_stop", "uc_ctl", "uc_hook_add", "uc_hook_del", "uc_vmem_read",
-        "uc_mmio_map"};
+        "uc_emu_start", "uc_emu_stop", "uc_ctl", "uc_hook_add", "uc_vmem_read", "uc_mmio_map"};
     for (int i = 0; i < FUNCTIONS; i++)
         if (address_of(args[0], names[i], &pointers[i]))
             return NULL;
@@ -711,9 +671,8 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     api.emu_stop = (emu_stop_fn)pointers[5];
     api.ctl = (ctl_fn)pointers[6];
     api.hook_add = (hook_add_fn)pointers[7];
-    api.hook_del = (hook_del_fn)pointers[8];
-    api.vmem_read = (vmem_read_fn)pointers[9];
-    api.mmio_map = (mmio_map_fn)pointers[10];
+    api.vmem_read = (vmem_read_fn)pointers[8];
+    api.mmio_map = (mmio_map_fn)pointers[9];
     api.cp_reg = cp_reg;
     api.pc_and_cpsr[0] = pc;
     api.pc_and_cpsr[1] = cpsr;
@@ -759,8 +718,6 @@ static PyMethodDef methods[] = {
      "A 32-bit CP15 register's value."},
     {"cp15_write", (PyCFunction)(void (*)(void))cp15_write, METH_FASTCALL,
      "Write a 32-bit CP15 register."},
-    {"emu_start", (PyCFunction)(void (*)(void))emu_start, METH_FASTCALL,
-     "Run the engine, without the GIL; raise a callback's kept exception."},
     {"bind_clock", (PyCFunction)(void (*)(void))bind_clock, METH_FASTCALL,
      "Use these functions to claim and release the engine's clock in ``run``."},
     {"run", (PyCFunction)(void (*)(void))run, METH_FASTCALL,

@@ -4,11 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 class Hook:
-    """A trap hook of one engine, calling a Python callable from C."""
-
-    def remove(self) -> None:
-        """Unregister the hook from its engine."""
-        ...
+    """A trap hook or MMIO callback of one engine, calling a Python callable from C; the engine
+    keeps a pointer to it, so it is to live as long as the engine."""
 
 def bind(
     functions: dict[str, int], cp_reg: int, pc: int, cpsr: int, remove_cache: int, error: type
@@ -46,15 +43,11 @@ def cp15_write(
     """Write a 32-bit CP15 register (non-secure bank); ``name`` goes into an error."""
     ...
 
-def emu_start(uc: Any, handle: int, begin: int, until: int) -> None:
-    """Run the engine without the GIL; raise what a callback kept in ``uc._hook_exception``
-    (before the engine's error status, which that exception may have caused)."""
-    ...
-
 def run(uc: Any, handle: int, until: int, clock: int) -> tuple[int, int]:
-    """``emu_start`` from the current PC (in the state CPSR.T selects) to ``until``, the engine's
-    clock reading the counter state at address ``clock`` meanwhile (0: none); PC and CPSR where
-    the engine stopped. Raises as ``emu_start`` does."""
+    """Run the engine, without the GIL, from the current PC (in the state CPSR.T selects) to
+    ``until``, its clock reading the counter state at address ``clock`` meanwhile (0: none); PC
+    and CPSR where it stopped. Raises what a callback kept in ``uc._hook_exception`` (before the
+    engine's error status, which that exception may have caused)."""
     ...
 
 def emu_stop(handle: int) -> None:

@@ -119,7 +119,7 @@ class CpuCore:
         self._mmio_keepalive.append(mmio_map(self.uc, self._handle, address, size, read, write))
 
     def callback_failed(self, error: BaseException) -> None:
-        """An exception inside a callback of the engine: stop, and let ``emu_start`` raise it."""
+        """An exception inside a callback of the engine: stop, and let ``run`` raise it."""
         if self.uc._hook_exception is None:
             self.uc._hook_exception = error
         emu_stop(self._handle)

@@ -1,15 +1,15 @@
-"""The engine's C API as the hot paths call it: from C (``_engine_calls.c``), not through ctypes.
+"""The engine's C API as the hot paths call it: from C (``_engine_calls*.c``), not through ctypes.
 
 A ctypes call of the engine costs 0.25 to 1 us in argument conversion and libffi, many times
 what the engine spends; these functions call it directly. They are bound here, once, to the
 functions of the libunicorn the bindings loaded (as ``_icount.c`` is), so they work with the
 stock engine and with rthv's alike. Engine errors raise ``unicorn.UcError`` with the engine's
-status; ``emu_start`` releases the GIL while the engine runs and raises an exception a callback
-kept in the ``Uc``'s ``_hook_exception``, as the bindings' ``Uc.emu_start`` does. The trap hooks
-(``add_hook``) and MMIO callbacks (``mmio_map``) are C trampolines that call a Python callable
-directly, keeping its exception in the same place. ``run`` is what a run slice does around the
-engine in one call: start at the current PC with the native counter's clock claimed, and return
-PC and CPSR where the engine stopped.
+status. ``run`` is what a run slice does around the engine in one call: start at the current PC
+with the native counter's clock claimed, the GIL released while the engine runs, and return PC
+and CPSR where the engine stopped; it raises an exception a callback kept in the ``Uc``'s
+``_hook_exception``, as the bindings' ``Uc.emu_start`` does. The trap hooks (``add_hook``) and
+MMIO callbacks (``mmio_map``) are C trampolines that call a Python callable directly, keeping
+its exception in the same place.
 """
 
 from __future__ import annotations
@@ -24,11 +24,9 @@ from unicorn import arm_const
 
 from rthv.board import _engine_calls
 from rthv.board._engine_calls import (
-    Hook,
     add_hook,
     cp15_read,
     cp15_write,
-    emu_start,
     emu_stop,
     fetch_code,
     mmio_map,
@@ -47,11 +45,9 @@ except ImportError:  # pragma: no cover - exercised only where no C compiler was
     _icount = None
 
 __all__ = [
-    "Hook",
     "add_hook",
     "cp15_read",
     "cp15_write",
-    "emu_start",
     "emu_stop",
     "fetch_code",
     "handle_of",
@@ -73,7 +69,6 @@ _FUNCTIONS = (
     "uc_emu_stop",
     "uc_ctl",
     "uc_hook_add",
-    "uc_hook_del",
     "uc_vmem_read",
     "uc_mmio_map",
 )

@@ -28,7 +28,7 @@ def device_callbacks(
 
     # Called from C (``engine_calls.mmio_map``): the bindings' ``mmio_map`` wraps each
     # callback in ctypes and two more Python calls per access. An exception is handled as
-    # the bindings do: kept, the engine stopped, and raised again when ``emu_start`` returns.
+    # the bindings do: kept, the engine stopped, and raised again when ``run`` returns.
     if not timed:
 
         def read(at: int, width: int) -> int:
