@@ -74,7 +74,11 @@ debian:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-$(STAMPS)/venv: pyproject.toml src/rthv/board/_icount.c src/rthv/board/_timed_sites.c src/rthv/board/_engine_calls.c $(ENGINE) | debian
+# The C extensions' sources: a change rebuilds them (pip install -e).
+NATIVE := src/rthv/board/_icount.c src/rthv/board/_timed_sites.c \
+	$(wildcard src/rthv/board/_engine_calls*.c) src/rthv/board/_engine_calls.h
+
+$(STAMPS)/venv: pyproject.toml $(NATIVE) $(ENGINE) | debian
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	engine/build-wheel.sh $(BIN)/pip > $(VENV)/engine-wheel
