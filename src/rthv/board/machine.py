@@ -19,13 +19,13 @@ from rthv.board.exceptions import ExceptionKind, take_exception
 from rthv.board.guest_errors import GuestErrorLog
 from rthv.board.guest_exceptions import LockupWatch, is_hyp_trap, take_guest_exception
 from rthv.board.hyp import Pl2Software
+from rthv.board.in_slice_traps import serve_in_slice
 from rthv.board.memory import PhysicalMemory, RamRegion
 from rthv.board.pl011 import Pl011Uart
 from rthv.board.registers import CNTFRQ, CPSR_I, Mode, Reg
 from rthv.board.run_result import InterruptRecord, RunResult, StopCause
 from rthv.board.signal import Signal
 from rthv.board.timing import INSTRUCTION_COUNT, InsnClass, TimingProfile
-from rthv.board.trap_emulation import emulate_coprocessor, skip_instruction
 
 RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
 ConsoleSink = Callable[[str, bytes], None]
@@ -261,49 +261,18 @@ class Machine:
     def _serve_in_place(self, core: CpuCore, exit: CpuExit) -> bool:
         """A trapped coprocessor access or HVC inside the running slice: served there, as the
         exit it would otherwise end the slice with is (the same work at the same virtual
-        time), so that the slice goes on; False to let it end the slice. If serving it took
-        the core off the CPU (a world switch, nothing left to run), the slice ends there.
-
-        In a block that writes a generic-timer register, the engine is to stop before the
-        next block to mirror the virtual timer (``CpuCore.mirror_virtual_timer``), after what
-        the run loop does between slices (due events, interrupts), as when the access ends
-        the slice. With the virtual timer off that mirror changes nothing (a CNTV write ends
-        its block, so none precedes the access in its block, and any earlier one was mirrored
-        before this block began): the access is served and the stop dropped. Else the access
-        ends the slice.
+        time), so that the slice goes on; False to let it end the slice (``in_slice_traps``).
 
         An exception while serving ends the slice, which counts as it would for an exit, and
         is raised by the run loop afterwards, as from the exit's handling."""
         if core is not self._running:
             return False
         try:
-            return self._serve(core, exit)
+            return serve_in_slice(self, core, exit)
         except Exception as error:
             self._served_error = error
             core.end_run()
             return True
-
-    def _serve(self, core: CpuCore, exit: CpuExit) -> bool:
-        state = core.counter.state
-        sync = state.timer_sync
-        if sync and core.virtual_timer is not None and core.virtual_timer.virtual_enabled():
-            return False
-        if self.hyp is not None:
-            if not self.hyp.serve_in_place(exit):
-                return False
-            state.timer_sync = 0
-            if self.core is not core or self.parked or self.halted:
-                core.end_run()
-            return True
-        access = exit.coprocessor
-        if access is None:
-            return False
-        if not emulate_coprocessor(core.regs, access, self.generic_timer):
-            return False  # (not a timer register: nothing done, the exit raises UNDEF)
-        skip_instruction(core.regs, exit)
-        self.retire_emulated(core, InsnClass.SYSTEM)
-        state.timer_sync = 0
-        return True
 
     def _guest_irq(self) -> Signal:
         return self.gicv.virq_out if self.hyp is not None else self.gicc.irq_out
