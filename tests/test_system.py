@@ -11,6 +11,7 @@ from pathlib import Path
 from hv_support import run, vm_toml, write_system
 from rthv.board.run_result import RunResult, StopCause
 from rthv.board.stop_request import StopRequest
+from rthv.hv.trace_log import Switch
 from rthv.tools.system import (
     LinePrefixer,
     StepRun,
@@ -294,3 +295,21 @@ def test_a_paced_run_is_the_same_run_in_pieces() -> None:
         runs.append((run.consoles, run.result, counts))
     assert runs[0] == runs[1]
     assert len(pieces) == 9 and pieces[-1] == 3_000_000
+
+
+def test_a_run_stops_at_its_limit_or_after_the_work_under_way_there() -> None:
+    """Work under way at the limit is not split (docs/timing.md, "Where a run stops"): a
+    ping-pong run to 10 ms ends after the world switch that a WFI trap just before 10 ms led
+    to; the two-RTOS system, between instructions then, stops at exactly 10 ms. A second run
+    goes on from where the first stopped, as one run would."""
+    pingpong = TWO_RTOS.with_name("pingpong-vm.toml")
+    limit = Fraction(10_000_000)
+    whole = run_system(pingpong, emit=lambda _s, _l: None, until_ns=2 * limit)
+    first = run_system(pingpong, emit=lambda _s, _l: None, until_ns=limit)
+    last = list(first.hv.trace)[-1]
+    assert isinstance(last, Switch) and last.reason == "wfi"
+    assert limit < last.cycle < first.result.cycles < limit + first.hv.costs.world_switch
+    assert first.hv.run(2 * limit) == whole.result
+    assert list(first.hv.trace) == list(whole.hv.trace)
+    rtos = run_system(TWO_RTOS, emit=lambda _s, _l: None, until_ns=limit)
+    assert rtos.result.cycles == limit
