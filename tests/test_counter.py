@@ -5,10 +5,12 @@ from __future__ import annotations
 import ctypes
 import json
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+import counter_placement
 from rthv.board import counter as counter_module
 from rthv.board.counter import inline_available, native_available, short_blocks_available
 from rthv.board.cpu import CpuCore
@@ -17,8 +19,9 @@ from rthv.board.engine_build import STOCK, engine_build
 from rthv.board.icount_state import StopReason
 from rthv.board.registers import Reg
 from rthv.board.thumb import thumb_instruction_address
-from rthv.board.timing import CORTEX_A15
-from support import InstructionTrace, assemble, core_with_code
+from rthv.board.timing import CORTEX_A15, TimingProfile
+from rthv.tools.bare import boot_bare
+from support import InstructionTrace, assemble, core_with_code, guest_image
 from test_pinned_runs import PINS, observe
 
 LOOP = """
@@ -109,6 +112,63 @@ def test_the_block_hook_runs_systems_as_inline_counting_does(
     gives (tests/test_pinned_runs.py): consoles, counts and trace."""
     pinned = json.loads(PINS.read_text())[f"{example}@{until}"]
     assert observe(example, until, tmp_path, BLOCK_HOOK_CLI) == pinned
+
+
+# The command line with every counter's state out of the inline counter's reach of the engine's
+# CPU state (tests/counter_placement.py): each block addresses it through a constant pointer.
+FAR_STATE_CLI = (
+    "-c",
+    f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+    "import counter_placement as p; cores = p.place_states_far(); "
+    "from rthv.tools.cli import main; code = main(sys.argv[1:]); "
+    "p.assert_out_of_reach(cores); sys.exit(code)",
+)
+# The A15 weights without the uncached extras: blocks weighed by class, each counting inline
+# (uncached charging sends every block to the whole hook).
+A15_CACHED = CORTEX_A15.with_overrides(weights={"uncached_load": 0, "uncached_store": 0})
+
+
+def _bare_run(image: str, timing: TimingProfile | None) -> tuple[tuple[object, ...], int]:
+    """A bare guest's 30 ms: its console, counts, time, registers, blocks and interrupts; and
+    how far its counter's state lies from its engine's CPU state."""
+    console = bytearray()
+    machine = boot_bare(
+        guest_image(image), timing=timing, console=lambda _name, data: console.extend(data)
+    )
+    result = machine.run(machine.clock.from_ns(Fraction(30_000_000)))
+    irqs = [(i.cycle, i.instructions, i.pc) for i in machine.interrupts]
+    core = machine.core
+    run = (bytes(console), result.instructions, result.cycles, core.regs.snapshot(), irqs)
+    return (*run, core.counter.state.blocks), counter_placement.distance(core)
+
+
+@pytest.mark.skipif(not inline_available(), reason="a stock engine does not count inline")
+@pytest.mark.parametrize("image", ["timer", "thumb", "compute"])
+@pytest.mark.parametrize("timing", [None, A15_CACHED], ids=["instruction-count", "a15-weights"])
+def test_a_counter_state_out_of_reach_of_the_engine_counts_as_one_within_it(
+    image: str, timing: TimingProfile | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting inline, a block addresses the counter's fields relative to the engine's CPU
+    state when the counter's state lies within 1 GiB of it (where the allocator puts it, next
+    to the engine's), else through the state's address as a constant. A run with the state
+    placed far away (the second way) gives the same console, counts, time, registers, blocks
+    and interrupts as a run with the state in reach (the first way)."""
+    near, near_distance = _bare_run(image, timing)
+    counter_placement.place_states_far(monkeypatch.setattr)
+    far, far_distance = _bare_run(image, timing)
+    assert near_distance < counter_placement.REACH <= far_distance
+    assert far == near
+
+
+@pytest.mark.skipif(not inline_available(), reason="a stock engine does not count inline")
+@pytest.mark.parametrize(("example", "until"), [("boot-vm", "10ms"), ("pingpong-vm", "100ms")])
+def test_counter_states_out_of_reach_run_systems_as_pinned(
+    example: str, until: str, tmp_path: Path
+) -> None:
+    """With every engine's counter state out of reach (the constant-pointer way), a system
+    runs as pinned (tests/test_pinned_runs.py): consoles, counts and trace."""
+    pinned = json.loads(PINS.read_text())[f"{example}@{until}"]
+    assert observe(example, until, tmp_path, FAR_STATE_CLI) == pinned
 
 
 @pytest.mark.parametrize("native", COUNTERS)
