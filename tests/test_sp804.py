@@ -7,7 +7,10 @@ import random
 import pytest
 
 from rthv.board.clock import UNBOUNDED
+from rthv.board.description import load_board
 from rthv.board.guest_errors import GuestError
+from rthv.board.machine import Machine
+from rthv.board.run_result import StopCause
 from rthv.board.sp804 import (
     CTRL_32BIT,
     CTRL_ENABLE,
@@ -25,12 +28,14 @@ from rthv.board.sp804 import (
     TIMER_VALUE,
     Sp804Timer,
 )
-from support import TimeBench
+from rthv.board.timing import CORTEX_A7, INSTRUCTION_COUNT, TimingProfile
+from support import TimeBench, assemble
 
 PRESCALE_16 = 1 << 2
 PRESCALE_256 = 2 << 2
 PERIODIC_32 = CTRL_ENABLE | CTRL_PERIODIC | CTRL_INTEN | CTRL_32BIT
 TICK = 1000  # cycles per TIMCLK period at 1 GHz CPU / 1 MHz TIMCLK
+RAM = 0x80000000
 
 
 class Board(TimeBench):
@@ -441,3 +446,86 @@ def test_an_interrupt_clear_reads_the_time_only_when_a_zero_may_be_due() -> None
             assert short.time_reads in (general.time_reads - 1, general.time_reads), step
         assert short.state() == general.state(), (step, kind)
     assert 0 < skipped < clears
+
+
+# A guest that clears timer 1's interrupt every 7 instructions (IntClr, then a RIS read that
+# it adds up) while the timer interrupts every 4,000 cycles: 7 and 4,000 share no factor, so
+# under instruction-count the clears land at every cycle around the zeros, among them the last
+# cycle before one, the very cycle of one and the one after.
+CLEARING_GUEST = """
+    ldr r1, =0x1c110000         @ timer01, timer 1
+    mov r0, #3
+    str r0, [r1, #0x00]         @ Load 3: a zero every 4 ticks of 1 MHz, 4,000 cycles
+    mov r0, #0xe2
+    str r0, [r1, #0x08]         @ Control: enabled, periodic, interrupt on, 32-bit
+    mov r4, #0
+    ldr r5, =12000
+1:  str r0, [r1, #0x0c]         @ IntClr
+    ldr r2, [r1, #0x10]         @ RIS, one instruction later
+    add r4, r4, r2
+    nop
+    nop
+    subs r5, r5, #1
+    bne 1b
+    mov r0, #0
+    str r0, [r1, #0x08]         @ Control: stopped (no event left: the run ends idle)
+    wfi
+"""
+SHORTCUT_PROFILES = [
+    pytest.param(INSTRUCTION_COUNT, id="instruction-count"),
+    pytest.param(CORTEX_A7.with_overrides(cpi="3/2"), id="cortex-a7-cpi-1.5"),
+]
+
+
+def _clearing_run(
+    profile: TimingProfile, max_slice: int | None
+) -> tuple[list[tuple[int, int, bool]], dict[str, int], list[tuple[int, int]]]:
+    """The clearing guest's run: its interrupt line's changes (cycle, instructions retired,
+    level), its final registers, and (time, horizon) at each IntClr."""
+    machine = Machine(load_board("vexpress-a15"), timing=profile)
+    machine.memory.write(RAM, assemble(CLEARING_GUEST))
+    machine.reset(RAM)
+    timer = machine.devices["timer01"]
+    assert isinstance(timer, Sp804Timer)
+    clock = machine.clock
+    line: list[tuple[int, int, bool]] = []
+    timer.irq[0].connect(lambda level: line.append((clock.now(), machine.core.retired(), level)))
+    clears: list[tuple[int, int]] = []
+    horizon = clock.horizon
+
+    def told_horizon() -> int:
+        bound = horizon()
+        clears.append((clock.now(), bound))
+        return bound
+
+    clock.horizon = told_horizon  # type: ignore[method-assign]
+    result = machine.run(max_slice=max_slice)
+    assert result.cause is StopCause.IDLE
+    return line, machine.core.regs.snapshot(), clears
+
+
+@pytest.mark.parametrize("profile", SHORTCUT_PROFILES)
+def test_a_guests_interrupt_clears_around_its_zeros_match_slices_of_one_and_reading_the_time(
+    profile: TimingProfile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guest clears the interrupt every 7 instructions, at every cycle around the zeros. An
+    IntClr skips reading the time when no zero is due before the clock's horizon, which holds
+    only if no instruction of a slice starts at or after its deadline (the engine stops at its
+    budget): at every IntClr inside a slice the time is below the horizon, and the line (its
+    every rise and fall, at which cycle and instruction) and the guest's registers (the RIS it
+    read after each clear, added up) are those of the same run in slices of one instruction
+    and of a run whose every IntClr reads the time."""
+    line, registers, clears = _clearing_run(profile, None)
+    assert clears and all(now < bound for now, bound in clears)
+    assert _clearing_run(profile, 1)[:2] == (line, registers)
+    monkeypatch.setattr(
+        Sp804Timer, "_catch_up_before", lambda self, _horizon: self._catch_up(self._clock.now())
+    )
+    assert _clearing_run(profile, None)[:2] == (line, registers)
+    rises = {cycle for cycle, _, level in line if level}
+    assert len(rises) > 20 and registers["R4"] > 0
+    if profile is INSTRUCTION_COUNT:  # the clears met the zeros at every offset
+        offsets = {now - bound for now, bound in clears if bound in rises}
+        assert offsets >= {-1}  # the last cycle before a zero, in the slice that ends at it
+        cleared_at = {cycle for cycle, _, level in line if not level}
+        assert rises & cleared_at  # a clear at the zero's very cycle (in the next slice)
