@@ -10,9 +10,11 @@ import unicorn
 
 from rthv.board.cpu_exit import CpuExit
 from rthv.board.description import load_board
+from rthv.board.generic_timer import GenericTimerRegister
 from rthv.board.machine import INTERRUPTS_KEPT, Machine
 from rthv.board.registers import Reg
 from rthv.board.run_result import StopCause
+from rthv.board.timing import CORTEX_A7, CORTEX_A15, INSTRUCTION_COUNT, TimingProfile
 from support import InstructionTrace, assemble, boot, guest_image
 
 RAM = 0x80000000
@@ -312,3 +314,91 @@ def test_interrupts_delivered_in_one_turn_run_as_with_a_turn_after_each(
     assert True in answers
     monkeypatch.setattr(Machine, "_quiet", lambda _self, _limit, _now=None: False)
     assert _fingerprint("timer", None) == short
+
+
+# A guest that reads CNTP_CVAL (a trapped timer access, served in its slice) in a loop and
+# keeps what it read.
+READ_CVAL_IN_A_LOOP = """
+    ldr r6, =0x80001000
+    mov r1, #12
+1:  mrrc p15, 2, r4, r5, c14
+    str r4, [r6], #4
+    subs r1, r1, #1
+    bne 1b
+    wfi
+"""
+
+
+def _equal_time_run(
+    timing: TimingProfile, events_at: list[int], in_place: bool
+) -> tuple[list[tuple[str, int, int, int]], bytes, int, int]:
+    """The CVAL-reading guest with an event at each of ``events_at`` that writes its own time
+    to CNTP_CVAL: the order of events and trapped reads (each with its time and the count of
+    instructions before it), what the guest read, the slices and the end time. ``in_place``
+    False: each trapped access ends its slice and the run loop serves it."""
+    machine = Machine(load_board("vexpress-a15"), timing=timing)
+    machine.memory.write(RAM, assemble(READ_CVAL_IN_A_LOOP))
+    machine.reset(RAM)
+    core, clock, timer = machine.core, machine.clock, machine.generic_timer
+    order: list[tuple[str, int, int, int]] = []
+    for when in events_at:
+
+        def fire(when: int = when) -> None:
+            order.append(("event", when, clock.now(), core.counter.executed))
+            timer.write_register("CNTP_CVAL", when)
+
+        machine.events.schedule(when, fire)
+    read = timer.read_register
+
+    def traced_read(name: GenericTimerRegister | str) -> int:
+        order.append(("trap", clock.now(), core.counter.executed, core.regs.pc))
+        return read(name)
+
+    timer.read_register = traced_read  # type: ignore[method-assign]
+    serve = core.serve_in_place
+    assert serve is not None
+    served: list[bool] = []
+
+    def serve_or_not(exit: CpuExit) -> bool:
+        served.append(serve(exit) if in_place else False)
+        return served[-1]
+
+    core.serve_in_place = serve_or_not
+    slices = _count_slices(machine)
+    result = machine.run()
+    assert result.cause is StopCause.IDLE and served == [in_place] * 12
+    return order, machine.memory.read(RAM + 0x1000, 48), slices[0], result.cycles
+
+
+@pytest.mark.parametrize(
+    "timing",
+    [INSTRUCTION_COUNT, CORTEX_A15, CORTEX_A7.with_overrides(cpi="3/2")],
+    ids=["instruction-count", "cortex-a15", "cortex-a7-cpi-1.5"],
+)
+def test_an_event_at_a_trap_served_in_place_comes_in_the_order_of_the_trap_ending_the_slice(
+    timing: TimingProfile,
+) -> None:
+    """Events due at the very cycle of a trapped timer access: at the cycle its instruction
+    starts, at each cycle it takes, at the one after (and one at every cycle of the loop).
+    Equal times run in one order (docs/timing.md): an event due when the instruction would
+    start ends the slice before it and comes first; one due later, while it executes, comes
+    after it, as does the run loop's next turn after an exit. Served in place, inside the
+    slice, every such run gives the same order of events and traps (each at the same time,
+    after the same count of instructions), the same values read by the guest and the same end
+    time as when every trapped access ends its slice instead; only the slices differ."""
+    reference, _, _, _ = _equal_time_run(timing, [], in_place=True)
+    traps = [entry[1] for entry in reference]
+    assert len(traps) == 12
+    starts = [traps[4] + offset for offset in range(-1, 5)]  # around and within the 5th read
+    schedules = [[when] for when in starts] + [list(range(traps[2] - 2, traps[7] + 2))]
+    for events_at in schedules:
+        *in_place, in_place_slices, _ = _equal_time_run(timing, events_at, in_place=True)
+        *ended, ended_slices, _ = _equal_time_run(timing, events_at, in_place=False)
+        assert in_place == ended, events_at
+        assert in_place_slices < ended_slices
+    # The order itself: the event at the 5th read's first cycle comes before it, one a cycle
+    # later after it.
+    order_at_start = _equal_time_run(timing, [traps[4]], in_place=True)[0]
+    order_after = _equal_time_run(timing, [traps[4] + 1], in_place=True)[0]
+    assert [entry[0] for entry in order_at_start[4:6]] == ["event", "trap"]
+    assert [entry[0] for entry in order_after[4:6]] == ["trap", "event"]

@@ -13,7 +13,7 @@ from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.guest_exceptions import is_hyp_trap
 from rthv.board.registers import Mode, Reg
 from rthv.hv.scheduling.api import VmState
-from rthv.hv.trace_log import Switch
+from rthv.hv.trace_log import HypercallMade, Note, Switch
 from rthv.hv.traps import (
     TRAP_HANDLERS,
     hypercall,
@@ -281,3 +281,76 @@ def test_a_notify_that_preempts_ends_the_callers_run_at_the_hypercall(tmp_path: 
         ("sleeper", "waker", "wfi"),
         ("waker", None, "wfi"),
     ]
+
+
+# -- equal times: an event due at a trap served in place ------------------------------------------
+
+# Hypercalls and CNTP_CVAL reads (both served in place), what was read kept in memory.
+CALLS_AND_READS = """
+    ldr r6, =0x80008000
+    mov r7, #6
+1:  mov r0, #0                  @ VERSION
+    hvc #0
+    mrrc p15, 2, r4, r5, c14    @ CNTP_CVAL
+    str r4, [r6], #4
+    subs r7, r7, #1
+    bne 1b
+    wfi
+"""
+
+
+def _calls_and_reads(
+    tmp_path: Path, events_at: list[int], in_place: bool
+) -> tuple[list[HypercallMade | Note], bytes, dict[str, int], int]:
+    """The one-VM system running CALLS_AND_READS, with an event at each of ``events_at`` that
+    traces a note and writes its own time to the VM's CNTP_CVAL: the trace (hypercalls and
+    notes, in order, at their cycles), what the guest read, its registers and instructions.
+    ``in_place`` False: each trap ends its slice and the run loop hands it to the hypervisor."""
+    system = _system(tmp_path, CALLS_AND_READS)
+    hypervisor = system.hypervisor
+    machine, vm = hypervisor.machine, hypervisor.vms["a"]
+    for when in events_at:
+
+        def fire(when: int = when) -> None:
+            hypervisor.record(Note(machine.clock.now(), "a", "event", str(when)))
+            vm.timer.write_register("CNTP_CVAL", when)
+
+        machine.events.schedule(when, fire)
+    served: list[bool] = []
+    serve = vm.core.serve_in_place
+    assert serve is not None
+
+    def serve_or_not(exit: CpuExit) -> bool:
+        served.append(serve(exit) if in_place else False)
+        return served[-1]
+
+    vm.core.serve_in_place = serve_or_not
+    hypervisor.run()
+    assert served == [in_place] * 12 and hypervisor.faults == []
+    trace = [e for e in hypervisor.trace if isinstance(e, (HypercallMade, Note))]
+    memory = hypervisor.machine.memory
+    read = memory.read(hypervisor.config.placements.memory_pa("a", 0) + 0x8000, 24)
+    return trace, read, vm.core.regs.snapshot(), vm.core.counter.executed
+
+
+def test_an_event_at_a_trap_served_in_place_comes_in_the_order_of_the_trap_path(
+    tmp_path: Path,
+) -> None:
+    """Events due at the very cycles of a hypercall served in place: at its HVC's first cycle,
+    while the trap's and the call's costs are charged, at the cycle they end, after. Equal
+    times run in one order: an event due when the HVC would start comes before it; one due
+    later, while it is served, after it (the charges move time on inside the slice, as they
+    would between slices). Served in place, each such run traces the same hypercalls and
+    events in the same order at the same cycles, and the guest reads, holds and retires the
+    same, as when every trap ends its slice and the run loop hands it to the hypervisor."""
+    reference, _, _, _ = _calls_and_reads(tmp_path, [], in_place=True)
+    costs = _system(tmp_path, CALLS_AND_READS).hypervisor.costs
+    charged = costs.trap_entry_exit + costs.hypercall
+    call = reference[2].cycle - charged  # the third HVC's first cycle
+    singles = [call - 1, call, call + 1, call + charged - 1, call + charged, call + charged + 1]
+    for events_at in [[when] for when in singles] + [list(range(call - 3, call + charged + 12))]:
+        in_place = _calls_and_reads(tmp_path, events_at, in_place=True)
+        assert in_place == _calls_and_reads(tmp_path, events_at, in_place=False), events_at
+    first, later = (_calls_and_reads(tmp_path, [when], True)[0] for when in (call, call + 1))
+    assert [type(e) for e in first[2:4]] == [Note, HypercallMade]
+    assert [type(e) for e in later[2:4]] == [HypercallMade, Note]
