@@ -275,7 +275,7 @@ def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
     def counted(
         self: VgicListRegisters, gich: GicHypInterface, irq: int, state: VirqState
     ) -> int | None:
-        level = irq in self._levels  # (before: a placed interrupt is no longer pending)
+        level = irq in self.states.levels  # (before: a placed interrupt is no longer pending)
         taken.append(place_alone(self, gich, irq, state))
         if taken[-1] is not None:
             kinds.add("level" if level else "passthrough" if state.hardware else "virtual")

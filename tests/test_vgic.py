@@ -183,24 +183,24 @@ def test_virtual_irq_waits_while_disabled_then_flushes() -> None:
     """A vIRQ raised while disabled is not deliverable; enabled, it lands in an LR and is taken."""
     gic = make_gic()
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[], virtual=[50])
-    assert vgic.restore_to(gic.gich) == 0
+    assert vgic.list_registers.restore_to(gic.gich) == 0
     assert gic.gich.hcr == HCR_EN
     guest_setup(vgic, gic, {})
     vgic.write(GICD_IPRIORITYR + 50, 1, 0x48)
     assert vgic.raise_virtual(50) is False
     assert not vgic.has_deliverable()
-    assert vgic.flush_to(gic.gich) == 0
+    assert vgic.list_registers.flush_to(gic.gich) == 0
     assert vgic.read(word(GICD_ISPENDR, 50), 4) == bit(50)
     vgic.write(word(GICD_ISENABLER, 50), 4, bit(50))
     assert vgic.has_deliverable()
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     assert gic.gich.list_register(0) == make_list_register(50, 0x48)
     assert gic.gicv.virq_out.level
     assert gic.gicv.read(GICC_IAR, 4) == 50
     assert vgic.read(word(GICD_ISACTIVER, 50), 4) == bit(50)
     assert vgic.read(word(GICD_ISPENDR, 50), 4) == 0
     gic.gicv.write(GICC_EOIR, 4, 50)
-    assert vgic.flush_to(gic.gich) == 0
+    assert vgic.list_registers.flush_to(gic.gich) == 0
     assert gic.gich.list_registers == (0, 0, 0, 0)
     assert not vgic.is_active(50)
 
@@ -209,14 +209,14 @@ def test_passthrough_irq_is_hw_linked_and_guest_eoi_deactivates_it() -> None:
     """A passthrough IRQ goes in with HW=1; the guest's EOI deactivates the physical IRQ."""
     gic = make_gic()
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[40], virtual=[])
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, {40: 0x30})
     line = gic.gicd.input_line(40)
     line.set(True)
     assert hyp_take(gic) == 40
     assert gic.gicd.is_active(40)
     assert vgic.physical_arrived(40) is True
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     assert gic.gich.list_register(0) == make_list_register(40, 0x30, physical_id=40)
     assert gic.gicv.read(GICC_IAR, 4) == 40
     line.set(False)
@@ -230,21 +230,21 @@ def test_level_passthrough_is_not_reinjected_while_active() -> None:
     """A level IRQ still asserted is injected again only after the guest deactivates it."""
     gic = make_gic()
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[40], virtual=[])
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, {40: 0x30})
     gic.gicd.input_line(40).set(True)
     assert hyp_take(gic) == 40
     vgic.physical_arrived(40)
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     assert gic.gicv.read(GICC_IAR, 4) == 40
     assert not gic.gicc.irq_out.level  # physically pending and active: not forwarded
     assert (vgic.is_pending(40), vgic.is_active(40), vgic.has_deliverable()) == (True, True, False)
-    assert vgic.flush_to(gic.gich) == 0
+    assert vgic.list_registers.flush_to(gic.gich) == 0
     gic.gicv.write(GICC_EOIR, 4, 40)
     assert gic.gicc.irq_out.level  # the line is still high: the next instance
     assert hyp_take(gic) == 40
     assert vgic.physical_arrived(40) is True
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     assert listed(gic.gich) == [(40, LrState.PENDING)]
 
 
@@ -253,11 +253,11 @@ def test_more_pending_than_list_registers_refills_by_priority() -> None:
     gic = make_gic()
     priorities = {37: 0x10, 36: 0x20, 35: 0x30, 34: 0x40, 33: 0x50, 32: 0x60}
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[], virtual=priorities)
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, priorities)
     for irq in priorities:
         vgic.raise_virtual(irq)
-    assert vgic.flush_to(gic.gich) == 4
+    assert vgic.list_registers.flush_to(gic.gich) == 4
     assert listed(gic.gich) == [(irq, LrState.PENDING) for irq in (37, 36, 35, 34)]
     assert gic.gich.hcr == HCR_EN | HCR_UIE
     assert all(lr & LR_EOI for lr in gic.gich.list_registers)
@@ -267,9 +267,11 @@ def test_more_pending_than_list_registers_refills_by_priority() -> None:
         taken.append(irq)
         gic.gicv.write(GICC_EOIR, 4, irq)
         if gic.gich.maintenance_out.level:
-            assert vgic.maintenance(gic.gich) == 1
+            assert vgic.list_registers.maintenance(gic.gich) == 1
     assert taken == [37, 36, 35, 34, 33, 32]
-    assert vgic.maintenance_count == 2  # 4 listed at first, then 1 per maintenance: 6 in all
+    assert (
+        vgic.list_registers.maintenance_count == 2
+    )  # 4 listed at first, then 1 per maintenance: 6 in all
     assert gic.gich.hcr == HCR_EN
     assert not gic.gich.maintenance_out.level
 
@@ -279,13 +281,13 @@ def test_higher_priority_irq_evicts_the_lowest_pending_lr() -> None:
     gic = make_gic()
     priorities = {33: 0x80, 34: 0x90, 35: 0xA0, 36: 0xB0, 37: 0x10}
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[], virtual=priorities)
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, priorities)
     for irq in (33, 34, 35, 36):
         vgic.raise_virtual(irq)
-    assert vgic.flush_to(gic.gich) == 4
+    assert vgic.list_registers.flush_to(gic.gich) == 4
     vgic.raise_virtual(37)
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     assert listed(gic.gich) == [(irq, LrState.PENDING) for irq in (33, 34, 35, 37)]
     assert vgic.is_pending(36)
     assert gic.gich.hcr & HCR_UIE
@@ -296,20 +298,20 @@ def test_disabled_pending_irq_leaves_its_list_register() -> None:
     """Disabling a listed pending vIRQ (or the GICD) recalls it; it stays pending for later."""
     gic = make_gic()
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[], virtual=[33])
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, {33: 0x40})
     vgic.raise_virtual(33)
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     vgic.write(word(GICD_ICENABLER, 33), 4, bit(33))
     assert gic.gich.list_registers == (0, 0, 0, 0)
     assert (vgic.is_pending(33), vgic.has_deliverable()) == (True, False)
     assert gic.gicv.read(GICC_IAR, 4) == SPURIOUS
     vgic.write(word(GICD_ISENABLER, 33), 4, bit(33))
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     vgic.write(GICD_CTLR, 4, 0)
     assert (listed(gic.gich), vgic.read(GICD_CTLR, 4), vgic.is_pending(33)) == ([], 0, True)
     vgic.write(GICD_CTLR, 4, 1)
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     assert gic.gicv.read(GICC_IAR, 4) == 33
 
 
@@ -317,14 +319,14 @@ def test_guest_pending_and_active_writes() -> None:
     """ISPENDR pends a vIRQ, ICPENDR clears it, ICACTIVER ends an active one."""
     gic = make_gic()
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[], virtual=[33])
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, {33: 0x40})
     vgic.write(word(GICD_ISPENDR, 33), 4, bit(33))
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     vgic.write(word(GICD_ICPENDR, 33), 4, bit(33))
     assert (listed(gic.gich), vgic.is_pending(33)) == ([], False)
     vgic.write(word(GICD_ISPENDR, 33), 4, bit(33))
-    vgic.flush_to(gic.gich)
+    vgic.list_registers.flush_to(gic.gich)
     assert gic.gicv.read(GICC_IAR, 4) == 33
     vgic.write(word(GICD_ICACTIVER, 33), 4, bit(33))
     assert (listed(gic.gich), vgic.is_active(33)) == ([], False)
@@ -336,7 +338,7 @@ def test_clearing_a_pending_passthrough_irq_deactivates_it_physically() -> None:
     """ICPENDR on a passthrough IRQ the hypervisor took drops it and deactivates it physically."""
     gic = make_gic()
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[40], virtual=[])
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, {40: 0x30})
     vgic.write(GICD_ICFGR + 8, 4, 0b10 << 16)
     line = gic.gicd.input_line(40)
@@ -344,7 +346,7 @@ def test_clearing_a_pending_passthrough_irq_deactivates_it_physically() -> None:
     line.set(False)
     assert hyp_take(gic) == 40
     vgic.physical_arrived(40)
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     vgic.write(word(GICD_ICPENDR, 40), 4, bit(40))
     assert listed(gic.gich) == []
     assert (gic.gicd.is_active(40), gic.gicd.is_pending(40), vgic.is_pending(40)) == (
@@ -362,36 +364,36 @@ def test_switch_round_trip_keeps_state_and_isolates_vms() -> None:
     gic = make_gic()
     a = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[], virtual=[33, 34])
     b = VirtualGic("b", NUM_IRQS, gic.gicd, passthrough=[], virtual=[35])
-    a.restore_to(gic.gich)
+    a.list_registers.restore_to(gic.gich)
     guest_setup(a, gic, {33: 0x20, 34: 0x40})
     a.raise_virtual(33)
     a.raise_virtual(34)
-    assert a.flush_to(gic.gich) == 2
+    assert a.list_registers.flush_to(gic.gich) == 2
     assert gic.gicv.read(GICC_IAR, 4) == 33
     a_vmcr = gic.gich.vmcr
-    a.save_from(gic.gich)
+    a.list_registers.save_from(gic.gich)
     assert (gic.gich.list_registers, gic.gich.hcr, gic.gich.apr) == ((0, 0, 0, 0), 0, 0)
-    assert (a.loaded, a.is_active(33), a.is_pending(34), a.has_deliverable()) == (
+    assert (a.list_registers.loaded, a.is_active(33), a.is_pending(34), a.has_deliverable()) == (
         False,
         True,
         True,
         True,
     )
 
-    assert b.restore_to(gic.gich) == 0
+    assert b.list_registers.restore_to(gic.gich) == 0
     assert gic.gicv.read(GICC_CTLR, 4) == 0  # B's own, fresh virtual CPU interface
     guest_setup(b, gic, {35: 0x80})
     b.raise_virtual(35)
-    assert b.flush_to(gic.gich) == 1
+    assert b.list_registers.flush_to(gic.gich) == 1
     assert listed(gic.gich) == [(35, LrState.PENDING)]
     assert gic.gicv.read(GICC_IAR, 4) == 35
     gic.gicv.write(GICC_EOIR, 4, 35)
     assert gic.gicv.read(GICC_IAR, 4) == SPURIOUS
     assert b.read(GICD_ISPENDR + 4, 4) == 0
     assert b.read(GICD_ISACTIVER + 4, 4) == 0
-    b.save_from(gic.gich)
+    b.list_registers.save_from(gic.gich)
 
-    assert a.restore_to(gic.gich) == 1
+    assert a.list_registers.restore_to(gic.gich) == 1
     assert gic.gich.vmcr == a_vmcr
     assert gic.gicv.read(GICC_RPR, 4) == 0x20
     assert listed(gic.gich) == [(33, LrState.ACTIVE), (34, LrState.PENDING)]
@@ -405,7 +407,7 @@ def test_sgir_to_self_pends_a_virtual_sgi() -> None:
     """SGIR 'self' or a list naming CPU 0 pends a virtual SGI; other targets are ignored."""
     gic = make_gic()
     vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[], virtual=[])
-    vgic.restore_to(gic.gich)
+    vgic.list_registers.restore_to(gic.gich)
     guest_setup(vgic, gic, {3: 0x60})
     vgic.write(GICD_SGIR, 4, SGIR_SELF | 3)
     vgic.write(GICD_SGIR, 4, 0x02 << 16 | 5)  # CPU 1 only: no such vCPU
@@ -414,7 +416,7 @@ def test_sgir_to_self_pends_a_virtual_sgi() -> None:
     assert vgic.read(GICD_ISPENDR, 4) == 1 << 3 | 1 << 4
     assert (vgic.read(GICD_SPENDSGIR, 4), vgic.read(GICD_SPENDSGIR + 4, 4)) == (0x0100_0000, 0x01)
     assert gic.gicd.pending_sgi_sources(3) == 0
-    assert vgic.flush_to(gic.gich) == 1
+    assert vgic.list_registers.flush_to(gic.gich) == 1
     assert gic.gich.list_register(0) == make_list_register(3, 0x60, source_cpu=0)
     assert gic.gicv.read(GICC_IAR, 4) == 3
 
@@ -438,17 +440,17 @@ def test_injection_api_checks_kind_and_loading() -> None:
         with pytest.raises(ValueError):
             call(irq)
     with pytest.raises(RuntimeError):
-        a.maintenance(gic.gich)
+        a.list_registers.maintenance(gic.gich)
     with pytest.raises(RuntimeError):
-        a.save_from(gic.gich)
-    a.restore_to(gic.gich)
+        a.list_registers.save_from(gic.gich)
+    a.list_registers.restore_to(gic.gich)
     with pytest.raises(RuntimeError):
-        a.restore_to(gic.gich)
+        a.list_registers.restore_to(gic.gich)
     guest_setup(a, gic, {50: 0})
     a.raise_virtual(50)
-    a.flush_to(gic.gich)
+    a.list_registers.flush_to(gic.gich)
     with pytest.raises(RuntimeError):
-        b.restore_to(gic.gich)  # A's interrupt is still in an LR
+        b.list_registers.restore_to(gic.gich)  # A's interrupt is still in an LR
 
 
 @pytest.mark.parametrize("listed", [False, True])
@@ -459,15 +461,42 @@ def test_raising_answers_as_the_general_deliverable_test(listed: bool) -> None:
     for on, enabled, active in [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]:
         gic = make_gic()
         vgic = VirtualGic("a", NUM_IRQS, gic.gicd, passthrough=[40], virtual=[50])
-        vgic.restore_to(gic.gich)
+        vgic.list_registers.restore_to(gic.gich)
         for irq, raise_it in ((50, vgic.raise_virtual), (40, vgic.physical_arrived)):
             vgic.enabled = bool(on)
             vgic.set_enabled(irq, bool(enabled))
             if active:
                 vgic.set_active(irq, True)
             if listed:
-                vgic.flush_to(gic.gich)
+                vgic.list_registers.flush_to(gic.gich)
             answer = raise_it(irq)
-            state = vgic._irqs[irq]
+            state = vgic.states.irqs[irq]
             assert answer is vgic._deliverable(state), (on, enabled, active, irq)
-            assert irq in vgic._queued and state.pending
+            assert irq in vgic.states.queued and state.pending
+
+
+def _level_vgic() -> VirtualGic:
+    """A VM with PPI 27 (as a vCPU timer's) and virtual SPI 40, both enabled."""
+    vgic = VirtualGic("a", 64, GicDistributor(64), passthrough=[], virtual=[40])
+    vgic.enabled = True
+    vgic.set_enabled(27, True)
+    vgic.set_enabled(40, True)
+    return vgic
+
+
+def test_a_level_source_is_pending_again_only_while_high_and_idle() -> None:
+    vgic, level = _level_vgic(), [False]
+    vgic.set_level_source(27, lambda: level[0])
+    assert not vgic.resample(27) and not vgic.is_pending(27)
+    level[0] = True
+    assert vgic.resample(27) and vgic.is_pending(27)
+    assert not vgic.resample(27)  # already pending: nothing more
+    assert not vgic.resample(40)  # not a level source
+
+
+def test_a_level_source_in_a_list_register_is_not_sampled_again() -> None:
+    vgic, gich = _level_vgic(), GicHypInterface(4)
+    vgic.set_level_source(27, lambda: True)
+    assert vgic.resample(27)
+    assert vgic.list_registers.restore_to(gich) == 1
+    assert not vgic.resample(27)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from typing import ClassVar
 
+import pytest
+
 from rthv.board.gic import GicCpuInterface, GicDistributor, GicHypInterface, GicVirtualCpuInterface
 from rthv.board.gic.list_register import LrState, lr_state
 from rthv.board.gic.regs import (
@@ -39,7 +41,7 @@ def test_more_pending_than_list_registers_asks_for_maintenance() -> None:
     vgic, gich = _vgic(), GicHypInterface(4)
     for irq in SPIS:
         vgic.raise_virtual(irq)
-    assert vgic.flush_to(gich) == 4
+    assert vgic.list_registers.flush_to(gich) == 4
     assert sorted(lr & 0x3FF for lr in gich.list_registers) == [41, 42, 43, 44]
     assert gich.hcr & (HCR_EN | HCR_UIE) == HCR_EN | HCR_UIE
     assert all(lr & LR_EOI for lr in gich.list_registers)
@@ -49,13 +51,30 @@ def test_a_switch_folds_list_registers_back_and_parks_the_interface() -> None:
     """save_from leaves the GICH empty and off; restore_to lists the same interrupts again."""
     vgic, gich = _vgic(), GicHypInterface(4)
     vgic.raise_virtual(40)
-    vgic.flush_to(gich)
-    vgic.save_from(gich)
-    assert (gich.hcr, vgic.loaded) == (0, False)
+    vgic.list_registers.flush_to(gich)
+    vgic.list_registers.save_from(gich)
+    assert (gich.hcr, vgic.list_registers.loaded) == (0, False)
     assert all(lr_state(lr) == LrState.INVALID for lr in gich.list_registers)
     assert vgic.is_pending(40)
-    assert vgic.restore_to(gich) == 1 and vgic.loaded
+    assert vgic.list_registers.restore_to(gich) == 1 and vgic.list_registers.loaded
     assert [lr & 0x3FF for lr in gich.list_registers if lr_state(lr)] == [40]
+
+
+def _vgic_named(name: str) -> VirtualGic:
+    vgic = VirtualGic(name, 64, GicDistributor(64), passthrough=[], virtual=[40])
+    vgic.enabled = True
+    vgic.set_enabled(40, True)
+    return vgic
+
+
+def test_a_gich_holding_another_vcpus_interrupts_is_refused() -> None:
+    a, b, gich = _vgic_named("a"), _vgic_named("b"), GicHypInterface(4)
+    assert not a.list_registers.loaded
+    a.raise_virtual(40)
+    assert a.list_registers.restore_to(gich) == 1 and a.list_registers.loaded
+    with pytest.raises(RuntimeError, match="b: GICH still holds another vCPU's interrupts"):
+        b.list_registers.restore_to(gich)
+    assert not b.list_registers.loaded
 
 
 # ---------------------------------------------------------------- the short way of an arrival
@@ -91,17 +110,18 @@ class _World:
             self.vgic.set_enabled(irq, True)
             self.vgic.set_priority(irq, 0x40 + 0x10 * (index % 3))
         self.listed_alone: list[int | None] = []
+        lists = self.vgic.list_registers
         if short:
-            list_alone = self.vgic._list_alone
+            list_alone = lists._list_alone
 
             def recorded(gich: GicHypInterface) -> int | None:
                 self.listed_alone.append(list_alone(gich))
                 return self.listed_alone[-1]
 
-            self.vgic._list_alone = recorded  # type: ignore[method-assign]
+            lists._list_alone = recorded  # type: ignore[method-assign]
         else:
-            self.vgic._list_alone = lambda _gich: None  # type: ignore[method-assign,assignment]
-        self.vgic.flush_to(self.gich)  # loaded
+            lists._list_alone = lambda _gich: None  # type: ignore[method-assign,assignment]
+        lists.flush_to(self.gich)  # loaded
         self.gich.vmcr = VMCR_ENG0 | 0x1F << VMCR_PMR_SHIFT  # the guest's GICC_CTLR and PMR
         self.taken: list[int | None] = []
 
@@ -121,31 +141,31 @@ class _World:
                     self.gicc.end_of_interrupt(taken)
             if taken == SPURIOUS_ID:
                 return taken
-            injected = vgic.inject_arrived(taken, gich) if self.short else None
+            injected = vgic.list_registers.inject_arrived(taken, gich) if self.short else None
             self.taken.append(injected)
             if injected is None and vgic.physical_arrived(taken):
-                injected = vgic.flush_to(gich)
+                injected = vgic.list_registers.flush_to(gich)
             return (taken, injected)
         if action == "virtual":
-            return vgic.raise_virtual(irq) and vgic.flush_to(gich)
+            return vgic.raise_virtual(irq) and vgic.list_registers.flush_to(gich)
         if action == "burst":  # every virtual IRQ at once: more than the LRs hold
             for virtual in self.VIRTUAL:
                 vgic.raise_virtual(virtual)
-            return vgic.flush_to(gich)
+            return vgic.list_registers.flush_to(gich)
         if action in ("irq-off", "irq-on"):  # the guest's ICENABLER/ISENABLER
             vgic.set_enabled(irq, action == "irq-on")
-            return vgic.flush_to(gich)
+            return vgic.list_registers.flush_to(gich)
         if action in ("gicd-off", "gicd-on"):  # the guest's GICD_CTLR.Enable
             vgic.enabled = action == "gicd-on"
-            return vgic.flush_to(gich)
+            return vgic.list_registers.flush_to(gich)
         if action == "maintenance":
-            return vgic.maintenance(gich)
+            return vgic.list_registers.maintenance(gich)
         if action == "switch":  # the vCPU goes off the CPU and comes back
-            vgic.save_from(gich)
-            return vgic.restore_to(gich)
+            vgic.list_registers.save_from(gich)
+            return vgic.list_registers.restore_to(gich)
         if action == "line":  # the level source rises (a pending edge) or falls
             self.line = not self.line
-            return self.line and vgic.raise_virtual(53) and vgic.flush_to(gich)
+            return self.line and vgic.raise_virtual(53) and vgic.list_registers.flush_to(gich)
         if action == "drop":  # the guest's ICACTIVER and ICPENDR: deactivated physically
             vgic.set_active(irq, False)
             vgic.set_pending(irq, False)
@@ -166,16 +186,16 @@ class _World:
             self.gicc.irq_out.level,
             self.gicc.active_stack,
             [(gicd.is_pending(i), gicd.is_active(i), gicd.is_enabled(i)) for i in range(64)],
-            sorted(vgic._queued),
-            sorted(vgic._listed.items()),
-            sorted((irq, repr(state)) for irq, state in vgic._irqs.items()),
+            sorted(vgic.states.queued),
+            sorted(vgic.list_registers.listed.items()),
+            sorted((irq, repr(state)) for irq, state in vgic.states.irqs.items()),
             vgic.has_deliverable() if self.short else _has_deliverable_the_general_way(vgic),
         )
 
 
 def _has_deliverable_the_general_way(vgic: VirtualGic) -> bool:
     """``VirtualGic.has_deliverable`` by its definition: any of the VM's interrupts at all."""
-    return any(vgic._deliverable(state) for state in vgic._irqs.values())
+    return any(vgic._deliverable(state) for state in vgic.states.irqs.values())
 
 
 def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
@@ -226,7 +246,7 @@ def test_a_finished_level_interrupt_is_sampled_again_when_a_device_irq_arrives()
         world.step("eoir", 53)
         assert world.step("device", 40) == (40, 2)
     assert worlds[0].state() == worlds[1].state()
-    assert sorted(worlds[0].vgic._listed) == [40, 53]
+    assert sorted(worlds[0].vgic.list_registers.listed) == [40, 53]
 
 
 def test_an_interrupt_queued_alone_waits_while_the_distributor_is_off() -> None:
@@ -236,10 +256,10 @@ def test_an_interrupt_queued_alone_waits_while_the_distributor_is_off() -> None:
     for world in worlds:
         world.step("gicd-off", 0)
         assert world.step("device", 40) == (40, None)
-        assert world.step("maintenance", 0) == 0 and not world.vgic._listed
+        assert world.step("maintenance", 0) == 0 and not world.vgic.list_registers.listed
         assert world.step("gicd-on", 0) == 1
     assert worlds[0].state() == worlds[1].state()
-    assert worlds[0].listed_alone[-1] == 1 and list(worlds[0].vgic._listed) == [40]
+    assert worlds[0].listed_alone[-1] == 1 and list(worlds[0].vgic.list_registers.listed) == [40]
 
 
 def test_a_switch_out_pends_a_finished_level_interrupt_whose_line_is_still_high() -> None:
@@ -251,9 +271,9 @@ def test_a_switch_out_pends_a_finished_level_interrupt_whose_line_is_still_high(
         assert world.step("iar", 0) == 53
         world.step("eoir", 53)
         world.line = line
-        world.vgic.save_from(world.gich)
-        assert world.vgic.is_pending(53) is line and sorted(world.vgic._queued) == [53] * line
-        assert world.vgic.restore_to(world.gich) == int(line)
+        world.vgic.list_registers.save_from(world.gich)
+        assert world.vgic.is_pending(53) is line and sorted(world.vgic.states.queued) == [53] * line
+        assert world.vgic.list_registers.restore_to(world.gich) == int(line)
 
 
 def test_an_interrupt_in_service_and_pending_again_is_not_deliverable() -> None:
@@ -265,11 +285,11 @@ def test_an_interrupt_in_service_and_pending_again_is_not_deliverable() -> None:
     world.step("virtual", 50)
     vgic = world.vgic
     assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (False, False)
-    vgic.flush_to(world.gich)  # merged into its LR: pending and active
+    vgic.list_registers.flush_to(world.gich)  # merged into its LR: pending and active
     assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (False, False)
-    vgic.save_from(world.gich)
+    vgic.list_registers.save_from(world.gich)
     assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (False, False)
-    vgic.restore_to(world.gich)
+    vgic.list_registers.restore_to(world.gich)
     world.step("eoir", 50)
     assert (vgic.has_deliverable(), _has_deliverable_the_general_way(vgic)) == (True, True)
 
@@ -304,7 +324,7 @@ class _TwoVms:
             self.vgics[name] = vgic
         self.vgics["b"].set_level_source(53, lambda: self.line)
         self.loaded = "a"
-        self.vgics["a"].flush_to(self.gich)
+        self.vgics["a"].list_registers.flush_to(self.gich)
         self.gich.vmcr = VMCR_ENG0 | 0x1F << VMCR_PMR_SHIFT
 
     def step(self, action: str, vm: str, irq: int) -> object:
@@ -317,10 +337,10 @@ class _TwoVms:
             taken = self.gicc.acknowledge_and_drop() & IAR_ID_MASK
             if taken == SPURIOUS_ID:
                 return taken
-            return vgic.physical_arrived(taken) and loaded and vgic.flush_to(gich)
+            return vgic.physical_arrived(taken) and loaded and vgic.list_registers.flush_to(gich)
         if action == "virtual":
             irq = self.VMS[vm][1][irq % 2]
-            return vgic.raise_virtual(irq) and loaded and vgic.flush_to(gich)
+            return vgic.raise_virtual(irq) and loaded and vgic.list_registers.flush_to(gich)
         if action == "line":
             self.line = not self.line
             return self.line and self.vgics["b"].raise_virtual(53)
@@ -328,9 +348,11 @@ class _TwoVms:
             outgoing, self.loaded = self.vgics[self.loaded], "b" if self.loaded == "a" else "a"
             with gich.batch():
                 if self.short:
-                    return outgoing.hand_over(self.vgics[self.loaded], gich)
-                outgoing.save_from(gich)
-                return self.vgics[self.loaded].restore_to(gich)
+                    return outgoing.list_registers.hand_over(
+                        self.vgics[self.loaded].list_registers, gich
+                    )
+                outgoing.list_registers.save_from(gich)
+                return self.vgics[self.loaded].list_registers.restore_to(gich)
         if action == "iar":
             return self.gicv.read(GICC_IAR, 4)
         assert action == "eoir", action
@@ -347,10 +369,10 @@ class _TwoVms:
             [(self.gicd.is_pending(i), self.gicd.is_active(i)) for i in range(64)],
             [
                 (
-                    sorted(v._queued),
-                    sorted(v._listed.items()),
-                    (v._hcr, v._vmcr, v._apr, v.loaded),
-                    sorted((irq, repr(state)) for irq, state in v._irqs.items()),
+                    sorted(v.states.queued),
+                    sorted(v.list_registers.listed.items()),
+                    (v.states.hcr, v.states.vmcr, v.states.apr, v.list_registers.loaded),
+                    sorted((irq, repr(state)) for irq, state in v.states.irqs.items()),
                 )
                 for v in self.vgics.values()
             ],

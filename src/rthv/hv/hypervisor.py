@@ -196,7 +196,7 @@ class Hypervisor:
             machine.charge(self.costs.maintenance)
             vm = self.current
             if vm is not None:
-                self._charge_injections(vm, vm.vgic.maintenance(machine.gich))
+                self._charge_injections(vm, vm.vgic.list_registers.maintenance(machine.gich))
             machine.gicc.deactivate(irq)
             return
         owner = self._irq_vm.get(irq)
@@ -207,7 +207,7 @@ class Hypervisor:
         now = machine.clock.now()
         self.trace.irq_taken(now, owner.config.name, irq)  # (an ``IrqTaken``)
         if owner.handle is self.scheduler.current and not machine.parked:  # deliver's test
-            injected = owner.vgic.inject_arrived(irq, machine.gich)
+            injected = owner.vgic.list_registers.inject_arrived(irq, machine.gich)
             if injected is not None:  # physical_arrived, then deliver, in one step
                 if owner.interrupt_pending_since is None:
                     owner.interrupt_pending_since = now
@@ -307,7 +307,7 @@ class Hypervisor:
         if vm.interrupt_pending_since is None:
             vm.interrupt_pending_since = self.machine.clock.now()
         if vm.handle is self.scheduler.current and not self.machine.parked:  # (self.current)
-            self._charge_injections(vm, vm.vgic.flush_to(self.machine.gich))
+            self._charge_injections(vm, vm.vgic.list_registers.flush_to(self.machine.gich))
         elif vm.handle.state is VmState.WAITING:
             self.scheduler.vm_runnable(vm.handle)
 
@@ -343,7 +343,7 @@ class Hypervisor:
         with machine.gich.batch():  # the GIC lines move once, to the new vCPU's state
             old_name = None if old is None else old.name
             new_name = None if new is None else new.name
-            outgoing = None if old_name is None else self.vms[old_name].vgic
+            outgoing = None if old_name is None else self.vms[old_name].vgic.list_registers
             if outgoing is not None and new_name is None:
                 outgoing.save_from(machine.gich)
             machine.charge(self.costs.world_switch)
@@ -356,10 +356,11 @@ class Hypervisor:
             vm.counters.world_switches += 1
             machine.switch_to(vm.core)
             machine.parked = False
+            incoming = vm.vgic.list_registers
             if outgoing is None:
-                injected = vm.vgic.restore_in_batch(machine.gich)  # (inside the batch)
+                injected = incoming.restore_in_batch(machine.gich)  # (inside the batch)
             else:  # save_from and restore_to in one step (inside the batch)
-                injected = outgoing.hand_over(vm.vgic, machine.gich)
+                injected = outgoing.hand_over(incoming, machine.gich)
             if injected:
                 self._charge_injections(vm, injected)
 

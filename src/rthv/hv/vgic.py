@@ -19,18 +19,26 @@ guest's virtual EOI through the HW=1 list register. Hence every instance of a pa
 in this model is *linked*: physically active on the VM's behalf; when the guest drops it
 (ICPENDR/ICACTIVER) the hypervisor deactivates it physically.
 
-``VirtualGic`` builds on ``VgicListRegisters`` (``vgic_list_registers``): the interrupt states,
-the list registers that deliver them, the state model and the refill policy.
+``VirtualGic`` is the VM-facing facade of two parts it is composed of, each owning its state:
+the VM's interrupt states (``states``, a ``VgicInterruptStates``: every ``VirqState``, the queue,
+the level sources, the distributor enable, the saved vCPU interface; with the state model) and
+the list registers that deliver them (``list_registers``, a ``VgicListRegisters``: the GICH the
+vCPU is loaded in, which LR holds which interrupt, the refill policy). The facade serves the
+guest's GICD and the injections; it changes a listed interrupt only through the list registers'
+public steps. The hypervisor holds the list registers directly for the GICH work (flush,
+maintenance, world switch, a physical IRQ's short way), so its hot paths forward through
+nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rthv.board.gic import regs
 from rthv.board.gic.distributor import GicDistributor
-from rthv.board.gic.list_register import LrState, lr_state
+from rthv.board.gic.list_register import LrState
 from rthv.board.gic.regs import BANKED_COUNT, BYTE_BITS, BYTE_MASK, SGI_COUNT
+from rthv.hv.vgic_interrupt_states import VgicInterruptStates
 from rthv.hv.vgic_list_registers import VgicListRegisters
 from rthv.hv.vgic_registers import (
     VM_CPU_MASK,
@@ -46,8 +54,9 @@ MIN_PRIORITY_BITS = 4  # GICv2: at least 16 priority levels
 RESET_PRIORITY = 0  # GICD_IPRIORITYR reset value, mirrored to passthrough SPIs at creation
 
 
-class VirtualGic(VgicListRegisters):
-    """The GICD a VM sees (an ``MmioDevice``) and the list registers that deliver its IRQs."""
+class VirtualGic:
+    """The GICD a VM sees (an ``MmioDevice``) and the injection API, over the VM's interrupt
+    states (``states``) and the list registers that deliver them (``list_registers``)."""
 
     def __init__(
         self,
@@ -65,34 +74,39 @@ class VirtualGic(VgicListRegisters):
             raise ValueError(
                 f"priority_bits must be in {MIN_PRIORITY_BITS}..{BYTE_BITS}, got {priority_bits}"
             )
-        super().__init__(vm_name, physical)
+        self.physical = physical
         self.num_irqs = num_irqs
         self.priority_mask = (BYTE_MASK << (BYTE_BITS - priority_bits)) & BYTE_MASK
         self.passthrough = frozenset(passthrough)
         self.virtual = frozenset(virtual)
-        self._check_ids()
-        for irq in range(BANKED_COUNT):
-            self._irqs[irq] = VirqState(irq, VirqKind.BANKED, edge=irq < SGI_COUNT)
+        self._check_ids(vm_name)
+        states = [
+            VirqState(irq, VirqKind.BANKED, edge=irq < SGI_COUNT) for irq in range(BANKED_COUNT)
+        ]
         for irq in sorted(self.passthrough):
-            self._irqs[irq] = VirqState(irq, VirqKind.PASSTHROUGH, edge=physical.is_edge(irq))
+            states.append(VirqState(irq, VirqKind.PASSTHROUGH, edge=physical.is_edge(irq)))
             physical.set_targets(irq, VM_CPU_MASK)
             physical.set_enabled(irq, False)
             physical.set_priority(irq, RESET_PRIORITY)
-        for irq in sorted(self.virtual):
-            self._irqs[irq] = VirqState(irq, VirqKind.VIRTUAL, edge=True)
+        states += [VirqState(irq, VirqKind.VIRTUAL, edge=True) for irq in sorted(self.virtual)]
+        self.states = VgicInterruptStates(vm_name, states)
+        self.list_registers = VgicListRegisters(self.states)
+        # (the parts' containers, never rebound, at hand for the GICD fields and the injections)
+        self._irqs, self._queued = self.states.irqs, self.states.queued
+        self._listed = self.list_registers.listed
         self.owned = self._irqs.keys()  # (``owns``, for the GICD reads' membership tests)
         self._registers = GicdRegisterFile(self)
 
-    def _check_ids(self) -> None:
+    def _check_ids(self, vm_name: str) -> None:
         both = self.passthrough & self.virtual
         if both:
-            raise ValueError(f"{self.vm_name}: IRQs {sorted(both)} both passthrough and virtual")
+            raise ValueError(f"{vm_name}: IRQs {sorted(both)} both passthrough and virtual")
         for irq in self.passthrough | self.virtual:
             if not BANKED_COUNT <= irq < self.num_irqs:
-                raise ValueError(f"{self.vm_name}: IRQ {irq} is not an SPI below {self.num_irqs}")
+                raise ValueError(f"{vm_name}: IRQ {irq} is not an SPI below {self.num_irqs}")
         for irq in self.passthrough:
             if irq >= self.physical.num_irqs:
-                raise ValueError(f"{self.vm_name}: IRQ {irq} is not a physical interrupt")
+                raise ValueError(f"{vm_name}: IRQ {irq} is not a physical interrupt")
 
     # ---------------------------------------------------------------- MMIO (the guest's GICD)
 
@@ -120,99 +134,102 @@ class VirtualGic(VgicListRegisters):
 
     def kind(self, irq: int) -> VirqKind:
         """Where the VM's interrupt ``irq`` comes from."""
-        return self._virq(irq).kind
-
-    def _virq(self, irq: int) -> VirqState:
-        state = self._irqs.get(irq)
-        if state is None:
-            raise ValueError(f"{self.vm_name}: interrupt {irq} is not this VM's")
-        return state
+        return self.states.state(irq).kind
 
     @property
     def enabled(self) -> bool:
         """GICD_CTLR.Enable of the VM's distributor."""
-        return self._enabled
+        return self.states.enabled
 
     @enabled.setter
     def enabled(self, value: bool) -> None:
-        self._enabled = value
+        self.states.enabled = value
         if not value:
             for irq in list(self._listed):
-                self._recall(irq)
+                self.list_registers.recall(irq)
 
     def is_enabled(self, irq: int) -> bool:
         """Enable bit of ``irq``."""
-        state = self._irqs.get(irq)  # (``_virq`` written out: 32 of these per GICD word read)
-        return state.enabled if state is not None else self._virq(irq).enabled
+        state = self._irqs.get(irq)  # (``states.state`` written out: 32 per GICD word read)
+        return state.enabled if state is not None else self.states.state(irq).enabled
 
     def set_enabled(self, irq: int, enabled: bool) -> None:
         """Enable/disable ``irq``; a disabled interrupt keeps pending but leaves its LR."""
-        state = self._virq(irq)
+        state = self.states.state(irq)
         state.enabled = enabled
         if state.hardware:
             self.physical.set_enabled(irq, enabled)
         if not enabled:
-            self._recall(irq)
+            self.list_registers.recall(irq)
 
     def is_pending(self, irq: int) -> bool:
         """Pending in the VM (queued, in an LR, or latched physically for passthrough IRQs)."""
-        state = self._virq(irq)
-        if state.pending or self._lr_state(irq) & LrState.PENDING:
+        state = self.states.state(irq)
+        if state.pending or self.list_registers.lr_state(irq) & LrState.PENDING:
             return True
         return state.hardware and self.physical.is_pending(irq)
 
     def set_pending(self, irq: int, pending: bool) -> None:
         """ISPENDR/ICPENDR semantics; passthrough IRQs are set/cleared at the physical GICD."""
-        state = self._virq(irq)
+        state = self.states.state(irq)
         if state.hardware:
             self.physical.set_pending(irq, pending)
         if pending and not state.hardware:
-            self._queue(state, pending=True)
+            self.states.queue(state, pending=True)
         elif not pending:
             self._drop(state, LrState.PENDING)
 
     def is_active(self, irq: int) -> bool:
         """Active in the VM (acknowledged by the guest and not yet deactivated)."""
-        return self._virq(irq).active or bool(self._lr_state(irq) & LrState.ACTIVE)
+        state = self.states.state(irq)
+        return state.active or bool(self.list_registers.lr_state(irq) & LrState.ACTIVE)
 
     def set_active(self, irq: int, active: bool) -> None:
         """ISACTIVER/ICACTIVER semantics (setting a HW=1 LR active is ignored)."""
-        state = self._virq(irq)
+        state = self.states.state(irq)
         if not active:
             self._drop(state, LrState.ACTIVE)
             return
-        index = self._listed.get(irq)
-        if index is None:
-            if state.hardware:
-                self.physical.set_active(irq, True)
-            self._queue(state, active=True)
-            return
-        value = self._loaded_gich().list_register(index)
-        if not value & regs.LR_HW:
-            self._set_lr_state(irq, lr_state(value) | LrState.ACTIVE)
+        if self.list_registers.activate(irq):
+            return  # (in its LR)
+        if state.hardware:
+            self.physical.set_active(irq, True)
+        self.states.queue(state, active=True)
+
+    def _drop(self, state: VirqState, part: LrState) -> None:
+        """Clear the pending or active part of an interrupt; passthrough: deactivate physically."""
+        had = state.pending if part == LrState.PENDING else state.active
+        if part == LrState.PENDING:
+            state.pending = False
+        else:
+            state.active = False
+        if self.list_registers.withdraw(state.irq, part):
+            had = True
+        if had and state.hardware:
+            self.physical.deactivate(state.irq)
 
     def priority(self, irq: int) -> int:
         """Priority byte of ``irq``."""
-        return self._virq(irq).priority
+        return self.states.state(irq).priority
 
     def set_priority(self, irq: int, priority: int) -> None:
         """Set the priority of ``irq`` (mirrored physically for passthrough IRQs)."""
-        state = self._virq(irq)
+        state = self.states.state(irq)
         priority &= self.priority_mask
         if priority == state.priority:
             return
         state.priority = priority
         if state.hardware:
             self.physical.set_priority(irq, priority)
-        self._recall(irq)  # a pending LR is re-placed by priority at the next flush
+        self.list_registers.recall(irq)  # a pending LR is re-placed by priority at the next flush
 
     def is_edge(self, irq: int) -> bool:
         """Whether ``irq`` is configured edge-triggered (recorded; virtual IRQs act as edges)."""
-        return self._virq(irq).edge
+        return self.states.state(irq).edge
 
     def set_edge(self, irq: int, edge: bool) -> None:
         """Configure the trigger of ``irq`` (SGIs stay edge; mirrored for passthrough IRQs)."""
-        state = self._virq(irq)
+        state = self.states.state(irq)
         if irq < SGI_COUNT:
             return
         state.edge = edge
@@ -221,11 +238,11 @@ class VirtualGic(VgicListRegisters):
 
     def target(self, irq: int) -> int:
         """The ITARGETSR byte the guest last wrote for ``irq`` (it always reads 0x01)."""
-        return self._virq(irq).target
+        return self.states.state(irq).target
 
     def set_target(self, irq: int, target: int) -> None:
         """Record an ITARGETSR write; SGI/PPI targets are read-only, SPIs go to vCPU 0 anyway."""
-        state = self._virq(irq)
+        state = self.states.state(irq)
         if irq >= BANKED_COUNT:
             state.target = target & BYTE_MASK
 
@@ -235,44 +252,62 @@ class VirtualGic(VgicListRegisters):
         """Make a virtual, SGI or PPI interrupt pending (edge); True if deliverable now."""
         state = self._irqs.get(irq)
         if state is None or state.hardware:
-            self._virq(irq)  # (raises for an interrupt not this VM's)
-            raise ValueError(f"{self.vm_name}: IRQ {irq} is passthrough, use physical_arrived")
-        state.pending = True  # (``_queue(state, pending=True)``)
+            self.states.state(irq)  # (raises for an interrupt not this VM's)
+            raise ValueError(
+                f"{self.states.vm_name}: IRQ {irq} is passthrough, use physical_arrived"
+            )
+        state.pending = True  # (``states.queue(state, pending=True)``)
         self._queued.add(irq)
         if irq not in self._listed:  # ``_deliverable`` with no LR holding it
-            return self._enabled and state.enabled and not state.active
+            return self.states.enabled and state.enabled and not state.active
         return self._deliverable(state)
 
     def physical_arrived(self, irq: int) -> bool:
         """The hypervisor acknowledged passthrough ``irq`` (active, priority dropped) for us."""
         state = self._irqs.get(irq)
         if state is None or not state.hardware:
-            self._virq(irq)  # (raises for an interrupt not this VM's)
-            raise ValueError(f"{self.vm_name}: IRQ {irq} is not a passthrough IRQ")
-        state.pending = True  # (``_queue(state, pending=True)``)
+            self.states.state(irq)  # (raises for an interrupt not this VM's)
+            raise ValueError(f"{self.states.vm_name}: IRQ {irq} is not a passthrough IRQ")
+        state.pending = True  # (``states.queue(state, pending=True)``)
         self._queued.add(irq)
         if irq not in self._listed:  # ``_deliverable`` with no LR holding it
-            return self._enabled and state.enabled and not state.active
+            return self.states.enabled and state.enabled and not state.active
         return self._deliverable(state)
+
+    def set_level_source(self, irq: int, sample: Callable[[], bool]) -> None:
+        """Make virtual interrupt ``irq`` level-sensitive: while ``sample()`` stays high after
+        the guest's EOI, the interrupt is pending again (an EOI maintenance interrupt tells)."""
+        self.states.levels[irq] = sample
+
+    def resample(self, irq: int) -> bool:
+        """Pend a level source whose line is high and that is neither pending nor in service."""
+        sample = self.states.levels.get(irq)
+        state = self._irqs[irq]
+        if sample is None or state.pending or state.active or irq in self._listed:
+            return False
+        if sample():
+            self.states.queue(state, pending=True)
+        return self._deliverable(state)
+
+    def _deliverable(self, state: VirqState) -> bool:
+        if not (self.states.enabled and state.enabled):
+            return False
+        in_lr = self.list_registers.lr_state(state.irq)
+        if in_lr == LrState.PENDING:
+            return True
+        return state.pending and not state.active and in_lr == LrState.INVALID
 
     def has_deliverable(self) -> bool:
         """Whether some pending, enabled, not active interrupt exists and the GICD is on."""
-        if not self._enabled or not (self._queued or self._listed):
+        listed = self._listed
+        if not self.states.enabled or not (self._queued or listed):
             return False  # (nothing pending or active anywhere: the common WFI)
-        # ``_deliverable`` written out over the only candidates: the listed interrupts (their
-        # LR pending, or empty with the interrupt pending and not active outside it) and the
-        # queued ones no LR holds (pending and not active); any other is not deliverable.
-        listed, irqs = self._listed, self._irqs
-        if listed:
-            gich = self._loaded_gich()
-            for irq, index in listed.items():
-                state = irqs[irq]
-                if state.enabled:
-                    held = lr_state(gich.list_register(index))
-                    if held == LrState.PENDING or (
-                        held == LrState.INVALID and state.pending and not state.active
-                    ):
-                        return True
+        # ``_deliverable`` written out over the only candidates: the listed interrupts (the
+        # list registers' ``any_deliverable``) and the queued ones no LR holds (pending and
+        # not active); any other is not deliverable.
+        if listed and self.list_registers.any_deliverable():
+            return True
+        irqs = self._irqs
         for irq in self._queued:
             if irq not in listed:
                 state = irqs[irq]

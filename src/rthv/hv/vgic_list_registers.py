@@ -1,11 +1,16 @@
 """The list-register side of a VM's virtual GIC: delivering its interrupts through the GICH.
 
-The interrupt states themselves are ``VgicInterruptStates``' (``vgic_interrupt_states``, with the
-state model). ``save_from`` folds every LR back into the ``VirqState`` states, so a switched
-out VM has all its state here; ``restore_to`` re-lists active interrupts first, then pending
-ones. The vGIC owns the whole ``GicHypState`` of its vCPU: HCR (EOICount kept, En
-forced on, UIE managed), VMCR and APR are saved and restored verbatim; list registers are not
-restored verbatim but rebuilt from the folded state (positions may change).
+``VgicListRegisters`` works on the VM's interrupt states (``VgicInterruptStates``, with the state
+model) and alone owns the GICH its vCPU is loaded in and which LR holds which interrupt. The
+hypervisor calls it directly for the GICH work (flush, a physical IRQ's short way, maintenance,
+world switch); the facade (``VirtualGic``) calls its steps on one listed interrupt (``lr_state``,
+``activate``, ``withdraw``, ``recall``) when the guest changes that interrupt through its GICD.
+
+``save_from`` folds every LR back into the ``VirqState`` states, so a switched out VM has all its
+state there; ``restore_to`` re-lists active interrupts first, then pending ones. The vGIC owns
+the whole ``GicHypState`` of its vCPU: HCR (EOICount kept, En forced on, UIE managed), VMCR and
+APR are saved and restored verbatim; list registers are not restored verbatim but rebuilt from
+the folded state (positions may change).
 
 Refill policy when more interrupts want an LR than there are free LRs: a pending interrupt of
 higher priority evicts the lowest-priority purely pending LR; what is left queued sets HCR.UIE
@@ -16,6 +21,8 @@ holding an active interrupt it would fire continuously while nothing can be refi
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from rthv.board.gic import regs
 from rthv.board.gic.hyp_interface import GicHypInterface
@@ -32,11 +39,101 @@ from rthv.hv.vgic_registers import VirqState
 PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
 
 
-class VgicListRegisters(VgicInterruptStates):
-    """A VM's interrupt states and the list registers of the GICH that deliver them.
+class VgicListRegisters:
+    """The list registers of the GICH that deliver a VM's interrupts (``states``)."""
 
-    ``VirtualGic`` (``vgic``) builds on it with the distributor the guest programs.
-    """
+    def __init__(self, states: VgicInterruptStates) -> None:
+        self.states = states
+        # (the states' containers, never rebound, at hand on the hot paths)
+        self._irqs, self._queued, self._levels = states.irqs, states.queued, states.levels
+        self._gich: GicHypInterface | None = None  # the GICH holding this vCPU, while loaded
+        self._listed: dict[int, int] = {}  # irq -> list register index, while loaded
+        self.listed: Mapping[int, int] = self._listed  # (the same, for reading only)
+        self.maintenance_count = 0
+
+    @property
+    def loaded(self) -> bool:
+        """Whether this vCPU's interface state is in a GICH right now."""
+        return self._gich is not None
+
+    # ---------------------------------------------------------------- one listed interrupt
+
+    def lr_state(self, irq: int) -> int:
+        """The state (``LrState``) of the LR holding ``irq``; INVALID if none holds it."""
+        index = self._listed.get(irq)
+        if index is None:
+            return LrState.INVALID
+        return lr_state(self._loaded_gich().list_register(index))
+
+    def activate(self, irq: int) -> bool:
+        """Make the LR holding ``irq`` active too (a HW=1 LR stays as it is: the physical
+        interrupt is active already); False, with nothing changed, if no LR holds it."""
+        index = self._listed.get(irq)
+        if index is None:
+            return False
+        value = self._loaded_gich().list_register(index)
+        if not value & regs.LR_HW:
+            self._set_lr_state(irq, lr_state(value) | LrState.ACTIVE)
+        return True
+
+    def withdraw(self, irq: int, part: LrState) -> bool:
+        """Clear the pending or active ``part`` of the LR holding ``irq``; whether it had it."""
+        held = self.lr_state(irq)
+        if not held & part:
+            return False
+        self._set_lr_state(irq, held & ~part)
+        return True
+
+    def recall(self, irq: int) -> None:
+        """Take the pending part of ``irq`` out of its LR back into the queue."""
+        held = self.lr_state(irq)
+        if held & LrState.PENDING:
+            self.states.queue(self._irqs[irq], pending=True)
+            self._set_lr_state(irq, held & ~LrState.PENDING)
+
+    def any_deliverable(self) -> bool:
+        """Whether a listed interrupt is deliverable (its LR pending, or empty with the
+        interrupt pending and not active outside it), the distributor assumed enabled."""
+        if not self._listed:
+            return False
+        gich, irqs = self._loaded_gich(), self._irqs
+        for irq, index in self._listed.items():
+            state = irqs[irq]
+            if state.enabled:
+                held = lr_state(gich.list_register(index))
+                if held == LrState.PENDING or (
+                    held == LrState.INVALID and state.pending and not state.active
+                ):
+                    return True
+        return False
+
+    def _loaded_gich(self) -> GicHypInterface:
+        if self._gich is None:
+            raise RuntimeError(f"{self.states.vm_name}: vGIC is not loaded")
+        return self._gich
+
+    def _set_lr_state(self, irq: int, state: int) -> None:
+        """Change the state of the LR holding ``irq``; an emptied LR is freed."""
+        gich, index = self._loaded_gich(), self._listed[irq]
+        if state == LrState.INVALID:
+            gich.set_list_register(index, 0)
+            del self._listed[irq]
+        else:
+            gich.set_list_register(index, lr_with_state(gich.list_register(index), state))
+
+    def _load(self, gich: GicHypInterface) -> None:
+        if gich.holds_interrupts():
+            name = self.states.vm_name
+            raise RuntimeError(f"{name}: GICH still holds another vCPU's interrupts")
+        self._take(gich)
+
+    def _take(self, gich: GicHypInterface) -> None:
+        """Load the saved HCR (En forced on), VMCR and APR into ``gich``, which holds us now."""
+        states = self.states
+        gich.load(states.hcr | regs.HCR_EN, states.vmcr, states.apr)
+        self._gich = gich
+
+    # ---------------------------------------------------------------- the GICH work
 
     def flush_to(self, gich: GicHypInterface) -> int:
         """Retire finished LRs and fill free ones, highest priority first; returns injections.
@@ -47,7 +144,7 @@ class VgicListRegisters(VgicInterruptStates):
         if self._gich is None:
             self._load(gich)
         elif self._gich is not gich:
-            raise RuntimeError(f"{self.vm_name}: vGIC is loaded in another GICH")
+            raise RuntimeError(f"{self.states.vm_name}: vGIC is loaded in another GICH")
         if len(self._queued) == 1:
             injected = self._list_alone(gich)
             if injected is not None:
@@ -76,7 +173,7 @@ class VgicListRegisters(VgicInterruptStates):
         """``_list_alone`` for ``irq`` (``state``), the one interrupt queued or, with nothing
         queued, the one that has just become pending; nothing is queued afterwards."""
         levels = self._levels
-        if state.active or not (state.pending and state.enabled and self._enabled):
+        if state.active or not (state.pending and state.enabled and self.states.enabled):
             return None
         if gich.hcr_bits & (regs.HCR_EN | regs.HCR_UIE) != regs.HCR_EN:
             return None
@@ -119,7 +216,7 @@ class VgicListRegisters(VgicInterruptStates):
             state is None
             or self._gich is not gich
             or self._queued
-            or not (state.hardware and state.enabled and self._enabled)
+            or not (state.hardware and state.enabled and self.states.enabled)
         ):
             return None
         held_at = self._listed.get(irq)
@@ -132,7 +229,7 @@ class VgicListRegisters(VgicInterruptStates):
         injected = self._place_alone(gich, irq, state)
         if injected is not None:
             return injected
-        self._queue(state, pending=True)
+        self.states.queue(state, pending=True)
         with gich.batch():
             self._retire(gich)
             return self._fill(gich)
@@ -140,7 +237,7 @@ class VgicListRegisters(VgicInterruptStates):
     def maintenance(self, gich: GicHypInterface) -> int:
         """A maintenance IRQ while this VM runs: retire EOIed LRs, refill; returns injections."""
         if self._gich is not gich:
-            raise RuntimeError(f"{self.vm_name}: maintenance for a vGIC that is not loaded")
+            raise RuntimeError(f"{self.states.vm_name}: maintenance for a vGIC that is not loaded")
         self.maintenance_count += 1
         return self.flush_to(gich)
 
@@ -156,11 +253,10 @@ class VgicListRegisters(VgicInterruptStates):
         parking the GICH in between (the successor's load sets every register the park sets
         and empties every LR; no line moves before the batch ends); returns the injections."""
         if successor._gich is not None:
-            raise RuntimeError(f"{successor.vm_name}: vGIC is already loaded")
+            raise RuntimeError(f"{successor.states.vm_name}: vGIC is already loaded")
         self._fold(gich)
         self._gich = None
-        gich.load(successor._hcr | regs.HCR_EN, successor._vmcr, successor._apr)
-        successor._gich = gich
+        successor._take(gich)
         return successor.flush_to(gich)
 
     def _fold(self, gich: GicHypInterface) -> None:
@@ -169,19 +265,20 @@ class VgicListRegisters(VgicInterruptStates):
         A finished LR is retired as ``_retire`` does (a level source still high is pending
         again); the load that follows empties every LR, so none is cleared one by one."""
         if self._gich is not gich:
-            raise RuntimeError(f"{self.vm_name}: save_from for a vGIC that is not loaded")
+            raise RuntimeError(f"{self.states.vm_name}: save_from for a vGIC that is not loaded")
+        states = self.states
         levels, lrs = self._levels, gich.lr_values  # (the GICH's fields, read directly)
         for irq, index in self._listed.items():
             state, held = self._irqs[irq], lr_state(lrs[index])
             if held == LrState.INVALID:
                 if irq in levels and levels[irq]():
-                    self._queue(state, pending=True)
+                    states.queue(state, pending=True)
                 continue
             state.pending |= bool(held & LrState.PENDING)
             state.active |= bool(held & LrState.ACTIVE)
             self._queued.add(irq)
         self._listed.clear()
-        self._hcr, self._vmcr, self._apr = (
+        states.hcr, states.vmcr, states.apr = (
             gich.hcr_bits & ~regs.HCR_UIE,
             gich.vmcr_bits,
             gich.apr_bits,
@@ -195,7 +292,7 @@ class VgicListRegisters(VgicInterruptStates):
     def restore_in_batch(self, gich: GicHypInterface) -> int:
         """``restore_to`` inside the caller's ``gich.batch()`` (a world switch's)."""
         if self._gich is not None:
-            raise RuntimeError(f"{self.vm_name}: vGIC is already loaded")
+            raise RuntimeError(f"{self.states.vm_name}: vGIC is already loaded")
         self._load(gich)
         return self.flush_to(gich)
 
@@ -206,7 +303,7 @@ class VgicListRegisters(VgicInterruptStates):
                 gich.set_list_register(index, 0)
                 del self._listed[irq]
                 if irq in self._levels and self._levels[irq]():
-                    self._queue(self._irqs[irq], pending=True)  # level still high after EOI
+                    self.states.queue(self._irqs[irq], pending=True)  # level high after EOI
         eisr = gich.eisr
         while eisr:
             index = (eisr & -eisr).bit_length() - 1  # lowest first
@@ -214,7 +311,7 @@ class VgicListRegisters(VgicInterruptStates):
             eisr &= eisr - 1
 
     def _fill(self, gich: GicHypInterface) -> int:
-        listed, enabled, irqs = self._listed, self._enabled, self._irqs
+        listed, enabled, irqs = self._listed, self.states.enabled, self._irqs
         written = 0
         if listed:
             for irq, held_at in sorted(listed.items()):
@@ -235,7 +332,7 @@ class VgicListRegisters(VgicInterruptStates):
                 written += self._list(gich, index, state)
         self._request_maintenance(gich, overflow)
         if self._queued:
-            self._queued = {i for i in self._queued if irqs[i].pending or irqs[i].active}
+            self.states.settle()
         return written
 
     def _merge(self, gich: GicHypInterface, irq: int, index: int) -> int:
@@ -247,7 +344,7 @@ class VgicListRegisters(VgicInterruptStates):
         if lr_state(value) & LrState.PENDING:
             state.pending = False  # edges coalesce while pending
             return 0
-        if not (self._enabled and state.enabled):
+        if not (self.states.enabled and state.enabled):
             return 0
         gich.set_list_register(index, lr_with_state(value, LrState.PENDING_ACTIVE))
         state.pending = False
@@ -255,7 +352,7 @@ class VgicListRegisters(VgicInterruptStates):
 
     def _list(self, gich: GicHypInterface, index: int, state: VirqState) -> int:
         """Write ``state`` into LR ``index``; returns 1 if that injected a pending interrupt."""
-        pending = state.pending and state.enabled and self._enabled
+        pending = state.pending and state.enabled and self.states.enabled
         if not state.active:
             held = LrState.PENDING
         elif pending and not state.hardware:
@@ -285,7 +382,7 @@ class VgicListRegisters(VgicInterruptStates):
         if not state.active and order <= state.order():
             return None
         index = self._listed[irq]
-        self._recall(irq)
+        self.recall(irq)
         return index
 
     def _request_maintenance(self, gich: GicHypInterface, overflow: bool) -> None:
