@@ -77,6 +77,28 @@ def test_a_gich_holding_another_vcpus_interrupts_is_refused() -> None:
     assert not b.list_registers.loaded
 
 
+def test_the_steps_on_one_listed_interrupt() -> None:
+    """``lr_state``, ``activate``, ``withdraw`` and ``recall`` change only the LR holding the
+    interrupt (an emptied LR is freed); each answers without a change when no LR holds it."""
+    vgic, gich = _vgic(), GicHypInterface(4)
+    lists = vgic.list_registers
+    vgic.raise_virtual(40)
+    assert lists.flush_to(gich) == 1 and dict(lists.listed) == {40: 0}
+    assert (lists.lr_state(40), lists.lr_state(41)) == (LrState.PENDING, LrState.INVALID)
+    assert lists.activate(40) and lists.lr_state(40) == LrState.PENDING_ACTIVE
+    assert not lists.activate(41) and not lists.withdraw(41, LrState.PENDING)
+    assert lists.any_deliverable() is False  # pending behind its own active instance
+    assert lists.withdraw(40, LrState.ACTIVE) and lists.lr_state(40) == LrState.PENDING
+    assert lists.any_deliverable()
+    assert not lists.withdraw(40, LrState.ACTIVE)  # (no active part left)
+    lists.recall(40)  # its pending part back into the queue, the LR freed
+    assert dict(lists.listed) == {} and lr_state(gich.list_registers[0]) == LrState.INVALID
+    assert vgic.states.queued == {40} and vgic.states.irqs[40].pending
+    assert not lists.any_deliverable()
+    assert lists.flush_to(gich) == 1 and lists.withdraw(40, LrState.PENDING)
+    assert dict(lists.listed) == {} and not vgic.is_pending(40)
+
+
 # ---------------------------------------------------------------- the short way of an arrival
 
 

@@ -121,14 +121,13 @@ class VgicListRegisters:
         else:
             gich.set_list_register(index, lr_with_state(gich.list_register(index), state))
 
-    def _load(self, gich: GicHypInterface) -> None:
-        if gich.holds_interrupts():
+    def _load(self, gich: GicHypInterface, *, handed_over: bool = False) -> None:
+        """Load the saved HCR (En forced on), VMCR and APR into ``gich``, which holds us now;
+        it must hold no other vCPU's interrupts, unless ``handed_over`` (the load empties
+        the outgoing vCPU's LRs: ``hand_over``)."""
+        if not handed_over and gich.holds_interrupts():
             name = self.states.vm_name
             raise RuntimeError(f"{name}: GICH still holds another vCPU's interrupts")
-        self._take(gich)
-
-    def _take(self, gich: GicHypInterface) -> None:
-        """Load the saved HCR (En forced on), VMCR and APR into ``gich``, which holds us now."""
         states = self.states
         gich.load(states.hcr | regs.HCR_EN, states.vmcr, states.apr)
         self._gich = gich
@@ -256,7 +255,7 @@ class VgicListRegisters:
             raise RuntimeError(f"{successor.states.vm_name}: vGIC is already loaded")
         self._fold(gich)
         self._gich = None
-        successor._take(gich)
+        successor._load(gich, handed_over=True)
         return successor.flush_to(gich)
 
     def _fold(self, gich: GicHypInterface) -> None:

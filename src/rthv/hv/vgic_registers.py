@@ -43,7 +43,8 @@ class VirqKind(Enum):
 
 @dataclass(slots=True)
 class VirqState:
-    """State of one of the VM's interrupts outside the list registers (see ``VirtualGic``)."""
+    """State of one of the VM's interrupts outside the list registers (the state model:
+    ``vgic_interrupt_states``)."""
 
     irq: int
     kind: VirqKind
