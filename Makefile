@@ -75,7 +75,8 @@ debian:
 	fi
 
 # The C extensions' sources: a change rebuilds them (pip install -e).
-NATIVE := src/rthv/board/_icount.c src/rthv/board/_timed_sites.c \
+NATIVE := $(wildcard src/rthv/board/_icount*.c) src/rthv/board/_icount.h \
+	src/rthv/board/_timed_sites.c \
 	$(wildcard src/rthv/board/_engine_calls*.c) src/rthv/board/_engine_calls.h
 
 $(STAMPS)/venv: pyproject.toml $(NATIVE) $(ENGINE) | debian

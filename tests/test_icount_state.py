@@ -1,4 +1,4 @@
-"""The state shared with the native counter: the same size and stop codes as ``_icount.c``."""
+"""The state shared with the native counter: the same size and stop codes as ``_icount.h``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from rthv.board import _icount, icount_state
 from rthv.board.icount_state import IcountState, StopReason
 
-C_SOURCE = Path(icount_state.__file__).with_name("_icount.c")
+C_HEADER = Path(icount_state.__file__).with_name("_icount.h")
 
 
 def test_the_layout_is_as_large_as_the_c_struct() -> None:
@@ -18,8 +18,8 @@ def test_the_layout_is_as_large_as_the_c_struct() -> None:
 
 
 def test_the_stop_reasons_are_the_c_hooks_stop_codes() -> None:
-    """``StopReason`` has one member per ``STOP_*`` code in the C source, with its value."""
-    enum_line = re.search(r"enum \{ (STOP_[^}]*)\};", C_SOURCE.read_text())
+    """``StopReason`` has one member per ``STOP_*`` code in the C header, with its value."""
+    enum_line = re.search(r"enum \{ (STOP_[^}]*)\};", C_HEADER.read_text())
     assert enum_line is not None
     codes = dict(re.findall(r"STOP_(\w+) = (\d+)", enum_line.group(1)))
     assert {name: int(value) for name, value in codes.items()} == {

@@ -4,7 +4,7 @@
  * _engine_calls.h lists (registers, a run slice's engine entry, trap hooks and MMIO).
  *
  * A call through ctypes costs about 0.25-1 us (argument conversion, libffi); these are
- * METH_FASTCALL functions that call the engine directly.  As in _icount.c, no Unicorn header
+ * METH_FASTCALL functions that call the engine directly.  As in _icount, no Unicorn header
  * or library is linked: ``bind`` is given the addresses of the functions of the libunicorn the
  * bindings loaded, so the stock wheel and rthv's engine work alike.  Engine errors raise the
  * bindings' UcError with the engine's status.
@@ -81,7 +81,7 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-/* bind_clock(claim, release): _icount.c's rthv_claim_clock and rthv_release_clock, which
+/* bind_clock(claim, release): _icount_clock.c's rthv_claim_clock and rthv_release_clock, which
  * ``run`` calls around the engine when given a counter state. */
 static PyObject *bind_clock(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {

@@ -49,7 +49,7 @@ struct engine_api {
     hook_add_fn hook_add;
     vmem_read_fn vmem_read;
     mmio_map_fn mmio_map;
-    claim_clock_fn claim_clock;     /* _icount.c's: the engine's clock reads a counter state */
+    claim_clock_fn claim_clock;     /* _icount_clock.c's: the engine's clock reads a state */
     release_clock_fn release_clock;
     int cp_reg;             /* UC_ARM_REG_CP_REG */
     int pc_and_cpsr[2];     /* UC_ARM_REG_PC, UC_ARM_REG_CPSR */

@@ -13,11 +13,11 @@ one (``StopReason.TIMER_WRITE``), and serves the engine's own clock in virtual t
 (``keep_time``, see ``engine_clock.py``).
 
 On rthv's engine (``engine/``) each translated block does the hook's common case in its own
-generated code (``inline``): the engine asks ``_icount.c`` what a block costs when it translates
-it and puts that into the block's code, which calls the whole native hook only when a stop may be
-due (a pending timer write or IRQ watch, the soft limit, the budget, uncached charging). Counts,
-units and stops are the same as with the hook, which stays for stock engines (tests run pinned
-systems both ways).
+generated code (``inline``): the engine asks ``_icount_inline.c`` what a block costs when it
+translates it and puts that into the block's code, which calls the whole native hook only when a
+stop may be due (a pending timer write or IRQ watch, the soft limit, the budget, uncached
+charging). Counts, units and stops are the same as with the hook, which stays for stock engines
+(tests run pinned systems both ways).
 
 When a budget ends inside a block, the hook stops before the block and ``CpuCore._finish_budget``
 runs the instructions up to the budget as a short block of their own, dropping the block's
@@ -26,10 +26,11 @@ asks the engine for the next block limited to those instructions (cached by the 
 the full block, so nothing is dropped or translated again), raises the budget to their end as
 ``_finish_budget`` does, and stops at the next block start (``short_blocks`` counts these).
 
-The native hook lives in ``_icount.c``, built by the package install. The same counting logic
-runs as a Python hook (identical counts, about twenty times slower; tests compare the two), but
-only the native hook can serve the engine's clock in virtual time: without it no machine is
-made (``EngineClockError``), rather than let host time into a guest.
+The native hook lives in ``_icount_hook.c`` (one of the sources of ``_icount``, built by the
+package install). The same counting logic runs as a Python hook (identical counts, about twenty
+times slower; tests compare the two), but only the native hook can serve the engine's clock in
+virtual time: without it no machine is made (``EngineClockError``), rather than let host time
+into a guest.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ class InstructionCounter:
         return addresses
 
     def _count_inline(self) -> int:
-        """Have the engine count each block in its generated code (``_icount.c``)."""
+        """Have the engine count each block in its generated code (``_icount_inline.c``)."""
         addresses = self._native_addresses()
         status = _uclib.uc_rthv_inline_counter(
             self._uc._uch,

@@ -2,7 +2,7 @@
 
 A ctypes call of the engine costs 0.25 to 1 us in argument conversion and libffi, many times
 what the engine spends; these functions call it directly. They are bound here, once, to the
-functions of the libunicorn the bindings loaded (as ``_icount.c`` is), so they work with the
+functions of the libunicorn the bindings loaded (as ``_icount``'s are), so they work with the
 stock engine and with rthv's alike. Engine errors raise ``unicorn.UcError`` with the engine's
 status. ``run`` is what a run slice does around the engine in one call: start at the current PC
 with the native counter's clock claimed, the GIL released while the engine runs, and return PC

@@ -4,7 +4,7 @@ The engine derives its generic-timer counters (CNTPCT, CNTVCT, and from them TVA
 and its PMU cycle counter from ``clock_gettime(CLOCK_MONOTONIC)``, which it imports from the C
 library through its procedure linkage table. rthv replaces that one imported address, in the
 engine's global offset table, with ``virtual_clock_gettime`` of the native counter
-(``_icount.c``): while a core runs guest code, the engine's clock then reads that core's exact
+(``_icount_clock.c``): while a core runs guest code, the engine's clock then reads that core's exact
 virtual time; at any other moment, and for every other clock, it is the C library's function.
 So a guest at PL1 or PL0 reads CNTVCT natively, at full speed, and gets virtual time.
 

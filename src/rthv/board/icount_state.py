@@ -1,4 +1,4 @@
-"""The state the native counter (``_icount.c``) shares with Python: its layout, its stop reasons.
+"""The state the native counter (``_icount.h``) shares with Python: its layout, its stop reasons.
 
 The field order of ``IcountState`` must match ``struct icount_state``, and ``StopReason`` the
 C hook's stop codes; ``InstructionCounter`` checks the size against the built library.

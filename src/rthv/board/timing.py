@@ -59,7 +59,7 @@ UNCACHED_LOAD = "uncached_load"  # extra per register loaded while the data cach
 UNCACHED_STORE = "uncached_store"  # extra per register stored while the data cache is off
 EXTRAS = (PER_REGISTER, UNCACHED_LOAD, UNCACHED_STORE)  # may be zero
 WEIGHT_NAMES = (*CLASS_NAMES, *EXTRAS)
-NATIVE_SLOTS = 16  # the size of the weight table shared with _icount.c
+NATIVE_SLOTS = 16  # the size of the weight table shared with _icount.h
 
 A7_SOURCE = (
     "gem5 configs/common/cores/arm/ex5_LITTLE.py (Minor core, 'ex5 LITTLE core (based on the ARM "
@@ -265,7 +265,7 @@ def profile(name: str, cpi: object = None, weights: Mapping[str, object] = {}) -
     return base.with_overrides(cpi, weights)
 
 
-# -- classifying A32 instructions (the native hook in _icount.c does the same) ----------------
+# -- classifying A32 instructions (the native counter in _icount_units.c does the same) -------
 
 
 def classify_arm(word: int) -> tuple[InsnClass, int]:
