@@ -1,9 +1,12 @@
 """The engine's C API called from C: values, order, errors with the engine's status, hooks'
-exceptions raised again after a run, and a stop from another thread."""
+exceptions raised again after a run, hooks that live as long as their engine, registers too
+wide for a 32-bit value refused, and a stop from another thread."""
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import threading
 import weakref
 
@@ -60,6 +63,43 @@ def test_batches_keep_their_order(uc: Uc) -> None:
     assert engine_calls.read_batch(handle, (r1, r0, r2)) == (2, 10, 3)
     with pytest.raises(TypeError):
         engine_calls.write_batch(handle, (r0, r1), 1)  # one value short
+
+
+WIDE_REGISTER_CALLS = """
+import unicorn
+from unicorn import arm_const as arm
+from rthv.board import engine_calls as calls
+
+uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+handle = calls.handle_of(uc)
+quads = tuple(getattr(arm, f"UC_ARM_REG_Q{i}") for i in range(8))
+for call in (
+    lambda: calls.reg_read(handle, arm.UC_ARM_REG_Q0),
+    lambda: calls.reg_read(handle, arm.UC_ARM_REG_D0),
+    lambda: calls.reg_read(handle, arm.UC_ARM_REG_CP_REG),
+    lambda: calls.read_batch(handle, quads),
+    lambda: calls.reg_write(handle, arm.UC_ARM_REG_Q0, 1),
+    lambda: calls.reg_write(handle, arm.UC_ARM_REG_CP_REG, 1),
+    lambda: calls.write_batch(handle, quads, *range(8)),
+):
+    try:
+        call()
+    except unicorn.UcError as error:
+        print("overflow" if error.errno == unicorn.UC_ERR_OVERFLOW else error.errno)
+    else:
+        print("accepted")
+"""
+
+
+def test_a_register_wider_than_32_bits_is_refused_not_overrun() -> None:
+    """D and Q registers and the CP_REG struct do not fit the 32-bit values these calls pass:
+    the engine refuses each (UC_ERR_OVERFLOW) rather than write 8, 16 or 40 bytes into 4 (a Q
+    register's read used to kill the process). In a child process: a crash fails the test."""
+    child = subprocess.run(
+        [sys.executable, "-c", WIDE_REGISTER_CALLS], capture_output=True, text=True, check=False
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.split() == ["overflow"] * 7
 
 
 def test_cp15_registers_read_back_as_the_bindings_see_them(uc: Uc) -> None:

@@ -49,11 +49,12 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                                          "remove_cache: int, error: type)");
         return NULL;
     }
-    enum { FUNCTIONS = 10 };
+    enum { FUNCTIONS = 12 };
     void *pointers[FUNCTIONS];
     static const char *names[FUNCTIONS] = {
-        "uc_reg_read", "uc_reg_write", "uc_reg_read_batch", "uc_reg_write_batch",
-        "uc_emu_start", "uc_emu_stop", "uc_ctl", "uc_hook_add", "uc_vmem_read", "uc_mmio_map"};
+        "uc_reg_read", "uc_reg_write", "uc_reg_read2", "uc_reg_write2", "uc_reg_read_batch2",
+        "uc_reg_write_batch2", "uc_emu_start", "uc_emu_stop", "uc_ctl", "uc_hook_add",
+        "uc_vmem_read", "uc_mmio_map"};
     for (int i = 0; i < FUNCTIONS; i++)
         if (address_of(args[0], names[i], &pointers[i]))
             return NULL;
@@ -65,14 +66,16 @@ static PyObject *bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     api.reg_read = (reg_read_fn)pointers[0];
     api.reg_write = (reg_write_fn)pointers[1];
-    api.reg_read_batch = (reg_batch_fn)pointers[2];
-    api.reg_write_batch = (reg_batch_fn)pointers[3];
-    api.emu_start = (emu_start_fn)pointers[4];
-    api.emu_stop = (emu_stop_fn)pointers[5];
-    api.ctl = (ctl_fn)pointers[6];
-    api.hook_add = (hook_add_fn)pointers[7];
-    api.vmem_read = (vmem_read_fn)pointers[8];
-    api.mmio_map = (mmio_map_fn)pointers[9];
+    api.reg_read2 = (reg_read2_fn)pointers[2];
+    api.reg_write2 = (reg_write2_fn)pointers[3];
+    api.reg_read_batch2 = (reg_batch2_fn)pointers[4];
+    api.reg_write_batch2 = (reg_batch2_fn)pointers[5];
+    api.emu_start = (emu_start_fn)pointers[6];
+    api.emu_stop = (emu_stop_fn)pointers[7];
+    api.ctl = (ctl_fn)pointers[8];
+    api.hook_add = (hook_add_fn)pointers[9];
+    api.vmem_read = (vmem_read_fn)pointers[10];
+    api.mmio_map = (mmio_map_fn)pointers[11];
     api.cp_reg = cp_reg;
     api.pc_and_cpsr[0] = pc;
     api.pc_and_cpsr[1] = cpsr;

@@ -21,7 +21,11 @@
 
 typedef int (*reg_read_fn)(void *uc, int regid, void *value);
 typedef int (*reg_write_fn)(void *uc, int regid, const void *value);
-typedef int (*reg_batch_fn)(void *uc, const int *regids, void *const *values, int count);
+/* The sized variants: the engine refuses (UC_ERR_OVERFLOW) a register wider than ``*size``. */
+typedef int (*reg_read2_fn)(void *uc, int regid, void *value, size_t *size);
+typedef int (*reg_write2_fn)(void *uc, int regid, const void *value, size_t *size);
+typedef int (*reg_batch2_fn)(void *uc, const int *regids, void *const *values, size_t *sizes,
+                             int count);
 typedef int (*emu_start_fn)(void *uc, uint64_t begin, uint64_t until, uint64_t timeout,
                             size_t count);
 typedef int (*emu_stop_fn)(void *uc);
@@ -39,10 +43,12 @@ typedef void (*release_clock_fn)(void);
 
 /* The engine's functions and constants, set by ``bind`` and ``bind_clock``. */
 struct engine_api {
-    reg_read_fn reg_read;
-    reg_write_fn reg_write;
-    reg_batch_fn reg_read_batch;
-    reg_batch_fn reg_write_batch;
+    reg_read_fn reg_read;   /* for CP15 registers, whose value is a struct uc_arm_cp_reg */
+    reg_write_fn reg_write; /* for CP15 registers, and PC (see write_word) */
+    reg_read2_fn reg_read2;
+    reg_write2_fn reg_write2;
+    reg_batch2_fn reg_read_batch2;
+    reg_batch2_fn reg_write_batch2;
     emu_start_fn emu_start;
     emu_stop_fn emu_stop;
     ctl_fn ctl;

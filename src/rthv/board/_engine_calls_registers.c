@@ -2,6 +2,9 @@
  * rthv.board._engine_calls: the guest's registers read and written through the engine's C API,
  * one at a time, in fixed batches (one call of the engine for up to eight), and the 32-bit CP15
  * registers of the non-secure bank.  Values are 32-bit: a write keeps ``value & 0xFFFFFFFF``.
+ * The engine is told each value's size (its ``*2`` functions), so a register wider than 32 bits
+ * (D, Q, UC_ARM_REG_CP_REG's struct) is refused with UC_ERR_OVERFLOW, never read into or out of
+ * the 4 bytes given.
  */
 #include "_engine_calls.h"
 
@@ -22,11 +25,22 @@ static PyObject *reg_read(PyObject *self, PyObject *const *args, Py_ssize_t narg
     int regid = (int)PyLong_AsLong(args[1]);
     if (PyErr_Occurred())
         return NULL;
-    uint64_t value = 0;
-    int status = api.reg_read(uc, regid, &value);
+    uint32_t value = 0;
+    size_t size = sizeof(value);
+    int status = api.reg_read2(uc, regid, &value, &size);
     if (status)
         return engine_error(status, args[1]);
-    return PyLong_FromUnsignedLong((uint32_t)value);
+    return PyLong_FromUnsignedLong(value);
+}
+
+/* Write a 32-bit register.  PC goes through uc_reg_write, which (unlike uc_reg_write2) also
+ * makes a run the write is made in resume at the new PC; PC is 32 bits wide. */
+static int write_word(void *uc, int regid, uint32_t value)
+{
+    size_t size = sizeof(value);
+    if (regid == api.pc_and_cpsr[0])
+        return api.reg_write(uc, regid, &value);
+    return api.reg_write2(uc, regid, &value, &size);
 }
 
 static PyObject *reg_write(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -39,7 +53,7 @@ static PyObject *reg_write(PyObject *self, PyObject *const *args, Py_ssize_t nar
     uint32_t value;
     if (PyErr_Occurred() || word_of(args[2], &value))
         return NULL;
-    int status = api.reg_write(uc, regid, &value);
+    int status = write_word(uc, regid, value);
     if (status)
         return engine_error(status, args[1]);
     Py_RETURN_NONE;
@@ -71,18 +85,21 @@ static PyObject *read_batch(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t count;
     if (PyErr_Occurred() || batch_ids(args[1], ids, &count))
         return NULL;
-    uint64_t values[MAX_BATCH] = {0};
+    uint32_t values[MAX_BATCH] = {0};
     void *pointers[MAX_BATCH];
-    for (Py_ssize_t i = 0; i < count; i++)
+    size_t sizes[MAX_BATCH];
+    for (Py_ssize_t i = 0; i < count; i++) {
         pointers[i] = &values[i];
-    int status = api.reg_read_batch(uc, ids, pointers, (int)count);
+        sizes[i] = sizeof(values[i]);
+    }
+    int status = api.reg_read_batch2(uc, ids, pointers, sizes, (int)count);
     if (status)
         return engine_error(status, args[1]);
     PyObject *result = PyTuple_New(count);
     if (result == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *value = PyLong_FromUnsignedLong((uint32_t)values[i]);
+        PyObject *value = PyLong_FromUnsignedLong(values[i]);
         if (value == NULL) {
             Py_DECREF(result);
             return NULL;
@@ -105,12 +122,15 @@ static PyObject *write_batch(PyObject *self, PyObject *const *args, Py_ssize_t n
         return NULL;
     uint32_t values[MAX_BATCH];
     void *pointers[MAX_BATCH];
+    size_t sizes[MAX_BATCH];
     for (Py_ssize_t i = 0; i < count; i++) {
         if (word_of(args[2 + i], &values[i]))
             return NULL;
         pointers[i] = &values[i];
+        sizes[i] = sizeof(values[i]);
     }
-    int status = api.reg_write_batch(uc, ids, pointers, (int)count);
+    /* uc_reg_write_batch2 does what uc_reg_write_batch does, with the sizes checked */
+    int status = api.reg_write_batch2(uc, ids, pointers, sizes, (int)count);
     if (status)
         return engine_error(status, args[1]);
     Py_RETURN_NONE;

@@ -53,11 +53,12 @@ static int start_engine(PyObject *uc_object, void *uc, uint64_t begin, uint64_t 
 }
 
 /* PC and CPSR in one call of the engine. */
-static int read_pc_and_cpsr(void *uc, uint64_t values[2])
+static int read_pc_and_cpsr(void *uc, uint32_t values[2])
 {
     void *pointers[2] = {&values[0], &values[1]};
+    size_t sizes[2] = {sizeof(values[0]), sizeof(values[1])};
     values[0] = values[1] = 0;
-    return api.reg_read_batch(uc, api.pc_and_cpsr, pointers, 2);
+    return api.reg_read_batch2(uc, api.pc_and_cpsr, pointers, sizes, 2);
 }
 
 /* run(uc, handle, until, clock) -> (pc, cpsr): emu_start from the current PC, in the state
@@ -82,18 +83,17 @@ static PyObject *run(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_RuntimeError, "run: no engine clock bound (bind_clock)");
         return NULL;
     }
-    uint64_t where[2];
+    uint32_t where[2];
     int status = read_pc_and_cpsr(uc, where);
     if (status)
         return engine_error(status, NULL);
-    uint64_t begin = (uint32_t)where[0] | (where[1] & CPSR_T ? 1 : 0);
+    uint64_t begin = where[0] | (where[1] & CPSR_T ? 1 : 0);
     if (start_engine(uc_object, uc, begin, until, clock))
         return NULL;
     status = read_pc_and_cpsr(uc, where);
     if (status)
         return engine_error(status, NULL);
-    return Py_BuildValue("(kk)", (unsigned long)(uint32_t)where[0],
-                         (unsigned long)(uint32_t)where[1]);
+    return Py_BuildValue("(kk)", (unsigned long)where[0], (unsigned long)where[1]);
 }
 
 static PyObject *emu_stop(PyObject *self, PyObject *const *args, Py_ssize_t nargs)

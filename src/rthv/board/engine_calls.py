@@ -63,8 +63,10 @@ __all__ = [
 _FUNCTIONS = (
     "uc_reg_read",
     "uc_reg_write",
-    "uc_reg_read_batch",
-    "uc_reg_write_batch",
+    "uc_reg_read2",
+    "uc_reg_write2",
+    "uc_reg_read_batch2",
+    "uc_reg_write_batch2",
     "uc_emu_start",
     "uc_emu_stop",
     "uc_ctl",
