@@ -233,6 +233,35 @@ def test_mmio_accesses_reach_the_python_callables(uc: Uc) -> None:
         run_from(uc, BASE, BASE + 8)
 
 
+def test_hooks_live_as_long_as_their_engine_whatever_the_caller_keeps(uc: Uc) -> None:
+    """The engine keeps pointers to its hooks, so their Uc keeps them: a caller that drops what
+    add_hook and mmio_map return leaves no dangling pointer, and the callables are still
+    reached (they used to be freed with the hooks, under the engine)."""
+    handle = engine_calls.handle_of(uc)
+    seen: list[tuple[int, ...]] = []
+
+    def read(offset: int, size: int) -> int:
+        seen.append((offset, size))
+        return 7
+
+    def write(offset: int, size: int, value: int) -> None:
+        seen.append((offset, size, value))
+
+    def on_interrupt(intno: int) -> None:
+        seen.append((intno,))
+
+    callables = [weakref.ref(function) for function in (read, write, on_interrupt)]
+    engine_calls.mmio_map(uc, handle, DEVICE, 0x1000, read, write)
+    engine_calls.add_hook(uc, handle, unicorn.UC_HOOK_INTR, on_interrupt)
+    del read, write, on_interrupt
+    gc.collect()
+    assert all(function() is not None for function in callables)
+    load(uc, *LOAD_THEN_STORE, SVC)
+    engine_calls.reg_write(handle, arm_const.UC_ARM_REG_R0, DEVICE)
+    run_from(uc, BASE, BASE + 12)
+    assert seen == [(0, 4), (4, 4, 7), (2,)]
+
+
 def test_an_engine_with_hooks_is_still_collected() -> None:
     """Hooks whose callables refer back to their engine form a cycle the garbage collector
     frees (else every core's engine and memory would live to the end of the process)."""

@@ -124,6 +124,9 @@ PyMODINIT_FUNC PyInit__engine_calls(void)
     api.hook_exception = PyUnicode_InternFromString("_hook_exception");
     if (api.hook_exception == NULL)
         return NULL;
+    api.kept_hooks = PyUnicode_InternFromString("_rthv_hooks");
+    if (api.kept_hooks == NULL)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;

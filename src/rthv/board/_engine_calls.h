@@ -62,6 +62,7 @@ struct engine_api {
     int remove_cache;       /* uc_ctl's code for UC_CTL_TB_REMOVE_CACHE, written */
     PyObject *error;        /* unicorn.UcError */
     PyObject *hook_exception; /* "_hook_exception", the bindings' slot for a callback's error */
+    PyObject *kept_hooks;   /* "_rthv_hooks": a Uc's list of its hooks (_engine_calls_hooks.c) */
 };
 
 ENGINE_CALLS_INTERNAL extern struct engine_api api;

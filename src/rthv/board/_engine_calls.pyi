@@ -5,7 +5,7 @@ from typing import Any
 
 class Hook:
     """A trap hook or MMIO callback of one engine, calling a Python callable from C; the engine
-    keeps a pointer to it, so it is to live as long as the engine."""
+    keeps a pointer to it, so its ``uc`` keeps it (``uc._rthv_hooks``) as long as the engine."""
 
 def bind(
     functions: dict[str, int], cp_reg: int, pc: int, cpsr: int, remove_cache: int, error: type
@@ -72,10 +72,10 @@ def mmio_map(
     write: Callable[[int, int, int], None],
 ) -> tuple[Hook, Hook]:
     """Route accesses in [address, address + size) to ``read(offset, size)`` and
-    ``write(offset, size, value)``; keep the returned hooks as long as the mapping."""
+    ``write(offset, size, value)``; ``uc`` keeps the two hooks returned."""
     ...
 
 def add_hook(uc: Any, handle: int, hook_type: int, callback: Callable[..., Any]) -> Hook:
     """Register a UC_HOOK_INTR (``callback(intno)``) or UC_HOOK_INSN_INVALID
-    (``callback() -> bool``) hook; keep the returned ``Hook`` as long as the engine."""
+    (``callback() -> bool``) hook; ``uc`` keeps the ``Hook`` returned."""
     ...

@@ -9,8 +9,9 @@
 enum { HOOK_INTR = 1 << 0, HOOK_INSN_INVALID = 1 << 14 };
 
 /* One hook of an engine: what the trampoline calls, and the Uc whose ``_hook_exception`` keeps
- * an exception the callable raised.  The engine keeps a pointer to it: it must live as long as
- * the engine (a hook is never unregistered; the engine's hooks go with it). */
+ * an exception the callable raised.  The engine keeps a pointer to it, so it lives as long as
+ * the engine: its Uc keeps it (keep_with_engine), whatever the caller does with the hooks it is
+ * given (a hook is never unregistered; the engine's hooks go with it). */
 typedef struct {
     PyObject_HEAD
     PyObject *callback;
@@ -171,9 +172,32 @@ static Hook *new_hook(PyObject *uc_object, void *uc, PyObject *callback)
     return hook;
 }
 
+/* Keep ``hook`` in its Uc's ``_rthv_hooks`` list (made on first use), as the bindings keep
+ * their own callbacks in the Uc: the engine's pointer to it then never outlives it.  Done before
+ * the engine is given the pointer (a hook whose registration then fails stays, unused). */
+static int keep_with_engine(Hook *hook)
+{
+    PyObject *kept = PyObject_GetAttr(hook->uc_object, api.kept_hooks);
+    if (kept == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        kept = PyList_New(0);
+        if (kept == NULL || PyObject_SetAttr(hook->uc_object, api.kept_hooks, kept)) {
+            Py_XDECREF(kept);
+            return -1;
+        }
+    }
+    int status = PyList_Check(kept) ? PyList_Append(kept, (PyObject *)hook) : -1;
+    if (status && !PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "a Uc's _rthv_hooks is not a list");
+    Py_DECREF(kept);
+    return status;
+}
+
 /* mmio_map(uc, handle, address, size, read, write): route accesses in [address, address + size)
- * to ``read(offset, size) -> value`` and ``write(offset, size, value)``.  Returns the two hooks,
- * to be kept as long as the mapping. */
+ * to ``read(offset, size) -> value`` and ``write(offset, size, value)``.  Returns the two hooks
+ * (their Uc keeps them too). */
 static PyObject *mmio_map(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
@@ -186,8 +210,9 @@ static PyObject *mmio_map(PyObject *self, PyObject *const *args, Py_ssize_t narg
         return NULL;
     Hook *read = new_hook(args[0], uc, args[4]);
     Hook *write = read == NULL ? NULL : new_hook(args[0], uc, args[5]);
-    if (write == NULL) {
+    if (write == NULL || keep_with_engine(read) || keep_with_engine(write)) {
         Py_XDECREF(read);
+        Py_XDECREF(write);
         return NULL;
     }
     int status = api.mmio_map(uc, address, size, mmio_read_trampoline, read,
@@ -221,6 +246,10 @@ static PyObject *add_hook(PyObject *self, PyObject *const *args, Py_ssize_t narg
     Hook *hook = new_hook(args[0], uc, args[3]);
     if (hook == NULL)
         return NULL;
+    if (keep_with_engine(hook)) {
+        Py_DECREF(hook);
+        return NULL;
+    }
     int status = api.hook_add(uc, &hook->hook, (int)type, trampoline, hook, (uint64_t)1,
                               (uint64_t)0);
     if (status) {

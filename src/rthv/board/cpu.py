@@ -78,7 +78,6 @@ class CpuCore:
         self._deferred = False
         self.exact_pc: int | None = None  # an instruction re-run alone: its accesses are exact
         self.timed_accesses = 0  # instructions started twice so a timed device saw exact time
-        self._mmio_keepalive: list[object] = []
         self._stage1 = Stage1FaultReader(self.uc)
         self._watch = CodeWatch(self)
         self.virtual_timer: GenericTimer | None = None
@@ -88,11 +87,9 @@ class CpuCore:
         self.regs.set_sys(CNTHCTL, 0)  # physical counter/timer accesses trap: the board emulates
         self._reset_state = self.uc.context_save()  # registers and CP15 after a reset
         # The trap hooks are called from C (``engine_calls.add_hook``), not through the
-        # bindings' ctypes wrappers.
-        self._trap_hooks = (
-            add_hook(self.uc, self._handle, unicorn.UC_HOOK_INTR, self._on_interrupt),
-            add_hook(self.uc, self._handle, unicorn.UC_HOOK_INSN_INVALID, self._on_invalid),
-        )
+        # bindings' ctypes wrappers; the engine's Uc keeps them, as it keeps MMIO callbacks.
+        add_hook(self.uc, self._handle, unicorn.UC_HOOK_INTR, self._on_interrupt)
+        add_hook(self.uc, self._handle, unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
         self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
         self.uc.hook_add(unicorn.UC_HOOK_MEM_PROT, self._on_protection)
 
@@ -116,7 +113,7 @@ class CpuCore:
         current block, which is deterministic but may be a few instructions early.
         """
         read, write = device_callbacks(self, device, offset, timed=timed)
-        self._mmio_keepalive.append(mmio_map(self.uc, self._handle, address, size, read, write))
+        mmio_map(self.uc, self._handle, address, size, read, write)  # the Uc keeps the hooks
 
     def callback_failed(self, error: BaseException) -> None:
         """An exception inside a callback of the engine: stop, and let ``run`` raise it."""

@@ -9,7 +9,8 @@ with the native counter's clock claimed, the GIL released while the engine runs,
 and CPSR where the engine stopped; it raises an exception a callback kept in the ``Uc``'s
 ``_hook_exception``, as the bindings' ``Uc.emu_start`` does. The trap hooks (``add_hook``) and
 MMIO callbacks (``mmio_map``) are C trampolines that call a Python callable directly, keeping
-its exception in the same place.
+its exception in the same place; the ``Uc`` keeps each of them (its ``_rthv_hooks``) as long as
+the engine holds a pointer to it.
 """
 
 from __future__ import annotations
