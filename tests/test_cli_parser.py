@@ -18,6 +18,19 @@ def test_run_bare_options_are_parsed_to_their_values() -> None:
     assert (args.slice, args.cpu_hz, args.board, args.until) == (7, 5, "vexpress-a15", None)
 
 
+@pytest.mark.parametrize("hz", ["0", str(1 << 64)])
+def test_a_cpu_clock_out_of_range_is_a_usage_error(
+    hz: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--cpu-hz from 1 to 2**64 - 1 (what the engine's clock holds): else exit status 2."""
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["run-bare", "image.bin", "--cpu-hz", hz])
+    assert exited.value.code == 2
+    assert f"argument --cpu-hz: must be from 1 to {(1 << 64) - 1} Hz, got {hz}" in (
+        capsys.readouterr().err
+    )
+
+
 def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
     """No command: argparse's usage error, exit status 2."""
     with pytest.raises(SystemExit) as exited:

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from rthv.board.clock import NS_PER_S, UNBOUNDED, VirtualClock
+from rthv.board.clock import MAX_FREQUENCY_HZ, NS_PER_S, UNBOUNDED, VirtualClock
 
 
 def test_defaults_are_one_ghz_and_one_unit_per_cycle() -> None:
@@ -14,6 +14,14 @@ def test_defaults_are_one_ghz_and_one_unit_per_cycle() -> None:
     clock = VirtualClock()
     assert (clock.frequency_hz, clock.units_per_cycle, clock.now()) == (1_000_000_000, 1, 0)
     assert NS_PER_S == 1_000_000_000
+
+
+def test_a_frequency_is_positive_and_fits_64_bits() -> None:
+    """2**64 Hz and more (which the engine's clock would read as 0 or less) are refused, as 0 Hz
+    is (test_constructor_rejects_non_positive_values)."""
+    assert VirtualClock(MAX_FREQUENCY_HZ).frequency_hz == (1 << 64) - 1
+    with pytest.raises(ValueError, match=r"clock frequency must be below 2\*\*64 Hz"):
+        VirtualClock(1 << 64)
 
 
 def test_units_add_up_to_whole_cycles() -> None:

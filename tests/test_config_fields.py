@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from rthv.hv.config.fields import ConfigError, Name, PhysAddress, Size
+from rthv.hv.config.fields import ConfigError, Name, PhysAddress, Size, whole_number
 from rthv.hv.config.vm_model import Section
 
 
@@ -36,6 +36,15 @@ def test_bad_values_are_named(fields: dict[str, object], complaint: str) -> None
     with pytest.raises(ValidationError) as caught:
         Probe.model_validate(fields)
     assert complaint in str(caught.value)
+
+
+def test_a_whole_number_may_have_a_maximum() -> None:
+    """Both bounds are kept and named (a CPU clock must fit the engine's 64 bits)."""
+    assert whole_number(7, "a count", 1, 7) == 7
+    with pytest.raises(ValueError, match="must be a count <= 7, got 8"):
+        whole_number(8, "a count", 1, 7)
+    with pytest.raises(ValueError, match="must be a count >= 1, got 0"):
+        whole_number(0, "a count", 1, 7)
 
 
 def test_a_section_is_frozen_and_a_config_error_is_one_line() -> None:

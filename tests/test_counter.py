@@ -19,7 +19,7 @@ from rthv.board.engine_build import STOCK, engine_build
 from rthv.board.icount_state import StopReason
 from rthv.board.registers import Reg
 from rthv.board.thumb import thumb_instruction_address
-from rthv.board.timing import CORTEX_A15, TimingProfile
+from rthv.board.timing import CORTEX_A15, INSTRUCTION_COUNT, TimingProfile
 from rthv.tools.bare import boot_bare
 from support import InstructionTrace, assemble, core_with_code, guest_image
 from test_pinned_runs import PINS, observe
@@ -252,6 +252,15 @@ def test_weights_set_after_code_ran_are_charged_from_then_on() -> None:
     assert native.run(budget=10**9).kind is python.run(budget=10**9).kind is ExitKind.WFI
     assert native.counter.executed == python.counter.executed
     assert native.counter.units == python.counter.units > 2 + 40 * 2 + 30 * 4 + 1
+
+
+def test_weights_beyond_32_bits_are_refused_not_wrapped() -> None:
+    """The native weight table holds 32-bit units, which ctypes would wrap (2**32 to 0)."""
+    core = core_with_code(assemble(CACHED_LOOPS), native=True)
+    weights = CORTEX_A15.unit_weights()
+    with pytest.raises(ValueError, match="unit weights must fit 32 bits"):
+        core.counter.set_weights((1 << 32, *weights[1:]), mode=1)
+    assert tuple(core.counter.state.weights) == INSTRUCTION_COUNT.unit_weights()
 
 
 def _current_block(core: CpuCore) -> tuple[int, ...]:

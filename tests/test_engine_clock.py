@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
 from elftools.elf.sections import SymbolTableSection
 
+from hv_support import vm_toml, write_system
 from rthv.board import counter, engine_clock
 from rthv.board.description import load_board
 from rthv.board.engine_clock import EngineClockError, install_engine_clock
@@ -125,6 +128,66 @@ def test_a_machine_without_the_native_counter_is_refused(monkeypatch: pytest.Mon
     monkeypatch.setattr(engine_clock, "_installed", None)
     with pytest.raises(EngineClockError, match=r"native counter \(rthv.board._icount\) was not"):
         Machine(load_board("vexpress-a15"))
+
+
+def test_keep_time_refuses_what_the_engine_clock_cannot_hold() -> None:
+    """The engine's clock divides by these 64-bit fields: 0, or 2**64 (which ctypes would wrap
+    to 0), is refused, and the state keeps the values it had."""
+    machine_counter = _machine(assemble(READS)).core.counter
+    state = machine_counter.state
+    kept = (state.cpu_hz, state.units_per_cycle, state.counter_hz)
+    good = {"cpu_hz": 1_000_000_000, "units_per_cycle": 1, "counter_hz": 62_500_000}
+    for name in good:
+        for bad in (0, 1 << 64):
+            with pytest.raises(ValueError, match=name):
+                machine_counter.keep_time(**{**good, name: bad})
+    assert (state.cpu_hz, state.units_per_cycle, state.counter_hz) == kept
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "rthv.tools.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def test_a_cpu_clock_beyond_64_bits_is_bad_input_not_a_crash(tmp_path: Path) -> None:
+    """2**64 Hz used to pass as a frequency and reach the engine's clock as 0: the guest's first
+    counter read killed rthv (SIGFPE) with no word. Now: exit 2, the option or field named."""
+    bare = _cli("run-bare", str(guest_image("vtimer")), "--until", "1ms", "--cpu-hz", str(1 << 64))
+    assert bare.returncode == EXIT_USAGE, bare.stderr
+    assert "--cpu-hz" in bare.stderr
+    system = write_system(tmp_path, vm_toml("a", "vtimer"), head=f"cpu_hz = {1 << 64}\n")
+    run = _cli("run", str(system), "--until", "1ms")
+    assert run.returncode == EXIT_USAGE, run.stderr
+    assert "cpu_hz" in run.stderr
+
+
+CLOCK_WITH_NO_FREQUENCY = """
+import sys
+from pathlib import Path
+from rthv.board.description import load_board
+from rthv.board.machine import Machine
+
+machine = Machine(load_board("vexpress-a15"))
+machine.memory.write(0x80000000, Path(sys.argv[1]).read_bytes())
+machine.reset(0x80000000)
+machine.core.counter.state.cpu_hz = 0  # as if keep_time had let it through
+machine.run()
+print("ran")
+"""
+
+
+def test_the_engine_clock_never_divides_by_zero(tmp_path: Path) -> None:
+    """Should a zero frequency reach the native state anyway, a counter read does not divide by
+    it (SIGFPE): the run goes on. In a child process, so a crash fails the test."""
+    code = tmp_path / "reads.bin"
+    code.write_bytes(assemble(READS))
+    child = subprocess.run(
+        [sys.executable, "-c", CLOCK_WITH_NO_FREQUENCY, str(code)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (child.returncode, child.stdout) == (0, "ran\n"), child.stderr
 
 
 def _reference_slot(library: Path, symbol: str) -> tuple[int, list[tuple[int, int]]] | str:

@@ -238,6 +238,17 @@ def test_profiles_units_and_overrides() -> None:
     assert INSTRUCTION_COUNT.device_cost("uart0", "pl011").read == 0
 
 
+def test_a_profile_the_native_counter_cannot_hold_is_refused() -> None:
+    """The counter keeps a cycle's units in 64 bits and an instruction's in 32, which ctypes
+    would wrap silently (a time unit of 2**64 became 0, and the engine's clock host time)."""
+    with pytest.raises(TimingError, match="64 bits"):
+        INSTRUCTION_COUNT.with_overrides(cpi=Fraction(1, 1 << 64))
+    with pytest.raises(TimingError, match="32 bits"):
+        INSTRUCTION_COUNT.with_overrides(cpi=1 << 32)
+    largest = INSTRUCTION_COUNT.with_overrides(cpi=(1 << 32) - 1)
+    assert largest.unit_weights()[0] == (1 << 32) - 1
+
+
 @pytest.mark.parametrize("name", list(PROFILES))
 def test_three_slice_sizes_give_identical_runs(name: str) -> None:
     """The RTOS ping-pong (timer IRQs, UART, GIC) ends identically however it is sliced."""

@@ -56,8 +56,9 @@ int virtual_clock_gettime(clockid_t id, struct timespec *ts)
     struct icount_state *s = clock_owner;
     uint32_t pc = 0;
     uint64_t cycles, ticks, ns;
-    if (id != CLOCK_MONOTONIC || s == NULL || s->units_per_cycle == 0 || s->uc == NULL)
-        return clock_gettime(id, ts);
+    if (id != CLOCK_MONOTONIC || s == NULL || s->units_per_cycle == 0 || s->cpu_hz == 0 ||
+        s->uc == NULL)
+        return clock_gettime(id, ts); /* (keep_time refuses a zero frequency: never divide by 0) */
     s->reg_read(s->uc, s->pc_reg, &pc);
     cycles = (s->cycle_base + units_at(s, pc) - s->retired_base) / s->units_per_cycle;
     ticks = (uint64_t)(((unsigned __int128)cycles * s->counter_hz) / s->cpu_hz);

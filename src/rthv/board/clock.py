@@ -7,6 +7,7 @@ from fractions import Fraction
 
 NS_PER_S = 1_000_000_000
 UNBOUNDED = 1 << 64  # a horizon that bounds nothing
+MAX_FREQUENCY_HZ = (1 << 64) - 1  # the engine's clock (_icount.c) keeps frequencies in 64 bits
 
 
 class VirtualClock:
@@ -26,6 +27,8 @@ class VirtualClock:
     def __init__(self, frequency_hz: int = 1_000_000_000, units_per_cycle: int = 1) -> None:
         if frequency_hz <= 0:
             raise ValueError(f"clock frequency must be positive, got {frequency_hz}")
+        if frequency_hz > MAX_FREQUENCY_HZ:
+            raise ValueError(f"clock frequency must be below 2**64 Hz, got {frequency_hz}")
         if units_per_cycle <= 0:
             raise ValueError(f"units per cycle must be positive, got {units_per_cycle}")
         self.frequency_hz = frequency_hz

@@ -47,7 +47,7 @@ from rthv.board.engine_clock import install_engine_clock
 from rthv.board.guest_code import read_code
 from rthv.board.icount_state import IcountState, StopReason
 from rthv.board.thumb import count_thumb_instructions
-from rthv.board.timing import INSTRUCTION_COUNT, InsnClass, arm_units
+from rthv.board.timing import INSTRUCTION_COUNT, NATIVE_WEIGHT_LIMIT, InsnClass, arm_units
 
 _icount: types.ModuleType | None
 try:
@@ -227,6 +227,8 @@ class InstructionCounter:
         and code is never read; 1: A32 code weighed by class; 2: and uncached data accesses
         charged their extra while SCTLR.M or SCTLR.C is clear.
         """
+        if not all(0 <= weight < NATIVE_WEIGHT_LIMIT for weight in weights):
+            raise ValueError(f"unit weights must fit 32 bits (ctypes would wrap), got {weights}")
         self._weights = weights
         self.state.weighted = mode
         for index, value in enumerate(weights):
@@ -306,12 +308,18 @@ class InstructionCounter:
         Its generic-timer counters (and so TVAL, ISTATUS) then count ``counter_hz`` ticks of
         virtual time, exactly at the reading instruction, with no exit from the engine. Raises
         EngineClockError when that cannot be (the native counter was not built, or the engine's
-        clock import cannot be redirected): the engine would read host time. The Python twin,
+        clock import cannot be redirected): the engine would read host time; ValueError for a
+        value of 0 or one that does not fit 64 bits. The Python twin,
         asked for by name while the native counter exists (tests compare the two), has no
         such clock: its engine's counters are not for guests that read them.
         """
         if not self.native and native_available():
             return
+        # The engine's clock divides by these 64-bit fields, which ctypes would silently wrap.
+        given = {"cpu_hz": cpu_hz, "units_per_cycle": units_per_cycle, "counter_hz": counter_hz}
+        for name, value in given.items():
+            if not 0 < value < 1 << 64:
+                raise ValueError(f"{name} must be from 1 to 2**64 - 1, got {value}")
         install_engine_clock()
         self.state.cpu_hz = cpu_hz
         self.state.units_per_cycle = units_per_cycle

@@ -60,6 +60,8 @@ UNCACHED_STORE = "uncached_store"  # extra per register stored while the data ca
 EXTRAS = (PER_REGISTER, UNCACHED_LOAD, UNCACHED_STORE)  # may be zero
 WEIGHT_NAMES = (*CLASS_NAMES, *EXTRAS)
 NATIVE_SLOTS = 16  # the size of the weight table shared with _icount.h
+NATIVE_WEIGHT_LIMIT = 1 << 32  # _icount.h keeps an instruction's units in 32 bits
+NATIVE_UNIT_LIMIT = 1 << 64  # and the units of a cycle (the time unit) in 64
 
 A7_SOURCE = (
     "gem5 configs/common/cores/arm/ex5_LITTLE.py (Minor core, 'ex5 LITTLE core (based on the ARM "
@@ -112,6 +114,18 @@ class TimingProfile:
         for key, value in (*self.weights.items(), ("cpi", self.cpi)):
             if value < 0 or (key not in EXTRAS and value == 0):
                 raise TimingError(f"{key}: must be a positive number of cycles, got {value}")
+        if self.units_per_cycle >= NATIVE_UNIT_LIMIT:
+            raise TimingError(
+                f"profile {self.name}: the weights' common denominator, {self.units_per_cycle}, "
+                "does not fit the instruction counter's 64 bits (fewer decimals, a simpler cpi)"
+            )
+        heaviest = max(self.unit_weights())
+        if heaviest >= NATIVE_WEIGHT_LIMIT:
+            raise TimingError(
+                f"profile {self.name}: an instruction of {heaviest} units (of 1/"
+                f"{self.units_per_cycle} cycle) does not fit the instruction counter's 32 bits "
+                "(a smaller cpi)"
+            )
 
     @property
     def units_per_cycle(self) -> int:

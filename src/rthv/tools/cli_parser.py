@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rthv.board.board_files import available_boards
+from rthv.board.clock import MAX_FREQUENCY_HZ
 from rthv.board.timing import DEFAULT_PROFILE, PROFILES
 
 EXIT_GUEST_FAILED = 1  # the run ended because the guest could not go on
@@ -21,6 +22,13 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 def _int(text: str) -> int:
     return int(text, 0)
+
+
+def _frequency(text: str) -> int:
+    hz = int(text)
+    if not 0 < hz <= MAX_FREQUENCY_HZ:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_FREQUENCY_HZ} Hz, got {hz}")
+    return hz
 
 
 EXIT_STATUSES = {
@@ -104,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: no limit)",
     )
     bare.add_argument(
-        "--cpu-hz", type=int, default=1_000_000_000, help="CPU clock in Hz (default: 1 GHz)"
+        "--cpu-hz", type=_frequency, default=1_000_000_000, help="CPU clock in Hz (default: 1 GHz)"
     )
     bare.add_argument(
         "--timing",

@@ -29,12 +29,15 @@ _SIZE = re.compile(r"^\s*(\d+)\s*([KMG]?)(?:i?B)?\s*$", re.IGNORECASE)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
-def whole_number(value: object, what: str, minimum: int = 0) -> int:
-    """``value`` if it is an integer (not a bool) of at least ``minimum``."""
+def whole_number(value: object, what: str, minimum: int = 0, maximum: int | None = None) -> int:
+    """``value`` if it is an integer (not a bool) of at least ``minimum`` (and at most
+    ``maximum``, if given)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"must be {what}, not {value!r}")
     if value < minimum:
         raise ValueError(f"must be {what} >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be {what} <= {maximum}, got {value}")
     return value
 
 

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from rthv.board.clock import MAX_FREQUENCY_HZ
 from rthv.board.description import BoardDescription, BoardError, load_board
 from rthv.board.loader import Image
 from rthv.board.memory import PAGE_SIZE
@@ -168,9 +169,9 @@ class SystemConfig(Section):
     """The whole system: board, timing, costs, scheduler, VMs, shared memory, notify channels."""
 
     board: str = Field(description='A shipped board, e.g. "vexpress-a15" or "virt".')
-    cpu_hz: Annotated[int, PlainValidator(lambda v: whole_number(v, "a frequency in Hz", 1))] = (
-        Field(default=1_000_000_000, description="CPU clock: cycles per second of virtual time.")
-    )
+    cpu_hz: Annotated[
+        int, PlainValidator(lambda v: whole_number(v, "a frequency in Hz", 1, MAX_FREQUENCY_HZ))
+    ] = Field(default=1_000_000_000, description="CPU clock: cycles per second of virtual time.")
     cpi: Annotated[
         Fraction,
         PlainValidator(_cpi),
