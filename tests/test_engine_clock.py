@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -248,6 +249,29 @@ def test_cntvct_reads_the_exact_instruction_count(thumb: bool) -> None:
     assert regs[Reg.R6] | regs[Reg.R7] << 32 == first + 3
     assert regs[Reg.R8] == (-(first + 4)) & 0xFFFFFFFF  # TVAL = CVAL - count, signed
     assert machine.core.counter.state.clock_reads == 3
+
+
+def test_engines_running_in_several_threads_each_read_their_own_time() -> None:
+    """``run`` releases the GIL, so engines of machines run from several threads execute at
+    once: each guest's CNTVCT is its own exact count (the engine's clock once followed whichever
+    engine had started last, or host time once another had finished)."""
+    code = assemble(READS)
+    first = 2 + 3 * 20_000
+    reads: list[tuple[int, int]] = []
+
+    def run_machines() -> None:
+        for _ in range(15):
+            machine = _machine(code)
+            machine.run()
+            regs = machine.core.regs
+            reads.append((regs[Reg.R4] | regs[Reg.R5] << 32, regs[Reg.R6] | regs[Reg.R7] << 32))
+
+    threads = [threading.Thread(target=run_machines) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert reads == [(first, first + 3)] * 60
 
 
 def test_cntvct_scales_to_62_5_mhz_at_1_ghz() -> None:

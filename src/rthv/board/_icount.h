@@ -142,8 +142,9 @@ ICOUNT_INTERNAL void rthv_block_cost(void *user_data, void *uc, uint64_t address
                                      struct block_cost *cost);
 
 /* _icount_clock.c */
-ICOUNT_INTERNAL extern struct icount_state *clock_owner; /* the state of the engine executing
-                                                            guest code */
+/* the state of the engine executing guest code in this thread (engines run in several threads
+ * at once: ``run`` releases the GIL) */
+ICOUNT_INTERNAL extern _Thread_local struct icount_state *clock_owner;
 ICOUNT_INTERNAL int virtual_clock_gettime(clockid_t id, struct timespec *ts);
 ICOUNT_INTERNAL void rthv_claim_clock(struct icount_state *s, void *uc);
 ICOUNT_INTERNAL void rthv_release_clock(void);

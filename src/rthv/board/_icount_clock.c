@@ -9,13 +9,16 @@
  * synced, since every timer register has an access check), as cycles, as whole counter ticks.
  * A read costs no exit from the engine.  It reads the state of the engine executing guest
  * code, ``clock_owner``, which the block hook claims at every block and ``run``
- * (_engine_calls_run.c) claims before it enters the engine and releases after.
+ * (_engine_calls_run.c) claims before it enters the engine and releases after.  The owner is
+ * per thread: ``run`` releases the GIL, so engines of machines run from several threads execute
+ * at once, and each must read its own virtual time, never another's (or host time once another
+ * run released the clock).
  */
 #include "_icount.h"
 
 enum { ENGINE_NS_PER_TICK = 16 }; /* the engine's fixed 62.5 MHz counter */
 
-struct icount_state *clock_owner;
+_Thread_local struct icount_state *clock_owner;
 
 /* The engine ``uc`` is about to execute guest code counted by ``s``: its clock reads ``s``.  (The
  * block hook does this at every block; counting inline, no hook runs in the common case.) */
@@ -25,7 +28,7 @@ void rthv_claim_clock(struct icount_state *s, void *uc)
     s->uc = uc;
 }
 
-/* No engine executes guest code: the engine's clock is host time again. */
+/* No engine executes guest code in this thread: the engine's clock is host time again. */
 void rthv_release_clock(void)
 {
     clock_owner = NULL;
