@@ -41,7 +41,7 @@ soak: setup
 	$(BIN)/python -m rthv.tools.soak examples/soak.toml --seconds 10 --json docs/bench/soak.json
 
 # Property-based fuzzing at scale: 1,000 boots x 100 random hypercalls, the same for GICD
-# accesses, then 100,000 invalid and 100,000 valid configurations, in ten runs of 10,000 each
+# accesses and for device accesses of any width and alignment, then 100,000 invalid and 100,000 valid configurations, in ten runs of 10,000 each
 # with the seeds 1 to 10 (a run's memory grows by about 100 KB per case, Hypothesis's record
 # of what it ran: one run of 100,000 would hold gigabytes). Counts of the cases tried are
 # added to docs/bench/fuzz.json as they run (long: run it when you can let it go).
@@ -50,7 +50,8 @@ FUZZ_SEEDS  := 1 2 3 4 5 6 7 8 9 10
 fuzz: setup
 	rm -f $(FUZZ_RECORD)
 	RTHV_FUZZ_EXAMPLES=1000 RTHV_FUZZ_MIN_PER_RUN=100 RTHV_FUZZ_PER_RUN=100 \
-	  RTHV_FUZZ_RECORD=$(FUZZ_RECORD) $(BIN)/python -m pytest -q tests/test_properties.py -k "hypercalls or gicd"
+	  RTHV_FUZZ_RECORD=$(FUZZ_RECORD) $(BIN)/python -m pytest -q tests/test_properties.py \
+	  -k "hypercalls or gicd or any_width"
 	for property in invalid_configurations valid_configurations_boot; do \
 	  for seed in $(FUZZ_SEEDS); do \
 	    RTHV_FUZZ_EXAMPLES=10000 RTHV_FUZZ_RECORD=$(FUZZ_RECORD) $(BIN)/python -m pytest -q \

@@ -183,6 +183,44 @@ static void mmio_table(uintptr_t base, uint32_t count)
     }
 }
 
+/* One access at ``at``, aligned or not: LDRB/STRB, LDRH/STRH, LDR/STR or LDRD/STRD for a width
+ * of 1, 2, 4 or 8 (another width: none). A read returns the (low) word read, a write 0; an
+ * access the CPU refuses takes the DABT handler, which resumes after it. */
+static uint32_t access_any(uintptr_t at, uint32_t width, uint32_t write, uint32_t value)
+{
+    register uint32_t low __asm__("r2") = value;
+    register uint32_t high __asm__("r3") = ~value;
+    switch (width | write << 4) {
+    case 0x01: __asm__ volatile("ldrb %0, [%1]" : "+r"(low) : "r"(at) : "memory"); break;
+    case 0x02: __asm__ volatile("ldrh %0, [%1]" : "+r"(low) : "r"(at) : "memory"); break;
+    case 0x04: __asm__ volatile("ldr %0, [%1]" : "+r"(low) : "r"(at) : "memory"); break;
+    case 0x08:
+        __asm__ volatile("ldrd r2, r3, [%2]" : "+r"(low), "+r"(high) : "r"(at) : "memory");
+        break;
+    case 0x11: __asm__ volatile("strb %0, [%1]" : : "r"(low), "r"(at) : "memory"); break;
+    case 0x12: __asm__ volatile("strh %0, [%1]" : : "r"(low), "r"(at) : "memory"); break;
+    case 0x14: __asm__ volatile("str %0, [%1]" : : "r"(low), "r"(at) : "memory"); break;
+    case 0x18:
+        __asm__ volatile("strd r2, r3, [%0]" : : "r"(at), "r"(low), "r"(high) : "memory");
+        break;
+    default: break;
+    }
+    return write ? 0 : low;
+}
+
+/* Cases: {0 for GICD or 1 for uart0, offset, width | write << 8, value}; results: the value
+ * read (0 for writes). */
+static void any_mmio_table(uint32_t count)
+{
+    const volatile uint32_t *cases = script + 2;
+    for (uint32_t i = 0; i < count; i++) {
+        const volatile uint32_t *c = cases + 4 * i;
+        uintptr_t base = c[0] ? BOARD_UART0_BASE : BOARD_GICD_BASE;
+        results[i] = access_any(base + (c[1] & 0xfffu), c[2] & 0xffu, (c[2] >> 8) & 1u, c[3]);
+    }
+    kprintf("probe: %u mmio accesses made\n", count);
+}
+
 int main(void)
 {
     uint32_t probe = script[0];
@@ -233,6 +271,9 @@ int main(void)
     case PROBE_UART_TABLE:
         mmio_table(BOARD_UART0_BASE, script[1]);
         kprintf("probe: %u uart accesses made\n", script[1]);
+        break;
+    case PROBE_MMIO_TABLE:
+        any_mmio_table(script[1]);
         break;
     default:
         kprintf("probe: unknown probe\n");

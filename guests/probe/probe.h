@@ -34,6 +34,7 @@ enum probe {
     PROBE_HVC_TABLE = 20,
     PROBE_GICD_TABLE = 21,
     PROBE_UART_TABLE = 22, /* the GICD table's cases, on its own UART (uart0) */
+    PROBE_MMIO_TABLE = 23, /* any width (1, 2, 4, 8), any alignment, GICD or uart0 */
 };
 
 /* probe_asm.S */
