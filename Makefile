@@ -78,7 +78,8 @@ debian:
 # The C extensions' sources: a change rebuilds them (pip install -e).
 NATIVE := $(wildcard src/rthv/board/_icount*.c) src/rthv/board/_icount.h \
 	src/rthv/board/_timed_sites.c \
-	$(wildcard src/rthv/board/_engine_calls*.c) src/rthv/board/_engine_calls.h
+	$(wildcard src/rthv/board/_engine_calls*.c) src/rthv/board/_engine_calls.h \
+	src/rthv/board/_unicorn_api.h
 
 $(STAMPS)/venv: pyproject.toml $(NATIVE) $(ENGINE) | debian
 	$(PYTHON) -m venv $(VENV)

@@ -22,13 +22,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "_unicorn_api.h"
+
 /* Shared between the module's sources only, not exported from the shared object. */
 #define ICOUNT_INTERNAL __attribute__((visibility("hidden")))
 
-typedef int (*reg_read_fn)(void *uc, int regid, void *value);
-typedef int (*emu_stop_fn)(void *uc);
-typedef int (*vmem_read_fn)(void *uc, uint64_t address, int prot, void *bytes, size_t size);
-typedef int (*limit_next_block_fn)(void *uc, uint32_t count);
 
 enum { STOP_NONE = 0, STOP_BUDGET = 1, STOP_SOFT = 2, STOP_IRQ = 3, STOP_TIMER_WRITE = 4 };
 enum { CACHE_SLOTS = 4096, MAX_BLOCK_BYTES = 4096, CPSR_I = 1u << 7, CPSR_T = 1u << 5 };

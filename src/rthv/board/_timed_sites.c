@@ -16,10 +16,10 @@
 #include <Python.h>
 #include <stdint.h>
 
+#include "_unicorn_api.h"
+
 enum { MAX_SITES = 64 };
 #define NO_SITE UINT64_MAX
-
-typedef int (*emu_stop_fn)(void *uc);
 
 struct timed_site_state {
     uint64_t exact_pc;        /* the site executing now, NO_SITE when none */
