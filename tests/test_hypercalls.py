@@ -20,6 +20,7 @@ from rthv.hv.hypercalls import (
 )
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "hypercalls.md"
+GUEST_HEADER = Path(__file__).resolve().parents[1] / "guests" / "rtos" / "include" / "rthv_ipc.h"
 
 
 def _rows(prefix: str) -> dict[str, list[str]]:
@@ -61,6 +62,25 @@ def test_the_calling_instruction_is_hvc_0() -> None:
     """The doc's calling convention is `hvc #0`, the immediate the hypervisor accepts."""
     assert "`hvc #0`" in DOC.read_text()
     assert HVC_IMMEDIATE == 0
+
+
+def test_the_guests_header_defines_the_same_numbers() -> None:
+    """guests/rtos/include/rthv_ipc.h, which the RTOS calls through, has the code's ABI."""
+    defines = {
+        name: int(value.strip("()"), 0)
+        for name, value in re.findall(
+            r"^#define\s+RTHV_(\w+)\s+(\(?-?(?:0x[0-9a-fA-F]+|\d+)\)?)U?\b",
+            GUEST_HEADER.read_text(),
+            re.MULTILINE,
+        )
+    }
+    assert {k[4:]: v for k, v in defines.items() if k.startswith("HVC_")} == {
+        call.name: call.value for call in Hypercall
+    }
+    assert {k[2:]: v for k, v in defines.items() if k.startswith("E_")} == {
+        error.name: error.value for error in HypercallError
+    }
+    assert defines["ABI_VERSION"] == ABI_VERSION
 
 
 @pytest.mark.parametrize(
