@@ -31,7 +31,7 @@ class HypercallError(enum.IntEnum):
     NOSYS = -1  # unknown function, or an HVC immediate other than 0
     INVAL = -2  # an argument out of range
     NOCHAN = -3  # no notify channel with that number from the calling VM
-    PERM = -4  # reserved: the call is not allowed for this VM
+    PERM = -4  # the call is not allowed: the receiving VM has stopped
 
 
 def as_register(value: int) -> int:
