@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from fuzz_support import EXAMPLES, FUZZING
 from rthv.board.clock import UNBOUNDED
 from rthv.board.description import load_board
 from rthv.board.guest_errors import GuestError
@@ -17,6 +21,7 @@ from rthv.board.sp804 import (
     CTRL_INTEN,
     CTRL_ONESHOT,
     CTRL_PERIODIC,
+    MASK_32,
     TIMER_BGLOAD,
     TIMER_CONTROL,
     TIMER_INTCLR,
@@ -208,6 +213,68 @@ def test_intclr_and_mis_masking(board: Board) -> None:
     board.wr(TIMER_INTCLR, 0xDEAD)
     assert board.rd(TIMER_RIS) == 0 and board.rd(TIMER_MIS) == 0
     assert log == [(12 * TICK, True), (12 * TICK, False)]
+
+
+def test_a_masked_counter_queues_no_event_yet_its_zeros_show_in_ris(board: Board) -> None:
+    """With IntEnable = 0 nothing but RIS can see a zero: no event is queued for it, and RIS
+    reads 1 from the zero's very cycle (0 one cycle before), after every later zero too."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_LOAD, 9)
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_32BIT)
+    assert len(board.events) == 0
+    board.run_to(9 * TICK - 1)
+    assert board.rd(TIMER_RIS) == 0
+    board.run_to(9 * TICK)
+    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_MIS) == 0
+    board.wr(TIMER_INTCLR, 1)
+    assert board.rd(TIMER_RIS) == 0
+    board.run_to(19 * TICK - 1)
+    assert board.rd(TIMER_RIS) == 0 and board.rd(TIMER_VALUE) == 1
+    board.run_to(1000 * TICK + 5)  # many zeros later: RIS set, Value on its period
+    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_VALUE) == 9 - 1000 % 10
+    assert len(board.events) == 0 and log == []
+
+
+def test_a_masked_free_running_counter_lets_the_board_idle(board: Board) -> None:
+    """A free-running counter with its interrupt masked (a guest's idle timer) leaves the
+    event queue empty; unmasking it raises the line at once for the zero already reached and
+    queues the next zero, 2**32 ticks after the first."""
+    log = board.record(board.timer.irq[0])
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_32BIT)
+    assert len(board.events) == 0
+    board.run_to(MASK_32 * TICK + 7)
+    assert board.rd(TIMER_RIS) == 1 and log == []
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_32BIT | CTRL_INTEN)
+    assert log == [(MASK_32 * TICK + 7, True)]
+    assert board.events.peek() == (MASK_32 + (1 << 32)) * TICK
+
+
+def test_a_masked_counter_s_clear_in_a_slice_reads_the_time_only_if_a_zero_may_be_due(
+    board: Board,
+) -> None:
+    """IntClr on a masked counter needs the time only when its next zero is before the
+    slice's horizon; either way a zero reached before the clear is cleared, a later one not."""
+    board.wr(TIMER_LOAD, 15)
+    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_32BIT)
+    reads: list[int] = []
+
+    def at(cycle: int) -> Callable[[], int]:
+        def probe() -> int:
+            reads.append(cycle)
+            return cycle
+
+        return probe
+
+    board.clock.start_slice(at(15 * TICK - 1), 15 * TICK)  # the zero is at the horizon
+    board.wr(TIMER_INTCLR, 1)
+    board.clock.end_slice(15 * TICK - 1)
+    assert reads == []
+    board.clock.start_slice(at(1), 15 * TICK + 2)  # the zero (at 15 * TICK) is due: cleared
+    board.wr(TIMER_INTCLR, 1)
+    assert reads == [1] and board.rd(TIMER_RIS) == 0
+    board.clock.end_slice(1)
+    board.run_to(31 * TICK)  # the next zero, not cleared
+    assert board.rd(TIMER_RIS) == 1
 
 
 def test_reprogramming_load_cancels_the_old_event(board: Board) -> None:
@@ -529,3 +596,78 @@ def test_a_guests_interrupt_clears_around_its_zeros_match_slices_of_one_and_read
         assert offsets >= {-1}  # the last cycle before a zero, in the slice that ends at it
         cleared_at = {cycle for cycle, _, level in line if not level}
         assert rises & cleared_at  # a clear at the zero's very cycle (in the next slice)
+
+
+def _control(bits: int, enable_inten: int) -> int:
+    """A Control value: ``bits`` with Enable mostly set and IntEnable mostly clear."""
+    enable_inten = (CTRL_ENABLE, CTRL_ENABLE, CTRL_ENABLE | CTRL_INTEN, CTRL_INTEN)[enable_inten]
+    return bits & ~(CTRL_ENABLE | CTRL_INTEN) | enable_inten
+
+
+# A random access to one counter: IntClr, Load or BGLoad of a small value, any Control byte
+# (enable, one-shot, 16/32-bit, prescale, IntEnable, periodic), or a register read.
+ACCESS = st.one_of(
+    st.tuples(st.just(TIMER_INTCLR), st.just(1)),
+    st.tuples(st.sampled_from([TIMER_LOAD, TIMER_BGLOAD]), st.integers(0, 6)),
+    st.tuples(st.just(TIMER_CONTROL), st.builds(_control, st.integers(0, 0xFF), st.integers(0, 3))),
+    st.tuples(st.sampled_from([TIMER_VALUE, TIMER_RIS, TIMER_MIS]), st.none()),
+)
+# When: ``delta`` cycles from the events' counter's next zero (or ``gap`` cycles on, if none
+# is coming or by choice); the access is made in a slice begun ``back`` cycles earlier, with
+# zeros in between not dispatched yet, whose horizon is ``ahead`` cycles past the access.
+WHEN = st.tuples(
+    st.sampled_from([-1, 0, 0, 1, None]),
+    st.one_of(st.integers(0, 3 * TICK), st.integers(0, 300 * TICK)),
+    st.sampled_from([0, 0, 1, 500, 40 * TICK]),
+    st.one_of(st.integers(1, 2 * TICK), st.none()),
+)
+STEP = st.tuples(WHEN, ACCESS)
+LAZY_CHECKS = settings(
+    max_examples=4 * EXAMPLES, deadline=None, derandomize=not FUZZING, database=None
+)
+
+
+def _in_slice(
+    board: Board, at: int, back: int, ahead: int | None, offset: int, value: int | None
+) -> tuple[int, int, int]:
+    """``offset`` read (``value`` None) or written at cycle ``at`` in a slice begun ``back``
+    cycles before; then RIS and Value read at the same cycle."""
+    start = max(board.clock.now(), at - back)
+    board.run_to(start)
+    board.clock.start_slice(lambda: at - start, UNBOUNDED if ahead is None else at + ahead)
+    result = 0
+    if value is None:
+        result = board.rd(offset)
+    else:
+        board.wr(offset, value)
+    seen = result, board.rd(TIMER_RIS), board.rd(TIMER_VALUE)
+    board.clock.end_slice(at - start)
+    return seen
+
+
+@LAZY_CHECKS
+@given(timclk=st.sampled_from([1_000_000, 3_000_000]), steps=st.lists(STEP, max_size=40))
+def test_a_masked_counter_reads_as_the_same_counter_with_zero_events(
+    timclk: int, steps: list[tuple[tuple[int | None, int, int, int | None], tuple[int, int | None]]]
+) -> None:
+    """The same random accesses (at a zero's cycle, one before or after, or anywhere; in slices
+    with zeros not dispatched yet and with any horizon) on a counter that keeps IntEnable = 1
+    (its zeros are events) and on one whose Control writes set IntEnable as given (while 0, its
+    zeros are arithmetic): at every step they read the same RIS and Value (and result), the
+    second's MIS and line are RIS while IntEnable = 1, and it queues no event while 0."""
+    events, lazy = Board(timclk), Board(timclk)
+    for board, inten in ((events, CTRL_INTEN), (lazy, 0)):
+        board.wr(TIMER_LOAD, 4)
+        board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_32BIT | inten)
+    for (delta, gap, back, ahead), (offset, value) in steps:
+        due, now = events.events.peek(), events.clock.now()
+        at = now + gap if delta is None or due is None else max(now, due + delta)
+        always_on = value | CTRL_INTEN if offset == TIMER_CONTROL and value is not None else value
+        seen = _in_slice(events, at, back, ahead, offset, always_on)
+        lazy_seen = _in_slice(lazy, at, back, ahead, offset, value)
+        inten = bool(lazy.timer._timers[0].control & CTRL_INTEN)
+        if offset == TIMER_MIS and not inten:  # (MIS is RIS only while IntEnable = 1)
+            seen = (0, *seen[1:])
+        assert lazy_seen == seen
+        assert lazy.timer.irq[0].level == (inten and bool(seen[1])) == bool(lazy.rd(TIMER_MIS))
+        assert inten or len(lazy.events) == 0

@@ -12,6 +12,11 @@ makes its k-th decrement at exactly ``t0 + clock.ticks_to_cycles(k * prescale, t
   past zero"). A periodic timer therefore interrupts every ``Load + 1`` ticks after the first
   interrupt, and a free-running timer every 2**32 (2**16 in 16-bit mode) ticks.
 * One-shot counters stop at 0 (Enable stays set) until Load is written again.
+* With IntEnable = 0 a zero only sets RIS, which nothing sees but a read of RIS: no event is
+  queued for it (a guest's masked free-running counter would keep the board from ever idling,
+  with an event every 2**32 ticks). RIS is then the stored bit or "a zero has come since the
+  count was last brought up to date"; every write brings it up to date first, so the registers
+  and the line read exactly as with an event at each zero.
 
 The fact this rests on: the SP804 TRM (ARM DDI 0271) describes periodic mode as "reloading
 the original value after wrapping past zero" and TimerXLoad as "the value used to reload the
@@ -44,7 +49,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from rthv.board.clock import VirtualClock
+from rthv.board.clock import UNBOUNDED, VirtualClock
 from rthv.board.events import Event, EventQueue
 from rthv.board.guest_errors import Access, GuestError, GuestErrorSink, ignore_guest_errors
 from rthv.board.signal import Signal
@@ -107,7 +112,10 @@ class _Counter:
         self._anchor = 0
         self._n0 = 0
         self._v0 = VALUE_RESET
-        self.event: Event | None = None  # the next zero, while one is coming
+        self.event: Event | None = None  # the next zero, while one is coming (IntEnable = 1)
+        # The cycle of the next zero while IntEnable = 0 (else UNBOUNDED): no event is queued
+        # for it, as nothing but a read of RIS can see it (``settle`` catches up with it).
+        self.lazy_zero = UNBOUNDED
         self._due_tick = 0
         self._configure()
 
@@ -187,8 +195,22 @@ class _Counter:
         self.irq.set(self._inten)  # ``_update_irq``, inlined: RIS is set
         self._schedule()
 
+    def _plan(self) -> None:
+        """After a change: the next zero as an event, or as ``lazy_zero`` (IntEnable = 0)."""
+        self.lazy_zero = UNBOUNDED
+        self._schedule()
+
+    def settle(self, now: int) -> None:
+        """With IntEnable = 0, catch up with the zeros reached by ``now``: RIS is set and the
+        count re-expressed from now (as a zero's event would have done), before a change."""
+        if self.lazy_zero <= now:
+            self.ris = True
+            self._rebase(now)
+            self._plan()
+
     def _schedule(self) -> None:
-        """(Re)schedule the event for the next time the counter reaches 0."""
+        """(Re)schedule the event for the next time the counter reaches 0; with IntEnable = 0
+        only note its cycle (``lazy_zero``, which ``_plan`` resets first)."""
         if self.event is not None:
             self._events.cancel(self.event)
             self.event = None
@@ -201,9 +223,12 @@ class _Counter:
         else:
             return
         self._due_tick = tick
-        self.event = self._events.schedule(
-            self._tick_cycle(tick), self._reach_zero, name=self._zero_name
-        )
+        if self._inten:
+            self.event = self._events.schedule(
+                self._tick_cycle(tick), self._reach_zero, name=self._zero_name
+            )
+        else:
+            self.lazy_zero = self._tick_cycle(tick)
 
     def _update_irq(self) -> None:
         self.irq.set(self.ris and self._inten)
@@ -222,8 +247,8 @@ class _Counter:
             return self.value(now)
         if reg == TIMER_CONTROL:
             return self._control
-        if reg == TIMER_RIS:
-            return int(self.ris)
+        if reg == TIMER_RIS:  # (a zero due at ``now`` is seen, as its event would be)
+            return int(self.ris or self.lazy_zero <= now)
         if reg == TIMER_MIS:
             return int(self.masked())
         return 0
@@ -235,6 +260,8 @@ class _Counter:
 
     def write(self, reg: int, value: int, now: int) -> None:
         """Write one of this counter's registers."""
+        if self.lazy_zero <= now:
+            self.settle(now)
         if reg == TIMER_INTCLR:
             self.clear()
             return
@@ -253,7 +280,7 @@ class _Counter:
             self._write_control(value & CTRL_WRITABLE, now)
         else:
             return
-        self._schedule()
+        self._plan()
         self._update_irq()
 
     def _write_control(self, new: int, now: int) -> None:
@@ -339,8 +366,14 @@ class Sp804Timer:
             self._guest_error("write", offset, size, why or "no such register")
             return
         timer, reg = self._timers[offset // TIMER_STRIDE], offset % TIMER_STRIDE
-        if reg == TIMER_INTCLR:  # what every interrupt handler writes: no time needed
-            self._catch_up_before(self._clock.horizon())
+        if reg == TIMER_INTCLR:  # what every interrupt handler writes: no time needed...
+            horizon = self._clock.horizon()
+            if timer.lazy_zero < horizon:  # ...unless a zero kept without event may be due
+                now = self._clock.now()
+                self._catch_up(now)
+                timer.settle(now)
+            else:
+                self._catch_up_before(horizon)
             timer.clear()
             return
         now = self._clock.now()
