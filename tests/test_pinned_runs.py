@@ -40,12 +40,15 @@ VM_FIGURES = ("instructions", "traps", "hypercalls", "injections", "gicd_accesse
 CLI = ("-m", "rthv.tools.cli")
 
 
-def observe(example: str, until: str, folder: Path, cli: tuple[str, ...] = CLI) -> dict[str, Any]:
-    """Run one example through the command line (``python *cli``); what it shows, reduced to
-    comparable facts."""
+def observe(
+    example: str, until: str | None, folder: Path, cli: tuple[str, ...] = CLI
+) -> dict[str, Any]:
+    """Run one example through the command line (``python *cli``), to ``until`` (None: no
+    ``--until``); what it shows, reduced to comparable facts."""
     report, trace = folder / f"{example}.json", folder / f"{example}.trace.json"
     command = [sys.executable, *cli, "run", str(REPO / "examples" / f"{example}.toml")]
-    command += ["--until", until, "--json", str(report), "--trace", str(trace)]
+    command += [] if until is None else ["--until", until]
+    command += ["--json", str(report), "--trace", str(trace)]
     subprocess.run(command, check=True, capture_output=True)
     data = json.loads(report.read_text())
     return {
@@ -66,6 +69,19 @@ def test_example_runs_as_pinned(example: str, until: str, tmp_path: Path) -> Non
     """The example's consoles, counts and trace are exactly the pinned ones."""
     pinned = json.loads(PINS.read_text())[f"{example}@{until}"]
     assert observe(example, until, tmp_path) == pinned
+
+
+def test_pingpong_without_until_stops_idle_once_both_vms_wait_for_good(tmp_path: Path) -> None:
+    """With no ``--until`` the ping-pong stops idle as soon as both VMs wait with nothing left
+    to wake them (each guest's SP804 runs free with its interrupt masked: no events), not at
+    the end of time (a masked zero every 2**32 ticks, 4,295 s); with the pinned consoles and
+    counts of the run to 100 ms."""
+    pinned = json.loads(PINS.read_text())["pingpong-vm@100ms"]
+    seen = observe("pingpong-vm", None, tmp_path)
+    assert seen["stopped"] == "idle"
+    assert 0 < seen["virtual_time_ns"] < 100_000_000
+    for fact in ("consoles_sha256", "vms", "world_switches"):
+        assert seen[fact] == pinned[fact], fact
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
