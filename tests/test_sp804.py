@@ -15,31 +15,25 @@ from rthv.board.description import load_board
 from rthv.board.guest_errors import GuestError
 from rthv.board.machine import Machine
 from rthv.board.run_result import StopCause
-from rthv.board.sp804 import (
+from rthv.board.sp804 import TIMER_ITCR, TIMER_STRIDE, Sp804Timer
+from rthv.board.sp804_counter import (
     CTRL_32BIT,
     CTRL_ENABLE,
     CTRL_INTEN,
     CTRL_ONESHOT,
     CTRL_PERIODIC,
-    MASK_32,
     TIMER_BGLOAD,
     TIMER_CONTROL,
     TIMER_INTCLR,
-    TIMER_ITCR,
     TIMER_LOAD,
     TIMER_MIS,
     TIMER_RIS,
-    TIMER_STRIDE,
     TIMER_VALUE,
-    Sp804Timer,
 )
 from rthv.board.timing import CORTEX_A7, INSTRUCTION_COUNT, TimingProfile
 from support import TimeBench, assemble
+from test_sp804_counter import PERIODIC_32, PRESCALE_16, TICK
 
-PRESCALE_16 = 1 << 2
-PRESCALE_256 = 2 << 2
-PERIODIC_32 = CTRL_ENABLE | CTRL_PERIODIC | CTRL_INTEN | CTRL_32BIT
-TICK = 1000  # cycles per TIMCLK period at 1 GHz CPU / 1 MHz TIMCLK
 RAM = 0x80000000
 
 
@@ -77,178 +71,6 @@ def test_reset_values_and_ids(board: Board) -> None:
     assert len(board.events) == 0
 
 
-def test_periodic_load_999_fires_after_load_then_every_load_plus_one(board: Board) -> None:
-    """Load=999 periodic: first IRQ 999 ticks after enable, then every 1000 ticks."""
-    log = board.record(board.timer.irq[0])
-    board.run_to(5_000)
-    board.wr(TIMER_LOAD, 999)
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.run_to(5_000 + 10 * TICK + 500)
-    assert board.rd(TIMER_VALUE) == 989
-    board.run_to(5_000 + 999 * TICK - 1)
-    assert board.rd(TIMER_VALUE) == 1 and log == []
-    board.run_to(5_000 + 999 * TICK)
-    assert log == [(1_004_000, True)]
-    assert board.rd(TIMER_VALUE) == 0
-    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_MIS) == 1
-    board.run_to(1_005_000)
-    assert board.rd(TIMER_VALUE) == 999
-    board.wr(TIMER_INTCLR, 0)
-    board.run_to(2_010_000)
-    assert log == [(1_004_000, True), (1_005_000, False), (2_004_000, True)]
-
-
-def test_non_integer_tick_ratio_rounds_each_decrement_up() -> None:
-    """At 3 MHz TIMCLK each decrement lands on the first cycle at or after its exact time."""
-    board = Board(timclk_hz=3_000_000)
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 10)
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.run_to(333)
-    assert board.rd(TIMER_VALUE) == 10
-    board.run_to(334)
-    assert board.rd(TIMER_VALUE) == 9
-    board.run_to(10_000)
-    assert log[0] == (3_334, True)  # ceil(10 * 1e9 / 3e6)
-
-
-def test_prescale_divides_by_16_and_256(board: Board) -> None:
-    """Prescale /16 and /256 stretch every decrement by that many TIMCLK periods."""
-    log0 = board.record(board.timer.irq[0])
-    log1 = board.record(board.timer.irq[1])
-    board.wr(TIMER_LOAD, 10, timer=0)
-    board.wr(TIMER_CONTROL, PERIODIC_32 | PRESCALE_16, timer=0)
-    board.wr(TIMER_LOAD, 2, timer=1)
-    board.wr(TIMER_CONTROL, PERIODIC_32 | PRESCALE_256, timer=1)
-    board.run_to(3 * 16 * TICK + 1)
-    assert board.rd(TIMER_VALUE, 0) == 7
-    assert board.rd(TIMER_VALUE, 1) == 2
-    board.run_to(600 * TICK)
-    assert log0 == [(160 * TICK, True)]
-    assert log1 == [(512 * TICK, True)]
-
-
-def test_one_shot_stops_at_zero_until_load_is_rewritten(board: Board) -> None:
-    """A one-shot timer interrupts once, holds 0 with no pending event, and restarts on Load."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 5)
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_ONESHOT | CTRL_INTEN | CTRL_32BIT)
-    board.run_to(100 * TICK)
-    assert log == [(5 * TICK, True)]
-    assert board.rd(TIMER_VALUE) == 0
-    assert len(board.events) == 0
-    board.wr(TIMER_INTCLR, 1)
-    board.wr(TIMER_LOAD, 3)
-    board.run_to(200 * TICK)
-    assert log == [(5 * TICK, True), (100 * TICK, False), (103 * TICK, True)]
-
-
-def test_free_running_32_bit_wraps_to_all_ones_after_zero(board: Board) -> None:
-    """Free-running counts Load..0, then continues from 0xFFFFFFFF; IRQ at each zero."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 3)
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_INTEN | CTRL_32BIT)
-    board.run_to(3 * TICK)
-    assert log == [(3 * TICK, True)] and board.rd(TIMER_VALUE) == 0
-    board.run_to(4 * TICK)
-    assert board.rd(TIMER_VALUE) == 0xFFFF_FFFF
-    board.wr(TIMER_INTCLR, 1)
-    assert board.events.peek() == (3 + (1 << 32)) * TICK
-
-
-def test_free_running_16_bit_counts_from_ffff(board: Board) -> None:
-    """In 16-bit mode the reset value is seen as 0xFFFF and the counter wraps every 2**16."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_INTEN)
-    assert board.rd(TIMER_VALUE) == 0xFFFF
-    board.run_to(0xFFFF * TICK)
-    assert log == [(0xFFFF * TICK, True)]
-    board.run_to(0x10000 * TICK)
-    assert board.rd(TIMER_VALUE) == 0xFFFF
-    board.wr(TIMER_INTCLR, 1)
-    board.run_to((0xFFFF + 0x10000) * TICK)
-    assert log[-1] == ((0xFFFF + 0x10000) * TICK, True)
-
-
-def test_16_bit_periodic_uses_low_half_of_load(board: Board) -> None:
-    """A 16-bit periodic timer loads and reloads only the low 16 bits of Load."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 0x1_0004)
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_INTEN)
-    assert board.rd(TIMER_VALUE) == 4
-    board.run_to(4 * TICK)
-    board.wr(TIMER_INTCLR, 1)
-    board.run_to(9 * TICK)
-    assert log == [(4 * TICK, True), (4 * TICK, False), (9 * TICK, True)]
-
-
-def test_bgload_changes_next_period_without_restarting(board: Board) -> None:
-    """BGLoad leaves the running count alone and sets the period after the next zero."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 99)
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.run_to(40 * TICK + 7)
-    board.wr(TIMER_BGLOAD, 49)
-    assert board.rd(TIMER_VALUE) == 59
-    assert board.rd(TIMER_LOAD) == 49 and board.rd(TIMER_BGLOAD) == 49
-    board.run_to(99 * TICK)
-    board.wr(TIMER_INTCLR, 1)
-    board.run_to(100 * TICK)
-    assert board.rd(TIMER_VALUE) == 49
-    board.run_to(200 * TICK)
-    assert log == [(99 * TICK, True), (99 * TICK, False), (149 * TICK, True)]
-
-
-def test_intclr_and_mis_masking(board: Board) -> None:
-    """RIS is raw; MIS and the IRQ line follow IntEnable; IntClr drops both."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 10)
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_32BIT)
-    board.run_to(10 * TICK)
-    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_MIS) == 0 and log == []
-    board.run_to(12 * TICK)
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    assert board.rd(TIMER_MIS) == 1 and log == [(12 * TICK, True)]
-    assert board.rd(TIMER_VALUE) == 9  # enabling interrupts does not disturb the count
-    board.wr(TIMER_INTCLR, 0xDEAD)
-    assert board.rd(TIMER_RIS) == 0 and board.rd(TIMER_MIS) == 0
-    assert log == [(12 * TICK, True), (12 * TICK, False)]
-
-
-def test_a_masked_counter_queues_no_event_yet_its_zeros_show_in_ris(board: Board) -> None:
-    """With IntEnable = 0 nothing but RIS can see a zero: no event is queued for it, and RIS
-    reads 1 from the zero's very cycle (0 one cycle before), after every later zero too."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 9)
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_PERIODIC | CTRL_32BIT)
-    assert len(board.events) == 0
-    board.run_to(9 * TICK - 1)
-    assert board.rd(TIMER_RIS) == 0
-    board.run_to(9 * TICK)
-    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_MIS) == 0
-    board.wr(TIMER_INTCLR, 1)
-    assert board.rd(TIMER_RIS) == 0
-    board.run_to(19 * TICK - 1)
-    assert board.rd(TIMER_RIS) == 0 and board.rd(TIMER_VALUE) == 1
-    board.run_to(1000 * TICK + 5)  # many zeros later: RIS set, Value on its period
-    assert board.rd(TIMER_RIS) == 1 and board.rd(TIMER_VALUE) == 9 - 1000 % 10
-    assert len(board.events) == 0 and log == []
-
-
-def test_a_masked_free_running_counter_lets_the_board_idle(board: Board) -> None:
-    """A free-running counter with its interrupt masked (a guest's idle timer) leaves the
-    event queue empty; unmasking it raises the line at once for the zero already reached and
-    queues the next zero, 2**32 ticks after the first."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_32BIT)
-    assert len(board.events) == 0
-    board.run_to(MASK_32 * TICK + 7)
-    assert board.rd(TIMER_RIS) == 1 and log == []
-    board.wr(TIMER_CONTROL, CTRL_ENABLE | CTRL_32BIT | CTRL_INTEN)
-    assert log == [(MASK_32 * TICK + 7, True)]
-    assert board.events.peek() == (MASK_32 + (1 << 32)) * TICK
-
-
 def test_a_masked_counter_s_clear_in_a_slice_reads_the_time_only_if_a_zero_may_be_due(
     board: Board,
 ) -> None:
@@ -275,45 +97,6 @@ def test_a_masked_counter_s_clear_in_a_slice_reads_the_time_only_if_a_zero_may_b
     board.clock.end_slice(1)
     board.run_to(31 * TICK)  # the next zero, not cleared
     assert board.rd(TIMER_RIS) == 1
-
-
-def test_reprogramming_load_cancels_the_old_event(board: Board) -> None:
-    """Writing Load mid-count restarts from the new value; the old expiry never fires."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 999)
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.run_to(500 * TICK + 123)
-    board.wr(TIMER_LOAD, 99)
-    assert board.rd(TIMER_VALUE) == 99
-    assert len(board.events) == 1
-    board.run_to(700 * TICK)
-    assert log == [(599 * TICK + 123, True)]
-
-
-def test_disable_freezes_and_enable_resumes(board: Board) -> None:
-    """Clearing Enable holds the value; setting it again resumes with a fresh tick phase."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_LOAD, 100)
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.run_to(30 * TICK + 400)
-    board.wr(TIMER_CONTROL, PERIODIC_32 & ~CTRL_ENABLE)
-    assert len(board.events) == 0
-    board.run_to(500 * TICK)
-    assert board.rd(TIMER_VALUE) == 70
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.run_to(1000 * TICK)
-    assert log == [(570 * TICK, True)]
-
-
-def test_load_zero_while_enabled_interrupts_immediately(board: Board) -> None:
-    """Per the TRM, writing 0 to Load of a running timer raises the interrupt at once."""
-    log = board.record(board.timer.irq[0])
-    board.wr(TIMER_CONTROL, PERIODIC_32)
-    board.run_to(2 * TICK + 5)
-    board.wr(TIMER_LOAD, 0)
-    assert log == [(2 * TICK + 5, True)]
-    assert board.rd(TIMER_VALUE) == 0
-    assert len(board.events) == 0  # reload value 0: the timer rests at 0
 
 
 def test_combined_irq_is_or_of_both_timers(board: Board) -> None:
