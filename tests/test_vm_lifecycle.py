@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crashme_support import run_seed
 from hv_support import boot, vm_toml, write_system
 from rthv.board.guest_errors import IN_FULL
 from rthv.hv.trace_log import AccessIgnored, VmFaulted, VmReset
+from rthv.hv.vm_lifecycle import REPEATS_IN_FULL
 
 
 def test_ignored_accesses_are_reported_in_full_a_few_times_then_counted(tmp_path: Path) -> None:
@@ -43,3 +45,14 @@ def test_a_reset_restarts_from_the_images_and_a_stop_is_for_good(tmp_path: Path)
     assert [type(e) for e in hv.trace if isinstance(e, VmReset | VmFaulted)] == [VmReset, VmFaulted]
     assert 'vm "a" reset (test): restarting from its images' in system.hypervisor_console
     assert hv.vms["b"].fault is None
+
+
+def test_aborts_injected_again_and_again_are_reported_in_full_a_few_times_then_counted(
+    tmp_path: Path,
+) -> None:
+    """fault = "inject" and a guest that faults on and on (random code): three lines, then
+    only the count (the summary's "aborts injected"), not a line per abort."""
+    outcome = run_seed(tmp_path, seed=1, batches=300, words=64, until="20ms")
+    assert outcome.injected > 10 * REPEATS_IN_FULL
+    lines = [line for line in outcome.report.splitlines() if line.startswith('vm "c" injected')]
+    assert len(lines) == REPEATS_IN_FULL

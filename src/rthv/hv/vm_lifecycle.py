@@ -23,7 +23,7 @@ from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.trace_log import AccessIgnored, TraceEvent, VmFaulted, VmReset, VmRestarted
 from rthv.hv.vm import Vm, VmFault
 
-RESTARTS_IN_FULL = 3  # restarts of one VM reported line by line
+REPEATS_IN_FULL = 3  # restarts, and aborts injected, of one VM reported line by line
 
 
 class VmLifecycle:
@@ -75,8 +75,9 @@ class VmLifecycle:
         fault = VmFault(vm.name, reason, pc, address, access, now, internal, clean, action)
         self.faults.append(fault)
         self._record(VmFaulted(now, vm.name, fault))
-        if action != "restarted" or vm.counters.restarts < RESTARTS_IN_FULL:
-            self._say(fault.describe())  # a VM that keeps crashing: the summary counts the rest
+        repeats = {"restarted": vm.counters.restarts, "injected": vm.counters.injected_aborts}
+        if repeats.get(action, 0) < REPEATS_IN_FULL:
+            self._say(fault.describe())  # a VM that keeps faulting: the summary counts the rest
         if action == "injected" and exit is not None:
             vm.counters.injected_aborts += 1
             self._injected_at[vm.name] = vm.core.counter.executed
