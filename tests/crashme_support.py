@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -166,6 +167,9 @@ def _campaign(args: argparse.Namespace) -> int:
             print(f"seed {seed} (words {words}) FAILED: {why}", flush=True)
         if result:
             results.append(result)
+            if args.json:
+                with Path(args.json).with_suffix(".jsonl").open("a") as record:
+                    record.write(json.dumps(result) + "\n")
         seed += 1
     summary = {
         "seeds": seed - args.first,
@@ -190,8 +194,7 @@ def _exception_totals(results: list[dict[str, object]]) -> dict[str, int]:
     """The guests' counts by kind, added up over the seeds that printed them."""
     totals: dict[str, int] = {}
     for result in results:
-        for field in str(result["counts"]).split()[1:]:
-            name, value = field.split("=")
+        for name, value in re.findall(r"(\w+)=(\d+)", str(result["counts"])):
             totals[name] = totals.get(name, 0) + int(value)
     return totals
 
