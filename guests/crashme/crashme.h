@@ -8,7 +8,9 @@
  * first batch, and returns to the loop. The virtual timer is armed before each batch as a
  * watchdog, so random code that loops with IRQs enabled is interrupted; random code that masks
  * IRQs and loops for ever is stopped only by the run's end, and random code that wrecks the
- * guest's own state (vectors, SCTLR.TE, its image) may end it: both are outcomes too.
+ * guest's own state (vectors, SCTLR.TE, its image) may end it: both are outcomes too. Random
+ * code that jumps to the image's entry starts main again, which goes on with the next batch
+ * (its loop's state is kept where the start-up code does not clear it).
  *
  * Script (32-bit words at CRASHME_SCRIPT): [0] seed, [1] batches, [2] random words per batch.
  */

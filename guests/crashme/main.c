@@ -12,9 +12,15 @@
 static const volatile uint32_t *const script = (const volatile uint32_t *)CRASHME_SCRIPT;
 static volatile uint32_t *const buffer = (volatile uint32_t *)CRASHME_BUFFER;
 
-static uint32_t state;
-static uint32_t counts[KINDS];
-static uint32_t ended; /* batches that ran into the sentinel after their random words */
+/* In .data, which the start-up code does not clear: random code that jumps to the image's entry
+ * (MOV pc, #0x80000000 is one ARM instruction) starts main again, and main goes on from here. */
+#define KEPT __attribute__((section(".data")))
+static uint32_t entered KEPT;
+static uint32_t batch KEPT;
+static uint32_t state KEPT;
+static uint32_t counts[KINDS] KEPT;
+static uint32_t ended KEPT;      /* batches that ran into the sentinel after their random words */
+static uint32_t reentered KEPT;  /* batches whose random code jumped to the image's entry */
 
 static uint32_t next(void)
 {
@@ -33,12 +39,16 @@ static void watchdog_arm(void)
 }
 
 #define GICC_APR0 0xd0u
+#define GICD_ICACTIVER0 0x380u
 
-/* The GIC as the watchdog needs it, whatever the random code wrote to it (the active
- * priorities too: random bits there would mask the watchdog's priority for good). */
+/* The GIC as the watchdog needs it, whatever the random code wrote to it or read from it: the
+ * active priorities (random bits there mask the watchdog's priority for good) and the active
+ * states of SGIs and PPIs (random code that reads GICC_IAR acknowledges an interrupt and never
+ * ends it: four such fill the list registers, and the watchdog's tick can no more be listed). */
 static void gic_setup(void)
 {
     mmio_write32(BOARD_GICC_BASE + GICC_APR0, 0);
+    mmio_write32(BOARD_GICD_BASE + GICD_ICACTIVER0, 0xffffffffu);
     gic_init();
     gic_set_priority(VIRT_TIMER_PPI, 0x80);
     gic_enable_irq(VIRT_TIMER_PPI);
@@ -61,9 +71,9 @@ static uint32_t register_value(int *gic)
     }
 }
 
-static uint32_t run_batch(uint32_t batch, uint32_t words, int *gic)
+static uint32_t run_batch(uint32_t words, int *gic)
 {
-    int thumb = (int)(batch & 1u);
+    int thumb = (int)(batch & 1u); /* ARM and Thumb batches in turn */
     for (uint32_t i = 0; i < words; i++) {
         buffer[i] = next();
     }
@@ -93,22 +103,32 @@ int main(void)
     if (words < 1u || words > CRASHME_BUFFER_WORDS - 2u) {
         words = CRASHME_BUFFER_WORDS - 2u;
     }
-    state = seed ? seed : 0x9e3779b9u; /* xorshift32 never leaves 0 */
-    kprintf("crashme seed=0x%08x batches=%u words=%u\n", seed, batches, words);
+    if (entered) { /* again, from random code: that batch is over, the CP15 copy stays */
+        reentered++;
+        batch++;
+        __asm__ volatile("mcr p15, 0, %0, c1, c0, 0" : : "r"(crashme_good.sctlr));
+        __asm__ volatile("mcr p15, 0, %0, c12, c0, 0\n\tisb" : : "r"(crashme_good.vbar));
+    } else {
+        entered = 1;
+        state = seed ? seed : 0x9e3779b9u; /* xorshift32 never leaves 0 */
+        kprintf("crashme seed=0x%08x batches=%u words=%u\n", seed, batches, words);
+        crashme_save_good();
+    }
     gic_setup();
-    crashme_save_good();
-    for (uint32_t batch = 0; batch < batches; batch++) {
+    for (; batch < batches; batch++) {
         int gic = 0;
-        uint32_t kind = run_batch(batch, words, &gic);
+        uint32_t kind = run_batch(words, &gic);
         counts[kind & 7u]++;
         ended += (uint32_t)at_sentinel(words);
         if (gic || batch % GIC_REFRESH == GIC_REFRESH - 1u) {
             gic_setup();
         }
     }
-    kprintf("crashme und=%u svc=%u pabt=%u dabt=%u irq=%u fiq=%u other=%u ended=%u\n",
+    kprintf("crashme und=%u svc=%u pabt=%u dabt=%u irq=%u fiq=%u other=%u ended=%u "
+            "reentered=%u\n",
             counts[KIND_UND], counts[KIND_SVC], counts[KIND_PABT], counts[KIND_DABT],
-            counts[KIND_IRQ], counts[KIND_FIQ], counts[KIND_RESET] + counts[KIND_HYP], ended);
+            counts[KIND_IRQ], counts[KIND_FIQ], counts[KIND_RESET] + counts[KIND_HYP], ended,
+            reentered);
     kprintf("crashme done\n");
     mmio_write32(BOARD_GICD_BASE, 0); /* nothing pending may wake its last WFI again and again */
     mmio_write32(BOARD_GICC_BASE, 0);
