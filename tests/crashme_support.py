@@ -91,6 +91,8 @@ class Outcome:
     outcome: str
     instructions: int  # executed by the crashme VM
     injected: int  # Stage-2 faults delivered into it as aborts
+    faults_listed: int  # the faults the hypervisor lists (hv.faults)
+    fault_count: int  # every fault, listed or only counted (hv.fault_count)
     counts: str  # the guest's last line of counts ("" if it never printed it)
     fault: str  # the line that stopped it ("" if none did)
     hello_ok: bool  # the hello VM printed exactly what it prints alone
@@ -115,6 +117,8 @@ def run_seed(folder: Path, seed: int, batches: int, words: int, until: str) -> O
         outcome=outcome,
         instructions=vm.core.counter.executed,
         injected=vm.counters.injected_aborts,
+        faults_listed=len(hv.faults),
+        fault_count=hv.fault_count,
         counts=counts[-1] if counts else "",
         fault=vm.fault.describe() if vm.fault is not None else "",
         hello_ok=system.console_text("b") == HELLO,

@@ -326,8 +326,15 @@ class Hypervisor:
 
     @property
     def faults(self) -> list[VmFault]:
-        """Every fault so far, in order (``VmLifecycle.faults``)."""
+        """The faults so far, in order: every one that stopped a VM, and the first three
+        restarts and injected aborts of each VM, whose others are only counted
+        (``VmLifecycle.faults``; ``fault_count`` counts them all)."""
         return self.lifecycle.faults
+
+    @property
+    def fault_count(self) -> int:
+        """How many faults there were, those ``faults`` no longer lists included."""
+        return self.lifecycle.fault_count
 
     def _device_guest_error(self, error: GuestError, _seen: int) -> None:
         vm = self.current  # a passthrough device's registers are reached only by the running VM

@@ -48,7 +48,10 @@ class VmLifecycle:
         self._record = record
         self._say = say
         self._deliver = deliver
+        # Every fault that stopped a VM, and the first REPEATS_IN_FULL restarts and injected
+        # aborts of each VM, in order; ``fault_count`` counts them all.
         self.faults: list[VmFault] = []
+        self.fault_count = 0
         self._injected_at: dict[str, int] = {}  # instruction count at a VM's last injected abort
 
     def stop_vm(
@@ -73,11 +76,14 @@ class VmLifecycle:
             action = "restarted"
         now = self.machine.clock.now()
         fault = VmFault(vm.name, reason, pc, address, access, now, internal, clean, action)
-        self.faults.append(fault)
+        self.fault_count += 1
         self._record(VmFaulted(now, vm.name, fault))
         repeats = {"restarted": vm.counters.restarts, "injected": vm.counters.injected_aborts}
         if repeats.get(action, 0) < REPEATS_IN_FULL:
-            self._say(fault.describe())  # a VM that keeps faulting: the summary counts the rest
+            # A VM that keeps faulting: the rest are only counted (its restarts and injected
+            # aborts, in the summary), so neither the console nor ``faults`` grows without end.
+            self.faults.append(fault)
+            self._say(fault.describe())
         if action == "injected" and exit is not None:
             vm.counters.injected_aborts += 1
             self._injected_at[vm.name] = vm.core.counter.executed

@@ -79,7 +79,7 @@ def run_soak(config: Path, seconds: float, sample_every_s: float = 1.0) -> SoakR
                 instructions=hv.machine.instructions,
                 console_bytes=printed[0],
                 hypercalls=sum(vm.counters.hypercalls for vm in hv.vms.values()),
-                faults=len(hv.faults),
+                faults=hv.fault_count,
             )
         )
     return SoakResult(str(config), tuple(samples))
