@@ -256,11 +256,7 @@ class VirtualGic:
             raise ValueError(
                 f"{self.states.vm_name}: IRQ {irq} is passthrough, use physical_arrived"
             )
-        state.pending = True  # (``states.queue(state, pending=True)``)
-        self._queued.add(irq)
-        if irq not in self._listed:  # ``_deliverable`` with no LR holding it
-            return self.states.enabled and state.enabled and not state.active
-        return self._deliverable(state)
+        return self._pend(state)
 
     def physical_arrived(self, irq: int) -> bool:
         """The hypervisor acknowledged passthrough ``irq`` (active, priority dropped) for us."""
@@ -268,7 +264,12 @@ class VirtualGic:
         if state is None or not state.hardware:
             self.states.state(irq)  # (raises for an interrupt not this VM's)
             raise ValueError(f"{self.states.vm_name}: IRQ {irq} is not a passthrough IRQ")
+        return self._pend(state)
+
+    def _pend(self, state: VirqState) -> bool:
+        """An arrived interrupt made pending outside the LRs; True if deliverable now."""
         state.pending = True  # (``states.queue(state, pending=True)``)
+        irq = state.irq
         self._queued.add(irq)
         if irq not in self._listed:  # ``_deliverable`` with no LR holding it
             return self.states.enabled and state.enabled and not state.active
