@@ -141,3 +141,13 @@ def test_len_counts_live_events_only() -> None:
     queue.cancel(events[1])
     queue.cancel(events[3])
     assert len(queue) == 2
+
+
+def test_pending_lists_the_live_events_only() -> None:
+    """pending() holds each event still to run, not the cancelled ones nor those that ran."""
+    queue = EventQueue()
+    events = [queue.schedule(t, lambda: None) for t in (5, 6, 7, 8)]
+    queue.cancel(events[2])
+    queue.run_due(5)
+    assert sorted(event.when for event in queue.pending()) == [6, 8]
+    assert all(any(event is mine for mine in events) for event in queue.pending())

@@ -11,7 +11,9 @@ import unicorn
 from rthv.board.cpu_exit import CpuExit
 from rthv.board.description import load_board
 from rthv.board.generic_timer import GenericTimerRegister
+from rthv.board.gic import regs
 from rthv.board.machine import INTERRUPTS_KEPT, Machine
+from rthv.board.pl011 import INT_RX, UART_IMSC
 from rthv.board.registers import Reg
 from rthv.board.run_result import StopCause
 from rthv.board.timing import CORTEX_A7, CORTEX_A15, INSTRUCTION_COUNT, TimingProfile
@@ -100,6 +102,87 @@ def test_until_stops_at_the_exact_cycle_and_idle_ends_a_run() -> None:
     second = machine.run()
     assert second.cause is StopCause.IDLE
     assert second.instructions == 2 + 4 * 200_000 + 2  # the loop, then MRRC and WFI
+
+
+def _sleeping(for_good: bool) -> tuple[Any, list[int], list[int]]:
+    """A parked CPU (as PL2 software with nothing to run leaves it) with events at 1,000 and
+    2,000 cycles, run to 10,000: (the result, when ``sleeps_for_good`` was asked, when the
+    events ran)."""
+    machine = _machine_with(b"")
+    machine.parked = True
+    asked: list[int] = []
+    fired: list[int] = []
+
+    def answer() -> bool:
+        asked.append(machine.clock.now())
+        return for_good
+
+    machine.sleeps_for_good = answer
+    for when in (1_000, 2_000):
+        machine.events.schedule(when, lambda: fired.append(machine.clock.now()))
+    return machine.run(10_000), asked, fired
+
+
+def test_a_cpu_that_sleeps_for_good_stops_idle_with_events_still_queued() -> None:
+    """Asked when the CPU would sleep until its next event, ``sleeps_for_good`` answering yes
+    ends the run idle then, the events left unrun; answering no lets it sleep to each event
+    (and it is not asked once none is left)."""
+    stopped, asked, fired = _sleeping(True)
+    assert (stopped.cause, stopped.cycles, asked, fired) == (StopCause.IDLE, 0, [0], [])
+    slept, asked, fired = _sleeping(False)
+    assert (slept.cause, slept.cycles, asked) == (StopCause.IDLE, 2_000, [0, 1_000])
+    assert fired == [1_000, 2_000]
+
+
+class _TakesIrqs:
+    """PL2 software with nothing to run: it takes each physical IRQ (acknowledges it, masks
+    its source at the distributor and ends it)."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self.taken: list[int] = []
+
+    def physical_irq(self) -> None:
+        irq = self.machine.gicc.acknowledge_and_drop() & regs.IAR_ID_MASK
+        self.taken.append(irq)
+        self.machine.gicd.set_enabled(irq, False)
+        self.machine.gicc.deactivate(irq)
+
+    def trap(self, exit: CpuExit) -> None:
+        raise AssertionError(f"a parked CPU trapped: {exit}")
+
+    def serve_in_place(self, exit: CpuExit) -> bool:
+        return False
+
+    def lockup(self, exit: CpuExit, reason: str) -> None:
+        raise AssertionError(reason)
+
+    def internal_error(self, error: Exception) -> None:
+        raise error
+
+
+def test_input_between_runs_is_taken_before_the_cpu_would_sleep_for_good() -> None:
+    """A run stopped idle for good; a key typed then into the UART (its receive interrupt
+    unmasked) raises its IRQ, which the next run hands to PL2 before it asks again."""
+    machine = _machine_with(b"")
+    machine.gicd.write(regs.GICD_CTLR, 4, regs.GICD_CTLR_ENABLE)
+    machine.gicc.write(regs.GICC_CTLR, 4, regs.GICC_CTLR_ENABLE_GRP0 | regs.GICC_CTLR_EOIMODE)
+    machine.gicc.write(regs.GICC_PMR, 4, regs.IDLE_PRIORITY)
+    [uart_irq] = next(d.irqs for d in machine.board.devices if d.name == "uart0")
+    machine.gicd.set_targets(uart_irq, 1)  # CPU 0
+    machine.gicd.set_enabled(uart_irq, True)
+    uart = machine.uart("uart0")
+    uart.write(UART_IMSC, 4, INT_RX)
+    pl2 = _TakesIrqs(machine)
+    machine.hyp = pl2
+    machine.parked = True
+    machine.sleeps_for_good = lambda: True
+    machine.events.schedule(5_000, lambda: None)  # a timer that could wake nothing
+    first = machine.run(10_000)
+    assert (first.cause, pl2.taken) == (StopCause.IDLE, [])
+    uart.inject(b"k")
+    second = machine.run(10_000)
+    assert (second.cause, pl2.taken) == (StopCause.IDLE, [uart_irq])
 
 
 def test_generic_timer_counter_follows_virtual_time() -> None:

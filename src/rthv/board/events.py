@@ -87,5 +87,9 @@ class EventQueue:
                 count += 1
         return count
 
+    def pending(self) -> list[Event]:
+        """The live events, in no set order."""
+        return [entry[3] for entry in self.heap if not entry[3].cancelled]
+
     def __len__(self) -> int:
-        return sum(1 for entry in self.heap if not entry[3].cancelled)
+        return len(self.pending())

@@ -71,6 +71,9 @@ class Machine:
         self.memory = PhysicalMemory()
         self.hyp: Pl2Software | None = None
         self.parked = False  # PL2 software has nothing to run: the CPU sleeps until an event
+        # PL2 software's answer, asked when the CPU would sleep until the next event: True when
+        # no queued event can ever wake it (the run then stops idle, as with none queued).
+        self.sleeps_for_good: Callable[[], bool] | None = None
         self.lockup: str | None = None
         self._stop_requested = False
         self._lockups = LockupWatch()
@@ -224,9 +227,13 @@ class Machine:
         return core.elapsed_units() - self._slice_units
 
     def idle_until(self, limit: int) -> bool:
-        """Let the CPU sleep until the next event (at most ``limit``); False if none is coming."""
+        """Let the CPU sleep until the next event (at most ``limit``); False if none is coming,
+        or none that can wake it (``sleeps_for_good``)."""
         upcoming = self.events.peek()
         if upcoming is None:
+            return False
+        sleeps_for_good = self.sleeps_for_good
+        if sleeps_for_good is not None and sleeps_for_good():
             return False
         target = min(upcoming, limit)
         self.idle_cycles += max(0, target - self.clock.now())
