@@ -92,3 +92,18 @@ def test_switching_in_with_the_time_and_consumption_at_hand_arms_the_same_event(
     for cpu in (general, short):
         cpu.run_to(2000)
     assert short.fired == general.fired == [("budget timer of VM 'a'", 880)]
+
+
+def test_armed_events_are_those_of_the_running_vms_budget() -> None:
+    """A budget's event is queued only while its VM runs; it is gone once it fires."""
+    cpu = Cpu()
+    cpu.timers.set(cpu.vm, 300, lambda: None, running=False)
+    assert cpu.timers.armed_events() == []
+    cpu.switch_in()
+    [armed] = cpu.timers.armed_events()
+    assert armed.when == 300 and [event is armed for event in cpu.events.pending()] == [True]
+    cpu.switch_out()
+    assert cpu.timers.armed_events() == []
+    cpu.switch_in()
+    cpu.run_to(1000)
+    assert cpu.timers.armed_events() == []

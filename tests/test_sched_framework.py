@@ -191,6 +191,23 @@ def test_policy_timers_are_queue_events_followed_by_a_reschedule() -> None:
     assert not handle.pending
 
 
+def test_timer_events_are_the_policys_timers_and_the_running_vms_budget() -> None:
+    """What the scheduler has queued on the board: its policy's timers and the budget of the
+    VM that runs (a waiting VM's budget is not counting, so not queued)."""
+    spy = Spy()
+    board = Board(spy)
+    a, b = board.vms("a", "b")
+    board.sched.start()  # b runs
+    timer = spy.svc().set_timer(2000, lambda: None, "later")
+    spy.svc().set_budget_timer(a, 300, lambda: None)
+    assert [event is timer.event for event in board.sched.timer_events()] == [True]
+    spy.svc().set_budget_timer(b, 400, lambda: None)
+    assert sorted(event.when for event in board.sched.timer_events()) == [400, 2000]
+    assert len(board.events.pending()) == 2
+    board.run_to(500)
+    assert [event.when for event in board.sched.timer_events()] == [2000]
+
+
 def test_add_vm_after_start_enqueues_at_once() -> None:
     """A VM added while running is READY and the policy may pick it immediately."""
     spy = Spy()

@@ -63,3 +63,20 @@ def test_jobs_are_recorded_in_the_vms_account() -> None:
     services.release_job(vm, 2000)
     account = scheduler.account(vm)
     assert (account.jobs_released, account.jobs_completed, account.current_deadline) == (2, 1, 2000)
+
+
+def test_timer_events_are_the_board_events_of_the_timers_still_to_fire() -> None:
+    """Each armed timer's event, as queued on the board; not once it fired or was cancelled."""
+    services, _, events, clock = _services()
+    first = services.set_timer(100, lambda: None, "first")
+    second = services.set_timer(200, lambda: None, "second")
+    third = services.set_timer(300, lambda: None, "third")
+    assert {id(event) for event in services.timer_events()} == {
+        id(event) for event in events.pending()
+    }
+    assert first.event.when == 100 and first.event in events.pending()
+    services.cancel_timer(second)
+    third.cancel()  # a plug-in may cancel through its handle
+    assert [event.when for event in services.timer_events()] == [100]
+    _run_to(events, clock, 150)
+    assert services.timer_events() == []

@@ -86,6 +86,11 @@ class TimerHandle:
         self._event = event
 
     @property
+    def event(self) -> Event:
+        """The board's event that fires the timer."""
+        return self._event
+
+    @property
     def pending(self) -> bool:
         """True until the timer fired or was cancelled."""
         return not self._event.cancelled

@@ -66,6 +66,10 @@ class BudgetTimers:
         for vm in list(self._budgets):
             self.drop(vm)
 
+    def armed_events(self) -> list[Event]:
+        """The events of the budget timers armed now (those of VMs that run)."""
+        return [budget.event for budget in self._budgets.values() if budget.event is not None]
+
     def switched_in(self, vm: VmHandle) -> None:
         """``vm`` got the CPU: arm its event at the cycle its budget runs out."""
         if vm in self._budgets:

@@ -25,7 +25,7 @@ from functools import partial
 from operator import attrgetter
 
 from rthv.board.clock import VirtualClock
-from rthv.board.events import EventQueue
+from rthv.board.events import Event, EventQueue
 from rthv.hv.scheduling.api import (
     SchedulerPolicy,
     TimerCallback,
@@ -98,6 +98,10 @@ class Scheduler:
     def vms(self) -> tuple[VmHandle, ...]:
         """Every VM added, in order."""
         return tuple(self._vms)
+
+    def timer_events(self) -> list[Event]:
+        """The board's events of the timers queued now: the policy's, and the budgets."""
+        return self._services.timer_events() + self._budgets.armed_events()
 
     def on_switch(self, listener: SwitchListener) -> None:
         """Call ``listener(old, new, reason)`` at every change of ``current`` (None = idle)."""

@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Protocol
 
 from rthv.board.clock import VirtualClock
-from rthv.board.events import EventQueue
+from rthv.board.events import Event, EventQueue
 from rthv.hv.scheduling.api import (
     SchedulerPolicy,
     SchedulerServices,
@@ -78,6 +78,10 @@ class PolicyServices(SchedulerServices):
         for handle in self.timers:
             handle.cancel()
         self.timers.clear()
+
+    def timer_events(self) -> list[Event]:
+        """The board's events of this policy's timers still to fire."""
+        return [handle.event for handle in self.timers if handle.pending]
 
     @property
     def frequency_hz(self) -> int:
