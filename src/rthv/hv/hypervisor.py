@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.gic import regs
@@ -20,6 +21,7 @@ from rthv.hv.psci import is_psci
 from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
+from rthv.hv.scheduling.idle_stop import every_vm_waits_for_good
 from rthv.hv.scheduling.registry import load_policy
 from rthv.hv.stage2 import Stage2Table
 from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
@@ -137,6 +139,7 @@ class Hypervisor:
         self.machine.interrupt_observers.append(self._interrupt_taken)
         self.machine.guest_errors.observers.append(self._device_guest_error)
         self.machine.hyp = self
+        self.machine.sleeps_for_good = partial(every_vm_waits_for_good, self.scheduler)
         self.machine.parked = True
         # The first pick (and its world switch) happens in the first run, so that a run to
         # time 0 ends at 0.
