@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from hv_support import vm_toml, write_system
 from rthv.board.run_result import StopCause
 from rthv.tools.console_input import (
     ESCAPE,
+    IDLE_LOOK_S,
     InputError,
     TerminalSink,
     feed_inputs,
+    keys_ready,
     parse_input,
     run_with_terminal,
 )
@@ -92,3 +95,29 @@ def test_the_other_vms_lines_are_prefixed_in_raw_mode() -> None:
     sink("rtos", b"tick 1\ntick")
     sink("rtos", b" 2\n")
     assert out.getvalue() == b"linux:/# \r\n[rtos] tick 1\r\n\r\n[rtos] tick 2\r\n"
+
+
+def test_once_idle_for_good_the_terminal_waits_for_a_key_with_time_standing_still(
+    keyboard: tuple[int, int], tmp_path: Path
+) -> None:
+    """hello halts; its EDF releases go on but can wake nothing, so the run stops idle: the
+    loop then looks at the keyboard every IDLE_LOOK_S of host time (no busy loop), and the
+    key that comes (here Ctrl-], on the third look) is read as ever."""
+    keys, typing = keyboard
+    head = '[scheduler]\npolicy = "edf"\n'
+    path = write_system(tmp_path, vm_toml("a", "hello", sched="period_us = 10000"), head=head)
+    sink = TerminalSink("a", io.BytesIO())
+    hv = boot_system(path, console=sink)
+    waits: list[float] = []
+
+    def ready(fd: int, wait: float) -> bool:
+        waits.append(wait)
+        if len(waits) == 3:
+            os.write(typing, bytes((ESCAPE,)))
+        return keys_ready(fd, 0)
+
+    result = run_with_terminal(hv, "a", None, keys, clock=lambda: 1e9, ready=ready)
+    assert result.cause is StopCause.INTERRUPTED
+    assert waits == [IDLE_LOOK_S] * 3
+    assert sink.text["a"].endswith(b"hello done\n")
+    assert hv.machine.clock.now() < hv.machine.clock.from_ns(10_000_000)  # no release ran

@@ -31,6 +31,7 @@ from rthv.hv.hypervisor import Hypervisor
 ESCAPE = 0x1D  # Ctrl-]
 ESCAPE_NAME = "Ctrl-]"
 STEP_NS = 10_000_000  # virtual time run between two looks at the keyboard
+IDLE_LOOK_S = 0.05  # host time between two looks at the keyboard while nothing else can happen
 _NS_PER_S = 1_000_000_000
 
 
@@ -79,6 +80,12 @@ def raw_terminal(fd: int) -> Iterator[None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+def keys_ready(keys: int, wait: float) -> bool:
+    """Whether a key can be read from ``keys`` within ``wait`` seconds of host time."""
+    ready, _, _ = select.select([keys], [], [], wait)
+    return bool(ready)
+
+
 def run_with_terminal(
     hv: Hypervisor,
     vm: str,
@@ -86,8 +93,13 @@ def run_with_terminal(
     keys: int,
     *,
     clock: Callable[[], float] = time.monotonic,
+    ready: Callable[[int, float], bool] = keys_ready,
 ) -> RunResult:
-    """Run with the keyboard on ``keys`` (a file descriptor) typing into ``vm``'s UART."""
+    """Run with the keyboard on ``keys`` (a file descriptor) typing into ``vm``'s UART.
+
+    Once the system is idle for good (every VM waits and nothing but a key can wake one), the
+    loop waits for a key a while at a time, virtual time standing still, and paces the run
+    from there when one comes."""
     uart = console_uart(hv, vm)
     started, start_ns = clock(), hv.machine.clock.to_ns(hv.machine.clock.now())
     while True:
@@ -96,13 +108,17 @@ def run_with_terminal(
         result = hv.run(target)
         if result.cause in (StopCause.INTERRUPTED, StopCause.LOCKUP):
             return result
-        done = until_ns is not None and hv.machine.clock.to_ns(result.cycles) >= until_ns
+        result_ns = hv.machine.clock.to_ns(result.cycles)
+        done = until_ns is not None and result_ns >= until_ns
         if done or hv.vms[vm].stopped:
             return result
-        ahead = float(hv.machine.clock.to_ns(result.cycles) - start_ns) / _NS_PER_S
-        wait = max(0.0, ahead - (clock() - started))
-        ready, _, _ = select.select([keys], [], [], wait)
-        if not ready:
+        if result.cause is StopCause.IDLE:
+            started, start_ns = clock(), result_ns
+            wait = IDLE_LOOK_S
+        else:
+            ahead = float(result_ns - start_ns) / _NS_PER_S
+            wait = max(0.0, ahead - (clock() - started))
+        if not ready(keys, wait):
             continue
         data = os.read(keys, 1024)
         if not data or ESCAPE in data:
