@@ -201,6 +201,7 @@ HV_PARTS = {
         "scheduling/switches.py",
         "scheduling/services.py",
         "scheduling/budget.py",
+        "scheduling/idle_stop.py",
         "scheduling/stats.py",
         "scheduling/periodic.py",
         "scheduling/params.py",
