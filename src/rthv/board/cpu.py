@@ -55,7 +55,7 @@ class Perm(enum.IntFlag):
     READ = unicorn.UC_PROT_READ
     WRITE = unicorn.UC_PROT_WRITE
     EXEC = unicorn.UC_PROT_EXEC
-    ALL = READ | WRITE | EXEC
+    ALL = unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE | unicorn.UC_PROT_EXEC
 
 
 class CpuCore:
@@ -242,8 +242,7 @@ class CpuCore:
         state, sites = self._state, self.sites
         site = sites.state
         while True:
-            self._pending = None
-            self._fault = None
+            self._forget_outcome()
             self._deferred = False
             try:
                 self._start(until)
@@ -265,6 +264,13 @@ class CpuCore:
                 return result
             if self._stopped_at[0] == until:
                 return None
+
+    def _forget_outcome(self) -> None:
+        """Before the engine runs: no exit or fault yet. (A method, not assignments in the
+        caller: there, the type checker, and the compiled code after it, would take
+        ``_pending`` for None even after the run, whose hooks set it.)"""
+        self._pending = None
+        self._fault = None
 
     def _start(self, until: int) -> None:
         """Run the engine from the current PC (``engine_calls.run``), resumed each time the hook
@@ -293,8 +299,7 @@ class CpuCore:
             width = 4
         self._remove_cache(pc, pc + width)
         self.exact_pc = pc
-        self._pending = None
-        self._fault = None
+        self._forget_outcome()
         try:
             self._start(min(pc + width, until))
         except unicorn.UcError as error:

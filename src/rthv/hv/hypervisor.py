@@ -133,7 +133,10 @@ class Hypervisor:
             try:
                 self.scheduler.add_vm(vm.handle, vm.config.sched)
             except PolicyParameterError as error:
-                raise error.at(f"vm[{vm.index}].sched") from None
+                located = error.at(f"vm[{vm.index}].sched")
+                # ``raise located from None``, spelled out: compiled code ignores ``from``.
+                located.__suppress_context__ = True
+                raise located  # noqa: B904
 
     def _start(self) -> None:
         self.machine.interrupt_observers.append(self._interrupt_taken)

@@ -16,9 +16,10 @@ from rthv.board.stop_request import StopRequest
 
 _RTHV = Path(__file__).resolve().parents[1]  # the rthv package
 _SCHEDULING = _RTHV / "hv" / "scheduling"
-# The scheduler's wrappers of every policy callback: ``guarded``, ``notify`` (``enque``,
-# ``yield_``, ``remove``) and ``_decide``, which calls ``schedule()`` itself.
-_GUARDED_CALLS = ("_call", "guarded", "notify", "_decide")
+# The scheduler's wrappers of every policy callback (rthv.hv.scheduling.guard, never compiled:
+# a compiled function has no Python frame): ``guarded`` and ``notify`` (``enque``, ``yield_``,
+# ``remove``).
+_GUARDED_CALLS = ("guarded", "notify")
 SIGHTINGS = 3  # the same callback seen at this many alarms, budget/2 apart: over budget
 
 

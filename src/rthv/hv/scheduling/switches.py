@@ -76,8 +76,9 @@ class OperationFrame:
     def refuse(self) -> NoReturn:
         """Refuse the operation: the policy guard has stopped the scheduler."""
         broken = self._guard.broken
-        message = f"the scheduler stopped after a failure: {broken}"
-        raise SchedulerStateError(message) from broken
+        error = SchedulerStateError(f"the scheduler stopped after a failure: {broken}")
+        error.__cause__ = broken  # (``raise error from broken``: compiled code ignores ``from``)
+        raise error
 
     def __exit__(self, *_exception: object) -> None:
         self._announce()
