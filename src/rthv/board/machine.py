@@ -58,6 +58,8 @@ class Machine:
         init=False, default_factory=list
     )
     guest_errors: GuestErrorLog = field(init=False, default_factory=GuestErrorLog)
+    # Told of each exit that is the guest's own business (PL1), before the board handles it.
+    exception_observers: list[Callable[[CpuExit], None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         profile = self.timing or INSTRUCTION_COUNT
@@ -361,6 +363,8 @@ class Machine:
 
     def handle_guest_exception(self, core: CpuCore, exit: CpuExit) -> None:
         """What the hardware does for an exit that is the guest's own business (PL1)."""
+        for observer in self.exception_observers:
+            observer(exit)
         if not self._locked_up(core, exit):
             take_guest_exception(self, core, exit)
 

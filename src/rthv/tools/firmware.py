@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
-from rthv.board.cpu import CpuCore
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.description import BoardDescription, load_board
+from rthv.board.device import MmioDevice
 from rthv.board.devicetree import FIRMWARE_FREE_SPACE, device_tree_blob, spec_from_board
 from rthv.board.machine import ConsoleSink, Machine
-from rthv.board.memory import DeviceWindow, RamRegion
+from rthv.board.memory import RamRegion
 from rthv.board.run_result import StopCause
 
 UBOOT_QEMU_ARM = Path("/usr/lib/u-boot/qemu_arm/u-boot.bin")
@@ -39,21 +39,6 @@ class BusFault:
     address: int
     write: bool
     unmapped: bool
-
-
-class _TracingMachine(Machine):
-    """A ``Machine`` that records the bus faults its guest causes before handling them."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.faults: list[BusFault] = []
-
-    def handle_guest_exception(self, core: CpuCore, exit: CpuExit) -> None:
-        """Record a data or prefetch abort, then behave exactly like the plain board."""
-        if exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT):
-            fault = BusFault(exit.kind, exit.pc, exit.address, exit.write, exit.unmapped)
-            self.faults.append(fault)
-        super().handle_guest_exception(core, exit)
 
 
 @dataclass
@@ -173,10 +158,17 @@ def boot_firmware_bare(
         if echo is not None:
             echo(name, data)
 
-    machine = _TracingMachine(
+    machine = Machine(
         description, frequency_hz=frequency_hz, cpi=cpi, native_counter=native_counter, console=sink
     )
-    boot = FirmwareBoot(machine, faults=machine.faults)
+    faults: list[BusFault] = []
+
+    def record_bus_fault(exit: CpuExit) -> None:  # before the board handles it, as PL1 would
+        if exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT):
+            faults.append(BusFault(exit.kind, exit.pc, exit.address, exit.write, exit.unmapped))
+
+    machine.exception_observers.append(record_bus_fault)
+    boot = FirmwareBoot(machine, faults=faults)
     _trace_devices(machine, boot.mmio)
     machine.memory.write(flash.base, image)
     machine.memory.write(ram.base, blob)
@@ -185,25 +177,29 @@ def boot_firmware_bare(
 
 
 def _trace_devices(machine: Machine, trace: MmioTrace) -> None:
-    """Wrap every device's ``read``/``write`` so each access is noted in ``trace``."""
+    """Map every device window of the core again, through a ``TracedDevice`` noting each
+    access in ``trace``."""
+    core = machine.core
     for region in machine.memory.regions:
         if isinstance(region, RamRegion):
             continue
-        _wrap(region, trace)
+        core.unmap(region.base, region.size)
+        traced = TracedDevice(region.device, region.name, trace)
+        core.map_device(region.base, region.size, traced, timed=region.timed)
 
 
-def _wrap(window: DeviceWindow, trace: MmioTrace) -> None:
-    device, name = window.device, window.name
-    read, write = device.read, device.write
+class TracedDevice:
+    """A device's registers as they are, each access noted in a ``MmioTrace`` first."""
 
-    def traced_read(offset: int, size: int) -> int:
-        trace.note(name, offset, write=False)
-        return read(offset, size)
+    def __init__(self, device: MmioDevice, name: str, trace: MmioTrace) -> None:
+        self._device, self._name, self._trace = device, name, trace
 
-    def traced_write(offset: int, size: int, value: int) -> None:
-        trace.note(name, offset, write=True)
-        write(offset, size, value)
+    def read(self, offset: int, size: int) -> int:
+        """Note, then read the device."""
+        self._trace.note(self._name, offset, write=False)
+        return self._device.read(offset, size)
 
-    # The core's MMIO callbacks look these methods up on each access: instance attributes win.
-    setattr(device, "read", traced_read)  # noqa: B010
-    setattr(device, "write", traced_write)  # noqa: B010
+    def write(self, offset: int, size: int, value: int) -> None:
+        """Note, then write the device."""
+        self._trace.note(self._name, offset, write=True)
+        self._device.write(offset, size, value)
