@@ -28,8 +28,8 @@ test: setup lint
 
 lint: setup
 	$(BIN)/mypy
-	$(BIN)/ruff check src tests examples/tests
-	$(BIN)/ruff format --check src tests examples/tests
+	$(BIN)/ruff check src tests examples/tests compiled
+	$(BIN)/ruff format --check src tests examples/tests compiled
 	$(BIN)/lint-imports
 
 bench: setup
@@ -62,7 +62,7 @@ fuzz: setup
 
 # Bytecode for rthv's own modules, as pip writes for a regular install (an editable one has none,
 # and Python writes none under PYTHONDONTWRITEBYTECODE): else every command compiles them anew.
-setup: debian $(STAMPS)/venv guests
+setup: debian $(STAMPS)/venv $(STAMPS)/compiled guests
 	@$(BIN)/python -m compileall -q src
 
 # Checked on every run (dpkg is quick), so a package removed or newly listed is installed again.
@@ -91,9 +91,18 @@ $(STAMPS)/venv: pyproject.toml $(NATIVE) $(ENGINE) | debian
 	$(BIN)/python -c "from rthv.board.timed_sites import sites_available as n; assert n(), 'native timed sites not built'"
 	@mkdir -p $(STAMPS) && touch $@
 
+# The trap path's modules compiled to C with mypyc (compiled/modules.txt), beside their sources;
+# compiled again when one of them changes. Until then rthv runs their Python source
+# (rthv.compiled_modules checks at import), with the same results, only slower.
+COMPILED := $(addprefix src/,$(shell sed -e 's/\#.*//' compiled/modules.txt))
+$(STAMPS)/compiled: $(STAMPS)/venv compiled/build.py compiled/modules.txt $(COMPILED)
+	$(BIN)/python compiled/build.py
+	@touch $@
+
 guests: debian
 	$(MAKE) -s -C guests
 
 clean:
-	rm -rf $(STAMPS) $(VENV) build src/*.egg-info src/rthv/board/*.so
+	rm -rf $(STAMPS) $(VENV) build src/*.egg-info src/rthv/compiled_modules.json
+	find src -name '*.so' -delete
 	$(MAKE) -s -C guests clean

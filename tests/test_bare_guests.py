@@ -26,6 +26,7 @@ def test_hello_prints_over_pl011() -> None:
     assert result.cause is StopCause.IDLE
 
 
+@pytest.mark.interpreted
 def test_timer_interrupts_arrive_at_the_cycles_the_reload_implies() -> None:
     """Tick k is raised exactly (TimerLoad + (k-1)(TimerLoad+1)) timer ticks after enable."""
     booted = boot(guest_image("timer"))

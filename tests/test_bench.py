@@ -36,6 +36,7 @@ RESULT = SpeedResult(
     native_counter=True,
     host="x86_64, 2 cores, Python 3.11.9",
     engine="rthv1",
+    modules="compiled",
 )
 
 
@@ -44,7 +45,7 @@ def test_speed_markdown_renders_one_row_per_simulator_and_the_ratios() -> None:
     assert speed_markdown(RESULT).splitlines() == [
         "| simulator | instructions | CPU time (median) | MIPS |",
         "|---|---:|---:|---:|",
-        "| rthv board (engine: rthv1) | 12,345,678 | 1.5 s | 8.2 |",
+        "| rthv board (engine: rthv1; modules: compiled) | 12,345,678 | 1.5 s | 8.2 |",
         "| qemu-system-arm (TCG) | 12,345,678 | 0.25 s | 30.0 |",
         "| bare Unicorn, no hooks (the ceiling) | 12,345,678 | 0.75 s | 10.0 |",
         "| **ratio rthv / QEMU** | | | **0.273** |",

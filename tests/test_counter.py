@@ -160,6 +160,7 @@ def test_a_counter_state_out_of_reach_of_the_engine_counts_as_one_within_it(
     assert far == near
 
 
+@pytest.mark.interpreted
 @pytest.mark.skipif(not inline_available(), reason="a stock engine does not count inline")
 @pytest.mark.parametrize(("example", "until"), [("boot-vm", "10ms"), ("pingpong-vm", "100ms")])
 def test_counter_states_out_of_reach_run_systems_as_pinned(
@@ -377,6 +378,7 @@ def test_rthvs_engine_finishes_a_budget_inside_a_block() -> None:
     assert bool(core.counter.state.limit_next_block) is short_blocks_available()
 
 
+@pytest.mark.interpreted
 @pytest.mark.parametrize(("source", "thumb"), [(LOOP, False), (THUMB_LOOP, True)])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unit-weights", "cortex-a15"])
 def test_a_budget_inside_a_block_stops_at_the_same_instruction_every_way(
@@ -482,6 +484,7 @@ class _EventDevice:
         state.budget = min(state.budget, units + self.soon)
 
 
+@pytest.mark.interpreted
 @pytest.mark.parametrize("soon", [1, 2, 3, 6])
 def test_timed_accesses_inside_the_short_block_leave_every_stop_as_it_was(
     soon: int, monkeypatch: pytest.MonkeyPatch
@@ -510,6 +513,7 @@ def test_timed_accesses_inside_the_short_block_leave_every_stop_as_it_was(
     assert seen["engine"] == seen["python-inline"] == seen["python-hook"]
 
 
+@pytest.mark.interpreted
 def test_budgets_inside_it_blocks_stop_in_the_same_state_every_way(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -259,6 +259,7 @@ def test_a_run_to_time_zero_ends_at_zero_before_the_first_world_switch() -> None
 @pytest.mark.parametrize(
     ("example", "source"), [("pingpong-vm", "passthrough"), ("two-rtos", "level")]
 )
+@pytest.mark.interpreted
 def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
     monkeypatch: pytest.MonkeyPatch, example: str, source: str
 ) -> None:
@@ -303,6 +304,7 @@ def test_the_short_way_of_a_physical_irq_runs_as_the_general_way(
     assert observe() == short
 
 
+@pytest.mark.interpreted
 def test_a_physical_irq_delivered_in_one_turn_runs_as_with_a_turn_after_each_step(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -108,6 +108,7 @@ def _count_end_runs(core: CpuCore) -> list[int]:
     return ends
 
 
+@pytest.mark.interpreted
 @pytest.mark.parametrize("serves", [True, False])
 def test_under_pl2_its_answer_decides_and_a_timer_access_is_not_emulated(
     machine: Machine, serves: bool
@@ -128,6 +129,7 @@ def test_under_pl2_its_answer_decides_and_a_timer_access_is_not_emulated(
     assert ends == [0]
 
 
+@pytest.mark.interpreted
 def test_a_service_that_takes_the_core_off_the_cpu_ends_the_slice(machine: Machine) -> None:
     """Served by a world switch to another core: the running core's slice ends there."""
     core = machine.core

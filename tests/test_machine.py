@@ -222,6 +222,7 @@ def _count_slices(machine: Machine) -> list[int]:
     return slices
 
 
+@pytest.mark.interpreted
 def test_timer_reads_are_served_inside_the_run_slice_at_their_exact_time() -> None:
     """Ten CNTPCT reads in one slice: none ends it, each reads the time of its instruction."""
     machine = _machine_with(assemble(READ_COUNTER_IN_A_LOOP))
@@ -234,6 +235,7 @@ def test_timer_reads_are_served_inside_the_run_slice_at_their_exact_time() -> No
     assert values == [(2 + 205 * k) * 62_500_000 // 1_000_000_000 for k in range(10)]
 
 
+@pytest.mark.interpreted
 def test_a_timer_write_is_served_in_the_slice_while_the_virtual_timer_is_off() -> None:
     """A CNTP_CVAL write does not end its slice: the virtual timer's mirror would be moot."""
     machine = _machine_with(assemble("mvn r0, #0\nmvn r1, #0\nmcrr p15, 2, r0, r1, c14\nwfi"))
@@ -244,6 +246,7 @@ def test_a_timer_write_is_served_in_the_slice_while_the_virtual_timer_is_off() -
     assert machine.generic_timer.read_register("CNTP_CVAL") == (1 << 64) - 1
 
 
+@pytest.mark.interpreted
 def test_with_the_virtual_timer_on_a_timer_write_ends_its_slice() -> None:
     """After CNTV_CTL = ENABLE|IMASK, a CNTP_CVAL write ends its slice, so the virtual timer
     is mirrored after the run loop's turn, as always."""
@@ -284,6 +287,7 @@ READ_TIMER_MID_BLOCK = """
 """
 
 
+@pytest.mark.interpreted
 @pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
 def test_a_timer_read_in_mid_block_sees_the_exact_time(thumb: bool) -> None:
     """An SP804 access in the middle of a block happens at exactly its instruction's cycle."""
@@ -378,6 +382,7 @@ def test_interrupt_records_are_bounded() -> None:
     assert machine.interrupts.maxlen == INTERRUPTS_KEPT
 
 
+@pytest.mark.interpreted
 def test_interrupts_delivered_in_one_turn_run_as_with_a_turn_after_each(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -458,6 +463,7 @@ def _equal_time_run(
     [INSTRUCTION_COUNT, CORTEX_A15, CORTEX_A7.with_overrides(cpi="3/2")],
     ids=["instruction-count", "cortex-a15", "cortex-a7-cpi-1.5"],
 )
+@pytest.mark.interpreted
 def test_an_event_at_a_trap_served_in_place_comes_in_the_order_of_the_trap_ending_the_slice(
     timing: TimingProfile,
 ) -> None:

@@ -354,6 +354,7 @@ def _clearing_run(
     return line, machine.core.regs.snapshot(), clears
 
 
+@pytest.mark.interpreted
 @pytest.mark.parametrize("profile", SHORTCUT_PROFILES)
 def test_a_guests_interrupt_clears_around_its_zeros_match_slices_of_one_and_reading_the_time(
     profile: TimingProfile, monkeypatch: pytest.MonkeyPatch

@@ -220,6 +220,7 @@ def _has_deliverable_the_general_way(vgic: VirtualGic) -> bool:
     return any(vgic._deliverable(state) for state in vgic.states.irqs.values())
 
 
+@pytest.mark.interpreted
 def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
     """A seeded mix of device IRQs, virtual IRQs (one level-sensitive), guest IAR/EOIR,
     enables, drops, maintenance and world switches, with one and with four LRs: after every
@@ -258,6 +259,7 @@ def test_the_short_arrival_leaves_the_same_state_as_the_general_way() -> None:
             assert any(n is None for n in ways), (list_registers, "short way never declined")
 
 
+@pytest.mark.interpreted
 def test_a_finished_level_interrupt_is_sampled_again_when_a_device_irq_arrives() -> None:
     """The guest EOIs the level-sensitive 53 while its line stays high, then device IRQ 40
     arrives before the EOI maintenance: both ways pend 53 again and list it next to 40."""
@@ -271,6 +273,7 @@ def test_a_finished_level_interrupt_is_sampled_again_when_a_device_irq_arrives()
     assert sorted(worlds[0].vgic.list_registers.listed) == [40, 53]
 
 
+@pytest.mark.interpreted
 def test_an_interrupt_queued_alone_waits_while_the_distributor_is_off() -> None:
     """Device IRQ 40 arrives while the guest's distributor is off: a flush lists nothing, both
     ways; once it is on, the flush lists 40 alone."""
@@ -284,6 +287,7 @@ def test_an_interrupt_queued_alone_waits_while_the_distributor_is_off() -> None:
     assert worlds[0].listed_alone[-1] == 1 and list(worlds[0].vgic.list_registers.listed) == [40]
 
 
+@pytest.mark.interpreted
 def test_a_switch_out_pends_a_finished_level_interrupt_whose_line_is_still_high() -> None:
     """53's line stays high after the guest's EOI: switched out, 53 is pending again (queued),
     and the switch back in lists it; with the line low, nothing is left."""
@@ -298,6 +302,7 @@ def test_a_switch_out_pends_a_finished_level_interrupt_whose_line_is_still_high(
         assert world.vgic.list_registers.restore_to(world.gich) == int(line)
 
 
+@pytest.mark.interpreted
 def test_an_interrupt_in_service_and_pending_again_is_not_deliverable() -> None:
     """Virtual IRQ 50 taken by the guest (IAR) and raised again: pending behind its own active
     instance, it is not deliverable, in its list register nor folded back by a switch-out."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# First: the trap path's compiled modules run only while they match their source.
+from rthv import compiled_modules as compiled_modules
+
 if TYPE_CHECKING:
     from rthv.tools.api import (
         Console,

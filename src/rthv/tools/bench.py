@@ -25,6 +25,7 @@ from pathlib import Path
 import unicorn
 from unicorn import arm_const
 
+from rthv import compiled_modules
 from rthv.board.counter import native_available
 from rthv.board.cpu import NEVER_REACHED
 from rthv.board.description import load_board
@@ -71,6 +72,7 @@ class SpeedResult:
     trap_us: dict[str, float] = field(default_factory=dict)  # host us per trap, by kind
     workloads: dict[str, dict[str, float]] = field(default_factory=dict)
     engine: str = STOCK  # the Unicorn build: rthv's own (its change's name) or "stock"
+    modules: str = "interpreted"  # the trap path's modules: "compiled" or why not (``STATUS``)
 
 
 def time_rthv(image: Path) -> tuple[int, float]:
@@ -213,6 +215,7 @@ def run_speed(image: Path, repetitions: int = 3) -> SpeedResult:
         trap_us=run_trap_bench(TRAPBENCH_IMAGE, image, repetitions),
         workloads=run_workloads(repetitions),
         engine=engine_build(),
+        modules=compiled_modules.STATUS,
     )
 
 
@@ -248,7 +251,8 @@ def _compute_markdown(result: SpeedResult) -> str:
         [
             "| simulator | instructions | CPU time (median) | MIPS |",
             "|---|---:|---:|---:|",
-            f"| rthv board (engine: {result.engine}) | {result.instructions:,} | "
+            f"| rthv board (engine: {result.engine}; modules: {result.modules}) | "
+            f"{result.instructions:,} | "
             f"{result.rthv_seconds} s | {result.rthv_mips} |",
             f"| qemu-system-arm (TCG) | {result.instructions:,} | {result.qemu_seconds} s | "
             f"{result.qemu_mips} |",

@@ -1,0 +1,119 @@
+"""The trap path's compiled modules: run only while they match their source, with the same
+results as the source."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rthv import compiled_modules
+from rthv.compiled_modules import OPT_OUT, SourceFirst, check
+
+ROOT = Path(__file__).resolve().parent.parent
+LISTED = ROOT / "compiled" / "modules.txt"
+EXTENSION = importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def _listed_sources() -> list[Path]:
+    lines = (line.split("#", 1)[0].strip() for line in LISTED.read_text().splitlines())
+    return [ROOT / "src" / line for line in lines if line]
+
+
+def _package(tmp_path: Path, source: str = "x = 1\n") -> Path:
+    """A package ``rthv`` in ``tmp_path`` with one compiled module ``rthv.m``; its record."""
+    package = tmp_path / "rthv"
+    package.mkdir()
+    (package / "m.py").write_text(source)
+    (package / f"m{EXTENSION}").write_bytes(b"")
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    record = package / "compiled_modules.json"
+    record.write_text(json.dumps({"group": "rthv.compiled", "modules": {"rthv.m": digest}}))
+    return record
+
+
+def test_a_record_that_matches_every_source_lets_the_compiled_modules_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(OPT_OUT, raising=False)
+    assert check(_package(tmp_path)) is None
+
+
+def test_an_edited_source_missing_extension_or_record_runs_the_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(OPT_OUT, raising=False)
+    record = _package(tmp_path)
+    (record.parent / "m.py").write_text("x = 2\n")
+    assert check(record) == "rthv.m changed since it was compiled (make setup compiles it again)"
+    (record.parent / "m.py").write_text("x = 1\n")
+    (record.parent / f"m{EXTENSION}").unlink()
+    assert check(record) == "rthv.m has no compiled extension (make setup compiles it)"
+    record.unlink()
+    assert check(record) == "not compiled (make setup compiles them)"
+    record.write_text("{")
+    assert (check(record) or "").startswith("compiled_modules.json unreadable:")
+
+
+def test_the_opt_out_runs_the_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(OPT_OUT, "1")
+    assert check(_package(tmp_path)) == f"{OPT_OUT} is set"
+
+
+def test_the_finder_imports_a_module_from_its_source_beside_an_extension(tmp_path: Path) -> None:
+    source = _package(tmp_path).parent / "m.py"
+    spec = SourceFirst().find_spec("rthv.m", [str(source.parent)])
+    assert spec is not None and spec.origin == str(source)
+    assert SourceFirst().find_spec("rthv.nothing", [str(source.parent)]) is None
+    assert SourceFirst().find_spec("json", None) is None  # not rthv's: the usual finders
+
+
+def test_make_setup_compiled_every_listed_module_and_they_run() -> None:
+    """In the tests, as ``make test`` set them up: every listed module is its extension."""
+    assert compiled_modules.STATUS == "compiled"
+    for source in _listed_sources():
+        name = ".".join(source.relative_to(ROOT / "src").with_suffix("").parts)
+        module = sys.modules.get(name) or __import__(name, fromlist=["_"])
+        assert module.__file__ is not None and module.__file__.endswith(EXTENSION), name
+
+
+def test_with_the_opt_out_every_listed_module_runs_from_its_source() -> None:
+    names = [".".join(s.relative_to(ROOT / "src").with_suffix("").parts) for s in _listed_sources()]
+    code = f"import importlib; print([importlib.import_module(n).__file__ for n in {names!r}])"
+    env = {**os.environ, OPT_OUT: "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    files = ast.literal_eval(out.stdout)
+    assert files == [str(source) for source in _listed_sources()]
+
+
+def test_a_run_compiled_and_the_same_run_from_source_report_the_same(tmp_path: Path) -> None:
+    """The paper's system to 20 ms, compiled and from source: the same report and trace."""
+    reports = {}
+    for mode, extra in (("compiled", {}), ("source", {OPT_OUT: "1"})):
+        report, trace = tmp_path / f"{mode}.json", tmp_path / f"{mode}.trace.json"
+        command = [sys.executable, "-m", "rthv.tools.cli", "run", "examples/pingpong-vm.toml"]
+        command += ["--until", "20ms", "--json", str(report), "--trace", str(trace)]
+        env = {k: v for k, v in os.environ.items() if k != OPT_OUT} | extra
+        subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+        reports[mode] = (json.loads(report.read_text()), trace.read_bytes())
+    compiled, source = reports["compiled"], reports["source"]
+    assert compiled[0]["vms"] and compiled[1]  # (something ran, and was traced)
+    assert compiled == source
+
+
+def test_no_compiled_module_raises_from_a_cause() -> None:
+    """Compiled code ignores ``raise ... from``: the cause is set by hand there instead."""
+    found = [
+        f"{source.name}:{node.lineno}"
+        for source in _listed_sources()
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.Raise) and node.cause is not None
+    ]
+    assert found == []
