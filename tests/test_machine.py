@@ -491,3 +491,37 @@ def test_an_event_at_a_trap_served_in_place_comes_in_the_order_of_the_trap_endin
     order_after = _equal_time_run(timing, [traps[4] + 1], in_place=True)[0]
     assert [entry[0] for entry in order_at_start[4:6]] == ["event", "trap"]
     assert [entry[0] for entry in order_after[4:6]] == ["trap", "event"]
+
+
+UNDEFINED_WITH_VECTORS = """
+    adr r0, vectors
+    mcr p15, 0, r0, c12, c0, 0
+    isb
+    .inst 0xe7f000f0
+    b .
+    .balign 32
+vectors:
+    b .
+    b undefined
+    .rept 6
+    b .
+    .endr
+undefined:
+    mov r7, #1
+    wfi
+"""
+
+
+def test_exception_observers_hear_each_guest_exception_before_the_board_takes_it() -> None:
+    """An undefined instruction: the observer is told of its exit while the guest is still in
+    SVC mode; then the guest takes it at its UND vector."""
+    machine = _machine_with(assemble(UNDEFINED_WITH_VECTORS, base=RAM))
+    told: list[tuple[str, int, int]] = []
+
+    def observe(exit: CpuExit) -> None:
+        told.append((exit.kind.name, exit.pc, machine.core.regs.mode))
+
+    machine.exception_observers.append(observe)
+    machine.run(5_000)
+    assert told == [("UNDEFINED", RAM + 12, 0x13)]
+    assert (machine.core.regs.mode, machine.core.regs[Reg.R7]) == (0x1B, 1)
