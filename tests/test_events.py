@@ -151,3 +151,18 @@ def test_pending_lists_the_live_events_only() -> None:
     queue.run_due(5)
     assert sorted(event.when for event in queue.pending()) == [6, 8]
     assert all(any(event is mine for mine in events) for event in queue.pending())
+
+
+def test_any_live_except_looks_past_cancelled_events_and_the_known_ones() -> None:
+    """True only for a live event that is not among the known ones: cancelled entries, events
+    that ran and the known events do not count, wherever they are in the heap."""
+    queue = EventQueue()
+    events = [queue.schedule(t, lambda: None) for t in (5, 6, 7, 8, 9)]
+    queue.run_due(5)
+    queue.cancel(events[1])
+    assert queue.any_live_except([events[2], events[3]])  # events[4] is neither
+    assert not queue.any_live_except([events[2], events[3], events[4]])
+    assert queue.any_live_except([])
+    for event in events:
+        queue.cancel(event)
+    assert not queue.any_live_except([])

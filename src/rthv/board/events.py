@@ -5,19 +5,36 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 
-@dataclass(order=True, slots=True)
 class Event:
-    """A callback due at ``when`` cycles; same-time events run by (priority, sequence)."""
+    """A callback due at ``when`` cycles; same-time events run by (priority, sequence).
 
-    when: int
-    priority: int
-    sequence: int
-    action: Callable[[], None] = field(compare=False)
-    name: str = field(default="", compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    A plain class, not a dataclass: one is made for nearly every interrupt and timer, and a
+    compiled class's own ``__init__`` is a C call where a dataclass's generated one is Python.
+    Events order by ``(when, priority, sequence)``, as the queue's entries do; an event is
+    equal only to itself (its sequence is unique)."""
+
+    __slots__ = ("action", "cancelled", "name", "priority", "sequence", "when")
+
+    def __init__(
+        self, when: int, priority: int, sequence: int, action: Callable[[], None], name: str = ""
+    ) -> None:
+        self.when = when
+        self.priority = priority
+        self.sequence = sequence
+        self.action = action
+        self.name = name
+        self.cancelled = False
+
+    def __lt__(self, other: Event) -> bool:
+        """Whether this event runs before ``other``: by time, then priority, then sequence."""
+        mine = (self.when, self.priority, self.sequence)
+        return mine < (other.when, other.priority, other.sequence)
+
+    def __repr__(self) -> str:
+        state = ", cancelled" if self.cancelled else ""
+        return f"Event({self.name or self.action!r} at {self.when}, #{self.sequence}{state})"
 
 
 class EventQueue:
@@ -86,6 +103,21 @@ class EventQueue:
                 event.action()
                 count += 1
         return count
+
+    def any_live_except(self, known: list[Event]) -> bool:
+        """Whether a live event other than those in ``known`` is queued. The heap is read in
+        its array order, whose top is the earliest entry: where a device's next event is
+        queued it is mostly found at once, among cancelled entries that may be many."""
+        for entry in self.heap:
+            event = entry[3]
+            if event.cancelled:
+                continue
+            for other in known:
+                if event is other:
+                    break
+            else:
+                return True
+        return False
 
     def pending(self) -> list[Event]:
         """The live events, in no set order."""

@@ -39,13 +39,28 @@ class IrqState:
         return self.latch or self.sgi_sources != 0 or (self.line and not self.edge)
 
 
-@dataclass(frozen=True, slots=True)
 class PendingInterrupt:
-    """A forwardable interrupt: ID, source CPU (SGIs only, else 0) and priority."""
+    """A forwardable interrupt: ID, source CPU (SGIs only, else 0) and priority; not changed
+    once made. (A plain class, not a dataclass: one is made at nearly every device IRQ, and a
+    compiled class's own ``__init__`` is a C call where a dataclass's generated one is Python.)"""
 
-    irq: int
-    source: int
-    priority: int
+    __slots__ = ("irq", "priority", "source")
+
+    def __init__(self, irq: int, source: int, priority: int) -> None:
+        self.irq = irq
+        self.source = source
+        self.priority = priority
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PendingInterrupt):
+            return NotImplemented
+        return (self.irq, self.source, self.priority) == (other.irq, other.source, other.priority)
+
+    def __hash__(self) -> int:
+        return hash((self.irq, self.source, self.priority))
+
+    def __repr__(self) -> str:
+        return f"PendingInterrupt(irq={self.irq}, source={self.source}, priority={self.priority})"
 
 
 _UNKNOWN = PendingInterrupt(-1, 0, 0)  # no highest pending interrupt kept: scan

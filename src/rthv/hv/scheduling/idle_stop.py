@@ -30,11 +30,5 @@ def every_vm_waits_for_good(scheduler: Scheduler) -> bool:
         state = vm.state
         if state is not VmState.WAITING and state is not VmState.STOPPED:
             return False
-    timers = scheduler.timer_events()  # (a few: the policy's and the running VM's budget)
-    for event in scheduler.events.pending():  # at every sleep: plain loops, no set or generator
-        for timer in timers:
-            if event is timer:
-                break
-        else:
-            return False  # an event of a device (or of PL2 itself) may wake a VM
-    return True
+    # (At every sleep. Any other event, a device's or PL2's own, may wake a VM.)
+    return not scheduler.events.any_live_except(scheduler.timer_events())
