@@ -19,6 +19,7 @@ import pytest
 from rthv import compiled_modules
 
 ROOT = Path(__file__).resolve().parent.parent
+CHILD_TIMEOUT_S = 900  # the marked tests take about ten seconds together
 _outcomes: dict[str, str] = {}  # node ID -> "PASSED", "FAILED", ... in the child
 _child_output: list[str] = []
 
@@ -27,7 +28,13 @@ def _run_marked_in_child(items: list[pytest.Item]) -> None:
     marked = [item.nodeid for item in items if item.get_closest_marker("interpreted")]
     env = {**os.environ, compiled_modules.OPT_OUT: "1"}
     command = [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *marked]
-    child = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    try:
+        child = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as expired:  # (the child is killed: none reports PASSED)
+        _child_output.append(f"the child pytest ran over {CHILD_TIMEOUT_S} s: {expired}")
+        return
     _child_output.append(child.stdout + child.stderr)
     for line in child.stdout.splitlines():
         outcome, _, node = line.partition(" ")

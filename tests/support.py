@@ -233,3 +233,26 @@ def link_elf(folder: Path, text_address: int, source: str = DATA_AND_BSS_PROGRAM
         capture_output=True,
     )
     return elf
+
+
+# A guest whose vector table (at VBAR) takes UNDEFINED to ``mov r6, #7; wfi``: r5 is 1 before
+# ``{access}`` and 2 after it (``str.format`` it with the instruction to try).
+UNDEFINED_GUEST = """
+    ldr r0, =vectors
+    mcr p15, 0, r0, c12, c0, 0  @ VBAR
+    mov r5, #1
+access:
+    {access}
+    mov r5, #2
+    wfi
+    .balign 32
+vectors:
+    b .
+    b undefined
+    .rept 6
+    b .
+    .endr
+undefined:
+    mov r6, #7
+    wfi
+"""

@@ -17,7 +17,7 @@ from rthv.board.pl011 import INT_RX, UART_IMSC
 from rthv.board.registers import Reg
 from rthv.board.run_result import StopCause
 from rthv.board.timing import CORTEX_A7, CORTEX_A15, INSTRUCTION_COUNT, TimingProfile
-from support import InstructionTrace, assemble, boot, guest_image
+from support import UNDEFINED_GUEST, InstructionTrace, assemble, boot, guest_image
 
 RAM = 0x80000000
 SPIN = """
@@ -493,29 +493,10 @@ def test_an_event_at_a_trap_served_in_place_comes_in_the_order_of_the_trap_endin
     assert [entry[0] for entry in order_after[4:6]] == ["trap", "event"]
 
 
-UNDEFINED_WITH_VECTORS = """
-    adr r0, vectors
-    mcr p15, 0, r0, c12, c0, 0
-    isb
-    .inst 0xe7f000f0
-    b .
-    .balign 32
-vectors:
-    b .
-    b undefined
-    .rept 6
-    b .
-    .endr
-undefined:
-    mov r7, #1
-    wfi
-"""
-
-
 def test_exception_observers_hear_each_guest_exception_before_the_board_takes_it() -> None:
     """An undefined instruction: the observer is told of its exit while the guest is still in
     SVC mode; then the guest takes it at its UND vector."""
-    machine = _machine_with(assemble(UNDEFINED_WITH_VECTORS, base=RAM))
+    machine = _machine_with(assemble(UNDEFINED_GUEST.format(access=".inst 0xe7f000f0"), base=RAM))
     told: list[tuple[str, int, int]] = []
 
     def observe(exit: CpuExit) -> None:
@@ -524,4 +505,4 @@ def test_exception_observers_hear_each_guest_exception_before_the_board_takes_it
     machine.exception_observers.append(observe)
     machine.run(5_000)
     assert told == [("UNDEFINED", RAM + 12, 0x13)]
-    assert (machine.core.regs.mode, machine.core.regs[Reg.R7]) == (0x1B, 1)
+    assert (machine.core.regs.mode, machine.core.regs[Reg.R6]) == (0x1B, 7)

@@ -124,11 +124,21 @@ def _spinning_run(path: Path, *extra: str) -> subprocess.Popen[str]:
     return process
 
 
+def _finished(process: subprocess.Popen[str], timeout: float) -> str:
+    """Its stderr once it ends; killed if it has not ended within ``timeout`` seconds (a
+    watchdog that missed the loop leaves nothing spinning after the test)."""
+    try:
+        _out, err = process.communicate(timeout=timeout)
+    finally:
+        process.kill()
+    return err
+
+
 def test_a_callback_that_never_returns_is_stopped_by_the_watchdog(tmp_path: Path) -> None:
     """An endless loop in schedule(): the callback budget ends it, naming callback and line."""
     path = _hello_pair(tmp_path, f"{STUCK}:LoopsOnThirdDecision")
     process = _spinning_run(path, "--callback-budget", "0.5")
-    _out, err = process.communicate(timeout=60)
+    err = _finished(process, 60)
     assert process.returncode == 2
     (line,) = err.splitlines()
     spin = _line_of(STUCK, "while True:")
@@ -141,7 +151,7 @@ def test_ctrl_c_interrupts_a_callback_that_never_returns(tmp_path: Path) -> None
     path = _hello_pair(tmp_path, f"{STUCK}:LoopsOnThirdDecision")
     process = _spinning_run(path, "--callback-budget", "600")
     process.send_signal(signal.SIGINT)
-    _out, err = process.communicate(timeout=60)
+    err = _finished(process, 60)
     assert process.returncode == 130
     (line,) = err.splitlines()
     assert line.startswith("rthv: interrupted in the scheduling policy's schedule() at ")
@@ -158,10 +168,7 @@ def test_a_notification_that_never_returns_is_stopped_by_the_watchdog(tmp_path: 
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
-        _out, err = process.communicate(timeout=30)
-    finally:
-        process.kill()  # (a watchdog that missed the loop leaves nothing spinning)
+    err = _finished(process, 30)
     assert process.returncode == 2
     spinning, line = err.splitlines()
     assert spinning == "loops-in-yield: spinning"

@@ -23,7 +23,7 @@ from rthv.hv.traps import (
     wait_for_interrupt,
 )
 from rthv.hv.vm import Vm
-from support import assemble
+from support import UNDEFINED_GUEST, assemble
 
 RAM = 0x8000_0000
 RAM_64K = f'[[vm.memory]]\nipa = {RAM:#x}\nsize = "64K"\n'
@@ -118,26 +118,6 @@ def test_a_fetch_outside_the_vms_memory_stops_it_as_an_execute(tmp_path: Path) -
 
 
 # -- coprocessor accesses ------------------------------------------------------------------------
-
-UNDEFINED_GUEST = """
-    ldr r0, =vectors
-    mcr p15, 0, r0, c12, c0, 0  @ VBAR
-    mov r5, #1
-access:
-    {access}
-    mov r5, #2
-    wfi
-    .balign 32
-vectors:
-    b .
-    b undefined
-    .rept 6
-    b .
-    .endr
-undefined:
-    mov r6, #7
-    wfi
-"""
 
 
 def _access_address(access: str) -> int:
