@@ -33,6 +33,7 @@ def _package(tmp_path: Path, source: str = "x = 1\n") -> Path:
     package.mkdir()
     (package / "m.py").write_text(source)
     (package / f"m{EXTENSION}").write_bytes(b"")
+    (package / f"compiled__mypyc{EXTENSION}").write_bytes(b"")  # the shared library
     digest = hashlib.sha256(source.encode()).hexdigest()
     record = package / "compiled_modules.json"
     record.write_text(json.dumps({"group": "rthv.compiled", "modules": {"rthv.m": digest}}))
@@ -56,6 +57,9 @@ def test_an_edited_source_missing_extension_or_record_runs_the_sources(
     (record.parent / "m.py").write_text("x = 1\n")
     (record.parent / f"m{EXTENSION}").unlink()
     assert check(record) == "rthv.m has no compiled extension (make setup compiles it)"
+    (record.parent / f"m{EXTENSION}").write_bytes(b"")
+    (record.parent / f"compiled__mypyc{EXTENSION}").unlink()
+    assert check(record) == "the compiled modules' shared library rthv.compiled__mypyc is missing"
     record.unlink()
     assert check(record) == "not compiled (make setup compiles them)"
     record.write_text("{")

@@ -43,12 +43,15 @@ def check(record: Path = RECORD) -> str | None:
     if os.environ.get(OPT_OUT):
         return f"{OPT_OUT} is set"
     try:
-        listed = json.loads(record.read_text())["modules"]
+        built = json.loads(record.read_text())
+        group, listed = str(built["group"]), built["modules"]
     except FileNotFoundError:
         return "not compiled (make setup compiles them)"
     except (ValueError, KeyError, TypeError) as error:
         return f"{record.name} unreadable: {error}"
     package = record.parent
+    if not _has_extension(_source_of(f"{group}__mypyc", package)):
+        return f"the compiled modules' shared library {group}__mypyc is missing"
     for module, digest in listed.items():
         source = _source_of(module, package)
         try:
