@@ -65,7 +65,10 @@ def main() -> None:
         ext_modules=mypycify(
             relative, opt_level="3", group_name=GROUP, target_dir=str(BUILD / "c")
         ),
-        script_args=["-q", "build_ext", "--inplace", "--build-temp", str(BUILD / "temp")],
+        script_args=[
+            *("-q", "build_ext", "--inplace"),
+            *("--build-temp", str(BUILD / "temp"), "--build-lib", str(BUILD / "lib")),
+        ],
     )
     record = {module_name(path): source_hash(path) for path in sources}
     RECORD.write_text(json.dumps({"group": GROUP, "modules": record}, indent=1) + "\n")
