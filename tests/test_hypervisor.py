@@ -11,6 +11,9 @@ import pytest
 from hv_support import boot, run, vm_toml, write_system
 from rthv.board.gic import GicCpuInterface, GicHypInterface, GicVirtualCpuInterface
 from rthv.board.machine import Machine
+from rthv.hv.config import load_config
+from rthv.hv.hypervisor import Hypervisor
+from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.vgic_list_registers import VgicListRegisters
 from rthv.hv.vgic_registers import VirqState
 from support import boot as boot_bare
@@ -343,3 +346,16 @@ def _acknowledge_then_drop(gicc: GicCpuInterface) -> int:
     if value != 1023:
         gicc.end_of_interrupt(value)
     return value
+
+
+def test_a_vms_bad_scheduling_parameter_is_placed_at_its_vm_with_no_chain_behind_it(
+    tmp_path: Path,
+) -> None:
+    """``vm[i].sched.<name>`` in the message, and, as ``raise ... from None``, no cause or
+    context shown behind it (compiled code ignores ``from``: it is set by hand)."""
+    head = '[scheduler]\npolicy = "fixed-priority"\n'
+    path = write_system(tmp_path, vm_toml("a", "hello", sched="prio = 2"), head=head)
+    with pytest.raises(PolicyParameterError) as caught:
+        Hypervisor(load_config(path)).boot()
+    assert str(caught.value).startswith("vm[0].sched.prio: unknown parameter")
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__

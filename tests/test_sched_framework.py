@@ -417,8 +417,11 @@ def test_the_fallback_gets_its_own_parameters() -> None:
     b = VmHandle("b", 1)
     board.sched.add_vm(b, {"x": 2}, fallback_params={"priority": 0})
     assert (board.log, b.params) == ([(0, None, "a"), (100, "a", "b")], FixedPriorityParams(0))
-    with pytest.raises(PolicyParameterError, match=r"^VM 'c': fixed-priority: priority: missing"):
+    with pytest.raises(
+        PolicyParameterError, match=r"^VM 'c': fixed-priority: priority: missing"
+    ) as caught:
         board.sched.add_vm(VmHandle("c", 2), {"x": 3})
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # (``from None``)
     assert [f.callback for f in board.sched.stats().failures] == ["schedule()"]
 
 

@@ -134,8 +134,7 @@ class Hypervisor:
                 self.scheduler.add_vm(vm.handle, vm.config.sched)
             except PolicyParameterError as error:
                 located = error.at(f"vm[{vm.index}].sched")
-                # ``raise located from None``, spelled out: compiled code ignores ``from``.
-                located.__suppress_context__ = True
+                located.__cause__ = None  # (``from None``: compiled code ignores ``from``)
                 raise located  # noqa: B904
 
     def _start(self) -> None:

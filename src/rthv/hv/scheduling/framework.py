@@ -262,8 +262,7 @@ class Scheduler:
             named = PolicyParameterError(
                 f"VM '{vm.name}': {exc}", parameter=exc.parameter, problem=exc.problem
             )
-            # ``raise named from None``, spelled out: compiled code ignores ``from``.
-            named.__suppress_context__ = True
+            named.__cause__ = None  # (``from None``: compiled code ignores ``from``)
             raise named  # noqa: B904
 
     def _retire(self) -> None:

@@ -77,7 +77,7 @@ class OperationFrame:
         """Refuse the operation: the policy guard has stopped the scheduler."""
         broken = self._guard.broken
         error = SchedulerStateError(f"the scheduler stopped after a failure: {broken}")
-        error.__cause__ = broken  # (``raise error from broken``: compiled code ignores ``from``)
+        error.__cause__ = broken  # (``from broken``: compiled code ignores ``from``)
         raise error
 
     def __exit__(self, *_exception: object) -> None:
