@@ -95,7 +95,8 @@ $(STAMPS)/venv: pyproject.toml $(NATIVE) $(ENGINE) | debian
 # compiled again when one of them changes. Until then rthv runs their Python source
 # (rthv.compiled_modules checks at import), with the same results, only slower.
 COMPILED := $(addprefix src/,$(shell sed -e 's/\#.*//' compiled/modules.txt))
-$(STAMPS)/compiled: $(STAMPS)/venv compiled/build.py compiled/modules.txt $(COMPILED)
+$(STAMPS)/compiled: $(STAMPS)/venv compiled/build.py compiled/modules.txt \
+		src/rthv/compiled_modules.py $(COMPILED)
 	$(BIN)/python compiled/build.py
 	@touch $@
 

@@ -11,16 +11,16 @@ source, and the Python source otherwise. A failed build leaves no record, so the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
+from rthv.compiled_modules import RECORD, source_hash  # (what the check at import reads)
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
 LIST = ROOT / "compiled" / "modules.txt"
-RECORD = SRC / "rthv" / "compiled_modules.json"
 GROUP = "rthv.compiled"  # the shared library: rthv/compiled__mypyc.*.so
 BUILD = ROOT / "build" / "mypyc"
 
@@ -42,11 +42,6 @@ def listed_sources() -> list[Path]:
 def module_name(path: Path) -> str:
     """``rthv.board.signal`` for src/rthv/board/signal.py."""
     return ".".join(path.relative_to(SRC).with_suffix("").parts)
-
-
-def source_hash(path: Path) -> str:
-    """What the record keeps of a source: the SHA-256 of its bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> None:

@@ -4,27 +4,40 @@ results as the source."""
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib.machinery
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from rthv import compiled_modules
-from rthv.compiled_modules import OPT_OUT, SourceFirst, check
+from rthv.compiled_modules import OPT_OUT, SourceFirst, check, source_hash
 
 ROOT = Path(__file__).resolve().parent.parent
-LISTED = ROOT / "compiled" / "modules.txt"
 EXTENSION = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
-def _listed_sources() -> list[Path]:
-    lines = (line.split("#", 1)[0].strip() for line in LISTED.read_text().splitlines())
-    return [ROOT / "src" / line for line in lines if line]
+def _build_script() -> ModuleType:
+    """compiled/build.py, whose reading of compiled/modules.txt the tests use too."""
+    spec = importlib.util.spec_from_file_location("compiled_build", ROOT / "compiled" / "build.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+BUILD = _build_script()
+
+
+def _listed() -> list[tuple[str, Path]]:
+    """Each module compiled/modules.txt lists: its name and its source."""
+    sources: list[Path] = BUILD.listed_sources()
+    return [(BUILD.module_name(source), source) for source in sources]
 
 
 def _package(tmp_path: Path, source: str = "x = 1\n") -> Path:
@@ -34,7 +47,7 @@ def _package(tmp_path: Path, source: str = "x = 1\n") -> Path:
     (package / "m.py").write_text(source)
     (package / f"m{EXTENSION}").write_bytes(b"")
     (package / f"compiled__mypyc{EXTENSION}").write_bytes(b"")  # the shared library
-    digest = hashlib.sha256(source.encode()).hexdigest()
+    digest = source_hash(package / "m.py")
     record = package / "compiled_modules.json"
     record.write_text(json.dumps({"group": "rthv.compiled", "modules": {"rthv.m": digest}}))
     return record
@@ -82,19 +95,18 @@ def test_the_finder_imports_a_module_from_its_source_beside_an_extension(tmp_pat
 def test_make_setup_compiled_every_listed_module_and_they_run() -> None:
     """In the tests, as ``make test`` set them up: every listed module is its extension."""
     assert compiled_modules.STATUS == "compiled"
-    for source in _listed_sources():
-        name = ".".join(source.relative_to(ROOT / "src").with_suffix("").parts)
+    for name, _source in _listed():
         module = sys.modules.get(name) or __import__(name, fromlist=["_"])
         assert module.__file__ is not None and module.__file__.endswith(EXTENSION), name
 
 
 def test_with_the_opt_out_every_listed_module_runs_from_its_source() -> None:
-    names = [".".join(s.relative_to(ROOT / "src").with_suffix("").parts) for s in _listed_sources()]
+    names = [name for name, _source in _listed()]
     code = f"import importlib; print([importlib.import_module(n).__file__ for n in {names!r}])"
     env = {**os.environ, OPT_OUT: "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     files = ast.literal_eval(out.stdout)
-    assert files == [str(source) for source in _listed_sources()]
+    assert files == [str(source) for _name, source in _listed()]
 
 
 def test_a_run_compiled_and_the_same_run_from_source_report_the_same(tmp_path: Path) -> None:
@@ -116,7 +128,7 @@ def test_no_compiled_module_raises_from_a_cause() -> None:
     """Compiled code ignores ``raise ... from``: the cause is set by hand there instead."""
     found = [
         f"{source.name}:{node.lineno}"
-        for source in _listed_sources()
+        for _name, source in _listed()
         for node in ast.walk(ast.parse(source.read_text()))
         if isinstance(node, ast.Raise) and node.cause is not None
     ]

@@ -28,6 +28,12 @@ RECORD = PACKAGE / "compiled_modules.json"
 OPT_OUT = "RTHV_INTERPRETED"
 
 
+def source_hash(source: Path) -> str:
+    """What the record keeps of a module's source, and what it is checked against: the
+    SHA-256 of its bytes (``compiled/build.py`` writes the record)."""
+    return hashlib.sha256(source.read_bytes()).hexdigest()
+
+
 def _source_of(module: str, package: Path = PACKAGE) -> Path:
     return package.parent.joinpath(*module.split(".")).with_suffix(".py")
 
@@ -55,7 +61,7 @@ def check(record: Path = RECORD) -> str | None:
     for module, digest in listed.items():
         source = _source_of(module, package)
         try:
-            if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
+            if source_hash(source) != digest:
                 return f"{module} changed since it was compiled (make setup compiles it again)"
         except OSError as error:
             return f"{module}: {error}"
