@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Final
 
-NS_PER_S = 1_000_000_000
-UNBOUNDED = 1 << 64  # a horizon that bounds nothing
-MAX_FREQUENCY_HZ = (1 << 64) - 1  # the engine's clock (_icount.c) keeps frequencies in 64 bits
+NS_PER_S: Final = 1_000_000_000
+UNBOUNDED: Final = 1 << 64  # a horizon that bounds nothing
+MAX_FREQUENCY_HZ: Final = (
+    1 << 64
+) - 1  # the engine's clock (_icount.c) keeps frequencies in 64 bits
 
 
 class VirtualClock:

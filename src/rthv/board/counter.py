@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ctypes
 import types
-from typing import Any
+from typing import Any, Final
 
 import unicorn
 import unicorn.unicorn_py3.unicorn as unicorn_binding
@@ -55,11 +55,11 @@ try:
 except ImportError:  # pragma: no cover - exercised only where no C compiler was present
     _icount = None
 
-_CPSR_I = 1 << 7
-_CPSR_T = 1 << 5
-_SCTLR_M_C = (1 << 0) | (1 << 2)
-NO_LIMIT = (1 << 64) - 1
-_OTHER = int(InsnClass.OTHER)
+_CPSR_I: Final = 1 << 7
+_CPSR_T: Final = 1 << 5
+_SCTLR_M_C: Final = (1 << 0) | (1 << 2)
+NO_LIMIT: Final = (1 << 64) - 1
+_OTHER: Final = int(InsnClass.OTHER)
 
 
 _uclib: Any = unicorn_binding.uclib

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import Final
 
 import unicorn
 from unicorn import arm_const
@@ -32,17 +33,17 @@ from rthv.board.thumb import is_wide_thumb, thumb_instruction_address
 from rthv.board.timed_sites import FOLLOWER_SPAN, TimedSites
 from rthv.board.virtual_timer_mirror import mirror_virtual_timer
 
-NEVER_REACHED = 0xFFFFFFFF
+NEVER_REACHED: Final = 0xFFFFFFFF
 # Host code translated per engine. Unicorn reserves 1 GiB by default and fills it, since
 # blocks ended early at budgets are translated again, so a long run's memory grew for
 # minutes; when this buffer is full Unicorn flushes it and translates afresh (no effect on
 # results, which count guest instructions).
-TRANSLATION_BUFFER_BYTES = 16 << 20
+TRANSLATION_BUFFER_BYTES: Final = 16 << 20
 # The counter's stop reasons as plain ints, compared after every run.
-_NO_STOP = int(StopReason.NONE)
-_BUDGET_STOP = int(StopReason.BUDGET)
-_TIMER_WRITE_STOP = int(StopReason.TIMER_WRITE)
-_EXIT_BY_STOP = {
+_NO_STOP: Final = int(StopReason.NONE)
+_BUDGET_STOP: Final = int(StopReason.BUDGET)
+_TIMER_WRITE_STOP: Final = int(StopReason.TIMER_WRITE)
+_EXIT_BY_STOP: Final = {
     int(StopReason.SOFT): ExitKind.SLICE,
     int(StopReason.IRQ_UNMASKED): ExitKind.IRQ_UNMASKED,
     _BUDGET_STOP: ExitKind.BUDGET,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Final
 
 from rthv.board.registers import (
     CPSR_A,
@@ -32,7 +33,7 @@ from rthv.board.registers import (
     Registers,
 )
 
-HIGH_VECTORS = 0xFFFF0000
+HIGH_VECTORS: Final = 0xFFFF0000
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,9 @@ class ExceptionKind(enum.Enum):
 
 
 # Short-descriptor fault status encodings (ARM ARM B3.13.3), as [10, 3:0] of DFSR/IFSR.
-FSR_ALIGNMENT = 0b00001
-FSR_SYNC_EXTERNAL_ABORT = 0b01000
-DFSR_WNR = 1 << 11
+FSR_ALIGNMENT: Final = 0b00001
+FSR_SYNC_EXTERNAL_ABORT: Final = 0b01000
+DFSR_WNR: Final = 1 << 11
 
 
 def fsr_bits(status: int) -> int:

@@ -3,7 +3,7 @@ to PL2 instead, and how a guest that can never make progress again is recognised
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from rthv.board.cpu import CpuCore
 from rthv.board.cpu_exit import CpuExit, ExitKind
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # Synchronous exceptions in a row with no instruction retired between them: the guest can never
 # make progress again (e.g. a prefetch abort at a vector with no code behind it).
-LOCKUP_ENTRIES = 8
+LOCKUP_ENTRIES: Final = 8
 
 
 def take_guest_exception(machine: Machine, core: CpuCore, exit: CpuExit) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import ctypes
 import enum
+from typing import Final
 
 from rthv.board.timing import NATIVE_SLOTS
 
-_CACHE_SLOTS = 4096
+_CACHE_SLOTS: Final = 4096
 
 
 class StopReason(enum.IntEnum):

@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Final
 
 from rthv.board.board_wiring import add_device, build_gic
 from rthv.board.clock import VirtualClock
@@ -27,13 +28,13 @@ from rthv.board.run_result import InterruptRecord, RunResult, StopCause
 from rthv.board.signal import Signal
 from rthv.board.timing import INSTRUCTION_COUNT, InsnClass, TimingProfile
 
-RESET_CPSR = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
+RESET_CPSR: Final = Mode.SVC | CPSR_I | (1 << 6) | (1 << 8)  # SVC, IRQ/FIQ/async aborts masked
 ConsoleSink = Callable[[str, bytes], None]
 
 
-INTERRUPTS_KEPT = 10_000  # interrupt records kept (observers see every one)
+INTERRUPTS_KEPT: Final = 10_000  # interrupt records kept (observers see every one)
 # Exits that only end a run slice (a tuple: its ``in`` compares members by identity first).
-_SLICE_ENDS = (ExitKind.BUDGET, ExitKind.SLICE, ExitKind.IRQ_UNMASKED)
+_SLICE_ENDS: Final = (ExitKind.BUDGET, ExitKind.SLICE, ExitKind.IRQ_UNMASKED)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import unicorn
 from unicorn import arm_const as uca
@@ -43,7 +43,7 @@ class Reg(enum.IntEnum):
     SPSR = uca.UC_ARM_REG_SPSR
 
 
-GENERAL_REGISTERS: tuple[Reg, ...] = tuple(Reg)[:16]
+GENERAL_REGISTERS: Final[tuple[Reg, ...]] = tuple(Reg)[:16]
 
 
 class SysReg(NamedTuple):
@@ -72,18 +72,18 @@ class SysReg64(NamedTuple):
         return (15, 1, 0, 0, self.crm, self.opc1, 0)
 
 
-SCTLR = SysReg("SCTLR", 1, 0, 0, 0)
-DFSR = SysReg("DFSR", 5, 0, 0, 0)
-IFSR = SysReg("IFSR", 5, 0, 0, 1)
-DFAR = SysReg("DFAR", 6, 0, 0, 0)
-IFAR = SysReg("IFAR", 6, 0, 0, 2)
-VBAR = SysReg("VBAR", 12, 0, 0, 0)
-CNTHCTL = SysReg("CNTHCTL", 14, 1, 4, 0)
-CNTFRQ = SysReg("CNTFRQ", 14, 0, 0, 0)
-CNTKCTL = SysReg("CNTKCTL", 14, 1, 0, 0)
-CNTV_CTL = SysReg("CNTV_CTL", 14, 3, 0, 1)
-CNTV_CVAL = SysReg64("CNTV_CVAL", 14, 3)
-CNTVCT = SysReg64("CNTVCT", 14, 1)
+SCTLR: Final = SysReg("SCTLR", 1, 0, 0, 0)
+DFSR: Final = SysReg("DFSR", 5, 0, 0, 0)
+IFSR: Final = SysReg("IFSR", 5, 0, 0, 1)
+DFAR: Final = SysReg("DFAR", 6, 0, 0, 0)
+IFAR: Final = SysReg("IFAR", 6, 0, 0, 2)
+VBAR: Final = SysReg("VBAR", 12, 0, 0, 0)
+CNTHCTL: Final = SysReg("CNTHCTL", 14, 1, 4, 0)
+CNTFRQ: Final = SysReg("CNTFRQ", 14, 0, 0, 0)
+CNTKCTL: Final = SysReg("CNTKCTL", 14, 1, 0, 0)
+CNTV_CTL: Final = SysReg("CNTV_CTL", 14, 3, 0, 1)
+CNTV_CVAL: Final = SysReg64("CNTV_CVAL", 14, 3)
+CNTVCT: Final = SysReg64("CNTVCT", 14, 1)
 
 
 class Mode(enum.IntEnum):
@@ -100,25 +100,25 @@ class Mode(enum.IntEnum):
     SYS = 0x1F
 
 
-_PC = int(Reg.PC)  # plain ints for the C API: no enum conversion on the hottest reads
-_CPSR = int(Reg.CPSR)
-_ESR = uca.UC_ARM_REG_ESR
-_PC_CPSR = (_PC, _CPSR)  # fixed batches, in the order the engine reads or writes them
-_R0_TO_R3 = (int(Reg.R0), int(Reg.R1), int(Reg.R2), int(Reg.R3))
-_EXCEPTION_ENTRY = (_CPSR, int(Reg.SPSR), int(Reg.LR), _PC)
-_R0_PC = (int(Reg.R0), _PC)
-CPSR_MODE_MASK = 0x1F
-CPSR_T = 1 << 5
-CPSR_F = 1 << 6
-CPSR_I = 1 << 7
-CPSR_A = 1 << 8
-CPSR_E = 1 << 9
-CPSR_IT_LOW = 0x3 << 25
-CPSR_J = 1 << 24
-CPSR_IT_HIGH = 0x3F << 10
-SCTLR_V = 1 << 13
-SCTLR_EE = 1 << 25
-SCTLR_TE = 1 << 30
+_PC: Final = int(Reg.PC)  # plain ints for the C API: no enum conversion on the hottest reads
+_CPSR: Final = int(Reg.CPSR)
+_ESR: Final = uca.UC_ARM_REG_ESR
+_PC_CPSR: Final = (_PC, _CPSR)  # fixed batches, in the order the engine reads or writes them
+_R0_TO_R3: Final = (int(Reg.R0), int(Reg.R1), int(Reg.R2), int(Reg.R3))
+_EXCEPTION_ENTRY: Final = (_CPSR, int(Reg.SPSR), int(Reg.LR), _PC)
+_R0_PC: Final = (int(Reg.R0), _PC)
+CPSR_MODE_MASK: Final = 0x1F
+CPSR_T: Final = 1 << 5
+CPSR_F: Final = 1 << 6
+CPSR_I: Final = 1 << 7
+CPSR_A: Final = 1 << 8
+CPSR_E: Final = 1 << 9
+CPSR_IT_LOW: Final = 0x3 << 25
+CPSR_J: Final = 1 << 24
+CPSR_IT_HIGH: Final = 0x3F << 10
+SCTLR_V: Final = 1 << 13
+SCTLR_EE: Final = 1 << 25
+SCTLR_TE: Final = 1 << 30
 
 
 class Registers:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import types
-from typing import Any
+from typing import Any, Final
 
 import unicorn
 import unicorn.unicorn_py3.unicorn as unicorn_binding
@@ -34,9 +34,9 @@ try:
 except ImportError:  # pragma: no cover - exercised only where no C compiler was present
     _timed_sites = None
 
-_MAX_SITES = 64
-NO_SITE = (1 << 64) - 1
-FOLLOWER_SPAN = 4  # the next instruction starts 2 or 4 bytes after a site: hook both
+_MAX_SITES: Final = 64
+NO_SITE: Final = (1 << 64) - 1
+FOLLOWER_SPAN: Final = 4  # the next instruction starts 2 or 4 bytes after a site: hook both
 
 
 class TimedSiteState(ctypes.Structure):

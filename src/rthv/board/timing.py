@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from types import MappingProxyType
+from typing import Final
 
 
 class TimingError(ValueError):
@@ -53,27 +54,27 @@ class InsnClass(enum.IntEnum):
     EXCEPTION = 9  # SVC, HVC, SMC, ERET, RFE, SUBS/MOVS PC, LR and LDM ^ with PC
 
 
-CLASS_NAMES = tuple(c.name.lower() for c in InsnClass)
-PER_REGISTER = "per_register"  # LDM/STM: each register after the first
-UNCACHED_LOAD = "uncached_load"  # extra per register loaded while the data cache is off
-UNCACHED_STORE = "uncached_store"  # extra per register stored while the data cache is off
-EXTRAS = (PER_REGISTER, UNCACHED_LOAD, UNCACHED_STORE)  # may be zero
-WEIGHT_NAMES = (*CLASS_NAMES, *EXTRAS)
-NATIVE_SLOTS = 16  # the size of the weight table shared with _icount.h
-NATIVE_WEIGHT_LIMIT = 1 << 32  # _icount.h keeps an instruction's units in 32 bits
-NATIVE_UNIT_LIMIT = 1 << 64  # and the units of a cycle (the time unit) in 64
+CLASS_NAMES: Final = tuple(c.name.lower() for c in InsnClass)
+PER_REGISTER: Final = "per_register"  # LDM/STM: each register after the first
+UNCACHED_LOAD: Final = "uncached_load"  # extra per register loaded while the data cache is off
+UNCACHED_STORE: Final = "uncached_store"  # extra per register stored while the data cache is off
+EXTRAS: Final = (PER_REGISTER, UNCACHED_LOAD, UNCACHED_STORE)  # may be zero
+WEIGHT_NAMES: Final = (*CLASS_NAMES, *EXTRAS)
+NATIVE_SLOTS: Final = 16  # the size of the weight table shared with _icount.h
+NATIVE_WEIGHT_LIMIT: Final = 1 << 32  # _icount.h keeps an instruction's units in 32 bits
+NATIVE_UNIT_LIMIT: Final = 1 << 64  # and the units of a cycle (the time unit) in 64
 
-A7_SOURCE = (
+A7_SOURCE: Final = (
     "gem5 configs/common/cores/arm/ex5_LITTLE.py (Minor core, 'ex5 LITTLE core (based on the ARM "
     "Cortex-A7)'): IntAlu opLat 4, IntMult 7, IntDiv 9, MemRead 1, MemWrite 1, IprAccess 1; "
     "L1D data_latency 2"
 )
-A15_SOURCE = (
+A15_SOURCE: Final = (
     "gem5 configs/common/cores/arm/O3_ARM_v7a.py (O3_ARM_v7a_3, out-of-order ARMv7-A): IntAlu "
     "opLat 1, IntMult 3, IntDiv 12 (not pipelined), MemRead 2, MemWrite 2, IprAccess 3, "
     "trapLatency 13; O3_ARM_v7a_DCache data_latency 2"
 )
-RULE = (
+RULE: Final = (
     "multiply/divide: 1 + (opLat - IntAlu opLat), the stall of a dependent next instruction; "
     "load: MemRead opLat + L1D data_latency (an L1 hit); store: MemWrite opLat (posted); "
     "system: IprAccess opLat"
@@ -90,7 +91,7 @@ class DeviceCost:
 
 # GIC registers: an uncached read over the interconnect, a posted write (the cost table prices
 # the hypervisor's own GIC accesses the same way). UART and timers sit on the slower APB.
-DEVICE_CYCLES: Mapping[str, DeviceCost] = MappingProxyType(
+DEVICE_CYCLES: Final[Mapping[str, DeviceCost]] = MappingProxyType(
     {
         "gic": DeviceCost(read=100, write=25),
         "pl011": DeviceCost(read=150, write=40),
@@ -196,7 +197,7 @@ def _weights(**values: int | Fraction) -> Mapping[str, Fraction]:
     return MappingProxyType({name: Fraction(values[name]) for name in WEIGHT_NAMES})
 
 
-INSTRUCTION_COUNT = TimingProfile(
+INSTRUCTION_COUNT: Final = TimingProfile(
     "instruction-count",
     _weights(
         other=1,
@@ -215,7 +216,7 @@ INSTRUCTION_COUNT = TimingProfile(
     ),
 )
 
-CORTEX_A7 = TimingProfile(
+CORTEX_A7: Final = TimingProfile(
     "cortex-a7",
     _weights(
         other=1,
@@ -235,7 +236,7 @@ CORTEX_A7 = TimingProfile(
     devices=DEVICE_CYCLES,
 )
 
-CORTEX_A15 = TimingProfile(
+CORTEX_A15: Final = TimingProfile(
     "cortex-a15",
     _weights(
         other=1,
@@ -255,12 +256,12 @@ CORTEX_A15 = TimingProfile(
     devices=DEVICE_CYCLES,
 )
 
-PROFILES: Mapping[str, TimingProfile] = MappingProxyType(
+PROFILES: Final[Mapping[str, TimingProfile]] = MappingProxyType(
     {p.name: p for p in (INSTRUCTION_COUNT, CORTEX_A7, CORTEX_A15)}
 )
-DEFAULT_PROFILE = INSTRUCTION_COUNT.name
+DEFAULT_PROFILE: Final = INSTRUCTION_COUNT.name
 
-WEIGHT_SOURCES: Mapping[str, str] = MappingProxyType(
+WEIGHT_SOURCES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "cortex-a7": f"{A7_SOURCE}. Rule: {RULE}. Estimates: barrier, exception, per_register, "
         "uncached_load, uncached_store.",
@@ -339,8 +340,8 @@ def classify_arm(word: int) -> tuple[InsnClass, int]:
     return InsnClass.OTHER, 0
 
 
-_LOADS = {InsnClass.LOAD: 1, InsnClass.LOAD_MULTIPLE: 0}
-_STORES = {InsnClass.STORE: 1, InsnClass.STORE_MULTIPLE: 0}
+_LOADS: Final = {InsnClass.LOAD: 1, InsnClass.LOAD_MULTIPLE: 0}
+_STORES: Final = {InsnClass.STORE: 1, InsnClass.STORE_MULTIPLE: 0}
 
 
 def arm_units(code: bytes, weights: tuple[int, ...], uncached: bool = False) -> int:

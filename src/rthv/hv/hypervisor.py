@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 from functools import partial
+from typing import Final
 
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.gic import regs
@@ -31,9 +32,9 @@ from rthv.hv.vm_lifecycle import VmLifecycle
 from rthv.hv.vm_setup import create_vm
 
 # EnableGrp0 and EOImodeNS: EOIR only drops the priority; the guest's EOI deactivates (HW LR).
-GICC_CTLR_SPLIT_EOI = regs.GICC_CTLR_ENABLE_GRP0 | regs.GICC_CTLR_EOIMODE
+GICC_CTLR_SPLIT_EOI: Final = regs.GICC_CTLR_ENABLE_GRP0 | regs.GICC_CTLR_EOIMODE
 ConsoleSink = Callable[[str, bytes], None]
-HYPERVISOR_CONSOLE = "rthv"
+HYPERVISOR_CONSOLE: Final = "rthv"
 
 
 class Hypervisor:

@@ -7,6 +7,7 @@ the board's ``CpuExit``. The trap itself is already counted and charged by the d
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.decode import CoprocessorAccess
@@ -20,7 +21,7 @@ from rthv.hv.trace_log import Note, PsciCalled
 from rthv.hv.trap_context import TrapContext
 from rthv.hv.vm import Vm, access_of
 
-HVC_WIDTH = 4  # HVC and SMC are 32-bit instructions in both ARM and T32
+HVC_WIDTH: Final = 4  # HVC and SMC are 32-bit instructions in both ARM and T32
 
 TrapHandler = Callable[[TrapContext, Vm, CpuExit], None]
 
@@ -189,7 +190,7 @@ def _in_rom(vm: Vm, address: int) -> bool:
     return any(r.kind == "rom" and r.ipa <= address < r.end for r in vm.config.memory)
 
 
-TRAP_HANDLERS: dict[ExitKind, TrapHandler] = {
+TRAP_HANDLERS: Final[dict[ExitKind, TrapHandler]] = {
     ExitKind.HVC: hypercall,
     ExitKind.SMC: secure_monitor_call,
     ExitKind.WFI: wait_for_interrupt,

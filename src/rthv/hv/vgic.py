@@ -33,6 +33,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from rthv.board.gic import regs
 from rthv.board.gic.distributor import GicDistributor
@@ -50,8 +51,8 @@ from rthv.hv.vgic_registers import (
 
 __all__ = ["GicdViolation", "VirqKind", "VirtualGic"]
 
-MIN_PRIORITY_BITS = 4  # GICv2: at least 16 priority levels
-RESET_PRIORITY = 0  # GICD_IPRIORITYR reset value, mirrored to passthrough SPIs at creation
+MIN_PRIORITY_BITS: Final = 4  # GICv2: at least 16 priority levels
+RESET_PRIORITY: Final = 0  # GICD_IPRIORITYR reset value, mirrored to passthrough SPIs at creation
 
 
 class VirtualGic:

@@ -23,6 +23,7 @@ holding an active interrupt it would fire continuously while nothing can be refi
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 from rthv.board.gic import regs
 from rthv.board.gic.hyp_interface import GicHypInterface
@@ -36,7 +37,7 @@ from rthv.board.gic.list_register import (
 from rthv.hv.vgic_interrupt_states import VgicInterruptStates
 from rthv.hv.vgic_registers import VirqState
 
-PARKED_HCR = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
+PARKED_HCR: Final = 0  # GICH_HCR while no vCPU is loaded: virtual interface off, no maintenance
 
 
 class VgicListRegisters:

@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import Final, Protocol
 
 from rthv.board.gic import regs
 from rthv.board.gic.regs import (
@@ -29,8 +29,8 @@ from rthv.board.gic.regs import (
     find_group,
 )
 
-VM_CPU_MASK = 0x01  # the VM's single vCPU is CPU interface 0: ITARGETSR/SGIR/SGI source bit
-VM_CPUS = 1  # one vCPU: one CPU interface (GICD_TYPER.CPUNumber = 0)
+VM_CPU_MASK: Final = 0x01  # the VM's single vCPU is CPU interface 0: ITARGETSR/SGIR/SGI source bit
+VM_CPUS: Final = 1  # one vCPU: one CPU interface (GICD_TYPER.CPUNumber = 0)
 
 
 class VirqKind(Enum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
+from typing import Final
 
 from rthv.board.gic import regs
 from rthv.board.gic.distributor_fields import bind_distributor_fields
@@ -63,7 +64,7 @@ class PendingInterrupt:
         return f"PendingInterrupt(irq={self.irq}, source={self.source}, priority={self.priority})"
 
 
-_UNKNOWN = PendingInterrupt(-1, 0, 0)  # no highest pending interrupt kept: scan
+_UNKNOWN: Final = PendingInterrupt(-1, 0, 0)  # no highest pending interrupt kept: scan
 
 
 class GicDistributor:

@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Final
 
 from rthv.board.gic import regs
 from rthv.board.gic.list_register import EOI_MAINTENANCE_BITS, PENDING_BIT, STATE_BITS
 from rthv.board.signal import Signal
 
-WORD_MASK = 0xFFFF_FFFF
-LR_BITS_PER_STATUS_REGISTER = 32
-_GROUP_INTERRUPT_ENABLES = (
+WORD_MASK: Final = 0xFFFF_FFFF
+LR_BITS_PER_STATUS_REGISTER: Final = 32
+_GROUP_INTERRUPT_ENABLES: Final = (
     regs.HCR_VGRP0EIE | regs.HCR_VGRP0DIE | regs.HCR_VGRP1EIE | regs.HCR_VGRP1DIE
 )
 # HCR bits enabling a MISR condition other than EOI (which needs no enable).
-MISR_ENABLES = regs.HCR_UIE | regs.HCR_LRENPIE | regs.HCR_NPIE | _GROUP_INTERRUPT_ENABLES
+MISR_ENABLES: Final = regs.HCR_UIE | regs.HCR_LRENPIE | regs.HCR_NPIE | _GROUP_INTERRUPT_ENABLES
 
 
 @dataclass(frozen=True, slots=True)

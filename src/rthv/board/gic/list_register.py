@@ -7,6 +7,7 @@ field is an ``int`` that compares equal to the ``LrState`` member of the same va
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Final
 
 from rthv.board.gic import regs
 from rthv.board.gic.cpu_interface import encode_iar
@@ -50,15 +51,15 @@ def make_list_register(
     return value
 
 
-_STATE_SHIFT = regs.LR_STATE_SHIFT
-_STATE_MASK = regs.LR_STATE_MASK
+_STATE_SHIFT: Final = regs.LR_STATE_SHIFT
+_STATE_MASK: Final = regs.LR_STATE_MASK
 # Field masks for the GICH and GICV bookkeeping, which runs on every trap: plain ints.
-STATE_BITS = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
-PENDING_BIT = LrState.PENDING << regs.LR_STATE_SHIFT
-ACTIVE_BIT = LrState.ACTIVE << regs.LR_STATE_SHIFT
-PENDING_ONLY = PENDING_BIT
-EOI_MAINTENANCE_BITS = STATE_BITS | regs.LR_HW | regs.LR_EOI  # == LR_EOI: an EISR bit
-PRIORITY_FIELD = regs.LR_PRIORITY_MASK << regs.LR_PRIORITY_SHIFT
+STATE_BITS: Final = regs.LR_STATE_MASK << regs.LR_STATE_SHIFT
+PENDING_BIT: Final = LrState.PENDING << regs.LR_STATE_SHIFT
+ACTIVE_BIT: Final = LrState.ACTIVE << regs.LR_STATE_SHIFT
+PENDING_ONLY: Final = PENDING_BIT
+EOI_MAINTENANCE_BITS: Final = STATE_BITS | regs.LR_HW | regs.LR_EOI  # == LR_EOI: an EISR bit
+PRIORITY_FIELD: Final = regs.LR_PRIORITY_MASK << regs.LR_PRIORITY_SHIFT
 
 
 def lr_state(value: int) -> int:

@@ -10,65 +10,65 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from rthv.board.memory import PAGE_SIZE
 
 # ------------------------------------------------------------------ interrupt ID space
-SGI_COUNT = 16
-BANKED_COUNT = 32  # SGIs + PPIs, banked per CPU
-MAX_IRQS = 1020  # IDs 1020..1023 are special
-MAX_CPUS = 8
-SPURIOUS_ID = 1023
-FIRST_PPI = SGI_COUNT
-FIRST_SPI = BANKED_COUNT
-IRQS_PER_LINE_GROUP = 32
-BYTE_BITS = 8
-BYTE_MASK = 0xFF
-REGISTER_BYTES = 4
-IDLE_PRIORITY = 0xFF  # running priority when nothing is active
+SGI_COUNT: Final = 16
+BANKED_COUNT: Final = 32  # SGIs + PPIs, banked per CPU
+MAX_IRQS: Final = 1020  # IDs 1020..1023 are special
+MAX_CPUS: Final = 8
+SPURIOUS_ID: Final = 1023
+FIRST_PPI: Final = SGI_COUNT
+FIRST_SPI: Final = BANKED_COUNT
+IRQS_PER_LINE_GROUP: Final = 32
+BYTE_BITS: Final = 8
+BYTE_MASK: Final = 0xFF
+REGISTER_BYTES: Final = 4
+IDLE_PRIORITY: Final = 0xFF  # running priority when nothing is active
 
 # ------------------------------------------------------------------ register windows
-GICD_WINDOW_SIZE = PAGE_SIZE
-GICH_WINDOW_SIZE = PAGE_SIZE
-GICC_WINDOW_SIZE = 2 * PAGE_SIZE  # the CPU interfaces (GICC, GICV): GICC_DIR at 0x1000
+GICD_WINDOW_SIZE: Final = PAGE_SIZE
+GICH_WINDOW_SIZE: Final = PAGE_SIZE
+GICC_WINDOW_SIZE: Final = 2 * PAGE_SIZE  # the CPU interfaces (GICC, GICV): GICC_DIR at 0x1000
 
 # ------------------------------------------------------------------ distributor (GICD)
-GICD_CTLR = 0x000
-GICD_TYPER = 0x004
-GICD_IIDR = 0x008
-GICD_IGROUPR = 0x080
-GICD_ISENABLER = 0x100
-GICD_ICENABLER = 0x180
-GICD_ISPENDR = 0x200
-GICD_ICPENDR = 0x280
-GICD_ISACTIVER = 0x300
-GICD_ICACTIVER = 0x380
-GICD_IPRIORITYR = 0x400
-GICD_ITARGETSR = 0x800
-GICD_ICFGR = 0xC00
-GICD_SGIR = 0xF00
-GICD_CPENDSGIR = 0xF10
-GICD_SPENDSGIR = 0xF20
-GICD_BIT_BLOCK = 0x80  # size of a one-bit-per-interrupt register group
-GICD_BYTE_BLOCK = 0x400  # size of a one-byte-per-interrupt register group
-GICD_CFG_BLOCK = 0x100  # size of the two-bits-per-interrupt ICFGR group
-GICD_SGI_BLOCK = 0x10  # size of CPENDSGIR/SPENDSGIR (one byte per SGI)
+GICD_CTLR: Final = 0x000
+GICD_TYPER: Final = 0x004
+GICD_IIDR: Final = 0x008
+GICD_IGROUPR: Final = 0x080
+GICD_ISENABLER: Final = 0x100
+GICD_ICENABLER: Final = 0x180
+GICD_ISPENDR: Final = 0x200
+GICD_ICPENDR: Final = 0x280
+GICD_ISACTIVER: Final = 0x300
+GICD_ICACTIVER: Final = 0x380
+GICD_IPRIORITYR: Final = 0x400
+GICD_ITARGETSR: Final = 0x800
+GICD_ICFGR: Final = 0xC00
+GICD_SGIR: Final = 0xF00
+GICD_CPENDSGIR: Final = 0xF10
+GICD_SPENDSGIR: Final = 0xF20
+GICD_BIT_BLOCK: Final = 0x80  # size of a one-bit-per-interrupt register group
+GICD_BYTE_BLOCK: Final = 0x400  # size of a one-byte-per-interrupt register group
+GICD_CFG_BLOCK: Final = 0x100  # size of the two-bits-per-interrupt ICFGR group
+GICD_SGI_BLOCK: Final = 0x10  # size of CPENDSGIR/SPENDSGIR (one byte per SGI)
 
-GICD_CTLR_ENABLE = 1 << 0
-TYPER_CPU_NUMBER_SHIFT = 5
-SGIR_ID_MASK = 0xF
-SGIR_TARGET_LIST_SHIFT = 16
-SGIR_FILTER_SHIFT = 24
-SGIR_FILTER_MASK = 0x3
-SGIR_FILTER_LIST = 0
-SGIR_FILTER_OTHERS = 1
-SGIR_FILTER_SELF = 2
-ICFGR_EDGE = 0b10
-ICFGR_BITS = 2
+GICD_CTLR_ENABLE: Final = 1 << 0
+TYPER_CPU_NUMBER_SHIFT: Final = 5
+SGIR_ID_MASK: Final = 0xF
+SGIR_TARGET_LIST_SHIFT: Final = 16
+SGIR_FILTER_SHIFT: Final = 24
+SGIR_FILTER_MASK: Final = 0x3
+SGIR_FILTER_LIST: Final = 0
+SGIR_FILTER_OTHERS: Final = 1
+SGIR_FILTER_SELF: Final = 2
+ICFGR_EDGE: Final = 0b10
+ICFGR_BITS: Final = 2
 
-GICD_IIDR_VALUE = 0x0200043B  # implementer ARM (0x43B), product 0x02
-GICD_ID_REGISTERS = {  # CoreSight peripheral/component IDs of an ARM GICv2
+GICD_IIDR_VALUE: Final = 0x0200043B  # implementer ARM (0x43B), product 0x02
+GICD_ID_REGISTERS: Final = {  # CoreSight peripheral/component IDs of an ARM GICv2
     0xFD0: 0x04,  # PIDR4
     0xFE0: 0x90,  # PIDR0: part number [7:0]
     0xFE4: 0xB4,  # PIDR1: JEP106 [3:0], part number [11:8]
@@ -81,99 +81,99 @@ GICD_ID_REGISTERS = {  # CoreSight peripheral/component IDs of an ARM GICv2
 }
 
 # ------------------------------------------------------------------ CPU interface (GICC/GICV)
-GICC_CTLR = 0x00
-GICC_PMR = 0x04
-GICC_BPR = 0x08
-GICC_IAR = 0x0C
-GICC_EOIR = 0x10
-GICC_RPR = 0x14
-GICC_HPPIR = 0x18
-GICC_ABPR = 0x1C
-GICC_AIAR = 0x20
-GICC_AEOIR = 0x24
-GICC_AHPPIR = 0x28
-GICC_APR0 = 0xD0
-GICC_APR_COUNT = 4
-GICC_IIDR = 0xFC
-GICC_DIR = 0x1000
+GICC_CTLR: Final = 0x00
+GICC_PMR: Final = 0x04
+GICC_BPR: Final = 0x08
+GICC_IAR: Final = 0x0C
+GICC_EOIR: Final = 0x10
+GICC_RPR: Final = 0x14
+GICC_HPPIR: Final = 0x18
+GICC_ABPR: Final = 0x1C
+GICC_AIAR: Final = 0x20
+GICC_AEOIR: Final = 0x24
+GICC_AHPPIR: Final = 0x28
+GICC_APR0: Final = 0xD0
+GICC_APR_COUNT: Final = 4
+GICC_IIDR: Final = 0xFC
+GICC_DIR: Final = 0x1000
 
-GICC_CTLR_ENABLE_GRP0 = 1 << 0
-GICC_CTLR_ENABLE_GRP1 = 1 << 1
-GICC_CTLR_EOIMODE = 1 << 9  # EOImodeNS in the Non-secure view
-GICC_CTLR_MASK = 0x3FF
-IAR_ID_MASK = 0x3FF
-IAR_CPUID_SHIFT = 10
-IAR_CPUID_MASK = 0x7
-BPR_MASK = 0x7
-MAX_PREEMPTION_BITS = 7
-GICC_IIDR_VALUE = 0x0202043B  # ARM, GICv2 architecture, revision 2
+GICC_CTLR_ENABLE_GRP0: Final = 1 << 0
+GICC_CTLR_ENABLE_GRP1: Final = 1 << 1
+GICC_CTLR_EOIMODE: Final = 1 << 9  # EOImodeNS in the Non-secure view
+GICC_CTLR_MASK: Final = 0x3FF
+IAR_ID_MASK: Final = 0x3FF
+IAR_CPUID_SHIFT: Final = 10
+IAR_CPUID_MASK: Final = 0x7
+BPR_MASK: Final = 0x7
+MAX_PREEMPTION_BITS: Final = 7
+GICC_IIDR_VALUE: Final = 0x0202043B  # ARM, GICv2 architecture, revision 2
 
 # ------------------------------------------------------------------ hypervisor interface (GICH)
-GICH_HCR = 0x00
-GICH_VTR = 0x04
-GICH_VMCR = 0x08
-GICH_MISR = 0x10
-GICH_EISR0 = 0x20
-GICH_EISR1 = 0x24
-GICH_ELSRSR0 = 0x30
-GICH_ELSRSR1 = 0x34
-GICH_APR = 0xF0
-GICH_LR0 = 0x100
-MAX_LIST_REGISTERS = 64
+GICH_HCR: Final = 0x00
+GICH_VTR: Final = 0x04
+GICH_VMCR: Final = 0x08
+GICH_MISR: Final = 0x10
+GICH_EISR0: Final = 0x20
+GICH_EISR1: Final = 0x24
+GICH_ELSRSR0: Final = 0x30
+GICH_ELSRSR1: Final = 0x34
+GICH_APR: Final = 0xF0
+GICH_LR0: Final = 0x100
+MAX_LIST_REGISTERS: Final = 64
 
-HCR_EN = 1 << 0
-HCR_UIE = 1 << 1
-HCR_LRENPIE = 1 << 2
-HCR_NPIE = 1 << 3
-HCR_VGRP0EIE = 1 << 4
-HCR_VGRP0DIE = 1 << 5
-HCR_VGRP1EIE = 1 << 6
-HCR_VGRP1DIE = 1 << 7
-HCR_EOICOUNT_SHIFT = 27
-HCR_EOICOUNT_MASK = 0x1F
-HCR_WRITE_MASK = 0xF80000FF
+HCR_EN: Final = 1 << 0
+HCR_UIE: Final = 1 << 1
+HCR_LRENPIE: Final = 1 << 2
+HCR_NPIE: Final = 1 << 3
+HCR_VGRP0EIE: Final = 1 << 4
+HCR_VGRP0DIE: Final = 1 << 5
+HCR_VGRP1EIE: Final = 1 << 6
+HCR_VGRP1DIE: Final = 1 << 7
+HCR_EOICOUNT_SHIFT: Final = 27
+HCR_EOICOUNT_MASK: Final = 0x1F
+HCR_WRITE_MASK: Final = 0xF80000FF
 
-MISR_EOI = 1 << 0
-MISR_U = 1 << 1
-MISR_LRENP = 1 << 2
-MISR_NP = 1 << 3
-MISR_VGRP0E = 1 << 4
-MISR_VGRP0D = 1 << 5
-MISR_VGRP1E = 1 << 6
-MISR_VGRP1D = 1 << 7
+MISR_EOI: Final = 1 << 0
+MISR_U: Final = 1 << 1
+MISR_LRENP: Final = 1 << 2
+MISR_NP: Final = 1 << 3
+MISR_VGRP0E: Final = 1 << 4
+MISR_VGRP0D: Final = 1 << 5
+MISR_VGRP1E: Final = 1 << 6
+MISR_VGRP1D: Final = 1 << 7
 
-VTR_PREBITS_SHIFT = 26
-VTR_PRIBITS_SHIFT = 29
-VIRTUAL_PRIORITY_BITS = 5
-VIRTUAL_PRIORITY_SHIFT = BYTE_BITS - VIRTUAL_PRIORITY_BITS  # LR/VPMR field -> priority byte
+VTR_PREBITS_SHIFT: Final = 26
+VTR_PRIBITS_SHIFT: Final = 29
+VIRTUAL_PRIORITY_BITS: Final = 5
+VIRTUAL_PRIORITY_SHIFT: Final = BYTE_BITS - VIRTUAL_PRIORITY_BITS  # LR/VPMR field -> priority byte
 
-VMCR_ENG0 = 1 << 0
-VMCR_ENG1 = 1 << 1
-VMCR_CBPR = 1 << 4
-VMCR_EOIM = 1 << 9
-VMCR_CTLR_MASK = 0x21F  # VMCR bits that alias GICV_CTLR bits at the same positions
-VMCR_ABPR_SHIFT = 18
-VMCR_BPR_SHIFT = 21
-VMCR_PMR_SHIFT = 27
-VMCR_PMR_MASK = 0x1F
-VMCR_WRITE_MASK = 0xF8FC021F
-VMCR_RESET = 0x004C0000  # VBPR = 2, VABPR = 3: the minimum binary points for 5 bits
-VIRTUAL_MIN_BPR = 2
-VIRTUAL_MIN_ABPR = 3
+VMCR_ENG0: Final = 1 << 0
+VMCR_ENG1: Final = 1 << 1
+VMCR_CBPR: Final = 1 << 4
+VMCR_EOIM: Final = 1 << 9
+VMCR_CTLR_MASK: Final = 0x21F  # VMCR bits that alias GICV_CTLR bits at the same positions
+VMCR_ABPR_SHIFT: Final = 18
+VMCR_BPR_SHIFT: Final = 21
+VMCR_PMR_SHIFT: Final = 27
+VMCR_PMR_MASK: Final = 0x1F
+VMCR_WRITE_MASK: Final = 0xF8FC021F
+VMCR_RESET: Final = 0x004C0000  # VBPR = 2, VABPR = 3: the minimum binary points for 5 bits
+VIRTUAL_MIN_BPR: Final = 2
+VIRTUAL_MIN_ABPR: Final = 3
 
-LR_VIRTUAL_ID_MASK = 0x3FF
-LR_PHYSICAL_ID_SHIFT = 10
-LR_PHYSICAL_ID_MASK = 0x3FF
-LR_CPUID_SHIFT = 10
-LR_CPUID_MASK = 0x7
-LR_EOI = 1 << 19
-LR_PRIORITY_SHIFT = 23
-LR_PRIORITY_MASK = 0x1F
-LR_STATE_SHIFT = 28
-LR_STATE_MASK = 0x3
-LR_GRP1 = 1 << 30
-LR_HW = 1 << 31
-LR_WRITE_MASK = 0xFF8FFFFF  # bits [22:20] are reserved
+LR_VIRTUAL_ID_MASK: Final = 0x3FF
+LR_PHYSICAL_ID_SHIFT: Final = 10
+LR_PHYSICAL_ID_MASK: Final = 0x3FF
+LR_CPUID_SHIFT: Final = 10
+LR_CPUID_MASK: Final = 0x7
+LR_EOI: Final = 1 << 19
+LR_PRIORITY_SHIFT: Final = 23
+LR_PRIORITY_MASK: Final = 0x1F
+LR_STATE_SHIFT: Final = 28
+LR_STATE_MASK: Final = 0x3
+LR_GRP1: Final = 1 << 30
+LR_HW: Final = 1 << 31
+LR_WRITE_MASK: Final = 0xFF8FFFFF  # bits [22:20] are reserved
 
 
 class _Span(Protocol):
@@ -229,7 +229,7 @@ def _group(name: str, start: int, size: int, bits: int) -> FieldGroup:
     return FieldGroup(name, start, start + size, bits)
 
 
-GICD_FIELD_GROUPS: tuple[FieldGroup, ...] = (
+GICD_FIELD_GROUPS: Final[tuple[FieldGroup, ...]] = (
     _group("group", GICD_IGROUPR, GICD_BIT_BLOCK, 1),
     _group("set_enable", GICD_ISENABLER, GICD_BIT_BLOCK, 1),
     _group("clear_enable", GICD_ICENABLER, GICD_BIT_BLOCK, 1),

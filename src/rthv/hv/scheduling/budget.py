@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from rthv.board.events import Event, EventQueue
 from rthv.hv.scheduling.api import TimerCallback, VmHandle
 
-BUDGET_EVENT_PRIORITY = 0
+BUDGET_EVENT_PRIORITY: Final = 0
 
 
 @dataclass

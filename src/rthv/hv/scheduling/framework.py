@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from contextlib import suppress
 from functools import partial
 from operator import attrgetter
+from typing import Final
 
 from rthv.board.clock import VirtualClock
 from rthv.board.events import Event, EventQueue
@@ -44,7 +45,9 @@ from rthv.hv.scheduling.switches import OperationFrame, SwitchAnnouncer, SwitchL
 __all__ = ["MissListener", "Scheduler"]
 
 MissListener = Callable[[DeadlineMiss], None]
-MAX_RESCHEDULE_ROUNDS = 100  # request_reschedule() rounds in a row before the policy is faulty
+MAX_RESCHEDULE_ROUNDS: Final = (
+    100  # request_reschedule() rounds in a row before the policy is faulty
+)
 
 
 class Scheduler:
