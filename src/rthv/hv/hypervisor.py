@@ -19,11 +19,11 @@ from rthv.hv.hypervisor_memory import HypervisorMemory, hypervisor_memory
 from rthv.hv.images import VmEntry, place_images
 from rthv.hv.ipc import NotifyChannels
 from rthv.hv.psci import is_psci
-from rthv.hv.scheduling.api import VmHandle, VmState
 from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.idle_stop import every_vm_waits_for_good
 from rthv.hv.scheduling.registry import load_policy
+from rthv.hv.scheduling.vm_handle import VmHandle, VmState
 from rthv.hv.stage2 import Stage2Table
 from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS, call_hypervisor, timer_access_in_place

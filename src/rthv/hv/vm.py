@@ -9,7 +9,7 @@ from rthv.board.cpu import CpuCore
 from rthv.board.cpu_exit import CpuExit, ExitKind
 from rthv.board.generic_timer import GenericTimer
 from rthv.hv.config import VmConfig
-from rthv.hv.scheduling.api import VmHandle
+from rthv.hv.scheduling.vm_handle import VmHandle
 from rthv.hv.stage2 import Stage2Table
 from rthv.hv.vgic import VirtualGic
 

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Final
 
 from rthv.board.events import Event, EventQueue
-from rthv.hv.scheduling.api import TimerCallback, VmHandle
+from rthv.hv.scheduling.api import TimerCallback
+from rthv.hv.scheduling.vm_handle import VmHandle
 
 BUDGET_EVENT_PRIORITY: Final = 0
 
 
-@dataclass
 class _Budget:
     """One VM's budget timer: due when its consumed cycles reach ``target``; ``expire`` is its
-    event's action (made once, not at every switch-in)."""
+    event's action (made once, not at every switch-in). A plain class: a compiled dataclass
+    keeps an interpreted ``__init__``, and one is made at every quantum."""
 
-    target: int
-    callback: TimerCallback
-    expire: Callable[[], None]
-    event: Event | None = None
+    __slots__ = ("callback", "event", "expire", "target")
+
+    def __init__(self, target: int, callback: TimerCallback, expire: Callable[[], None]) -> None:
+        self.target = target
+        self.callback = callback
+        self.expire = expire
+        self.event: Event | None = None
 
 
 class BudgetTimers:

@@ -27,13 +27,7 @@ from typing import Final
 
 from rthv.board.clock import VirtualClock
 from rthv.board.events import Event, EventQueue
-from rthv.hv.scheduling.api import (
-    SchedulerPolicy,
-    TimerCallback,
-    VmHandle,
-    VmState,
-    describe_policy,
-)
+from rthv.hv.scheduling.api import SchedulerPolicy, TimerCallback, describe_policy
 from rthv.hv.scheduling.budget import BudgetTimers
 from rthv.hv.scheduling.errors import PolicyParameterError, SchedulerStateError
 from rthv.hv.scheduling.failure_text import CallbackLabels, wrong_choice
@@ -41,6 +35,7 @@ from rthv.hv.scheduling.guard import PolicyGuard, PolicyReplaced
 from rthv.hv.scheduling.services import PolicyServices
 from rthv.hv.scheduling.stats import DeadlineMiss, SchedulerStats, Totals, VmAccount, snapshot
 from rthv.hv.scheduling.switches import OperationFrame, SwitchAnnouncer, SwitchListener
+from rthv.hv.scheduling.vm_handle import VmHandle, VmState
 
 __all__ = ["MissListener", "Scheduler"]
 

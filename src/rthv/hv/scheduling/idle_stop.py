@@ -19,8 +19,8 @@ next run takes before it would idle: a run that stopped idle goes on when input 
 
 from __future__ import annotations
 
-from rthv.hv.scheduling.api import VmState
 from rthv.hv.scheduling.framework import Scheduler
+from rthv.hv.scheduling.vm_handle import VmState
 
 
 def every_vm_waits_for_good(scheduler: Scheduler) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from rthv.hv.scheduling.api import VmHandle, VmState
+from rthv.hv.scheduling.vm_handle import VmHandle, VmState
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NoReturn
 
-from rthv.hv.scheduling.api import VmHandle
 from rthv.hv.scheduling.errors import SchedulerStateError
 from rthv.hv.scheduling.guard import PolicyGuard
 from rthv.hv.scheduling.stats import Totals
+from rthv.hv.scheduling.vm_handle import VmHandle
 
 SwitchListener = Callable[[VmHandle | None, VmHandle | None, str], None]  # old, new, why old left
 
