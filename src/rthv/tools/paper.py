@@ -195,6 +195,7 @@ HV_PARTS = {
     ],
     "scheduler framework": [
         "scheduling/api.py",
+        "scheduling/vm_handle.py",
         "scheduling/framework.py",
         "scheduling/guard.py",
         "scheduling/failure_text.py",

@@ -357,7 +357,9 @@ class Scheduler:
         label = "schedule()"
         # Through ``guarded``, which is never compiled: the watchdog finds a running policy
         # callback by that Python frame (rthv.tools.watchdog).
-        choice: object = self._guard.guarded(label, policy.schedule)
+        # Taken as any object: a plug-in's answer is checked here, not by compiled code's cast.
+        schedule: Callable[[], object] = policy.schedule
+        choice = self._guard.guarded(label, schedule)
         if choice is not None and (
             not isinstance(choice, VmHandle) or choice not in self._vms or not choice.runnable
         ):  # (``in``: by identity)
