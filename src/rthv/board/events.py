@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections.abc import Callable
+from heapq import heappop, heappush
 
 
 class Event:
@@ -49,16 +48,17 @@ class EventQueue:
 
     def __init__(self) -> None:
         self.heap: list[tuple[int, int, int, Event]] = []
-        self._sequence = itertools.count()
+        self._sequence = 0  # the next event's (an int: compiled code adds in C)
         self.on_schedule: Callable[[int], None] | None = None
 
     def schedule(
         self, when: int, action: Callable[[], None], *, priority: int = 0, name: str = ""
     ) -> Event:
         """Queue ``action`` to run at ``when`` cycles; returns a handle for ``cancel``."""
-        sequence = next(self._sequence)
+        sequence = self._sequence
+        self._sequence = sequence + 1
         event = Event(when, priority, sequence, action, name)
-        heapq.heappush(self.heap, (when, priority, sequence, event))
+        heappush(self.heap, (when, priority, sequence, event))
         if self.on_schedule is not None:
             self.on_schedule(when)
         return event
@@ -72,7 +72,7 @@ class EventQueue:
         """Time of the next live event, or None when the queue is empty."""
         heap = self.heap
         while heap and heap[0][3].cancelled:
-            heapq.heappop(heap)
+            heappop(heap)
         return heap[0][0] if heap else None
 
     def pop_due(self, now: int) -> Event | None:
@@ -80,7 +80,7 @@ class EventQueue:
         when = self.peek()
         if when is None or when > now:
             return None
-        event = heapq.heappop(self.heap)[3]
+        event = heappop(self.heap)[3]
         event.cancelled = True
         return event
 
@@ -94,11 +94,11 @@ class EventQueue:
         while heap:
             when, _priority, _sequence, event = heap[0]
             if event.cancelled:
-                heapq.heappop(heap)
+                heappop(heap)
             elif when > now:
                 break
             else:
-                heapq.heappop(heap)
+                heappop(heap)
                 event.cancelled = True
                 event.action()
                 count += 1

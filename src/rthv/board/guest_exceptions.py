@@ -81,12 +81,17 @@ class LockupWatch:
         return True
 
 
+# What the hardware always takes to PL2 under a hypervisor: HVC, SMC (HCR.TSC), WFI (HCR.TWI)
+# and generic-timer accesses (CNTHCTL.PL1PCEN = 0); and the aborts, when Stage 2 refused them.
+# (Module constants: compiled code keeps them in C statics, where ``ExitKind.HVC`` would be an
+# attribute lookup on the class at every exit.)
+_ALWAYS_TO_PL2: Final = (ExitKind.HVC, ExitKind.SMC, ExitKind.WFI, ExitKind.COPROCESSOR)
+_ABORTS: Final = (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT)
+
+
 def is_hyp_trap(exit: CpuExit) -> bool:
     """Whether the hardware takes ``exit`` to PL2 under a hypervisor."""
-    # HVC, SMC (HCR.TSC), WFI (HCR.TWI), generic-timer accesses (CNTHCTL.PL1PCEN = 0) and
-    # Stage-2 aborts.
-    if exit.kind in (ExitKind.HVC, ExitKind.SMC, ExitKind.WFI, ExitKind.COPROCESSOR):
+    kind = exit.kind
+    if kind in _ALWAYS_TO_PL2:
         return True
-    return exit.kind in (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT) and (
-        exit.unmapped or exit.permission
-    )
+    return kind in _ABORTS and (exit.unmapped or exit.permission)

@@ -8,6 +8,7 @@ the scheduler, and this module is compiled with the rest of that path (compiled/
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 
 class VmState(enum.Enum):
@@ -24,6 +25,14 @@ class VmState(enum.Enum):
         return self in (VmState.RUNNING, VmState.READY)
 
 
+# The states as module constants, for the framework: compiled code keeps these in C statics,
+# where ``VmState.READY`` is an attribute lookup on the class at each use.
+RUNNING: Final = VmState.RUNNING
+READY: Final = VmState.READY
+WAITING: Final = VmState.WAITING
+STOPPED: Final = VmState.STOPPED
+
+
 class VmHandle:
     """A VM as the scheduler sees it: name, index, framework-owned state, allocated params."""
 
@@ -33,7 +42,7 @@ class VmHandle:
         self.name = name
         self.index = index
         self.params: object = None
-        self._state = VmState.WAITING
+        self._state = WAITING
 
     @property
     def state(self) -> VmState:
@@ -48,7 +57,7 @@ class VmHandle:
     def runnable(self) -> bool:
         """True when the VM is RUNNING or READY."""
         state = self._state  # (``VmState.runnable`` written out: asked at every decision)
-        return state is VmState.RUNNING or state is VmState.READY
+        return state is RUNNING or state is READY
 
     def __repr__(self) -> str:
         return f"VmHandle({self.name!r}, index={self.index}, {self._state.name})"
