@@ -133,3 +133,29 @@ def test_no_compiled_module_raises_from_a_cause() -> None:
         if isinstance(node, ast.Raise) and node.cause is not None
     ]
     assert found == []
+
+
+def _is_final(annotation: ast.expr | None) -> bool:
+    target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    return isinstance(target, ast.Name) and target.id == "Final"
+
+
+def test_every_module_constant_of_a_compiled_module_is_final() -> None:
+    """A constant without ``Final`` is looked up in the module's dict at each use in compiled
+    code; with it, an int is a C literal and anything else a C static. (Names in capitals.)"""
+    found: list[str] = []
+    for _name, source in _listed():
+        for node in ast.parse(source.read_text()).body:
+            if isinstance(node, ast.Assign):
+                names, annotation = node.targets, None
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                names, annotation = [node.target], node.annotation
+            else:
+                continue
+            found += [
+                f"{source.name}:{node.lineno} {target.id}"
+                for target in names
+                if isinstance(target, ast.Name) and target.id.lstrip("_").isupper()
+                if not _is_final(annotation)
+            ]
+    assert found == []
