@@ -8,9 +8,8 @@ from typing import Final
 
 NS_PER_S: Final = 1_000_000_000
 UNBOUNDED: Final = 1 << 64  # a horizon that bounds nothing
-MAX_FREQUENCY_HZ: Final = (
-    1 << 64
-) - 1  # the engine's clock (_icount.c) keeps frequencies in 64 bits
+# The engine's clock (_icount.c) keeps frequencies in 64 bits.
+MAX_FREQUENCY_HZ: Final = (1 << 64) - 1
 
 
 class VirtualClock:

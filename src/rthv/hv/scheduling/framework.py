@@ -40,9 +40,8 @@ from rthv.hv.scheduling.vm_handle import READY, RUNNING, STOPPED, WAITING, VmHan
 __all__ = ["MissListener", "Scheduler"]
 
 MissListener = Callable[[DeadlineMiss], None]
-MAX_RESCHEDULE_ROUNDS: Final = (
-    100  # request_reschedule() rounds in a row before the policy is faulty
-)
+# request_reschedule() rounds in a row before the policy is faulty.
+MAX_RESCHEDULE_ROUNDS: Final = 100
 
 
 class Scheduler:
