@@ -48,7 +48,6 @@ _EXIT_BY_STOP: Final = {
     int(StopReason.IRQ_UNMASKED): ExitKind.IRQ_UNMASKED,
     _BUDGET_STOP: ExitKind.BUDGET,
 }
-_WFI: Final = ExitKind.WFI  # the engine stops by itself only at a WFI
 
 
 class Perm(enum.IntFlag):
@@ -207,7 +206,7 @@ class CpuCore:
         """The exit of a run that ended without an exception, by why the hook stopped it (the
         engine stops by itself only at a WFI)."""
         pc, cpsr = self._stopped_at
-        kind = _EXIT_BY_STOP.get(self._state.stop_reason, _WFI)
+        kind = _EXIT_BY_STOP.get(self._state.stop_reason, ExitKind.WFI)
         return CpuExit(kind, pc, bool(cpsr & CPSR_T))
 
     def _finish_budget(self) -> CpuExit:

@@ -83,8 +83,6 @@ class LockupWatch:
 
 # What the hardware always takes to PL2 under a hypervisor: HVC, SMC (HCR.TSC), WFI (HCR.TWI)
 # and generic-timer accesses (CNTHCTL.PL1PCEN = 0); and the aborts, when Stage 2 refused them.
-# (Module constants: compiled code keeps them in C statics, where ``ExitKind.HVC`` would be an
-# attribute lookup on the class at every exit.)
 _ALWAYS_TO_PL2: Final = (ExitKind.HVC, ExitKind.SMC, ExitKind.WFI, ExitKind.COPROCESSOR)
 _ABORTS: Final = (ExitKind.DATA_ABORT, ExitKind.PREFETCH_ABORT)
 

@@ -35,8 +35,6 @@ ConsoleSink = Callable[[str, bytes], None]
 INTERRUPTS_KEPT: Final = 10_000  # interrupt records kept (observers see every one)
 # Exits that only end a run slice (a tuple: its ``in`` compares members by identity first).
 _SLICE_ENDS: Final = (ExitKind.BUDGET, ExitKind.SLICE, ExitKind.IRQ_UNMASKED)
-_WATCHED: Final = ExitKind.WATCHED  # (as C statics in compiled code: read at every exit)
-_WFI: Final = ExitKind.WFI
 
 
 @dataclass
@@ -182,9 +180,9 @@ class Machine:
                 kind = exit.kind
                 if kind in _SLICE_ENDS:
                     continue  # nothing to handle: the next turn looks at events and interrupts
-                if kind is _WATCHED:
+                if kind is ExitKind.WATCHED:
                     return self._result(StopCause.WATCHED)
-                if kind is _WFI and self.hyp is None and not self.gicc.irq_out.level:
+                if kind is ExitKind.WFI and self.hyp is None and not self.gicc.irq_out.level:
                     if not self.idle_until(limit):
                         return self._result(StopCause.IDLE)
                 else:

@@ -23,7 +23,7 @@ from rthv.hv.scheduling.errors import PolicyParameterError
 from rthv.hv.scheduling.framework import Scheduler
 from rthv.hv.scheduling.idle_stop import every_vm_waits_for_good
 from rthv.hv.scheduling.registry import load_policy
-from rthv.hv.scheduling.vm_handle import WAITING, VmHandle
+from rthv.hv.scheduling.vm_handle import VmHandle, VmState
 from rthv.hv.stage2 import Stage2Table
 from rthv.hv.trace_log import RECENT_EVENTS, TraceEvent, TraceLog
 from rthv.hv.traps import TRAP_HANDLERS, call_hypervisor, timer_access_in_place
@@ -314,7 +314,7 @@ class Hypervisor:
             vm.interrupt_pending_since = self.machine.clock.now()
         if vm.handle is self.scheduler.current and not self.machine.parked:  # (self.current)
             self._charge_injections(vm, vm.vgic.list_registers.flush_to(self.machine.gich))
-        elif vm.handle.state is WAITING:
+        elif vm.handle.state is VmState.WAITING:
             self.scheduler.vm_runnable(vm.handle)
 
     def power_off(self, vm: Vm, how: str) -> None:

@@ -197,8 +197,9 @@ class VirtualGic:
             self.physical.set_active(irq, True)
         self.states.queue(state, active=True)
 
-    def _drop(self, state: VirqState, part: LrState) -> None:
-        """Clear the pending or active part of an interrupt; passthrough: deactivate physically."""
+    def _drop(self, state: VirqState, part: int) -> None:
+        """Clear the pending or active ``part`` (``LrState.PENDING`` or ``ACTIVE``) of an
+        interrupt; passthrough: deactivate physically."""
         had = state.pending if part == LrState.PENDING else state.active
         if part == LrState.PENDING:
             state.pending = False

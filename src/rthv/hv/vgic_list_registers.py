@@ -77,8 +77,9 @@ class VgicListRegisters:
             self._set_lr_state(irq, lr_state(value) | LrState.ACTIVE)
         return True
 
-    def withdraw(self, irq: int, part: LrState) -> bool:
-        """Clear the pending or active ``part`` of the LR holding ``irq``; whether it had it."""
+    def withdraw(self, irq: int, part: int) -> bool:
+        """Clear the pending or active ``part`` (``LrState.PENDING`` or ``ACTIVE``) of the LR
+        holding ``irq``; whether it had it."""
         held = self.lr_state(irq)
         if not held & part:
             return False

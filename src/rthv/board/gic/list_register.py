@@ -1,25 +1,26 @@
 """GICv2 list register format (GICH_LR<n>): encoding and decoding helpers.
 
 These run on every trap that touches the virtual interface, so they work on plain ints: a State
-field is an ``int`` that compares equal to the ``LrState`` member of the same value.
+field is an ``int``, one of the ``LrState`` values.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Final
 
 from rthv.board.gic import regs
 from rthv.board.gic.cpu_interface import encode_iar
 
 
-class LrState(IntEnum):
-    """GICH_LR.State: bit 0 = pending, bit 1 = active."""
+class LrState:
+    """GICH_LR.State values: bit 0 = pending, bit 1 = active. Plain int constants, not an
+    ``IntEnum``: compiled code uses a ``Final`` class constant as a C literal, where an enum
+    member would be an attribute lookup and a Python int subclass at each use."""
 
-    INVALID = 0
-    PENDING = 1
-    ACTIVE = 2
-    PENDING_ACTIVE = 3
+    INVALID: Final = 0
+    PENDING: Final = 1
+    ACTIVE: Final = 2
+    PENDING_ACTIVE: Final = 3
 
 
 def make_list_register(

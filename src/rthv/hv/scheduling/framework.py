@@ -35,7 +35,7 @@ from rthv.hv.scheduling.guard import PolicyGuard, PolicyReplaced
 from rthv.hv.scheduling.services import PolicyServices
 from rthv.hv.scheduling.stats import DeadlineMiss, SchedulerStats, Totals, VmAccount, snapshot
 from rthv.hv.scheduling.switches import OperationFrame, SwitchAnnouncer, SwitchListener
-from rthv.hv.scheduling.vm_handle import READY, RUNNING, STOPPED, WAITING, VmHandle
+from rthv.hv.scheduling.vm_handle import VmHandle, VmState
 
 __all__ = ["MissListener", "Scheduler"]
 
@@ -126,7 +126,7 @@ class Scheduler:
         with self._operation:
             if any(v is vm or v.name == vm.name for v in self._vms):
                 raise SchedulerStateError(f"VM '{vm.name}' is already added")
-            vm.set_state(WAITING)
+            vm.set_state(VmState.WAITING)
             vm.params = None
             self._vms.append(vm)
             self._accounts[vm] = VmAccount()
@@ -143,7 +143,7 @@ class Scheduler:
             except PolicyReplaced:
                 pass  # the fallback allocated every VM, this one included
             if self._started:
-                vm.set_state(READY)
+                vm.set_state(VmState.READY)
                 self._guard.notify(self._labels[vm].enque, self.policy.enque, vm)
                 self._settle()
 
@@ -154,9 +154,9 @@ class Scheduler:
                 raise SchedulerStateError("the scheduler was already started")
             self._started = True
             self._totals.idle_since = self.clock.now()
-            ready = [vm for vm in self._vms if vm.state is WAITING]
+            ready = [vm for vm in self._vms if vm.state is VmState.WAITING]
             for vm in ready:
-                vm.set_state(READY)
+                vm.set_state(VmState.READY)
             try:
                 for vm in ready:
                     self._guard.guarded(self._labels[vm].enque, self.policy.enque, vm)
@@ -175,9 +175,9 @@ class Scheduler:
             if labels is None:
                 self.account(vm)  # (raises: not a VM of this scheduler)
                 return
-            if vm.state is not WAITING:
+            if vm.state is not VmState.WAITING:
                 return
-            vm.set_state(READY)
+            vm.set_state(VmState.READY)
             self._guard.notify(labels.enque, self._guard.policy.enque, vm)
             self._settle()
         finally:
@@ -195,7 +195,7 @@ class Scheduler:
                     f"vm_waits({vm.name!r}): the VM is {vm.state.name}, not the running VM"
                 )
             self._leave_cpu(vm, "wfi")
-            vm.set_state(WAITING)
+            vm.set_state(VmState.WAITING)
             self._accounts[vm].waits += 1
             self._guard.notify(self._labels[vm].yield_, self._guard.policy.yield_, vm)
             self._settle()
@@ -206,11 +206,11 @@ class Scheduler:
         """``vm`` faulted or terminated: STOPPED for good, ``remove``, reschedule."""
         with self._operation:
             self.account(vm)
-            if vm.state is STOPPED:
+            if vm.state is VmState.STOPPED:
                 return
             if vm is self._current:
                 self._leave_cpu(vm, "stopped")
-            vm.set_state(STOPPED)
+            vm.set_state(VmState.STOPPED)
             self._budgets.drop(vm)
             self._guard.notify(self._labels[vm].remove, self.policy.remove, vm)
             if self._started:
@@ -220,7 +220,7 @@ class Scheduler:
         """Give ``vm`` new scheduling parameters at run time (policy ``change_params``)."""
         with self._operation:
             self.account(vm)
-            if vm.state is STOPPED:
+            if vm.state is VmState.STOPPED:
                 raise SchedulerStateError(f"change_params({vm.name!r}): the VM is STOPPED")
             with suppress(PolicyReplaced):
                 label = f"change_params({vm.name!r})"
@@ -270,13 +270,13 @@ class Scheduler:
         self._services = PolicyServices(self, policy)
         self._guard.guarded("init()", policy.init, self._services)
         for vm in self._vms:
-            if vm.state is not STOPPED:
+            if vm.state is not VmState.STOPPED:
                 params = self._fallback_params[vm]
                 label = f"allocate({vm.name!r})"
                 vm.params = self._guard.guarded(label, policy.allocate, vm, params)
         if self._started:
             running = [self._current] if self._current is not None else []
-            ready = [vm for vm in self._vms if vm.state is READY]
+            ready = [vm for vm in self._vms if vm.state is VmState.READY]
             for vm in running + ready:
                 self._guard.guarded(self._labels[vm].enque, policy.enque, vm)
 
@@ -368,10 +368,10 @@ class Scheduler:
         if choice is old:
             return
         if old is not None:
-            old.set_state(READY)  # tentative: block() sees the VM as it will be
+            old.set_state(VmState.READY)  # tentative: block() sees the VM as it will be
 
             def undo() -> None:
-                old.set_state(RUNNING)
+                old.set_state(VmState.RUNNING)
 
             self._guard.guarded(self._labels[old].block, policy.block, old, undo=undo)
         self._commit(choice if isinstance(choice, VmHandle) else None)
@@ -381,14 +381,14 @@ class Scheduler:
         old = self._current
         if old is not None:
             self._leave_cpu(old, "preempted")
-            old.set_state(READY)
+            old.set_state(VmState.READY)
             self._accounts[old].preemptions += 1
             self._totals.preemptions += 1
         if new is not None:
             if self._totals.idle_since is not None:
                 self._totals.idle_cycles += now - self._totals.idle_since
                 self._totals.idle_since = None
-            new.set_state(RUNNING)
+            new.set_state(VmState.RUNNING)
             account = self._accounts[new]
             account.switch_in(now)
             self._current = new

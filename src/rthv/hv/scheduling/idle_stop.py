@@ -20,7 +20,7 @@ next run takes before it would idle: a run that stopped idle goes on when input 
 from __future__ import annotations
 
 from rthv.hv.scheduling.framework import Scheduler
-from rthv.hv.scheduling.vm_handle import STOPPED, WAITING
+from rthv.hv.scheduling.vm_handle import VmState
 
 
 def every_vm_waits_for_good(scheduler: Scheduler) -> bool:
@@ -28,7 +28,7 @@ def every_vm_waits_for_good(scheduler: Scheduler) -> bool:
     and every event queued is one of its timers."""
     for vm in scheduler.vms:
         state = vm.state
-        if state is not WAITING and state is not STOPPED:
+        if state is not VmState.WAITING and state is not VmState.STOPPED:
             return False
     # (At every sleep. Any other event, a device's or PL2's own, may wake a VM.)
     return not scheduler.events.any_live_except(scheduler.timer_events())

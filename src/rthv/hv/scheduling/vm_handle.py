@@ -8,7 +8,6 @@ the scheduler, and this module is compiled with the rest of that path (compiled/
 from __future__ import annotations
 
 import enum
-from typing import Final
 
 
 class VmState(enum.Enum):
@@ -25,14 +24,6 @@ class VmState(enum.Enum):
         return self in (VmState.RUNNING, VmState.READY)
 
 
-# The states as module constants, for the framework: compiled code keeps these in C statics,
-# where ``VmState.READY`` is an attribute lookup on the class at each use.
-RUNNING: Final = VmState.RUNNING
-READY: Final = VmState.READY
-WAITING: Final = VmState.WAITING
-STOPPED: Final = VmState.STOPPED
-
-
 class VmHandle:
     """A VM as the scheduler sees it: name, index, framework-owned state, allocated params."""
 
@@ -42,7 +33,7 @@ class VmHandle:
         self.name = name
         self.index = index
         self.params: object = None
-        self._state = WAITING
+        self._state = VmState.WAITING
 
     @property
     def state(self) -> VmState:
@@ -57,7 +48,7 @@ class VmHandle:
     def runnable(self) -> bool:
         """True when the VM is RUNNING or READY."""
         state = self._state  # (``VmState.runnable`` written out: asked at every decision)
-        return state is RUNNING or state is READY
+        return state is VmState.RUNNING or state is VmState.READY
 
     def __repr__(self) -> str:
         return f"VmHandle({self.name!r}, index={self.index}, {self._state.name})"
