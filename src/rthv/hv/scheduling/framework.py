@@ -355,8 +355,8 @@ class Scheduler:
         policy = self._guard.policy
         label = "schedule()"
         # Through ``guarded``, which is never compiled: the watchdog finds a running policy
-        # callback by that Python frame (rthv.tools.watchdog).
-        # Taken as any object: a plug-in's answer is checked here, not by compiled code's cast.
+        # callback by that Python frame (rthv.tools.watchdog). The answer is taken as any
+        # object: a plug-in's is checked here, by rthv, not by a compiled type check.
         schedule: Callable[[], object] = policy.schedule
         choice = self._guard.guarded(label, schedule)
         if choice is not None and (
